@@ -1,0 +1,82 @@
+# Pacifica: one non-recursive Makefile. Objects go to build/.
+# make [all] | check | run | clean      (V=1 shows commands)
+
+-include config.mak
+
+CC ?= cc
+BUILD := build
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -O2 -g -pthread -I. -I$(BUILD) -MMD -MP
+ifeq ($(WERROR),1)
+CFLAGS_BASE += -Werror
+endif
+ALL_CFLAGS := $(CFLAGS_BASE) $(DEP_CFLAGS) $(CFLAGS)
+LIBS := $(DEP_LIBS) -pthread -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SRC_DIRS := system cpu/x86 tcg accel hw block net ui monitor gdbstub
+SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
+LIB_SRCS := $(filter-out system/main.c,$(SRCS))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+GUEST_SRCS := $(wildcard tests/guest/*.asm)
+GUEST_BINS := $(patsubst tests/guest/%.asm,$(BUILD)/tests/guest/%.bin,$(GUEST_SRCS))
+
+.PHONY: all check run clean setup distclean tests
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/pacifica
+
+# Installs missing Debian packages (as root) and configures when needed.
+setup:
+	$(Q)sh scripts/install-deps.sh
+	$(Q)if [ ! -f config.mak ] || [ configure -nt config.mak ]; then ./configure; fi
+
+config.mak:
+	@echo "config.mak missing: run ./configure (or make check / make run)"; exit 1
+
+$(BUILD)/%.o: %.c config.mak
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libpacifica.a: $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/pacifica: $(BUILD)/system/main.o $(BUILD)/libpacifica.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libpacifica.a config.mak
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST-CC $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libpacifica.a $(LIBS)
+
+$(BUILD)/tests/guest/%.bin: tests/guest/%.asm $(wildcard tests/guest/*.inc)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)nasm -f bin -I tests/guest/ -o $@ $<
+
+tests: $(BUILD)/pacifica $(UNIT_BINS) $(GUEST_BINS)
+
+check: setup
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)sh tests/run-all.sh
+
+run: setup
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/guest/hello.bin
+	$(Q)$(BUILD)/pacifica -bios $(BUILD)/tests/guest/hello.bin -nographic
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -f config.mak config.h
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

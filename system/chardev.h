@@ -1,0 +1,30 @@
+/* Character backends for -serial, -debugcon (and later -monitor): QEMU's names
+ * "stdio", "null", "file:PATH", "none" (no device at all). */
+#ifndef PACIFICA_SYSTEM_CHARDEV_H
+#define PACIFICA_SYSTEM_CHARDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Chardev Chardev;
+
+/* Opens spec. On error returns NULL and writes a one-line message naming spec into
+ * err. "none" is not a backend: callers check for it before calling this.
+ * stdio puts a terminal into raw mode (signals kept) and restores it on close. */
+Chardev *chardev_open(const char *spec, char *err, size_t errlen);
+void chardev_close(Chardev *chr);
+
+/* Output: never blocks the caller for long; bytes that cannot be written are dropped. */
+void chardev_write(Chardev *chr, const uint8_t *buf, size_t len);
+
+/* Input: the frontend says how many bytes it can take now and receives them. */
+void chardev_set_handlers(Chardev *chr, size_t (*can_read)(void *opaque),
+                          void (*read)(void *opaque, const uint8_t *buf, size_t len),
+                          void *opaque);
+/* A file descriptor the main loop polls for input, or -1 if the backend has none. */
+int chardev_input_fd(const Chardev *chr);
+/* Called by the main loop when the input fd is readable; returns false at EOF. */
+bool chardev_handle_input(Chardev *chr);
+
+#endif

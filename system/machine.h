@@ -1,0 +1,63 @@
+/* The machine: memory map, clock, devices and run state shared by every part.
+ * The PC board itself (which devices, where) is wired in hw/pc.c. */
+#ifndef PACIFICA_SYSTEM_MACHINE_H
+#define PACIFICA_SYSTEM_MACHINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "system/clock.h"
+#include "system/device.h"
+#include "system/log.h"
+#include "system/memory.h"
+#include "system/options.h"
+
+struct Chardev;
+struct AccelOps;
+
+typedef struct Machine {
+    const MachineConfig *cfg;
+    Log log;
+    AddressSpace mem; /* guest physical memory */
+    AddressSpace io;  /* port I/O */
+    VirtualClock clock;
+    /* The machine lock: held by any thread that touches device state (vCPU threads
+     * around port I/O and MMIO, the main loop around timers and backend input). */
+    pthread_mutex_t lock;
+    DeviceState *devices;
+    uint8_t *ram;
+    uint64_t ram_size;
+
+    /* Run state. exit_requested is set once; the main loop then stops everything and
+     * the process exits with exit_status. */
+    atomic_bool exit_requested;
+    int exit_status;
+    atomic_bool reset_requested;
+    int wake_fd[2]; /* pipe that wakes the main loop */
+
+    /* Chardevs owned by the machine, closed at exit. */
+    struct Chardev *chardevs[8];
+    unsigned nchardevs;
+
+    void *accel; /* the accelerator's state (accel/) */
+} Machine;
+
+/* Sets up memory spaces, the clock, the lock and the wake pipe. */
+int machine_init(Machine *m, const MachineConfig *cfg);
+void machine_destroy(Machine *m);
+
+void machine_register_device(Machine *m, DeviceState *dev);
+void machine_reset_devices(Machine *m);
+/* Opens a chardev the machine closes at exit; NULL with a message on error. */
+struct Chardev *machine_open_chardev(Machine *m, const char *spec);
+
+/* Called from any thread: the process ends with status once the main loop sees it. */
+void machine_request_exit(Machine *m, int status);
+/* Called from any thread: reset the machine (or exit 0 under -no-reboot). */
+void machine_request_reset(Machine *m);
+/* Wakes the main loop (timer deadline moved, exit requested, ...). */
+void machine_wake(Machine *m);
+
+#endif

@@ -1,0 +1,106 @@
+/* Translation blocks, their cache, and running them (the IR interpreter backend). */
+#ifndef PACIFICA_TCG_TB_H
+#define PACIFICA_TCG_TB_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tcg/tcg.h"
+
+/* What a block returns to the vCPU loop: the TB pointer (8-byte aligned) ORed with
+ * the reason in the low bits. */
+#define TB_EXIT_MASK      3u
+#define TB_EXIT_IDX0      0u /* left through goto_tb slot 0 (not linked yet) */
+#define TB_EXIT_IDX1      1u /* left through goto_tb slot 1 */
+#define TB_EXIT_NOCHAIN   2u /* exit_tb(TB_EXIT_NOCHAIN): guest state is stored */
+#define TB_EXIT_REQUESTED 3u /* exit_request seen at an instruction boundary: the
+                                guest state must be restored from insn_data */
+
+typedef struct TranslationBlock TranslationBlock;
+
+struct TranslationBlock {
+    /* The key. */
+    uint64_t pc;       /* guest linear address of the first instruction */
+    uint64_t cs_base;
+    uint32_t flags;    /* guest CPU mode bits the code depends on */
+    uint32_t cflags;   /* translation options (e.g. max instructions) */
+    uint64_t phys_pc;  /* guest physical address of the first byte */
+    uint64_t phys_page2; /* physical page of the last byte if it differs, else -1 */
+    uint32_t size;     /* guest bytes covered */
+    uint32_t icount;   /* guest instructions */
+
+    /* The block's IR, owned by the TB (copied from the TCGContext). */
+    TCGOp *ops;
+    uint32_t nb_ops;
+    uint32_t nb_temps;
+    TCGTemp *temps;
+    uint32_t *label_ops; /* op index of each label's set_label */
+    uint32_t nb_labels;
+
+    /* Direct successors linked by goto_tb; a slot is followed only if the target is
+     * still valid. */
+    _Atomic(TranslationBlock *) jmp_dest[2];
+    atomic_bool invalid;
+
+    /* Cache links, owned by TBCache. */
+    TranslationBlock *hash_next;
+    TranslationBlock *all_next;
+};
+
+/* Copies s's op list and temps into a new TB with the given key; size, icount and
+ * phys_page2 are filled by the caller. */
+TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t cs_base,
+                                      uint32_t flags, uint32_t cflags, uint64_t phys_pc);
+void tb_free(TranslationBlock *tb);
+
+typedef struct TBCache {
+    pthread_mutex_t lock;
+    TranslationBlock **hash;
+    unsigned hash_bits;
+    TranslationBlock *all;      /* every TB, for flush */
+    TranslationBlock *graveyard; /* invalidated TBs, freed at flush (a vCPU may still
+                                    be running one) */
+    unsigned count;
+    /* One bit per 4 KiB page of the low 4 GiB of physical memory that holds code; pages
+     * above are tracked in high_pages. */
+    uint64_t *code_bitmap;
+    uint64_t *high_pages;
+    unsigned nhigh, high_cap;
+} TBCache;
+
+void tb_cache_init(TBCache *c);
+void tb_cache_destroy(TBCache *c);
+TranslationBlock *tb_cache_lookup(TBCache *c, uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
+                                  uint32_t flags, uint32_t cflags);
+void tb_cache_insert(TBCache *c, TranslationBlock *tb);
+/* Cheap check done on guest stores: may the page holding phys_addr hold code? */
+bool tb_cache_page_has_code(TBCache *c, uint64_t phys_addr);
+/* Invalidates every TB whose bytes overlap [start, start + len); returns how many. */
+unsigned tb_cache_invalidate_range(TBCache *c, uint64_t start, uint64_t len);
+/* Drops every TB. Only when no vCPU runs translated code. */
+void tb_cache_flush(TBCache *c);
+
+/* Guest memory for qemu_ld/qemu_st, supplied by the guest CPU. A fault leaves through
+ * siglongjmp in the callback; the caller restores state from insn_data. */
+typedef struct TCGGuestMemOps {
+    uint64_t (*load)(void *env, uint64_t addr, MemOp mop, unsigned mmu_idx);
+    void (*store)(void *env, uint64_t addr, uint64_t val, MemOp mop, unsigned mmu_idx);
+} TCGGuestMemOps;
+
+/* Per-vCPU execution state shared by the backends and the vCPU loop. */
+typedef struct TCGExecState {
+    void *env;
+    const TCGGuestMemOps *mem;
+    /* Data of the last insn_start executed: where a fault restores from. */
+    uint64_t insn_data[TCG_INSN_START_WORDS];
+    /* Set by any thread (interrupt, stop, self-modifying store): the block stops at the
+     * next instruction boundary with TB_EXIT_REQUESTED. */
+    atomic_int exit_request;
+} TCGExecState;
+
+/* Runs tb, following linked successors, until an exit. The IR interpreter backend. */
+uintptr_t tcg_interp_exec(TCGExecState *es, TranslationBlock *tb);
+
+#endif
