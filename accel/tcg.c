@@ -1,0 +1,242 @@
+/* The TCG accelerator: one host thread per vCPU, each translating guest code into
+ * blocks (shared cache) and running them with the IR interpreter. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "accel/accel.h"
+#include "cpu/x86/cpu.h"
+
+typedef struct TcgVcpu {
+    X86CPU cpu;
+    pthread_t thread;
+    bool running;
+    struct TcgAccel *accel;
+} TcgVcpu;
+
+typedef struct TcgAccel {
+    Machine *m;
+    TBCache tbc;
+    unsigned ncpus;
+    TcgVcpu *vcpus;
+    atomic_bool stop;
+    pthread_mutex_t halt_lock;
+    pthread_cond_t halt_cond;
+} TcgAccel;
+
+static void *tcg_create(Machine *m)
+{
+    TcgAccel *a = calloc(1, sizeof(*a));
+    if (!a)
+        return NULL;
+    a->m = m;
+    tb_cache_init(&a->tbc);
+    a->ncpus = m->cfg->smp;
+    a->vcpus = calloc(a->ncpus, sizeof(TcgVcpu));
+    if (!a->vcpus) {
+        free(a);
+        return NULL;
+    }
+    pthread_mutex_init(&a->halt_lock, NULL);
+    pthread_cond_init(&a->halt_cond, NULL);
+    for (unsigned i = 0; i < a->ncpus; i++) {
+        a->vcpus[i].accel = a;
+        x86_cpu_init(&a->vcpus[i].cpu, m, (int)i, &a->tbc);
+        /* Application processors wait for INIT/SIPI (with the APIC, later). */
+        a->vcpus[i].cpu.env.halted = i != 0;
+    }
+    return a;
+}
+
+/* The block to run for the current state: from the cache, or translated now. */
+static TranslationBlock *tcg_find_block(TcgAccel *a, X86CPU *cpu, TCGContext *s)
+{
+    CPUX86State *env = &cpu->env;
+    uint64_t pc, cs_base, phys;
+    uint32_t flags;
+    x86_get_tb_key(env, &pc, &cs_base, &flags);
+    x86_get_phys_code(env, pc, &phys);
+    TranslationBlock *tb = tb_cache_lookup(&a->tbc, phys, pc, cs_base, flags, 0);
+    if (!tb) {
+        tb = x86_translate_block(env, s, 0, &a->m->log);
+        tb_cache_insert(&a->tbc, tb);
+    }
+    return tb;
+}
+
+/* Runs blocks until something makes the vCPU leave (exception via longjmp, stop). */
+static void tcg_run_blocks(TcgAccel *a, X86CPU *cpu, TCGContext *s)
+{
+    CPUX86State *env = &cpu->env;
+    const Log *log = &a->m->log;
+    TranslationBlock *last = NULL;
+    unsigned last_slot = 0;
+
+    while (!atomic_load(&a->stop)) {
+        TranslationBlock *tb = tcg_find_block(a, cpu, s);
+        if (last && !atomic_load(&last->invalid))
+            atomic_store(&last->jmp_dest[last_slot], tb);
+        if (log_enabled(log, LOG_CPU))
+            x86_cpu_dump(env, log->out ? log->out : stderr);
+        log_printf(log, LOG_EXEC, "cpu%d: exec block %08" PRIx64 " [%04x:%08" PRIx64 "]\n",
+                   cpu->index, tb->pc, env->segs[R_CS].selector, env->rip);
+        uintptr_t ret = tcg_interp_exec(&cpu->exec, tb);
+        TranslationBlock *ret_tb = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);
+        unsigned why = ret & TB_EXIT_MASK;
+        last = NULL;
+        switch (why) {
+        case TB_EXIT_IDX0:
+        case TB_EXIT_IDX1:
+            last = ret_tb;
+            last_slot = why;
+            break;
+        case TB_EXIT_REQUESTED:
+            x86_restore_state(env, cpu->exec.insn_data);
+            atomic_store(&cpu->exec.exit_request, 0);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* An exception left translated code (cpu_loop_exit): deliver it or act on it. */
+static void tcg_handle_exception(TcgAccel *a, X86CPU *cpu)
+{
+    CPUX86State *env = &cpu->env;
+    if (!env->exception_soft)
+        x86_restore_state(env, cpu->exec.insn_data);
+    switch (env->exception_index) {
+    case EXCP_HLT:
+        env->exception_index = -1;
+        break;
+    case EXCP_SHUTDOWN:
+        env->exception_index = -1;
+        log_printf(&a->m->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n", cpu->index);
+        machine_request_reset(a->m);
+        env->halted = true;
+        break;
+    default:
+        x86_do_interrupt(env);
+        if (env->exception_index == EXCP_SHUTDOWN) {
+            env->exception_index = -1;
+            log_printf(&a->m->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n",
+                       cpu->index);
+            machine_request_reset(a->m);
+            env->halted = true;
+        }
+        break;
+    }
+}
+
+/* A halted vCPU sleeps until it has something to do (an interrupt, once interrupt
+ * controllers exist) or the accelerator stops. */
+static void tcg_wait_halted(TcgAccel *a, X86CPU *cpu)
+{
+    pthread_mutex_lock(&a->halt_lock);
+    while (cpu->env.halted && !atomic_load(&a->stop))
+        pthread_cond_wait(&a->halt_cond, &a->halt_lock);
+    pthread_mutex_unlock(&a->halt_lock);
+}
+
+static void *tcg_vcpu_thread(void *opaque)
+{
+    TcgVcpu *v = opaque;
+    TcgAccel *a = v->accel;
+    X86CPU *cpu = &v->cpu;
+    TCGContext *s = calloc(1, sizeof(*s));
+    if (!s) {
+        fprintf(stderr, "pacifica: out of memory for the translator\n");
+        machine_request_exit(a->m, 1);
+        return NULL;
+    }
+    tcg_context_init(s);
+    x86_tcg_init_globals(s);
+
+    while (!atomic_load(&a->stop)) {
+        if (cpu->env.halted) {
+            tcg_wait_halted(a, cpu);
+            continue;
+        }
+        if (sigsetjmp(cpu->jmp_env, 0) != 0) {
+            tcg_handle_exception(a, cpu);
+            continue;
+        }
+        tcg_run_blocks(a, cpu, s);
+    }
+    tcg_context_destroy(s);
+    free(s);
+    return NULL;
+}
+
+static int tcg_start(void *opaque)
+{
+    TcgAccel *a = opaque;
+    atomic_store(&a->stop, false);
+    /* vCPU threads never take SIGINT/SIGTERM: the main loop reads them (signalfd). */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (unsigned i = 0; i < a->ncpus; i++) {
+        if (pthread_create(&a->vcpus[i].thread, NULL, tcg_vcpu_thread, &a->vcpus[i]) != 0) {
+            fprintf(stderr, "pacifica: cannot create the thread of vCPU %u\n", i);
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            return -1;
+        }
+        a->vcpus[i].running = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return 0;
+}
+
+static void tcg_stop(void *opaque)
+{
+    TcgAccel *a = opaque;
+    atomic_store(&a->stop, true);
+    for (unsigned i = 0; i < a->ncpus; i++)
+        atomic_store(&a->vcpus[i].cpu.exec.exit_request, 1);
+    pthread_mutex_lock(&a->halt_lock);
+    pthread_cond_broadcast(&a->halt_cond);
+    pthread_mutex_unlock(&a->halt_lock);
+    for (unsigned i = 0; i < a->ncpus; i++) {
+        if (a->vcpus[i].running) {
+            pthread_join(a->vcpus[i].thread, NULL);
+            a->vcpus[i].running = false;
+        }
+        atomic_store(&a->vcpus[i].cpu.exec.exit_request, 0);
+    }
+}
+
+static void tcg_reset(void *opaque)
+{
+    TcgAccel *a = opaque;
+    tb_cache_flush(&a->tbc);
+    for (unsigned i = 0; i < a->ncpus; i++) {
+        x86_cpu_reset(&a->vcpus[i].cpu);
+        a->vcpus[i].cpu.env.halted = i != 0;
+    }
+}
+
+static void tcg_destroy(void *opaque)
+{
+    TcgAccel *a = opaque;
+    tb_cache_destroy(&a->tbc);
+    pthread_cond_destroy(&a->halt_cond);
+    pthread_mutex_destroy(&a->halt_lock);
+    free(a->vcpus);
+    free(a);
+}
+
+const AccelOps accel_tcg_ops = {
+    .name = "tcg",
+    .create = tcg_create,
+    .start = tcg_start,
+    .stop = tcg_stop,
+    .reset = tcg_reset,
+    .destroy = tcg_destroy,
+};

@@ -1,0 +1,169 @@
+/* Lazy arithmetic flags: computing EFLAGS.{CF,PF,AF,ZF,SF,OF} from the last
+ * flag-setting operation (cc_op) and its operands. SDM Vol 1 Appendix A gives which
+ * flags each instruction defines; undefined ones follow Intel parts as QEMU models
+ * them (documented per operation below). */
+#include "cpu/x86/cc_helper.h"
+
+#include "cpu/x86/cpu.h"
+
+static const uint8_t parity_table[256] = {
+#define P2(n) n, n ^ 1, n ^ 1, n
+#define P4(n) P2(n), P2(n ^ 1), P2(n ^ 1), P2(n)
+#define P6(n) P4(n), P4(n ^ 1), P4(n ^ 1), P4(n)
+    P6(CC_P), P6(0), P6(0), P6(CC_P)
+#undef P2
+#undef P4
+#undef P6
+};
+
+static inline unsigned size_bits(int size_shift)
+{
+    return 8u << size_shift;
+}
+
+static inline uint64_t size_mask(int size_shift)
+{
+    return size_shift == 3 ? ~0ull : (1ull << size_bits(size_shift)) - 1;
+}
+
+static inline uint64_t sign_bit(int size_shift)
+{
+    return 1ull << (size_bits(size_shift) - 1);
+}
+
+/* ZF, SF and PF of a result. */
+static uint32_t flags_zsp(uint64_t res, int sz)
+{
+    uint32_t f = parity_table[res & 0xff];
+    res &= size_mask(sz);
+    if (res == 0)
+        f |= CC_Z;
+    if (res & sign_bit(sz))
+        f |= CC_S;
+    return f;
+}
+
+static uint32_t flags_add(uint64_t dst, uint64_t src2, uint64_t carry, int sz)
+{
+    uint64_t m = size_mask(sz);
+    uint64_t res = dst & m, b = src2 & m, a = (res - b - carry) & m;
+    uint32_t f = flags_zsp(res, sz);
+    if (carry ? res <= a : res < a)
+        f |= CC_C;
+    if ((a ^ b ^ res) & 0x10)
+        f |= CC_A;
+    if (((a ^ res) & (b ^ res)) & sign_bit(sz))
+        f |= CC_O;
+    return f;
+}
+
+static uint32_t flags_sub(uint64_t dst, uint64_t src2, uint64_t borrow, int sz)
+{
+    uint64_t m = size_mask(sz);
+    uint64_t res = dst & m, b = src2 & m, a = (res + b + borrow) & m;
+    uint32_t f = flags_zsp(res, sz);
+    if (borrow ? a <= b : a < b)
+        f |= CC_C;
+    if ((a ^ b ^ res) & 0x10)
+        f |= CC_A;
+    if (((a ^ b) & (a ^ res)) & sign_bit(sz))
+        f |= CC_O;
+    return f;
+}
+
+uint64_t helper_cc_compute_all(uint64_t cc_op, uint64_t dst, uint64_t src, uint64_t src2)
+{
+    int sz = (int)((cc_op - 1) & 3);
+    uint64_t m, res;
+    uint32_t f;
+
+    switch ((CCOp)cc_op) {
+    case CC_OP_EFLAGS:
+        return src & CC_MASK;
+    case CC_OP_ADDB ... CC_OP_ADDQ:
+        return flags_add(dst, src, 0, sz);
+    case CC_OP_ADCB ... CC_OP_ADCQ:
+        return flags_add(dst, src, src2 & 1, sz);
+    case CC_OP_SUBB ... CC_OP_SUBQ:
+        return flags_sub(dst, src, 0, sz);
+    case CC_OP_SBBB ... CC_OP_SBBQ:
+        return flags_sub(dst, src, src2 & 1, sz);
+    case CC_OP_LOGICB ... CC_OP_LOGICQ:
+        /* SDM: OF and CF cleared; AF undefined, left clear as on Intel parts. */
+        return flags_zsp(dst, sz);
+    case CC_OP_INCB ... CC_OP_INCQ:
+        /* CF is not affected: it was saved in src. */
+        m = size_mask(sz);
+        res = dst & m;
+        f = flags_zsp(res, sz) | (src & CC_C);
+        if ((res & 0xf) == 0)
+            f |= CC_A;
+        if (res == sign_bit(sz))
+            f |= CC_O;
+        return f;
+    case CC_OP_DECB ... CC_OP_DECQ:
+        m = size_mask(sz);
+        res = dst & m;
+        f = flags_zsp(res, sz) | (src & CC_C);
+        if ((res & 0xf) == 0xf)
+            f |= CC_A;
+        if (res == sign_bit(sz) - 1)
+            f |= CC_O;
+        return f;
+    case CC_OP_SHLB ... CC_OP_SHLQ:
+        /* CF = last bit shifted out; OF = MSB(result) ^ CF (defined for count 1). */
+        f = flags_zsp(dst, sz);
+        if (src & sign_bit(sz))
+            f |= CC_C;
+        if (((dst ^ (src & sign_bit(sz) ? ~0ull : 0)) & sign_bit(sz)))
+            f |= CC_O;
+        return f;
+    case CC_OP_SARB ... CC_OP_SARQ:
+        /* CF = last bit shifted out; OF = MSB(result) ^ MSB(result << 1) for SHR
+         * count 1 is the original MSB: the translator stores OF-relevant src. Here:
+         * OF = (src ^ dst) sign bit, which is 0 for SAR and the old MSB for SHR. */
+        f = flags_zsp(dst, sz) | (uint32_t)(src & 1);
+        if ((src ^ dst) & sign_bit(sz))
+            f |= CC_O;
+        return f;
+    case CC_OP_MULB ... CC_OP_MULQ:
+        /* SDM MUL/IMUL: CF = OF = upper half significant; SF, ZF, AF, PF undefined:
+         * computed from the low result as Intel parts do for SF/ZF/PF. */
+        f = flags_zsp(dst, sz);
+        if (src)
+            f |= CC_C | CC_O;
+        return f;
+    default:
+        return 0;
+    }
+}
+
+uint64_t helper_cc_compute_c(uint64_t cc_op, uint64_t dst, uint64_t src, uint64_t src2)
+{
+    return helper_cc_compute_all(cc_op, dst, src, src2) & CC_C;
+}
+
+/* Condition codes (SDM Vol 1 Appendix B, Table B-1): bit 0 inverts the condition. */
+bool x86_eval_cond(uint32_t flags, unsigned cc)
+{
+    bool r;
+    switch (cc >> 1) {
+    case 0: r = flags & CC_O; break;                          /* O */
+    case 1: r = flags & CC_C; break;                          /* B */
+    case 2: r = flags & CC_Z; break;                          /* E */
+    case 3: r = flags & (CC_C | CC_Z); break;                 /* BE */
+    case 4: r = flags & CC_S; break;                          /* S */
+    case 5: r = flags & CC_P; break;                          /* P */
+    case 6: r = !!(flags & CC_S) != !!(flags & CC_O); break;  /* L */
+    default:
+        r = (flags & CC_Z) || (!!(flags & CC_S) != !!(flags & CC_O)); /* LE */
+        break;
+    }
+    return r ^ (cc & 1);
+}
+
+uint64_t helper_cc_compute_cond(uint64_t cc_op, uint64_t dst, uint64_t src, uint64_t src2,
+                                uint64_t cc)
+{
+    return x86_eval_cond((uint32_t)helper_cc_compute_all(cc_op, dst, src, src2), (unsigned)cc);
+}

@@ -1,0 +1,115 @@
+/* The x86 CPU's state: reset, mode flags, EFLAGS, register dumps. */
+#include "cpu/x86/cpu.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu/x86/cc_helper.h"
+
+void x86_cpu_init(X86CPU *cpu, struct Machine *m, int index, TBCache *tbc)
+{
+    memset(cpu, 0, sizeof(*cpu));
+    cpu->machine = m;
+    cpu->index = index;
+    cpu->tb_cache = tbc;
+    cpu->env.cpu = cpu;
+    cpu->exec.env = &cpu->env;
+    cpu->exec.mem = &x86_guest_mem_ops;
+    x86_cpu_reset(cpu);
+}
+
+static void seg_set_real(SegmentCache *sc, uint16_t sel, uint32_t flags)
+{
+    sc->selector = sel;
+    sc->base = (uint64_t)sel << 4;
+    sc->limit = 0xffff;
+    sc->flags = flags;
+}
+
+/* SDM 3A §9.1.1 Table 9-1: processor state following power-up/reset. */
+void x86_cpu_reset(X86CPU *cpu)
+{
+    CPUX86State *env = &cpu->env;
+    memset(env, 0, offsetof(CPUX86State, cpu));
+    env->cpu = cpu;
+    env->eflags = EFLAGS_FIXED;
+    env->cc_op = CC_OP_EFLAGS;
+    env->cc_src = 0;
+    env->cr[0] = CR0_ET | CR0_CD | CR0_NW;
+    env->regs[R_EDX] = 0x600; /* family/model/stepping; a CPUID-consistent value later */
+    const uint32_t data_flags = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK;
+    for (int i = 0; i < 6; i++)
+        seg_set_real(&env->segs[i], 0, data_flags);
+    /* CS selector F000h with base FFFF0000h: the first fetch is at FFFFFFF0h. */
+    env->segs[R_CS].selector = 0xf000;
+    env->segs[R_CS].base = 0xffff0000;
+    env->segs[R_CS].flags = DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK | DESC_A_MASK;
+    env->rip = 0xfff0;
+    env->gdt.limit = 0xffff;
+    env->idt.limit = 0xffff;
+    env->ldt.limit = 0xffff;
+    env->ldt.flags = DESC_P_MASK | (2u << DESC_TYPE_SHIFT);
+    env->tr.limit = 0xffff;
+    env->tr.flags = DESC_P_MASK | (11u << DESC_TYPE_SHIFT);
+    env->dr[6] = 0xffff0ff0;
+    env->dr[7] = 0x400;
+    env->a20_mask_lo = ~0u;
+    env->exception_index = -1;
+    x86_cpu_update_hflags(env);
+}
+
+void x86_cpu_update_hflags(CPUX86State *env)
+{
+    uint32_t hf = 0;
+    if (env->cr[0] & CR0_PE) {
+        hf |= HF_PE;
+        if (env->eflags & VM_MASK)
+            hf |= HF_VM | 3;
+        else
+            hf |= env->segs[R_CS].selector & 3; /* CPL: SDM 3A §5.5 */
+    }
+    if (env->efer & (1u << 10))
+        hf |= HF_LMA;
+    if ((hf & HF_LMA) && (env->segs[R_CS].flags & DESC_L_MASK)) {
+        hf |= HF_CS64 | HF_CS32;
+    } else if (env->segs[R_CS].flags & DESC_B_MASK) {
+        hf |= HF_CS32;
+    }
+    if (env->segs[R_SS].flags & DESC_B_MASK)
+        hf |= HF_SS32;
+    env->hflags = hf;
+}
+
+uint32_t x86_read_eflags(const CPUX86State *env)
+{
+    return (uint32_t)(env->eflags & ~(uint64_t)CC_MASK) | EFLAGS_FIXED |
+           (uint32_t)helper_cc_compute_all(env->cc_op, env->cc_dst, env->cc_src, env->cc_src2);
+}
+
+void x86_write_eflags(CPUX86State *env, uint32_t val, uint32_t mask)
+{
+    uint32_t cur = x86_read_eflags(env);
+    uint32_t nv = (cur & ~mask) | (val & mask);
+    env->cc_op = CC_OP_EFLAGS;
+    env->cc_src = nv & CC_MASK;
+    env->eflags = (nv & ~CC_MASK) | EFLAGS_FIXED;
+    x86_cpu_update_hflags(env);
+}
+
+void x86_cpu_dump(const CPUX86State *env, FILE *f)
+{
+    static const char *const seg_names[6] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+    static const char *const reg_names[8] = {"EAX", "ECX", "EDX", "EBX",
+                                             "ESP", "EBP", "ESI", "EDI"};
+    for (int i = 0; i < 8; i++)
+        fprintf(f, "%s=%08" PRIx64 "%s", reg_names[i], env->regs[i] & 0xffffffff,
+                (i & 3) == 3 ? "\n" : " ");
+    fprintf(f, "EIP=%08" PRIx64 " EFL=%08x CPL=%u HF=%04x\n", env->rip,
+            x86_read_eflags(env), env->hflags & HF_CPL_MASK, env->hflags);
+    for (int i = 0; i < 6; i++)
+        fprintf(f, "%s =%04x %08" PRIx64 " %08x %08x\n", seg_names[i], env->segs[i].selector,
+                env->segs[i].base, env->segs[i].limit, env->segs[i].flags);
+    fprintf(f, "CR0=%08" PRIx64 " CR2=%08" PRIx64 " CR3=%08" PRIx64 " CR4=%08" PRIx64 "\n",
+            env->cr[0], env->cr[2], env->cr[3], env->cr[4]);
+}

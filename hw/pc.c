@@ -1,0 +1,168 @@
+/* The PC board (i440FX-era layout): RAM from 0, firmware at the top of the 4 GiB space
+ * with its last 128 KiB also at 0xE0000-0xFFFFF, COM1/COM2, the debug-exit and
+ * debug-console ports. */
+#include "hw/pc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/debug_exit.h"
+#include "hw/debugcon.h"
+#include "hw/serial.h"
+#include "system/chardev.h"
+
+#define BIOS_ISA_WINDOW (128 * 1024)
+#define BIOS_MAX_SIZE   (16 * 1024 * 1024)
+/* RAM above this goes above 4 GiB; the hole below 4 GiB is for PCI and firmware. */
+#define LOW_RAM_LIMIT   0xe0000000ull
+#define DEFAULT_BIOS    "/usr/share/seabios/bios-256k.bin"
+#define COM1_BASE 0x3f8
+#define COM2_BASE 0x2f8
+#define COM3_BASE 0x3e8
+#define COM4_BASE 0x2e8
+#define DEBUG_EXIT_BASE 0xf4
+#define DEBUGCON_BASE 0xe9
+
+struct PCBoard {
+    Machine *m;
+    uint8_t *bios;
+    size_t bios_size;
+    SerialState *serial[MAX_SERIAL_PORTS];
+    DebugExitState *debug_exit;
+    DebugconState *debugcon;
+};
+
+static uint8_t *read_firmware(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "pacifica: -bios %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    uint8_t *buf = NULL;
+    long len = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        len = ftell(f);
+    /* QEMU's rule (hw/i386/x86.c): a BIOS is a nonzero multiple of 64 KiB. */
+    if (len <= 0 || len > BIOS_MAX_SIZE || len % 65536 != 0) {
+        fprintf(stderr,
+                "pacifica: -bios %s: firmware size %ld is not a multiple of 64 KiB "
+                "between 64 KiB and 16 MiB\n",
+                path, len);
+        fclose(f);
+        return NULL;
+    }
+    buf = malloc((size_t)len);
+    rewind(f);
+    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+        fprintf(stderr, "pacifica: -bios %s: read error\n", path);
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    *size = (size_t)len;
+    return buf;
+}
+
+static void map_ram(Machine *m)
+{
+    uint64_t low = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
+    address_space_add_ram(&m->mem, "ram-below-4g", 0, low, m->ram, false, 0);
+    if (m->ram_size > low)
+        address_space_add_ram(&m->mem, "ram-above-4g", 1ull << 32, m->ram_size - low,
+                              m->ram + low, false, 0);
+}
+
+static int map_firmware(PCBoard *b)
+{
+    Machine *m = b->m;
+    const char *path = m->cfg->bios ? m->cfg->bios : DEFAULT_BIOS;
+    b->bios = read_firmware(path, &b->bios_size);
+    if (!b->bios)
+        return -1;
+    address_space_add_ram(&m->mem, "bios", (1ull << 32) - b->bios_size, b->bios_size, b->bios,
+                          true, 1);
+    size_t isa = b->bios_size < BIOS_ISA_WINDOW ? b->bios_size : BIOS_ISA_WINDOW;
+    address_space_add_ram(&m->mem, "isa-bios", 0x100000 - isa, isa,
+                          b->bios + b->bios_size - isa, true, 1);
+    return 0;
+}
+
+static void debug_exit_request(void *opaque, int status)
+{
+    machine_request_exit(opaque, status);
+}
+
+static const uint16_t com_bases[MAX_SERIAL_PORTS] = {COM1_BASE, COM2_BASE, COM3_BASE,
+                                                     COM4_BASE};
+
+static int create_serial_ports(PCBoard *b)
+{
+    Machine *m = b->m;
+    const MachineConfig *cfg = m->cfg;
+    /* Until the window exists every display choice keeps COM1 on stdio, as
+     * -nographic does. */
+    const char *defaults[1] = {"stdio"};
+    const char *const *specs = cfg->nserial ? cfg->serial : defaults;
+    unsigned n = cfg->nserial ? cfg->nserial : 1;
+    for (unsigned i = 0; i < n; i++) {
+        if (!strcmp(specs[i], "none"))
+            continue;
+        Chardev *chr = machine_open_chardev(m, specs[i]);
+        if (!chr)
+            return -1;
+        /* IRQ 4 (COM1/3) and 3 (COM2/4) are wired with the interrupt controllers. */
+        b->serial[i] = serial_new(&m->io, com_bases[i], (IrqLine){0}, chr, &m->log);
+        machine_register_device(m, &b->serial[i]->dev);
+    }
+    return 0;
+}
+
+PCBoard *pc_board_create(Machine *m)
+{
+    PCBoard *b = calloc(1, sizeof(*b));
+    if (!b)
+        return NULL;
+    b->m = m;
+    if (m->cfg->kernel) {
+        fprintf(stderr, "pacifica: -kernel %s: direct kernel boot is not supported yet\n",
+                m->cfg->kernel);
+        free(b);
+        return NULL;
+    }
+    map_ram(m);
+    if (map_firmware(b) < 0 || create_serial_ports(b) < 0) {
+        pc_board_destroy(b);
+        return NULL;
+    }
+    b->debug_exit = debug_exit_new(&m->io, DEBUG_EXIT_BASE, 4, debug_exit_request, m);
+    machine_register_device(m, &b->debug_exit->dev);
+    if (m->cfg->debugcon && strcmp(m->cfg->debugcon, "none")) {
+        Chardev *chr = machine_open_chardev(m, m->cfg->debugcon);
+        if (!chr) {
+            pc_board_destroy(b);
+            return NULL;
+        }
+        b->debugcon = debugcon_new(&m->io, DEBUGCON_BASE, chr);
+        machine_register_device(m, &b->debugcon->dev);
+    }
+    return b;
+}
+
+void pc_board_destroy(PCBoard *b)
+{
+    if (!b)
+        return;
+    for (unsigned i = 0; i < MAX_SERIAL_PORTS; i++)
+        if (b->serial[i])
+            serial_free(b->serial[i]);
+    if (b->debug_exit)
+        debug_exit_free(b->debug_exit);
+    if (b->debugcon)
+        debugcon_free(b->debugcon);
+    free(b->bios);
+    free(b);
+}
