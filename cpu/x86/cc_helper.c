@@ -6,15 +6,11 @@
 
 #include "cpu/x86/cpu.h"
 
-static const uint8_t parity_table[256] = {
-#define P2(n) n, n ^ 1, n ^ 1, n
-#define P4(n) P2(n), P2(n ^ 1), P2(n ^ 1), P2(n)
-#define P6(n) P4(n), P4(n ^ 1), P4(n ^ 1), P4(n)
-    P6(CC_P), P6(0), P6(0), P6(CC_P)
-#undef P2
-#undef P4
-#undef P6
-};
+/* PF is set when the low byte of the result has an even number of 1 bits. */
+static uint32_t parity_flag(uint64_t res)
+{
+    return (__builtin_popcount((unsigned)(res & 0xff)) & 1) ? 0 : CC_P;
+}
 
 static inline unsigned size_bits(int size_shift)
 {
@@ -34,7 +30,7 @@ static inline uint64_t sign_bit(int size_shift)
 /* ZF, SF and PF of a result. */
 static uint32_t flags_zsp(uint64_t res, int sz)
 {
-    uint32_t f = parity_table[res & 0xff];
+    uint32_t f = parity_flag(res);
     res &= size_mask(sz);
     if (res == 0)
         f |= CC_Z;
