@@ -6,6 +6,7 @@
 
 #include "cpu/x86/cc_helper.h"
 #include "cpu/x86/cpu.h"
+#include "cpu/x86/helper.h"
 
 #define N_RANDOM 20000
 
@@ -206,6 +207,57 @@ static void test_conditions(void)
     }
 }
 
+/* ROL/ROR/RCL/RCR (helper_rotate) against the host: result, CF, and OF for count 1. */
+static void test_rotates(void)
+{
+    GRand *r = g_rand_new_with_seed(99);
+    CPUX86State env = {0};
+    for (int i = 0; i < N_RANDOM; i++) {
+        unsigned size = 1u << g_rand_int_range(r, 0, 3); /* 1, 2, 4 */
+        uint64_t a = interesting(r, size);
+        uint64_t count = (uint64_t)g_rand_int_range(r, 0, 40);
+        unsigned cf = (unsigned)g_rand_int_range(r, 0, 2);
+        int kind = g_rand_int_range(r, 0, 4);
+        uint64_t res = a, fl, cin = cf;
+#define ROT(insn, sfx, mod)                                                                        \
+    asm("mov %[c], %%rcx\n\tbt $0, %[ci]\n\t" insn sfx " %%cl, %" mod "[r]\n\tpushfq\n\tpop %[f]"   \
+        : [r] "+r"(res), [f] "=r"(fl)                                                              \
+        : [c] "r"(count), [ci] "r"(cin)                                                            \
+        : "cc", "rcx")
+#define ROTS(insn)                                                                                 \
+    do {                                                                                           \
+        if (size == 1)                                                                             \
+            ROT(insn, "b", "b");                                                                   \
+        else if (size == 2)                                                                        \
+            ROT(insn, "w", "w");                                                                   \
+        else                                                                                       \
+            ROT(insn, "l", "k");                                                                   \
+    } while (0)
+        switch (kind) {
+        case ROT_ROL: ROTS("rol"); break;
+        case ROT_ROR: ROTS("ror"); break;
+        case ROT_RCL: ROTS("rcl"); break;
+        default: ROTS("rcr"); break;
+        }
+#undef ROTS
+#undef ROT
+        env.cc_op = CC_OP_EFLAGS;
+        env.cc_src = cf ? CC_C | CC_Z : CC_Z;
+        uint64_t got = helper_rotate(&env, (uint64_t)kind, size, a, count);
+        uint32_t got_fl = (uint32_t)helper_cc_compute_all(env.cc_op, env.cc_dst, env.cc_src, 0);
+        unsigned masked = (unsigned)(count & 31);
+        uint32_t defined = CC_C | (masked == 1 ? CC_O : 0);
+        if (masked == 0)
+            defined = CC_C; /* unchanged: only CF (set by BT) is known */
+        g_assert_cmphex(got, ==, res & mask_of(size));
+        if ((got_fl & defined) != (fl & defined))
+            g_test_message("rot kind %d size %u a=%#llx count %llu cf %u", kind, size,
+                           (unsigned long long)a, (unsigned long long)count, cf);
+        g_assert_cmphex(got_fl & defined, ==, fl & defined);
+    }
+    g_rand_free(r);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -213,5 +265,6 @@ int main(int argc, char **argv)
     g_test_add_func("/flags/incdec", test_incdec);
     g_test_add_func("/flags/shifts", test_shifts);
     g_test_add_func("/flags/conditions", test_conditions);
+    g_test_add_func("/flags/rotates", test_rotates);
     return g_test_run();
 }
