@@ -1,4 +1,5 @@
 /* pacifica: parse the command line, build the PC, run it, exit with its status. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11,6 +12,8 @@
 int main(int argc, char **argv)
 {
     MachineConfig cfg;
+    /* Output to a closed pipe (serial on a pipeline) drops bytes, never kills us. */
+    signal(SIGPIPE, SIG_IGN);
     switch (options_parse(&cfg, argc, argv, stdout, stderr)) {
     case OPTIONS_EXIT:
         return 0;

@@ -1,0 +1,182 @@
+/* Character backends: stdio, null and file:PATH, named as on QEMU's command line.
+ *
+ * Output may come from several threads at once (vCPU threads writing a UART's
+ * THR, the main loop echoing), so each backend serialises its writes with a mutex
+ * and never blocks for long: bytes a non-blocking fd cannot take are dropped, the
+ * way a UART with nobody listening loses them.
+ */
+#include "system/chardev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+typedef enum ChardevKind { CHARDEV_STDIO, CHARDEV_NULL, CHARDEV_FILE } ChardevKind;
+
+struct Chardev {
+    ChardevKind kind;
+    int in_fd;  /* -1: no input */
+    int out_fd; /* -1: output dropped */
+    bool owns_out_fd;
+    pthread_mutex_t write_lock;
+    /* stdio on a terminal: the settings to restore on close. */
+    bool termios_saved;
+    struct termios saved_termios;
+    size_t (*can_read)(void *opaque);
+    void (*read)(void *opaque, const uint8_t *buf, size_t len);
+    void *opaque;
+};
+
+static Chardev *chardev_new(ChardevKind kind, int in_fd, int out_fd, bool owns_out_fd)
+{
+    Chardev *chr = calloc(1, sizeof(*chr));
+    if (!chr)
+        return NULL;
+    chr->kind = kind;
+    chr->in_fd = in_fd;
+    chr->out_fd = out_fd;
+    chr->owns_out_fd = owns_out_fd;
+    pthread_mutex_init(&chr->write_lock, NULL);
+    return chr;
+}
+
+/* Raw input so that every key reaches the guest at once and unechoed, but with
+ * ISIG kept so that Ctrl-C still stops Pacifica (QEMU's "-serial stdio" default,
+ * signal=on). The bits are those cfmakeraw clears, minus ISIG, and with OPOST
+ * kept so that the host still turns "\n" into "\r\n" (POSIX termios, XBD §11.2). */
+static void stdio_enter_raw_mode(Chardev *chr)
+{
+    struct termios tio;
+    if (!isatty(chr->in_fd) || tcgetattr(chr->in_fd, &tio) != 0)
+        return;
+    chr->saved_termios = tio;
+    chr->termios_saved = true;
+    tio.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    tio.c_oflag |= OPOST;
+    tio.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
+    tio.c_lflag |= ISIG;
+    tio.c_cflag &= ~(CSIZE | PARENB);
+    tio.c_cflag |= CS8;
+    tio.c_cc[VMIN] = 1;
+    tio.c_cc[VTIME] = 0;
+    tcsetattr(chr->in_fd, TCSANOW, &tio);
+}
+
+static Chardev *chardev_open_file(const char *spec, const char *path, char *err, size_t errlen)
+{
+    if (!*path) {
+        snprintf(err, errlen, "'%s': file backend needs a path (file:PATH)", spec);
+        return NULL;
+    }
+    /* Truncated like QEMU's file backend (without append=on). */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "'%s': cannot open %s: %s", spec, path, strerror(errno));
+        return NULL;
+    }
+    Chardev *chr = chardev_new(CHARDEV_FILE, -1, fd, true);
+    if (!chr) {
+        close(fd);
+        snprintf(err, errlen, "'%s': out of memory", spec);
+    }
+    return chr;
+}
+
+Chardev *chardev_open(const char *spec, char *err, size_t errlen)
+{
+    Chardev *chr;
+    if (!spec)
+        spec = "";
+    if (!strcmp(spec, "stdio")) {
+        chr = chardev_new(CHARDEV_STDIO, STDIN_FILENO, STDOUT_FILENO, false);
+        if (chr)
+            stdio_enter_raw_mode(chr);
+    } else if (!strcmp(spec, "null")) {
+        chr = chardev_new(CHARDEV_NULL, -1, -1, false);
+    } else if (!strncmp(spec, "file:", 5)) {
+        return chardev_open_file(spec, spec + 5, err, errlen);
+    } else {
+        snprintf(err, errlen, "'%s': unknown character backend (expected stdio, null, file:PATH)",
+                 spec);
+        return NULL;
+    }
+    if (!chr)
+        snprintf(err, errlen, "'%s': out of memory", spec);
+    return chr;
+}
+
+void chardev_close(Chardev *chr)
+{
+    if (!chr)
+        return;
+    if (chr->termios_saved)
+        tcsetattr(chr->in_fd, TCSANOW, &chr->saved_termios);
+    if (chr->owns_out_fd)
+        close(chr->out_fd);
+    pthread_mutex_destroy(&chr->write_lock);
+    free(chr);
+}
+
+void chardev_write(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    if (!chr || chr->out_fd < 0)
+        return;
+    pthread_mutex_lock(&chr->write_lock);
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(chr->out_fd, buf + done, len - done);
+        if (n > 0) {
+            done += n;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            /* EAGAIN on a non-blocking fd, or an error (closed pipe, full disk):
+             * drop the rest rather than stall a vCPU. */
+            break;
+        }
+    }
+    pthread_mutex_unlock(&chr->write_lock);
+}
+
+void chardev_set_handlers(Chardev *chr, size_t (*can_read)(void *opaque),
+                          void (*read)(void *opaque, const uint8_t *buf, size_t len), void *opaque)
+{
+    chr->can_read = can_read;
+    chr->read = read;
+    chr->opaque = opaque;
+}
+
+int chardev_input_fd(const Chardev *chr)
+{
+    return chr ? chr->in_fd : -1;
+}
+
+bool chardev_handle_input(Chardev *chr)
+{
+    if (!chr || chr->in_fd < 0)
+        return false;
+    uint8_t buf[256];
+    size_t want = sizeof(buf);
+    if (chr->read) {
+        size_t room = chr->can_read ? chr->can_read(chr->opaque) : sizeof(buf);
+        if (room == 0)
+            return true; /* the frontend is full; the bytes wait in the fd */
+        if (room < want)
+            want = room;
+    }
+    /* Without a frontend the bytes are read and discarded, so that a readable fd
+     * does not keep waking the main loop. */
+    ssize_t n = read(chr->in_fd, buf, want);
+    if (n < 0)
+        return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK;
+    if (n == 0)
+        return false;
+    if (chr->read)
+        chr->read(chr->opaque, buf, n);
+    return true;
+}
