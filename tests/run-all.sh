@@ -4,7 +4,8 @@
 #
 #   unit tests   build/tests/unit/test-*, GTest binaries run with --tap
 #   CLI tests    tests/cli/run-cli-tests.sh
-#   guest tests  tests/guest/run-guest-tests.sh, when it exists
+#   guest tests  tests/guest/run-guest-tests.sh
+#   guest fuzz   tests/cli/run-guest-fuzz.sh (random ROMs must not crash Pacifica)
 #
 # Each suite prints TAP-style "ok ..." / "not ok ..." lines; every such line counts
 # as one test. A suite that exits non-zero without a "not ok" line (a crash, an
@@ -84,9 +85,8 @@ done
 
 run_suite tests/cli/run-cli-tests.sh sh tests/cli/run-cli-tests.sh
 
-if [ -f tests/guest/run-guest-tests.sh ]; then
-    run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh
-fi
+run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh
+run_suite tests/cli/run-guest-fuzz.sh sh tests/cli/run-guest-fuzz.sh 6 1
 
 echo
 if [ -s "$work/failures" ]; then

@@ -1,0 +1,35 @@
+#!/bin/sh
+# qemu-wrapper.sh - stands in for build/pacifica so that the guest test
+# suite can be checked against Debian's QEMU (the reference):
+#   PACIFICA=tests/guest/qemu-wrapper.sh sh tests/guest/run-guest-tests.sh
+# Takes the Pacifica command line the runner uses (-bios FILE -nographic;
+# any other argument is passed to QEMU unchanged) and runs QEMU with the
+# machine contract of tests/guest/README.md: serial on stdio and
+# isa-debug-exit at port 0xf4.
+bios=
+argc=$#
+while [ "$argc" -gt 0 ]; do
+    argc=$((argc - 1))
+    case "$1" in
+    -bios)
+        bios=$2
+        argc=$((argc - 1))
+        shift 2
+        ;;
+    -nographic)
+        shift
+        ;;
+    *)
+        # Rotate the argument to the end: "$@" ends up holding only the
+        # pass-through arguments, in their original order.
+        set -- "$@" "$1"
+        shift
+        ;;
+    esac
+done
+if [ -z "$bios" ]; then
+    echo "usage: qemu-wrapper.sh -bios ROM -nographic [QEMU ARGS]" >&2
+    exit 2
+fi
+exec qemu-system-x86_64 -bios "$bios" -display none -serial stdio -monitor none \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot "$@"
