@@ -879,6 +879,12 @@ static void lower_int(DisasContext *d)
     d->end = true;
 }
 
+/* UD0/UD1/UD2: defined to raise #UD (SDM Vol 2B UD). */
+static void lower_ud(DisasContext *d)
+{
+    gen_exception(d, EXCP_UD);
+}
+
 static void lower_hlt(DisasContext *d)
 {
     CALL(d, hlt, d->s->env, cst(d, (int64_t)d->next_eip));
@@ -1224,6 +1230,7 @@ static const LowerFn lowerers[NB_X86_OPS] = {
     [X86_OP_JCXZ] = lower_loop,
     [X86_OP_INT] = lower_int, [X86_OP_INT3] = lower_int, [X86_OP_INTO] = lower_int,
     [X86_OP_INT1] = lower_int, [X86_OP_HLT] = lower_hlt,
+    [X86_OP_UD0] = lower_ud, [X86_OP_UD1] = lower_ud, [X86_OP_UD2] = lower_ud,
     [X86_OP_IN] = lower_in_out, [X86_OP_OUT] = lower_in_out,
     [X86_OP_MOVS] = lower_string, [X86_OP_STOS] = lower_string, [X86_OP_LODS] = lower_string,
     [X86_OP_CMPS] = lower_string, [X86_OP_SCAS] = lower_string, [X86_OP_INS] = lower_string,

@@ -107,4 +107,30 @@ expect_exit0 "-help" "-serial" -help
 expect_exit0 "--version" "Pacifica emulator version" --version
 expect_exit0 "-d help" "in_asm" -d help
 
+# expect_log NAME ITEMS ROM NEEDLE: running guest ROM with -d ITEMS -D FILE writes a log
+# containing NEEDLE, and the ROM still ends through isa-debug-exit (status 1).
+expect_log() {
+    name=$1
+    items=$2
+    rom=build/tests/guest/$3.bin
+    needle=$4
+    run -bios "$rom" -nographic -d "$items" -D "$work/log"
+    if [ "$status" -ne 1 ]; then
+        not_ok "$name" "exit status $status, expected 1; stderr: $(excerpt "$work/err")"
+    elif ! grep -qF -- "$needle" "$work/log"; then
+        not_ok "$name" "log does not contain '$needle': $(excerpt "$work/log")"
+    else
+        ok "$name"
+    fi
+}
+
+expect_log "-d unimp lists an unimplemented instruction" unimp unimp \
+    "unimplemented instruction CPUID"
+expect_log "-d in_asm disassembles guest code" in_asm hello "ljmp 0xf000:0"
+expect_log "-d int logs exceptions" int ud "exception 6"
+expect_log "-d op dumps the IR" op hello "insn_start"
+expect_log "-d exec logs blocks" exec hello "exec block"
+expect_log "-d cpu dumps registers" cpu hello "EIP="
+expect_log "-d guest_errors logs unassigned ports" guest_errors ioport "I/O"
+
 [ "$failures" -eq 0 ]
