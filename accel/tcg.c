@@ -51,7 +51,7 @@ static void *tcg_create(Machine *m)
 }
 
 /* The block to run for the current state: from the cache, or translated now. */
-static TranslationBlock *tcg_find_block(TcgAccel *a, X86CPU *cpu, TCGContext *s)
+static TranslationBlock *tcg_find_block(TcgAccel *a, X86CPU *cpu, X86Translator *t)
 {
     CPUX86State *env = &cpu->env;
     uint64_t pc, cs_base, phys;
@@ -60,14 +60,14 @@ static TranslationBlock *tcg_find_block(TcgAccel *a, X86CPU *cpu, TCGContext *s)
     x86_get_phys_code(env, pc, &phys);
     TranslationBlock *tb = tb_cache_lookup(&a->tbc, phys, pc, cs_base, flags, 0);
     if (!tb) {
-        tb = x86_translate_block(env, s, 0, &a->m->log);
+        tb = x86_translate_block(t, env, 0, &a->m->log);
         tb_cache_insert(&a->tbc, tb);
     }
     return tb;
 }
 
 /* Runs blocks until something makes the vCPU leave (exception via longjmp, stop). */
-static void tcg_run_blocks(TcgAccel *a, X86CPU *cpu, TCGContext *s)
+static void tcg_run_blocks(TcgAccel *a, X86CPU *cpu, X86Translator *t)
 {
     CPUX86State *env = &cpu->env;
     const Log *log = &a->m->log;
@@ -75,7 +75,7 @@ static void tcg_run_blocks(TcgAccel *a, X86CPU *cpu, TCGContext *s)
     unsigned last_slot = 0;
 
     while (!atomic_load(&a->stop)) {
-        TranslationBlock *tb = tcg_find_block(a, cpu, s);
+        TranslationBlock *tb = tcg_find_block(a, cpu, t);
         if (last && !atomic_load(&last->invalid))
             atomic_store(&last->jmp_dest[last_slot], tb);
         if (log_enabled(log, LOG_CPU))
@@ -96,8 +96,7 @@ static void tcg_run_blocks(TcgAccel *a, X86CPU *cpu, TCGContext *s)
             x86_restore_state(env, cpu->exec.insn_data);
             atomic_store(&cpu->exec.exit_request, 0);
             break;
-        default:
-            break;
+        default: break;
         }
     }
 }
@@ -109,9 +108,7 @@ static void tcg_handle_exception(TcgAccel *a, X86CPU *cpu)
     if (!env->exception_soft)
         x86_restore_state(env, cpu->exec.insn_data);
     switch (env->exception_index) {
-    case EXCP_HLT:
-        env->exception_index = -1;
-        break;
+    case EXCP_HLT: env->exception_index = -1; break;
     case EXCP_SHUTDOWN:
         env->exception_index = -1;
         log_printf(&a->m->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n", cpu->index);
@@ -122,8 +119,7 @@ static void tcg_handle_exception(TcgAccel *a, X86CPU *cpu)
         x86_do_interrupt(env);
         if (env->exception_index == EXCP_SHUTDOWN) {
             env->exception_index = -1;
-            log_printf(&a->m->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n",
-                       cpu->index);
+            log_printf(&a->m->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n", cpu->index);
             machine_request_reset(a->m);
             env->halted = true;
         }
@@ -146,14 +142,12 @@ static void *tcg_vcpu_thread(void *opaque)
     TcgVcpu *v = opaque;
     TcgAccel *a = v->accel;
     X86CPU *cpu = &v->cpu;
-    TCGContext *s = calloc(1, sizeof(*s));
-    if (!s) {
+    X86Translator *t = x86_translator_new();
+    if (!t) {
         fprintf(stderr, "pacifica: out of memory for the translator\n");
         machine_request_exit(a->m, 1);
         return NULL;
     }
-    tcg_context_init(s);
-    x86_tcg_init_globals(s);
 
     while (!atomic_load(&a->stop)) {
         if (cpu->env.halted) {
@@ -164,10 +158,9 @@ static void *tcg_vcpu_thread(void *opaque)
             tcg_handle_exception(a, cpu);
             continue;
         }
-        tcg_run_blocks(a, cpu, s);
+        tcg_run_blocks(a, cpu, t);
     }
-    tcg_context_destroy(s);
-    free(s);
+    x86_translator_free(t);
     return NULL;
 }
 

@@ -18,12 +18,12 @@
 /* RAM above this goes above 4 GiB; the hole below 4 GiB is for PCI and firmware. */
 #define LOW_RAM_LIMIT   0xe0000000ull
 #define DEFAULT_BIOS    "/usr/share/seabios/bios-256k.bin"
-#define COM1_BASE 0x3f8
-#define COM2_BASE 0x2f8
-#define COM3_BASE 0x3e8
-#define COM4_BASE 0x2e8
+#define COM1_BASE       0x3f8
+#define COM2_BASE       0x2f8
+#define COM3_BASE       0x3e8
+#define COM4_BASE       0x2e8
 #define DEBUG_EXIT_BASE 0xf4
-#define DEBUGCON_BASE 0xe9
+#define DEBUGCON_BASE   0xe9
 
 struct PCBoard {
     Machine *m;
@@ -72,8 +72,8 @@ static void map_ram(Machine *m)
     uint64_t low = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
     address_space_add_ram(&m->mem, "ram-below-4g", 0, low, m->ram, false, 0);
     if (m->ram_size > low)
-        address_space_add_ram(&m->mem, "ram-above-4g", 1ull << 32, m->ram_size - low,
-                              m->ram + low, false, 0);
+        address_space_add_ram(&m->mem, "ram-above-4g", 1ull << 32, m->ram_size - low, m->ram + low,
+                              false, 0);
 }
 
 static int map_firmware(PCBoard *b)
@@ -83,11 +83,11 @@ static int map_firmware(PCBoard *b)
     b->bios = read_firmware(path, &b->bios_size);
     if (!b->bios)
         return -1;
-    address_space_add_ram(&m->mem, "bios", (1ull << 32) - b->bios_size, b->bios_size, b->bios,
-                          true, 1);
+    address_space_add_ram(&m->mem, "bios", (1ull << 32) - b->bios_size, b->bios_size, b->bios, true,
+                          1);
     size_t isa = b->bios_size < BIOS_ISA_WINDOW ? b->bios_size : BIOS_ISA_WINDOW;
-    address_space_add_ram(&m->mem, "isa-bios", 0x100000 - isa, isa,
-                          b->bios + b->bios_size - isa, true, 1);
+    address_space_add_ram(&m->mem, "isa-bios", 0x100000 - isa, isa, b->bios + b->bios_size - isa,
+                          true, 1);
     return 0;
 }
 
@@ -96,8 +96,7 @@ static void debug_exit_request(void *opaque, int status)
     machine_request_exit(opaque, status);
 }
 
-static const uint16_t com_bases[MAX_SERIAL_PORTS] = {COM1_BASE, COM2_BASE, COM3_BASE,
-                                                     COM4_BASE};
+static const uint16_t com_bases[MAX_SERIAL_PORTS] = {COM1_BASE, COM2_BASE, COM3_BASE, COM4_BASE};
 
 static int create_serial_ports(PCBoard *b)
 {

@@ -41,8 +41,8 @@ int machine_init(Machine *m, const MachineConfig *cfg)
         return -1;
     }
     m->ram_size = cfg->ram_size;
-    m->ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                  -1, 0);
+    m->ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m->ram == MAP_FAILED) {
         fprintf(stderr, "pacifica: -m %llu MiB: cannot allocate guest RAM: %s\n",
                 (unsigned long long)(m->ram_size >> 20), strerror(errno));

@@ -15,12 +15,9 @@ int main(int argc, char **argv)
     /* Output to a closed pipe (serial on a pipeline) drops bytes, never kills us. */
     signal(SIGPIPE, SIG_IGN);
     switch (options_parse(&cfg, argc, argv, stdout, stderr)) {
-    case OPTIONS_EXIT:
-        return 0;
-    case OPTIONS_ERROR:
-        return 2;
-    default:
-        break;
+    case OPTIONS_EXIT: return 0;
+    case OPTIONS_ERROR: return 2;
+    default: break;
     }
 
     /* A Machine is large (memory maps, locks); it lives on the heap. */

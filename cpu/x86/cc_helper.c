@@ -74,16 +74,11 @@ uint64_t helper_cc_compute_all(uint64_t cc_op, uint64_t dst, uint64_t src, uint6
     uint32_t f;
 
     switch ((CCOp)cc_op) {
-    case CC_OP_EFLAGS:
-        return src & CC_MASK;
-    case CC_OP_ADDB ... CC_OP_ADDQ:
-        return flags_add(dst, src, 0, sz);
-    case CC_OP_ADCB ... CC_OP_ADCQ:
-        return flags_add(dst, src, src2 & 1, sz);
-    case CC_OP_SUBB ... CC_OP_SUBQ:
-        return flags_sub(dst, src, 0, sz);
-    case CC_OP_SBBB ... CC_OP_SBBQ:
-        return flags_sub(dst, src, src2 & 1, sz);
+    case CC_OP_EFLAGS: return src & CC_MASK;
+    case CC_OP_ADDB ... CC_OP_ADDQ: return flags_add(dst, src, 0, sz);
+    case CC_OP_ADCB ... CC_OP_ADCQ: return flags_add(dst, src, src2 & 1, sz);
+    case CC_OP_SUBB ... CC_OP_SUBQ: return flags_sub(dst, src, 0, sz);
+    case CC_OP_SBBB ... CC_OP_SBBQ: return flags_sub(dst, src, src2 & 1, sz);
     case CC_OP_LOGICB ... CC_OP_LOGICQ:
         /* SDM: OF and CF cleared; AF undefined, left clear as on Intel parts. */
         return flags_zsp(dst, sz);
@@ -129,8 +124,7 @@ uint64_t helper_cc_compute_all(uint64_t cc_op, uint64_t dst, uint64_t src, uint6
         if (src)
             f |= CC_C | CC_O;
         return f;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -144,13 +138,13 @@ bool x86_eval_cond(uint32_t flags, unsigned cc)
 {
     bool r;
     switch (cc >> 1) {
-    case 0: r = flags & CC_O; break;                          /* O */
-    case 1: r = flags & CC_C; break;                          /* B */
-    case 2: r = flags & CC_Z; break;                          /* E */
-    case 3: r = flags & (CC_C | CC_Z); break;                 /* BE */
-    case 4: r = flags & CC_S; break;                          /* S */
-    case 5: r = flags & CC_P; break;                          /* P */
-    case 6: r = !!(flags & CC_S) != !!(flags & CC_O); break;  /* L */
+    case 0: r = flags & CC_O; break;                         /* O */
+    case 1: r = flags & CC_C; break;                         /* B */
+    case 2: r = flags & CC_Z; break;                         /* E */
+    case 3: r = flags & (CC_C | CC_Z); break;                /* BE */
+    case 4: r = flags & CC_S; break;                         /* S */
+    case 5: r = flags & CC_P; break;                         /* P */
+    case 6: r = !!(flags & CC_S) != !!(flags & CC_O); break; /* L */
     default:
         r = (flags & CC_Z) || (!!(flags & CC_S) != !!(flags & CC_O)); /* LE */
         break;

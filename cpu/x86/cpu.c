@@ -105,8 +105,8 @@ void x86_cpu_dump(const CPUX86State *env, FILE *f)
     for (int i = 0; i < 8; i++)
         fprintf(f, "%s=%08" PRIx64 "%s", reg_names[i], env->regs[i] & 0xffffffff,
                 (i & 3) == 3 ? "\n" : " ");
-    fprintf(f, "EIP=%08" PRIx64 " EFL=%08x CPL=%u HF=%04x\n", env->rip,
-            x86_read_eflags(env), env->hflags & HF_CPL_MASK, env->hflags);
+    fprintf(f, "EIP=%08" PRIx64 " EFL=%08x CPL=%u HF=%04x\n", env->rip, x86_read_eflags(env),
+            env->hflags & HF_CPL_MASK, env->hflags);
     for (int i = 0; i < 6; i++)
         fprintf(f, "%s =%04x %08" PRIx64 " %08x %08x\n", seg_names[i], env->segs[i].selector,
                 env->segs[i].base, env->segs[i].limit, env->segs[i].flags);

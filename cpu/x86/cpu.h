@@ -14,24 +14,24 @@ enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
 enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS };
 
 /* EFLAGS (SDM Vol 1 §3.4.3) */
-#define CC_C      0x0001u
-#define CC_P      0x0004u
-#define CC_A      0x0010u
-#define CC_Z      0x0040u
-#define CC_S      0x0080u
-#define CC_O      0x0800u
-#define CC_MASK   (CC_C | CC_P | CC_A | CC_Z | CC_S | CC_O)
-#define TF_MASK   0x0100u
-#define IF_MASK   0x0200u
-#define DF_MASK   0x0400u
-#define IOPL_MASK 0x3000u
-#define NT_MASK   0x4000u
-#define RF_MASK   0x10000u
-#define VM_MASK   0x20000u
-#define AC_MASK   0x40000u
-#define VIF_MASK  0x80000u
-#define VIP_MASK  0x100000u
-#define ID_MASK   0x200000u
+#define CC_C         0x0001u
+#define CC_P         0x0004u
+#define CC_A         0x0010u
+#define CC_Z         0x0040u
+#define CC_S         0x0080u
+#define CC_O         0x0800u
+#define CC_MASK      (CC_C | CC_P | CC_A | CC_Z | CC_S | CC_O)
+#define TF_MASK      0x0100u
+#define IF_MASK      0x0200u
+#define DF_MASK      0x0400u
+#define IOPL_MASK    0x3000u
+#define NT_MASK      0x4000u
+#define RF_MASK      0x10000u
+#define VM_MASK      0x20000u
+#define AC_MASK      0x40000u
+#define VIF_MASK     0x80000u
+#define VIP_MASK     0x100000u
+#define ID_MASK      0x200000u
 #define EFLAGS_FIXED 0x0002u /* bit 1 always reads as 1 */
 
 /* CR0 */
@@ -49,9 +49,24 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS };
 
 /* Exception vectors (SDM Vol 3A §6.3.1) */
 enum {
-    EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_OF = 4, EXCP_BR = 5,
-    EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8, EXCP_TS = 10, EXCP_NP = 11, EXCP_SS = 12,
-    EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16, EXCP_AC = 17, EXCP_MC = 18, EXCP_XM = 19,
+    EXCP_DE = 0,
+    EXCP_DB = 1,
+    EXCP_NMI = 2,
+    EXCP_BP = 3,
+    EXCP_OF = 4,
+    EXCP_BR = 5,
+    EXCP_UD = 6,
+    EXCP_NM = 7,
+    EXCP_DF = 8,
+    EXCP_TS = 10,
+    EXCP_NP = 11,
+    EXCP_SS = 12,
+    EXCP_GP = 13,
+    EXCP_PF = 14,
+    EXCP_MF = 16,
+    EXCP_AC = 17,
+    EXCP_MC = 18,
+    EXCP_XM = 19,
 };
 
 /* Lazy arithmetic flags: the last flag-setting operation and its operands; the flags
@@ -59,17 +74,47 @@ enum {
  * the order B, W, L, Q so that op + size_shift gives the variant. */
 typedef enum CCOp {
     CC_OP_EFLAGS, /* cc_src holds the arithmetic flags */
-    CC_OP_ADDB, CC_OP_ADDW, CC_OP_ADDL, CC_OP_ADDQ, /* dst = result, src = operand 2 */
-    CC_OP_ADCB, CC_OP_ADCW, CC_OP_ADCL, CC_OP_ADCQ, /* ... src2 = carry in */
-    CC_OP_SUBB, CC_OP_SUBW, CC_OP_SUBL, CC_OP_SUBQ, /* dst = result, src = operand 2 */
-    CC_OP_SBBB, CC_OP_SBBW, CC_OP_SBBL, CC_OP_SBBQ, /* ... src2 = borrow in */
-    CC_OP_LOGICB, CC_OP_LOGICW, CC_OP_LOGICL, CC_OP_LOGICQ, /* dst = result */
-    CC_OP_INCB, CC_OP_INCW, CC_OP_INCL, CC_OP_INCQ, /* dst = result, src = old CF */
-    CC_OP_DECB, CC_OP_DECW, CC_OP_DECL, CC_OP_DECQ,
-    CC_OP_SHLB, CC_OP_SHLW, CC_OP_SHLL, CC_OP_SHLQ, /* dst = result, src = value << (n-1) */
-    CC_OP_SARB, CC_OP_SARW, CC_OP_SARL, CC_OP_SARQ, /* dst = result, src = value >> (n-1) */
-    CC_OP_MULB, CC_OP_MULW, CC_OP_MULL, CC_OP_MULQ, /* dst = low result, src = nonzero if
-                                                       the high part is significant */
+    CC_OP_ADDB,
+    CC_OP_ADDW,
+    CC_OP_ADDL,
+    CC_OP_ADDQ, /* dst = result, src = operand 2 */
+    CC_OP_ADCB,
+    CC_OP_ADCW,
+    CC_OP_ADCL,
+    CC_OP_ADCQ, /* ... src2 = carry in */
+    CC_OP_SUBB,
+    CC_OP_SUBW,
+    CC_OP_SUBL,
+    CC_OP_SUBQ, /* dst = result, src = operand 2 */
+    CC_OP_SBBB,
+    CC_OP_SBBW,
+    CC_OP_SBBL,
+    CC_OP_SBBQ, /* ... src2 = borrow in */
+    CC_OP_LOGICB,
+    CC_OP_LOGICW,
+    CC_OP_LOGICL,
+    CC_OP_LOGICQ, /* dst = result */
+    CC_OP_INCB,
+    CC_OP_INCW,
+    CC_OP_INCL,
+    CC_OP_INCQ, /* dst = result, src = old CF */
+    CC_OP_DECB,
+    CC_OP_DECW,
+    CC_OP_DECL,
+    CC_OP_DECQ,
+    CC_OP_SHLB,
+    CC_OP_SHLW,
+    CC_OP_SHLL,
+    CC_OP_SHLQ, /* dst = result, src = value << (n-1) */
+    CC_OP_SARB,
+    CC_OP_SARW,
+    CC_OP_SARL,
+    CC_OP_SARQ, /* dst = result, src = value >> (n-1) */
+    CC_OP_MULB,
+    CC_OP_MULW,
+    CC_OP_MULL,
+    CC_OP_MULQ, /* dst = low result, src = nonzero if
+                   the high part is significant */
     NB_CC_OPS
 } CCOp;
 
@@ -95,13 +140,13 @@ typedef struct SegmentCache {
 #define DESC_CS_MASK    (1u << 11)
 
 /* hflags: the mode bits translated code depends on (part of the TB key). */
-#define HF_CPL_MASK  0x0003u
-#define HF_CS32      0x0004u /* CS.D */
-#define HF_SS32      0x0008u /* SS.B */
-#define HF_CS64      0x0010u /* 64-bit code segment in long mode */
-#define HF_PE        0x0020u /* CR0.PE */
-#define HF_VM        0x0040u /* EFLAGS.VM */
-#define HF_LMA       0x0080u /* EFER.LMA */
+#define HF_CPL_MASK 0x0003u
+#define HF_CS32     0x0004u /* CS.D */
+#define HF_SS32     0x0008u /* SS.B */
+#define HF_CS64     0x0010u /* 64-bit code segment in long mode */
+#define HF_PE       0x0020u /* CR0.PE */
+#define HF_VM       0x0040u /* EFLAGS.VM */
+#define HF_LMA      0x0080u /* EFER.LMA */
 
 /* Why the vCPU left translated code through cpu_loop_exit (exception_index). */
 #define EXCP_INTERRUPT_BASE 0   /* 0..255: guest exception/interrupt vector */
@@ -115,7 +160,7 @@ typedef struct CPUX86State {
     uint64_t regs[16];
     uint64_t rip;
     uint64_t eflags; /* every bit except the arithmetic ones (kept lazily) */
-    uint64_t cc_op; /* CCOp; 64-bit so every IR global is one type */
+    uint64_t cc_op;  /* CCOp; 64-bit so every IR global is one type */
     uint64_t cc_dst, cc_src, cc_src2;
 
     SegmentCache segs[6];
@@ -181,10 +226,14 @@ bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys);
 /* Reads up to len code bytes at linear; returns how many were readable. */
 size_t x86_fetch_code(CPUX86State *env, uint64_t linear, uint8_t *buf, size_t len);
 
-/* Translation (cpu/x86/translate.c) */
-void x86_tcg_init_globals(TCGContext *s);
-/* Translates the block at env's current CS:rIP into a TB (not yet inserted). */
-TranslationBlock *x86_translate_block(CPUX86State *env, TCGContext *s, uint32_t cflags,
+/* Translation (cpu/x86/translate.c). A translator is per vCPU thread: its IR builder
+ * and the dispatch of decoded ops to their lowering. */
+typedef struct X86Translator X86Translator;
+X86Translator *x86_translator_new(void);
+void x86_translator_free(X86Translator *t);
+/* Translates the block at env's current CS:rIP into a TB (not yet inserted). The low
+ * 16 bits of cflags, when nonzero, cap the number of instructions. */
+TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32_t cflags,
                                       const Log *log);
 /* The TB key of the current state. */
 void x86_get_tb_key(const CPUX86State *env, uint64_t *pc, uint64_t *cs_base, uint32_t *flags);

@@ -72,14 +72,14 @@ void x86_do_interrupt(CPUX86State *env)
     X86CPU *cpu = env_cpu(env);
     const Log *log = &cpu->machine->log;
     log_printf(log, LOG_INT, "cpu%d: %s %d (0x%02x) at %04x:%08llx err=%d\n", cpu->index,
-               env->exception_soft ? "int" : "exception", vector, vector,
-               env->segs[R_CS].selector, (unsigned long long)env->rip, env->error_code);
+               env->exception_soft ? "int" : "exception", vector, vector, env->segs[R_CS].selector,
+               (unsigned long long)env->rip, env->error_code);
     if (!(env->cr[0] & CR0_PE)) {
         do_interrupt_real(env, vector);
         return;
     }
     /* Protected-mode delivery is not implemented yet: nothing sane can continue. */
-    log_printf(log, LOG_UNIMP, "cpu%d: protected-mode interrupt delivery (vector %d)\n",
-               cpu->index, vector);
+    log_printf(log, LOG_UNIMP, "cpu%d: protected-mode interrupt delivery (vector %d)\n", cpu->index,
+               vector);
     env->exception_index = EXCP_SHUTDOWN;
 }

@@ -25,8 +25,7 @@ static bool real_or_vm86(const CPUX86State *env)
 _Noreturn static void unimplemented(CPUX86State *env, const char *what)
 {
     log_printf(env_log(env), LOG_UNIMP, "cpu%d: %s at %04x:%08llx: not implemented, #UD\n",
-               env_cpu(env)->index, what, env->segs[R_CS].selector,
-               (unsigned long long)env->rip);
+               env_cpu(env)->index, what, env->segs[R_CS].selector, (unsigned long long)env->rip);
     x86_raise_exception(env, EXCP_UD);
 }
 
@@ -311,8 +310,7 @@ void helper_idiv(CPUX86State *env, uint64_t divisor, uint64_t size)
  * rotate through CF, so 8- and 16-bit forms take the count modulo 9 and 17. Only CF
  * and OF change, and only when the masked count is nonzero; OF is defined for a count
  * of 1 and computed the same way for others (as Intel parts do). */
-uint64_t helper_rotate(CPUX86State *env, uint64_t kind, uint64_t size, uint64_t val,
-                       uint64_t count)
+uint64_t helper_rotate(CPUX86State *env, uint64_t kind, uint64_t size, uint64_t val, uint64_t count)
 {
     unsigned bits = 8 * (unsigned)size;
     uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
@@ -320,8 +318,8 @@ uint64_t helper_rotate(CPUX86State *env, uint64_t kind, uint64_t size, uint64_t 
     val &= mask;
     if (n == 0)
         return val;
-    uint32_t fl = (uint32_t)helper_cc_compute_all(env->cc_op, env->cc_dst, env->cc_src,
-                                                  env->cc_src2);
+    uint32_t fl =
+        (uint32_t)helper_cc_compute_all(env->cc_op, env->cc_dst, env->cc_src, env->cc_src2);
     uint64_t cf = fl & CC_C, res;
     uint64_t msb = 1ull << (bits - 1);
     switch (kind) {

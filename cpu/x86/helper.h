@@ -10,19 +10,22 @@
 #include "tcg/tcg.h"
 
 #define X86_HELPERS(H)                                                                             \
-    /* name, args, has result, flags */                                                           \
-    H(cc_compute_all, 4, 1, TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS |              \
-                                TCG_CALL_NO_SIDE_EFFECTS | TCG_CALL_NO_RAISE)                     \
-    H(cc_compute_c, 4, 1, TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS |                \
-                              TCG_CALL_NO_SIDE_EFFECTS | TCG_CALL_NO_RAISE)                       \
-    H(cc_compute_cond, 5, 1, TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS |             \
-                                 TCG_CALL_NO_SIDE_EFFECTS | TCG_CALL_NO_RAISE)                    \
+    /* name, args, has result, flags */                                                            \
+    H(cc_compute_all, 4, 1,                                                                        \
+      TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS | TCG_CALL_NO_SIDE_EFFECTS |            \
+          TCG_CALL_NO_RAISE)                                                                       \
+    H(cc_compute_c, 4, 1,                                                                          \
+      TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS | TCG_CALL_NO_SIDE_EFFECTS |            \
+          TCG_CALL_NO_RAISE)                                                                       \
+    H(cc_compute_cond, 5, 1,                                                                       \
+      TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS | TCG_CALL_NO_SIDE_EFFECTS |            \
+          TCG_CALL_NO_RAISE)                                                                       \
     H(raise_exception, 2, 0, 0)                                                                    \
     H(raise_soft_interrupt, 3, 0, 0)                                                               \
     H(hlt, 2, 0, 0)                                                                                \
     H(in, 3, 1, 0)                                                                                 \
     H(out, 4, 0, 0)                                                                                \
-    H(read_eflags, 1, 1, TCG_CALL_NO_WRITE_GLOBALS | TCG_CALL_NO_RAISE)                           \
+    H(read_eflags, 1, 1, TCG_CALL_NO_WRITE_GLOBALS | TCG_CALL_NO_RAISE)                            \
     H(popf, 3, 0, 0)                                                                               \
     H(cli, 1, 0, 0)                                                                                \
     H(sti, 1, 0, 0)                                                                                \

@@ -36,8 +36,8 @@ static void phys_write(X86CPU *cpu, uint64_t phys, uint64_t val, unsigned size)
 {
     Machine *m = cpu->machine;
     TBCache *tbc = cpu->tb_cache;
-    if (tbc && (tb_cache_page_has_code(tbc, phys) ||
-                tb_cache_page_has_code(tbc, phys + size - 1))) {
+    if (tbc &&
+        (tb_cache_page_has_code(tbc, phys) || tb_cache_page_has_code(tbc, phys + size - 1))) {
         /* Self-modifying code: drop the blocks first; the current block stops at the
          * next instruction boundary so that the new code is what runs next. */
         if (tb_cache_invalidate_range(tbc, phys, size))

@@ -23,25 +23,25 @@ typedef struct Native {
         uint64_t cin = cf_in;                                                                      \
         switch (size) {                                                                            \
         case 1:                                                                                    \
-            asm("bt $0, %[c]\n\t" insn "b %b[b], %b[r]\n\tpushfq\n\tpop %[f]"                     \
+            asm("bt $0, %[c]\n\t" insn "b %b[b], %b[r]\n\tpushfq\n\tpop %[f]"                      \
                 : [r] "+q"(r), [f] "=r"(fl)                                                        \
                 : [b] "q"(b), [c] "r"(cin)                                                         \
                 : "cc");                                                                           \
             break;                                                                                 \
         case 2:                                                                                    \
-            asm("bt $0, %[c]\n\t" insn "w %w[b], %w[r]\n\tpushfq\n\tpop %[f]"                     \
+            asm("bt $0, %[c]\n\t" insn "w %w[b], %w[r]\n\tpushfq\n\tpop %[f]"                      \
                 : [r] "+r"(r), [f] "=r"(fl)                                                        \
                 : [b] "r"(b), [c] "r"(cin)                                                         \
                 : "cc");                                                                           \
             break;                                                                                 \
         case 4:                                                                                    \
-            asm("bt $0, %[c]\n\t" insn "l %k[b], %k[r]\n\tpushfq\n\tpop %[f]"                     \
+            asm("bt $0, %[c]\n\t" insn "l %k[b], %k[r]\n\tpushfq\n\tpop %[f]"                      \
                 : [r] "+r"(r), [f] "=r"(fl)                                                        \
                 : [b] "r"(b), [c] "r"(cin)                                                         \
                 : "cc");                                                                           \
             break;                                                                                 \
         default:                                                                                   \
-            asm("bt $0, %[c]\n\t" insn "q %[b], %[r]\n\tpushfq\n\tpop %[f]"                       \
+            asm("bt $0, %[c]\n\t" insn "q %[b], %[r]\n\tpushfq\n\tpop %[f]"                        \
                 : [r] "+r"(r), [f] "=r"(fl)                                                        \
                 : [b] "r"(b), [c] "r"(cin)                                                         \
                 : "cc");                                                                           \
@@ -70,9 +70,23 @@ static unsigned size_index(unsigned size)
 
 static uint64_t interesting(GRand *r, unsigned size)
 {
-    static const uint64_t edges[] = {0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff,
-                                     0x7fffffff, 0x80000000, 0xffffffff, 0x7fffffffffffffff,
-                                     0x8000000000000000, ~0ull, 0x0f, 0x10};
+    static const uint64_t edges[] = {0,
+                                     1,
+                                     2,
+                                     0x7f,
+                                     0x80,
+                                     0xff,
+                                     0x7fff,
+                                     0x8000,
+                                     0xffff,
+                                     0x7fffffff,
+                                     0x80000000,
+                                     0xffffffff,
+                                     0x7fffffffffffffff,
+                                     0x8000000000000000,
+                                     ~0ull,
+                                     0x0f,
+                                     0x10};
     uint64_t v;
     if (g_rand_int_range(r, 0, 3) == 0)
         v = edges[g_rand_int_range(r, 0, G_N_ELEMENTS(edges))];
@@ -90,13 +104,34 @@ static void check_binop(BinOp op, uint64_t a, uint64_t b, unsigned size, unsigne
     uint64_t src = b, src2 = cf_in;
     uint32_t defined = CC_MASK;
     switch (op) {
-    case OP_ADD: n = native_add(a, b, size, cf_in); base = CC_OP_ADDB; break;
-    case OP_ADC: n = native_adc(a, b, size, cf_in); base = CC_OP_ADCB; break;
-    case OP_SUB: n = native_sub(a, b, size, cf_in); base = CC_OP_SUBB; break;
-    case OP_SBB: n = native_sbb(a, b, size, cf_in); base = CC_OP_SBBB; break;
-    case OP_AND: n = native_and(a, b, size, cf_in); base = CC_OP_LOGICB; break;
-    case OP_OR: n = native_or(a, b, size, cf_in); base = CC_OP_LOGICB; break;
-    default: n = native_xor(a, b, size, cf_in); base = CC_OP_LOGICB; break;
+    case OP_ADD:
+        n = native_add(a, b, size, cf_in);
+        base = CC_OP_ADDB;
+        break;
+    case OP_ADC:
+        n = native_adc(a, b, size, cf_in);
+        base = CC_OP_ADCB;
+        break;
+    case OP_SUB:
+        n = native_sub(a, b, size, cf_in);
+        base = CC_OP_SUBB;
+        break;
+    case OP_SBB:
+        n = native_sbb(a, b, size, cf_in);
+        base = CC_OP_SBBB;
+        break;
+    case OP_AND:
+        n = native_and(a, b, size, cf_in);
+        base = CC_OP_LOGICB;
+        break;
+    case OP_OR:
+        n = native_or(a, b, size, cf_in);
+        base = CC_OP_LOGICB;
+        break;
+    default:
+        n = native_xor(a, b, size, cf_in);
+        base = CC_OP_LOGICB;
+        break;
     }
     if (base == CC_OP_LOGICB)
         defined &= ~CC_A; /* SDM: AF undefined after logic instructions */
@@ -132,12 +167,16 @@ static void test_incdec(void)
         bool inc = g_rand_boolean(r);
         if (inc)
             asm("bt $0, %[c]\n\tincw %w[r]\n\tpushfq\n\tpop %[f]"
-                : [r] "+r"(res), [f] "=r"(fl) : [c] "r"((uint64_t)cf) : "cc");
+                : [r] "+r"(res), [f] "=r"(fl)
+                : [c] "r"((uint64_t)cf)
+                : "cc");
         else
             asm("bt $0, %[c]\n\tdecw %w[r]\n\tpushfq\n\tpop %[f]"
-                : [r] "+r"(res), [f] "=r"(fl) : [c] "r"((uint64_t)cf) : "cc");
-        uint32_t lazy = (uint32_t)helper_cc_compute_all(inc ? CC_OP_INCW : CC_OP_DECW,
-                                                        res & 0xffff, cf, 0);
+                : [r] "+r"(res), [f] "=r"(fl)
+                : [c] "r"((uint64_t)cf)
+                : "cc");
+        uint32_t lazy =
+            (uint32_t)helper_cc_compute_all(inc ? CC_OP_INCW : CC_OP_DECW, res & 0xffff, cf, 0);
         g_assert_cmphex(lazy, ==, fl & CC_MASK);
     }
     g_rand_free(r);
@@ -156,15 +195,21 @@ static void test_shifts(void)
         switch (kind) {
         case 0:
             asm("mov %[c], %%rcx\n\tshll %%cl, %k[r]\n\tpushfq\n\tpop %[f]"
-                : [r] "+r"(res), [f] "=r"(fl) : [c] "r"(c) : "cc", "rcx");
+                : [r] "+r"(res), [f] "=r"(fl)
+                : [c] "r"(c)
+                : "cc", "rcx");
             break;
         case 1:
             asm("mov %[c], %%rcx\n\tshrl %%cl, %k[r]\n\tpushfq\n\tpop %[f]"
-                : [r] "+r"(res), [f] "=r"(fl) : [c] "r"(c) : "cc", "rcx");
+                : [r] "+r"(res), [f] "=r"(fl)
+                : [c] "r"(c)
+                : "cc", "rcx");
             break;
         default:
             asm("mov %[c], %%rcx\n\tsarl %%cl, %k[r]\n\tpushfq\n\tpop %[f]"
-                : [r] "+r"(res), [f] "=r"(fl) : [c] "r"(c) : "cc", "rcx");
+                : [r] "+r"(res), [f] "=r"(fl)
+                : [c] "r"(c)
+                : "cc", "rcx");
             break;
         }
         uint64_t src;
@@ -196,14 +241,15 @@ static void test_conditions(void)
                          ((f & 8) ? CC_Z : 0) | ((f & 16) ? CC_S : 0) | ((f & 32) ? CC_O : 0);
         uint64_t in = flags | 0x2, out[16];
 #define SETCC(i, cc)                                                                               \
-    asm("push %[in]\n\tpopfq\n\tset" cc " %b[o]\n\t" : [o] "=q"(out[i]) : [in] "r"(in) : "cc");     \
+    asm("push %[in]\n\tpopfq\n\tset" cc " %b[o]\n\t" : [o] "=q"(out[i]) : [in] "r"(in) : "cc");    \
     out[i] &= 1;
-        SETCC(0, "o") SETCC(1, "no") SETCC(2, "b") SETCC(3, "ae") SETCC(4, "e") SETCC(5, "ne")
-        SETCC(6, "be") SETCC(7, "a") SETCC(8, "s") SETCC(9, "ns") SETCC(10, "p") SETCC(11, "np")
-        SETCC(12, "l") SETCC(13, "ge") SETCC(14, "le") SETCC(15, "g")
+        SETCC(0, "o")
+        SETCC(1, "no") SETCC(2, "b") SETCC(3, "ae") SETCC(4, "e") SETCC(5, "ne") SETCC(6, "be")
+            SETCC(7, "a") SETCC(8, "s") SETCC(9, "ns") SETCC(10, "p") SETCC(11, "np") SETCC(12, "l")
+                SETCC(13, "ge") SETCC(14, "le") SETCC(15, "g")
 #undef SETCC
-        for (unsigned cc = 0; cc < 16; cc++)
-            g_assert_cmpuint(x86_eval_cond(flags, cc), ==, out[cc]);
+                    for (unsigned cc = 0; cc < 16; cc++)
+                        g_assert_cmpuint(x86_eval_cond(flags, cc), ==, out[cc]);
     }
 }
 
@@ -220,7 +266,7 @@ static void test_rotates(void)
         int kind = g_rand_int_range(r, 0, 4);
         uint64_t res = a, fl, cin = cf;
 #define ROT(insn, sfx, mod)                                                                        \
-    asm("mov %[c], %%rcx\n\tbt $0, %[ci]\n\t" insn sfx " %%cl, %" mod "[r]\n\tpushfq\n\tpop %[f]"   \
+    asm("mov %[c], %%rcx\n\tbt $0, %[ci]\n\t" insn sfx " %%cl, %" mod "[r]\n\tpushfq\n\tpop %[f]"  \
         : [r] "+r"(res), [f] "=r"(fl)                                                              \
         : [c] "r"(count), [ci] "r"(cin)                                                            \
         : "cc", "rcx")

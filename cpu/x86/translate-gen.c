@@ -1,0 +1,441 @@
+/* The emitters every lowering uses: registers (with the byte-register rule), effective
+ * addresses and segments, operands by their SDM kind, lazy flags, block exits, and
+ * the stack. */
+#include "cpu/x86/translate.h"
+
+/* Zero-extends v in place from size bytes. */
+void gen_zext(DisasContext *d, TCGv dst, TCGv v, unsigned size)
+{
+    switch (size) {
+    case 1: tcg_gen_op2(d->s, INDEX_op_ext8u, dst, v); break;
+    case 2: tcg_gen_op2(d->s, INDEX_op_ext16u, dst, v); break;
+    case 4: tcg_gen_op2(d->s, INDEX_op_ext32u, dst, v); break;
+    default: tcg_gen_mov(d->s, dst, v); break;
+    }
+}
+
+void gen_sext(DisasContext *d, TCGv dst, TCGv v, unsigned size)
+{
+    switch (size) {
+    case 1: tcg_gen_op2(d->s, INDEX_op_ext8s, dst, v); break;
+    case 2: tcg_gen_op2(d->s, INDEX_op_ext16s, dst, v); break;
+    case 4: tcg_gen_op2(d->s, INDEX_op_ext32s, dst, v); break;
+    default: tcg_gen_mov(d->s, dst, v); break;
+    }
+}
+
+TCGv gen_call(DisasContext *d, const TCGHelperInfo *info, unsigned n, const TCGv *args)
+{
+    TCGv ret = info->has_ret ? tmp(d) : TCG_NO_RET;
+    tcg_gen_call(d->s, info, ret, n, args);
+    return ret;
+}
+
+/* ---- registers ---- */
+
+/* SDM Vol 2A §2.1.5 / §3.7.2.1: without a REX prefix, byte registers 4-7 are AH, CH, DH,
+ * BH (bits 15:8 of registers 0-3); with any REX they are SPL, BPL, SIL, DIL. */
+bool is_high_byte_reg(const DisasContext *d, unsigned reg, unsigned size)
+{
+    return size == 1 && reg >= 4 && reg < 8 && !d->insn.rex && !d->insn.vex;
+}
+
+TCGv gen_ld_reg(DisasContext *d, unsigned reg, unsigned size)
+{
+    TCGv v = tmp(d);
+    if (is_high_byte_reg(d, reg, size))
+        tcg_gen_extract(d->s, v, gv(G_REGS + reg - 4), 8, 8);
+    else
+        gen_zext(d, v, gv(G_REGS + reg), size);
+    return v;
+}
+
+/* SDM Vol 1 §3.4.1.1: 8/16-bit writes leave the other bits; 32-bit writes zero-extend
+ * to 64 bits. */
+void gen_st_reg(DisasContext *d, unsigned reg, unsigned size, TCGv v)
+{
+    if (is_high_byte_reg(d, reg, size)) {
+        TCGv r = gv(G_REGS + reg - 4);
+        tcg_gen_deposit(d->s, r, r, v, 8, 8);
+        return;
+    }
+    TCGv r = gv(G_REGS + reg);
+    switch (size) {
+    case 1: tcg_gen_deposit(d->s, r, r, v, 0, 8); break;
+    case 2: tcg_gen_deposit(d->s, r, r, v, 0, 16); break;
+    case 4: tcg_gen_op2(d->s, INDEX_op_ext32u, r, v); break;
+    default: tcg_gen_mov(d->s, r, v); break;
+    }
+}
+
+/* ---- memory ---- */
+
+unsigned addr_mask_size(const DisasContext *d)
+{
+    return d->insn.addrsize;
+}
+
+/* Linear address of segment seg + offset (offset already truncated to address size).
+ * In 64-bit mode only FS and GS have a base (SDM 3A §3.4.4). */
+TCGv gen_linear(DisasContext *d, int seg, TCGv offset)
+{
+    TCGv lin = tmp(d);
+    if (d->code == X86_CODE64) {
+        if (seg == R_FS || seg == R_GS)
+            tcg_gen_add(d->s, lin, offset, gv(G_SEG_BASE + seg));
+        else
+            tcg_gen_mov(d->s, lin, offset);
+        return lin;
+    }
+    tcg_gen_add(d->s, lin, offset, gv(G_SEG_BASE + seg));
+    tcg_gen_op2(d->s, INDEX_op_ext32u, lin, lin);
+    return lin;
+}
+
+/* The ModRM memory operand's offset (no segment), truncated to the address size. */
+TCGv gen_ea_offset(DisasContext *d)
+{
+    const X86Insn *in = &d->insn;
+    TCGv ea = tmp(d);
+    int64_t disp = in->disp;
+    if (in->rip_relative)
+        disp += (int64_t)d->next_eip;
+    tcg_gen_movi(d->s, ea, disp);
+    if (in->base >= 0)
+        tcg_gen_add(d->s, ea, ea, gv(G_REGS + in->base));
+    if (in->index >= 0) {
+        TCGv idx = tmp(d);
+        tcg_gen_shli(d->s, idx, gv(G_REGS + in->index), in->scale);
+        tcg_gen_add(d->s, ea, ea, idx);
+    }
+    gen_zext(d, ea, ea, addr_mask_size(d));
+    return ea;
+}
+
+int modrm_seg(const DisasContext *d)
+{
+    return d->insn.seg >= 0 ? d->insn.seg : d->insn.default_seg;
+}
+
+TCGv gen_ea(DisasContext *d)
+{
+    return gen_linear(d, modrm_seg(d), gen_ea_offset(d));
+}
+
+MemOp size_memop(unsigned size)
+{
+    return size == 1 ? MO_8 : size == 2 ? MO_16 : size == 4 ? MO_32 : MO_64;
+}
+
+TCGv gen_ld_mem(DisasContext *d, TCGv addr, unsigned size)
+{
+    TCGv v = tmp(d);
+    tcg_gen_qemu_ld(d->s, v, addr, size_memop(size), 0);
+    return v;
+}
+
+void gen_st_mem(DisasContext *d, TCGv addr, TCGv v, unsigned size)
+{
+    tcg_gen_qemu_st(d->s, v, addr, size_memop(size), 0);
+}
+
+/* ---- operands ---- */
+
+unsigned opnd_size(const DisasContext *d, unsigned k)
+{
+    unsigned os = d->insn.opsize;
+    switch ((X86OpndKind)k) {
+    case OPND_Eb:
+    case OPND_Gb:
+    case OPND_Ib:
+    case OPND_Jb:
+    case OPND_AL:
+    case OPND_CL:
+    case OPND_Zb:
+    case OPND_Ob:
+    case OPND_Xb:
+    case OPND_Yb:
+    case OPND_ONE: return 1;
+    case OPND_Ew:
+    case OPND_Gw:
+    case OPND_Iw:
+    case OPND_Sw:
+    case OPND_DX:
+    case OPND_ES:
+    case OPND_CS:
+    case OPND_SS:
+    case OPND_DS:
+    case OPND_FS:
+    case OPND_GS: return 2;
+    case OPND_Ed:
+    case OPND_Gd:
+    case OPND_Rd:
+    case OPND_Cd:
+    case OPND_Dd: return 4;
+    case OPND_Eq:
+    case OPND_Gq: return 8;
+    case OPND_Ey:
+    case OPND_Gy:
+    case OPND_Ry: return os == 8 ? 8 : 4;
+    default: return os;
+    }
+}
+
+bool opnd_is_mem(const DisasContext *d, unsigned k)
+{
+    switch ((X86OpndKind)k) {
+    case OPND_Eb:
+    case OPND_Ew:
+    case OPND_Ed:
+    case OPND_Eq:
+    case OPND_Ev:
+    case OPND_Ey:
+    case OPND_M:
+    case OPND_Mp: return d->insn.mod != 3;
+    default: return false;
+    }
+}
+
+int sreg_opnd(unsigned k)
+{
+    return k >= OPND_ES && k <= OPND_GS ? (int)(k - OPND_ES) : -1;
+}
+
+TCGv opnd_addr(DisasContext *d, Operands *o)
+{
+    if (!o->have_addr) {
+        o->addr = gen_ea(d);
+        o->have_addr = true;
+    }
+    return o->addr;
+}
+
+/* moffs operand (A0-A3): an absolute offset of address-size width. */
+TCGv gen_moffs_addr(DisasContext *d)
+{
+    TCGv off = cst(d, (int64_t)(d->insn.imm & size_mask(d->insn.addrsize)));
+    int seg = d->insn.seg >= 0 ? d->insn.seg : R_DS;
+    return gen_linear(d, seg, off);
+}
+
+TCGv gen_ld_opnd(DisasContext *d, Operands *o, unsigned i)
+{
+    unsigned k = d->insn.entry->opnd[i];
+    unsigned size = opnd_size(d, k);
+    const X86Insn *in = &d->insn;
+    switch ((X86OpndKind)k) {
+    case OPND_Eb:
+    case OPND_Ew:
+    case OPND_Ed:
+    case OPND_Eq:
+    case OPND_Ev:
+    case OPND_Ey:
+        if (in->mod == 3)
+            return gen_ld_reg(d, in->rm, size);
+        return gen_ld_mem(d, opnd_addr(d, o), size);
+    case OPND_Gb:
+    case OPND_Gw:
+    case OPND_Gd:
+    case OPND_Gq:
+    case OPND_Gv:
+    case OPND_Gy: return gen_ld_reg(d, in->reg, size);
+    case OPND_Zb:
+    case OPND_Zv: return gen_ld_reg(d, in->zreg, size);
+    case OPND_AL:
+    case OPND_rAX: return gen_ld_reg(d, R_EAX, size);
+    case OPND_CL: return gen_ld_reg(d, R_ECX, 1);
+    case OPND_DX: return gen_ld_reg(d, R_EDX, 2);
+    case OPND_ONE: return cst(d, 1);
+    case OPND_Ib: return cst(d, (int64_t)(in->imm & 0xff));
+    case OPND_Iw: return cst(d, (int64_t)(in->imm & 0xffff));
+    case OPND_Ibs:
+    case OPND_Iz:
+    case OPND_Iv: return cst(d, (int64_t)(in->imm & size_mask(size)));
+    case OPND_Ob:
+    case OPND_Ov: return gen_ld_mem(d, gen_moffs_addr(d), size);
+    case OPND_Sw:
+    case OPND_ES:
+    case OPND_CS:
+    case OPND_SS:
+    case OPND_DS:
+    case OPND_FS:
+    case OPND_GS: {
+        int seg = k == OPND_Sw ? in->reg & 7 : sreg_opnd(k);
+        TCGv v = tmp(d);
+        tcg_gen_ld(d->s, INDEX_op_ld32u, v, d->s->env,
+                   (intptr_t)offsetof(CPUX86State, segs[0].selector) +
+                       seg * (intptr_t)sizeof(SegmentCache));
+        return v;
+    }
+    default: return cst(d, 0);
+    }
+}
+
+void gen_load_seg(DisasContext *d, int seg, TCGv sel)
+{
+    /* Outside real mode a segment load may change the mode bits (SS.B) the block was
+     * translated for: block_must_end ends the block after it. */
+    CALL(d, load_seg, d->s->env, cst(d, seg), sel);
+}
+
+void gen_st_opnd(DisasContext *d, Operands *o, unsigned i, TCGv v)
+{
+    unsigned k = d->insn.entry->opnd[i];
+    unsigned size = opnd_size(d, k);
+    const X86Insn *in = &d->insn;
+    switch ((X86OpndKind)k) {
+    case OPND_Eb:
+    case OPND_Ew:
+    case OPND_Ed:
+    case OPND_Eq:
+    case OPND_Ev:
+    case OPND_Ey:
+        if (in->mod == 3)
+            gen_st_reg(d, in->rm, size, v);
+        else
+            gen_st_mem(d, opnd_addr(d, o), v, size);
+        return;
+    case OPND_Gb:
+    case OPND_Gw:
+    case OPND_Gd:
+    case OPND_Gq:
+    case OPND_Gv:
+    case OPND_Gy: gen_st_reg(d, in->reg, size, v); return;
+    case OPND_Zb:
+    case OPND_Zv: gen_st_reg(d, in->zreg, size, v); return;
+    case OPND_AL:
+    case OPND_rAX: gen_st_reg(d, R_EAX, size, v); return;
+    case OPND_Ob:
+    case OPND_Ov: gen_st_mem(d, gen_moffs_addr(d), v, size); return;
+    case OPND_Sw:
+    case OPND_ES:
+    case OPND_SS:
+    case OPND_DS:
+    case OPND_FS:
+    case OPND_GS: gen_load_seg(d, k == OPND_Sw ? in->reg & 7 : sreg_opnd(k), v); return;
+    default: return;
+    }
+}
+
+/* ---- flags ---- */
+
+void gen_set_cc(DisasContext *d, CCOp op, TCGv dst, TCGv src, TCGv src2)
+{
+    tcg_gen_movi(d->s, gv(G_CC_OP), op);
+    tcg_gen_mov(d->s, gv(G_CC_DST), dst);
+    if (src.idx != TCG_NO_RET.idx)
+        tcg_gen_mov(d->s, gv(G_CC_SRC), src);
+    if (src2.idx != TCG_NO_RET.idx)
+        tcg_gen_mov(d->s, gv(G_CC_SRC2), src2);
+}
+
+CCOp cc_sized(CCOp base, unsigned size)
+{
+    return (CCOp)(base + (size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3));
+}
+
+TCGv gen_compute_eflags(DisasContext *d)
+{
+    return CALL(d, cc_compute_all, gv(G_CC_OP), gv(G_CC_DST), gv(G_CC_SRC), gv(G_CC_SRC2));
+}
+
+TCGv gen_compute_cf(DisasContext *d)
+{
+    return CALL(d, cc_compute_c, gv(G_CC_OP), gv(G_CC_DST), gv(G_CC_SRC), gv(G_CC_SRC2));
+}
+
+TCGv gen_cond(DisasContext *d, unsigned cc)
+{
+    return CALL(d, cc_compute_cond, gv(G_CC_OP), gv(G_CC_DST), gv(G_CC_SRC), gv(G_CC_SRC2),
+                cst(d, cc));
+}
+
+/* Replaces the arithmetic flags with those in v (CC_OP_EFLAGS). */
+void gen_set_eflags_arith(DisasContext *d, TCGv v)
+{
+    tcg_gen_movi(d->s, gv(G_CC_OP), CC_OP_EFLAGS);
+    tcg_gen_andi(d->s, gv(G_CC_SRC), v, CC_MASK);
+}
+
+/* ---- control flow ---- */
+
+uint64_t eip_mask(const DisasContext *d, unsigned opsize)
+{
+    return d->code == X86_CODE64 ? ~0ull : size_mask(opsize);
+}
+
+/* Ends the block with a jump to eip. Direct links (goto_tb) are made only to blocks
+ * starting on the same page as this one, so that a change of mapping for another page
+ * can never leave a stale link (the paging issue relies on this). */
+void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
+{
+    uint64_t target = d->cs_base + eip;
+    bool same_page =
+        (target >> 12) == (d->tb_pc >> 12) || (target >> 12) == ((d->cs_base + d->eip) >> 12);
+    if (same_page)
+        tcg_gen_goto_tb(d->s, slot);
+    tcg_gen_movi(d->s, gv(G_RIP), (int64_t)eip);
+    tcg_gen_exit_tb(d->s, same_page ? slot : TB_EXIT_NOCHAIN);
+    d->end = true;
+}
+
+/* Ends the block after a change that rip (or the mode) cannot be known statically. */
+void gen_exit_dynamic(DisasContext *d)
+{
+    tcg_gen_exit_tb(d->s, TB_EXIT_NOCHAIN);
+    d->end = true;
+}
+
+void gen_exit_next(DisasContext *d)
+{
+    tcg_gen_movi(d->s, gv(G_RIP), (int64_t)d->next_eip);
+    gen_exit_dynamic(d);
+}
+
+void gen_exception(DisasContext *d, int vector)
+{
+    CALL(d, raise_exception, d->s->env, cst(d, vector));
+    d->end = true;
+}
+
+/* ---- stack ---- */
+
+unsigned stack_size(const DisasContext *d)
+{
+    if (d->code == X86_CODE64)
+        return 8;
+    return (d->flags & HF_SS32) ? 4 : 2;
+}
+
+/* Stack address for offset sp (already in the stack width). */
+TCGv gen_stack_addr(DisasContext *d, TCGv sp)
+{
+    return gen_linear(d, R_SS, sp);
+}
+
+/* Pushes v (size bytes): the store comes first; rSP changes only after it. */
+void gen_push(DisasContext *d, TCGv v, unsigned size)
+{
+    unsigned ss = stack_size(d);
+    TCGv sp = tmp(d);
+    tcg_gen_subi(d->s, sp, gv(G_REGS + R_ESP), size);
+    gen_zext(d, sp, sp, ss);
+    gen_st_mem(d, gen_stack_addr(d, sp), v, size);
+    gen_st_reg(d, R_ESP, ss, sp);
+}
+
+/* Loads the value at the top of the stack without moving rSP. */
+TCGv gen_pop_value(DisasContext *d, unsigned size)
+{
+    TCGv sp = tmp(d);
+    gen_zext(d, sp, gv(G_REGS + R_ESP), stack_size(d));
+    return gen_ld_mem(d, gen_stack_addr(d, sp), size);
+}
+
+void gen_pop_commit(DisasContext *d, unsigned size)
+{
+    unsigned ss = stack_size(d);
+    TCGv sp = tmp(d);
+    tcg_gen_addi(d->s, sp, gv(G_REGS + R_ESP), size);
+    gen_st_reg(d, R_ESP, ss, sp);
+}

@@ -1,0 +1,755 @@
+/* Lowering of the general-purpose (integer) instructions: arithmetic and logic,
+ * data movement, stack, control transfer, string, multiply/divide, shifts. Each
+ * operation is lowered once, whatever its encoding. */
+#include "cpu/x86/translate.h"
+
+typedef void (*LowerFn)(DisasContext *d);
+
+static void lower_alu(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned op = d->insn.op;
+    unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
+    TCGv a = gen_ld_opnd(d, &o, 0);
+    TCGv b = gen_ld_opnd(d, &o, 1);
+    TCGv r = tmp(d), carry = TCG_NO_RET;
+    CCOp cc;
+    switch (op) {
+    case X86_OP_ADD:
+        tcg_gen_add(d->s, r, a, b);
+        cc = CC_OP_ADDB;
+        break;
+    case X86_OP_ADC:
+        carry = gen_compute_cf(d);
+        tcg_gen_add(d->s, r, a, b);
+        tcg_gen_add(d->s, r, r, carry);
+        cc = CC_OP_ADCB;
+        break;
+    case X86_OP_SUB:
+    case X86_OP_CMP:
+        tcg_gen_sub(d->s, r, a, b);
+        cc = CC_OP_SUBB;
+        break;
+    case X86_OP_SBB:
+        carry = gen_compute_cf(d);
+        tcg_gen_sub(d->s, r, a, b);
+        tcg_gen_sub(d->s, r, r, carry);
+        cc = CC_OP_SBBB;
+        break;
+    case X86_OP_AND:
+    case X86_OP_TEST:
+        tcg_gen_and(d->s, r, a, b);
+        cc = CC_OP_LOGICB;
+        break;
+    case X86_OP_OR:
+        tcg_gen_or(d->s, r, a, b);
+        cc = CC_OP_LOGICB;
+        break;
+    default:
+        tcg_gen_xor(d->s, r, a, b);
+        cc = CC_OP_LOGICB;
+        break;
+    }
+    gen_zext(d, r, r, size);
+    if (op != X86_OP_CMP && op != X86_OP_TEST)
+        gen_st_opnd(d, &o, 0, r);
+    gen_set_cc(d, cc_sized(cc, size), r, cc == CC_OP_LOGICB ? TCG_NO_RET : b, carry);
+}
+
+static void lower_incdec(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
+    bool inc = d->insn.op == X86_OP_INC;
+    TCGv a = gen_ld_opnd(d, &o, 0);
+    TCGv cf = gen_compute_cf(d);
+    TCGv r = tmp(d);
+    tcg_gen_addi(d->s, r, a, inc ? 1 : -1);
+    gen_zext(d, r, r, size);
+    gen_st_opnd(d, &o, 0, r);
+    gen_set_cc(d, cc_sized(inc ? CC_OP_INCB : CC_OP_DECB, size), r, cf, TCG_NO_RET);
+}
+
+static void lower_not_neg(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
+    TCGv a = gen_ld_opnd(d, &o, 0);
+    TCGv r = tmp(d);
+    if (d->insn.op == X86_OP_NOT) {
+        tcg_gen_op2(d->s, INDEX_op_not, r, a);
+        gen_zext(d, r, r, size);
+        gen_st_opnd(d, &o, 0, r);
+        return;
+    }
+    /* NEG sets the flags of 0 - a (SDM Vol 2B NEG: CF = (source != 0)). */
+    tcg_gen_op2(d->s, INDEX_op_neg, r, a);
+    gen_zext(d, r, r, size);
+    gen_st_opnd(d, &o, 0, r);
+    gen_set_cc(d, cc_sized(CC_OP_SUBB, size), r, a, TCG_NO_RET);
+}
+
+static void lower_mov(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned k0 = d->insn.entry->opnd[0];
+    if (k0 == OPND_Sw && ((d->insn.reg & 7) == R_CS || (d->insn.reg & 7) > R_GS)) {
+        gen_exception(d, EXCP_UD); /* SDM Vol 2B MOV: loading CS is #UD */
+        return;
+    }
+    TCGv v = gen_ld_opnd(d, &o, 1);
+    if (d->insn.entry->opnd[1] == OPND_Sw && (d->insn.reg & 7) > R_GS) {
+        gen_exception(d, EXCP_UD);
+        return;
+    }
+    /* MOV r32, Sreg zero-extends; MOV m16, Sreg stores 16 bits (the operand size of Ev
+     * decides: for memory we force 2). */
+    if (d->insn.entry->opnd[1] == OPND_Sw && opnd_is_mem(d, k0)) {
+        gen_st_mem(d, opnd_addr(d, &o), v, 2);
+        return;
+    }
+    gen_st_opnd(d, &o, 0, v);
+}
+
+static void lower_lea(DisasContext *d)
+{
+    TCGv ea = gen_ea_offset(d);
+    gen_st_reg(d, d->insn.reg, d->insn.opsize, ea);
+}
+
+static void lower_xchg(DisasContext *d)
+{
+    Operands o = {0};
+    TCGv a = gen_ld_opnd(d, &o, 0);
+    TCGv b = gen_ld_opnd(d, &o, 1);
+    /* Store the memory side (operand 0 when there is one) first. */
+    gen_st_opnd(d, &o, 0, b);
+    gen_st_opnd(d, &o, 1, a);
+}
+
+static void lower_nop(DisasContext *d)
+{
+    (void)d;
+}
+
+static void lower_cbw(DisasContext *d)
+{
+    unsigned os = d->insn.opsize;
+    TCGv v = gen_ld_reg(d, R_EAX, os / 2);
+    gen_sext(d, v, v, os / 2);
+    gen_zext(d, v, v, os);
+    gen_st_reg(d, R_EAX, os, v);
+}
+
+static void lower_cwd(DisasContext *d)
+{
+    unsigned os = d->insn.opsize;
+    TCGv v = gen_ld_reg(d, R_EAX, os);
+    gen_sext(d, v, v, os);
+    tcg_gen_sari(d->s, v, v, 63);
+    gen_zext(d, v, v, os);
+    gen_st_reg(d, R_EDX, os, v);
+}
+
+static void lower_push(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned k = d->insn.entry->opnd[0];
+    unsigned size = d->insn.opsize;
+    TCGv v = gen_ld_opnd(d, &o, 0);
+    if (k == OPND_Ibs)
+        v = cst(d, (int64_t)(d->insn.imm & size_mask(size)));
+    gen_push(d, v, size);
+}
+
+static void lower_pop(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned k = d->insn.entry->opnd[0];
+    int seg = sreg_opnd(k);
+    unsigned size = d->insn.opsize;
+    TCGv v = gen_pop_value(d, size);
+    if (seg >= 0) {
+        gen_load_seg(d, seg, v);
+        gen_pop_commit(d, size);
+        return;
+    }
+    /* SDM Vol 2B POP: rSP is incremented before a memory destination's address is
+     * computed and before the destination is written (POP rSP gets the value). */
+    gen_pop_commit(d, size);
+    gen_st_opnd(d, &o, 0, v);
+}
+
+static void lower_pushf(DisasContext *d)
+{
+    TCGv v = CALL(d, read_eflags, d->s->env);
+    /* SDM Vol 2B PUSHF: VM and RF are cleared in the pushed image. */
+    tcg_gen_andi(d->s, v, v, ~(int64_t)(VM_MASK | RF_MASK));
+    gen_zext(d, v, v, d->insn.opsize);
+    gen_push(d, v, d->insn.opsize);
+}
+
+static void lower_popf(DisasContext *d)
+{
+    unsigned size = d->insn.opsize;
+    TCGv v = gen_pop_value(d, size);
+    CALL(d, popf, d->s->env, v, cst(d, size));
+    gen_pop_commit(d, size);
+    gen_exit_next(d); /* IF/TF may have changed */
+}
+
+static void lower_lahf(DisasContext *d)
+{
+    TCGv f = gen_compute_eflags(d);
+    tcg_gen_ori(d->s, f, f, EFLAGS_FIXED);
+    tcg_gen_andi(d->s, f, f, 0xff);
+    gen_st_reg(d, 4 /* AH */, 1, f);
+}
+
+static void lower_sahf(DisasContext *d)
+{
+    TCGv f = gen_compute_eflags(d);
+    TCGv ah = gen_ld_reg(d, 4, 1);
+    tcg_gen_andi(d->s, f, f, CC_O);
+    tcg_gen_andi(d->s, ah, ah, CC_S | CC_Z | CC_A | CC_P | CC_C);
+    tcg_gen_or(d->s, f, f, ah);
+    gen_set_eflags_arith(d, f);
+}
+
+static void lower_flag_op(DisasContext *d)
+{
+    TCGv f;
+    switch (d->insn.op) {
+    case X86_OP_CLD: tcg_gen_andi(d->s, gv(G_EFLAGS), gv(G_EFLAGS), ~(int64_t)DF_MASK); return;
+    case X86_OP_STD: tcg_gen_ori(d->s, gv(G_EFLAGS), gv(G_EFLAGS), DF_MASK); return;
+    case X86_OP_CLI: CALL(d, cli, d->s->env); return;
+    case X86_OP_STI:
+        /* The block ends so that a pending interrupt is taken (after the one-instruction
+         * STI shadow once interrupt controllers exist). */
+        CALL(d, sti, d->s->env);
+        gen_exit_next(d);
+        return;
+    default: break;
+    }
+    f = gen_compute_eflags(d);
+    switch (d->insn.op) {
+    case X86_OP_CLC: tcg_gen_andi(d->s, f, f, ~(int64_t)CC_C); break;
+    case X86_OP_STC: tcg_gen_ori(d->s, f, f, CC_C); break;
+    default: tcg_gen_xori(d->s, f, f, CC_C); break; /* CMC */
+    }
+    gen_set_eflags_arith(d, f);
+}
+
+static int64_t branch_target(const DisasContext *d)
+{
+    uint64_t t = d->next_eip + d->insn.imm;
+    return (int64_t)(t & eip_mask(d, d->insn.opsize));
+}
+
+static void lower_jmp(DisasContext *d)
+{
+    unsigned k = d->insn.entry->opnd[0];
+    if (k == OPND_Jb || k == OPND_Jz) {
+        gen_jmp_eip(d, (uint64_t)branch_target(d), 0);
+        return;
+    }
+    Operands o = {0};
+    TCGv t = gen_ld_opnd(d, &o, 0);
+    gen_zext(d, gv(G_RIP), t, d->insn.opsize);
+    gen_exit_dynamic(d);
+}
+
+static void lower_call(DisasContext *d)
+{
+    unsigned k = d->insn.entry->opnd[0];
+    unsigned size = d->insn.opsize;
+    TCGv ret = cst(d, (int64_t)(d->next_eip & eip_mask(d, size)));
+    if (k == OPND_Jb || k == OPND_Jz) {
+        gen_push(d, ret, size);
+        gen_jmp_eip(d, (uint64_t)branch_target(d), 0);
+        return;
+    }
+    Operands o = {0};
+    TCGv t = gen_ld_opnd(d, &o, 0);
+    gen_push(d, ret, size);
+    gen_zext(d, gv(G_RIP), t, size);
+    gen_exit_dynamic(d);
+}
+
+static void lower_ret(DisasContext *d)
+{
+    unsigned size = d->insn.opsize;
+    TCGv t = gen_pop_value(d, size);
+    gen_pop_commit(d, size);
+    if (d->insn.entry->opnd[0] == OPND_Iw) {
+        TCGv sp = tmp(d);
+        tcg_gen_addi(d->s, sp, gv(G_REGS + R_ESP), (int64_t)(d->insn.imm & 0xffff));
+        gen_st_reg(d, R_ESP, stack_size(d), sp);
+    }
+    gen_zext(d, gv(G_RIP), t, size);
+    gen_exit_dynamic(d);
+}
+
+/* Far pointer operand: (selector, offset) from Ap or from memory (Mp). */
+static void gen_far_pointer(DisasContext *d, TCGv *sel, TCGv *off)
+{
+    unsigned size = d->insn.opsize;
+    if (d->insn.entry->opnd[0] == OPND_Ap) {
+        *off = cst(d, (int64_t)(d->insn.imm & size_mask(size)));
+        *sel = cst(d, (int64_t)(d->insn.imm2 & 0xffff));
+        return;
+    }
+    TCGv addr = gen_ea(d);
+    *off = gen_ld_mem(d, addr, size);
+    TCGv a2 = tmp(d);
+    tcg_gen_addi(d->s, a2, addr, size);
+    *sel = gen_ld_mem(d, a2, 2);
+}
+
+static void lower_jmpf(DisasContext *d)
+{
+    TCGv sel, off;
+    gen_far_pointer(d, &sel, &off);
+    CALL(d, ljmp, d->s->env, sel, off);
+    gen_exit_dynamic(d);
+}
+
+static void lower_callf(DisasContext *d)
+{
+    TCGv sel, off;
+    gen_far_pointer(d, &sel, &off);
+    CALL(d, lcall, d->s->env, sel, off, cst(d, (int64_t)d->next_eip), cst(d, d->insn.opsize));
+    gen_exit_dynamic(d);
+}
+
+static void lower_retf(DisasContext *d)
+{
+    int64_t imm = d->insn.entry->opnd[0] == OPND_Iw ? (int64_t)(d->insn.imm & 0xffff) : 0;
+    CALL(d, lret, d->s->env, cst(d, d->insn.opsize), cst(d, imm));
+    gen_exit_dynamic(d);
+}
+
+static void lower_iret(DisasContext *d)
+{
+    CALL(d, iret, d->s->env, cst(d, d->insn.opsize));
+    gen_exit_dynamic(d);
+}
+
+static void lower_jcc(DisasContext *d)
+{
+    TCGLabel not_taken = tcg_label_new(d->s);
+    TCGv c = gen_cond(d, d->insn.cc);
+    tcg_gen_brcondi(d->s, TCG_COND_EQ, c, 0, not_taken);
+    gen_jmp_eip(d, (uint64_t)branch_target(d), 0);
+    tcg_gen_set_label(d->s, not_taken);
+    gen_jmp_eip(d, d->next_eip, 1);
+}
+
+/* LOOP/LOOPE/LOOPNE/JCXZ count in rCX of the address size (SDM Vol 2A LOOPcc). */
+static void lower_loop(DisasContext *d)
+{
+    unsigned as = d->insn.addrsize;
+    TCGLabel not_taken = tcg_label_new(d->s);
+    TCGv cx = gen_ld_reg(d, R_ECX, as);
+    if (d->insn.op == X86_OP_JCXZ) {
+        tcg_gen_brcondi(d->s, TCG_COND_NE, cx, 0, not_taken);
+    } else {
+        tcg_gen_subi(d->s, cx, cx, 1);
+        gen_zext(d, cx, cx, as);
+        gen_st_reg(d, R_ECX, as, cx);
+        tcg_gen_brcondi(d->s, TCG_COND_EQ, cx, 0, not_taken);
+        if (d->insn.op != X86_OP_LOOP) {
+            TCGv z = gen_cond(d, d->insn.op == X86_OP_LOOPE ? 4 /* E */ : 5 /* NE */);
+            tcg_gen_brcondi(d->s, TCG_COND_EQ, z, 0, not_taken);
+        }
+    }
+    gen_jmp_eip(d, (uint64_t)branch_target(d), 0);
+    tcg_gen_set_label(d->s, not_taken);
+    gen_jmp_eip(d, d->next_eip, 1);
+}
+
+static void lower_int(DisasContext *d)
+{
+    int vector;
+    switch (d->insn.op) {
+    case X86_OP_INT3: vector = EXCP_BP; break;
+    case X86_OP_INT1: vector = EXCP_DB; break;
+    case X86_OP_INTO: {
+        /* INTO traps only when OF is set (SDM Vol 2A INT n/INTO). */
+        TCGLabel no = tcg_label_new(d->s);
+        TCGv c = gen_cond(d, 0 /* O */);
+        tcg_gen_brcondi(d->s, TCG_COND_EQ, c, 0, no);
+        CALL(d, raise_soft_interrupt, d->s->env, cst(d, EXCP_OF), cst(d, (int64_t)d->next_eip));
+        tcg_gen_set_label(d->s, no);
+        return;
+    }
+    default: vector = (int)(d->insn.imm & 0xff); break;
+    }
+    CALL(d, raise_soft_interrupt, d->s->env, cst(d, vector), cst(d, (int64_t)d->next_eip));
+    d->end = true;
+}
+
+/* UD0/UD1/UD2: defined to raise #UD (SDM Vol 2B UD). */
+static void lower_ud(DisasContext *d)
+{
+    gen_exception(d, EXCP_UD);
+}
+
+static void lower_hlt(DisasContext *d)
+{
+    CALL(d, hlt, d->s->env, cst(d, (int64_t)d->next_eip));
+    d->end = true;
+}
+
+static void lower_in_out(DisasContext *d)
+{
+    Operands o = {0};
+    bool is_in = d->insn.op == X86_OP_IN;
+    unsigned data_k = d->insn.entry->opnd[is_in ? 0 : 1];
+    unsigned size = opnd_size(d, data_k);
+    if (size > 4)
+        size = 4;
+    TCGv port = gen_ld_opnd(d, &o, is_in ? 1 : 0);
+    if (is_in) {
+        TCGv v = CALL(d, in, d->s->env, port, cst(d, size));
+        gen_st_reg(d, R_EAX, size, v);
+    } else {
+        TCGv v = gen_ld_reg(d, R_EAX, size);
+        CALL(d, out, d->s->env, port, v, cst(d, size));
+    }
+}
+
+/* ---- string instructions (SDM Vol 2B MOVS/STOS/LODS/CMPS/SCAS/INS/OUTS, REP) ---- */
+
+static TCGv gen_string_delta(DisasContext *d, unsigned size)
+{
+    /* +size when DF = 0, -size when DF = 1 */
+    TCGv df = tmp(d), delta = tmp(d);
+    tcg_gen_extract(d->s, df, gv(G_EFLAGS), 10, 1);
+    tcg_gen_shli(d->s, df, df, 1);
+    tcg_gen_subi(d->s, delta, df, 1);
+    tcg_gen_op2(d->s, INDEX_op_neg, delta, delta);
+    if (size > 1) {
+        TCGv sz = cst(d, size);
+        tcg_gen_op3(d->s, INDEX_op_mul, delta, delta, sz);
+    }
+    return delta;
+}
+
+static TCGv gen_str_addr(DisasContext *d, int seg, unsigned reg)
+{
+    TCGv off = gen_ld_reg(d, reg, d->insn.addrsize);
+    return gen_linear(d, seg, off);
+}
+
+static void gen_str_advance(DisasContext *d, unsigned reg, TCGv delta)
+{
+    TCGv v = tmp(d);
+    tcg_gen_add(d->s, v, gv(G_REGS + reg), delta);
+    gen_st_reg(d, reg, d->insn.addrsize, v);
+}
+
+static void lower_string(DisasContext *d)
+{
+    const X86Insn *in = &d->insn;
+    unsigned op = in->op;
+    bool byte = in->entry->opnd[0] == OPND_Xb || in->entry->opnd[0] == OPND_Yb ||
+                in->entry->opnd[1] == OPND_Xb || in->entry->opnd[1] == OPND_Yb ||
+                in->entry->opnd[0] == OPND_AL || in->entry->opnd[1] == OPND_AL;
+    unsigned size = byte ? 1 : in->opsize;
+    unsigned as = in->addrsize;
+    int src_seg = in->seg >= 0 ? in->seg : R_DS;
+    bool rep = in->rep != 0;
+    bool cond_rep = rep && (op == X86_OP_CMPS || op == X86_OP_SCAS);
+    TCGLabel done = tcg_label_new(d->s);
+    if (op == X86_OP_INS || op == X86_OP_OUTS)
+        size = size > 4 ? 4 : size;
+
+    if (rep) {
+        TCGv cx = gen_ld_reg(d, R_ECX, as);
+        tcg_gen_brcondi(d->s, TCG_COND_EQ, cx, 0, done);
+    }
+    TCGv delta = gen_string_delta(d, size);
+    TCGv v, a, r;
+    switch (op) {
+    case X86_OP_MOVS:
+        v = gen_ld_mem(d, gen_str_addr(d, src_seg, R_ESI), size);
+        gen_st_mem(d, gen_str_addr(d, R_ES, R_EDI), v, size);
+        gen_str_advance(d, R_ESI, delta);
+        gen_str_advance(d, R_EDI, delta);
+        break;
+    case X86_OP_STOS:
+        v = gen_ld_reg(d, R_EAX, size);
+        gen_st_mem(d, gen_str_addr(d, R_ES, R_EDI), v, size);
+        gen_str_advance(d, R_EDI, delta);
+        break;
+    case X86_OP_LODS:
+        v = gen_ld_mem(d, gen_str_addr(d, src_seg, R_ESI), size);
+        gen_st_reg(d, R_EAX, size, v);
+        gen_str_advance(d, R_ESI, delta);
+        break;
+    case X86_OP_CMPS:
+    case X86_OP_SCAS:
+        if (op == X86_OP_CMPS)
+            a = gen_ld_mem(d, gen_str_addr(d, src_seg, R_ESI), size);
+        else
+            a = gen_ld_reg(d, R_EAX, size);
+        v = gen_ld_mem(d, gen_str_addr(d, R_ES, R_EDI), size);
+        r = tmp(d);
+        tcg_gen_sub(d->s, r, a, v);
+        gen_zext(d, r, r, size);
+        if (op == X86_OP_CMPS)
+            gen_str_advance(d, R_ESI, delta);
+        gen_str_advance(d, R_EDI, delta);
+        gen_set_cc(d, cc_sized(CC_OP_SUBB, size), r, v, TCG_NO_RET);
+        break;
+    case X86_OP_INS: {
+        TCGv port = gen_ld_reg(d, R_EDX, 2);
+        TCGv addr = gen_str_addr(d, R_ES, R_EDI);
+        /* Probe the destination before the port read has side effects. */
+        TCGv probe = gen_ld_mem(d, addr, size);
+        (void)probe;
+        v = CALL(d, in, d->s->env, port, cst(d, size));
+        gen_st_mem(d, addr, v, size);
+        gen_str_advance(d, R_EDI, delta);
+        break;
+    }
+    default: { /* OUTS */
+        TCGv port = gen_ld_reg(d, R_EDX, 2);
+        v = gen_ld_mem(d, gen_str_addr(d, src_seg, R_ESI), size);
+        CALL(d, out, d->s->env, port, v, cst(d, size));
+        gen_str_advance(d, R_ESI, delta);
+        break;
+    }
+    }
+    if (rep) {
+        TCGv cx = gen_ld_reg(d, R_ECX, as);
+        tcg_gen_subi(d->s, cx, cx, 1);
+        gen_st_reg(d, R_ECX, as, cx);
+        gen_zext(d, cx, cx, as);
+        tcg_gen_brcondi(d->s, TCG_COND_EQ, cx, 0, done);
+        if (cond_rep) {
+            /* REPE (F3) stops when ZF = 0, REPNE (F2) when ZF = 1: ZF is (r == 0). */
+            tcg_gen_brcondi(d->s, in->rep == 0xf3 ? TCG_COND_NE : TCG_COND_EQ, gv(G_CC_DST), 0,
+                            done);
+        }
+        /* Back to this instruction's insn_start: an interrupt or stop request is seen
+         * between iterations with rIP still on this instruction. */
+        tcg_gen_br(d->s, d->rep_top);
+    }
+    tcg_gen_set_label(d->s, done);
+}
+
+/* ---- multiply, divide, shifts ---- */
+
+static void lower_mul(DisasContext *d)
+{
+    Operands o = {0};
+    const X86Insn *in = &d->insn;
+    unsigned nops = in->entry->opnd[1] == OPND_NONE ? 1 : in->entry->opnd[2] == OPND_NONE ? 2 : 3;
+    bool is_signed = in->op == X86_OP_IMUL;
+    unsigned size = opnd_size(d, in->entry->opnd[0]);
+    if (nops == 1) {
+        TCGv b = gen_ld_opnd(d, &o, 0);
+        TCGv a = gen_ld_reg(d, R_EAX, size);
+        TCGv lo = tmp(d), hi = tmp(d), ov = tmp(d);
+        if (is_signed) {
+            gen_sext(d, a, a, size);
+            gen_sext(d, b, b, size);
+        }
+        if (size == 8) {
+            TCGArg args[4] = {lo.idx, hi.idx, a.idx, b.idx};
+            tcg_emit(d->s, is_signed ? INDEX_op_muls2 : INDEX_op_mulu2, TCG_TYPE_I64, 4, args);
+        } else {
+            TCGv p = tmp(d);
+            tcg_gen_op3(d->s, INDEX_op_mul, p, a, b);
+            gen_zext(d, lo, p, size);
+            if (is_signed)
+                tcg_gen_sari(d->s, hi, p, 8 * size);
+            else
+                tcg_gen_shri(d->s, hi, p, 8 * size);
+            gen_zext(d, hi, hi, size);
+        }
+        /* CF = OF = the upper half is significant (SDM Vol 2A MUL, IMUL). */
+        if (is_signed) {
+            TCGv sx = tmp(d);
+            gen_sext(d, sx, lo, size);
+            tcg_gen_sari(d->s, sx, sx, 63);
+            gen_zext(d, sx, sx, size);
+            tcg_gen_setcond(d->s, TCG_COND_NE, ov, hi, sx);
+        } else {
+            tcg_gen_setcond(d->s, TCG_COND_NE, ov, hi, cst(d, 0));
+        }
+        if (size == 1) {
+            TCGv ax = tmp(d);
+            tcg_gen_deposit(d->s, ax, lo, hi, 8, 8);
+            gen_st_reg(d, R_EAX, 2, ax);
+        } else {
+            gen_st_reg(d, R_EAX, size, lo);
+            gen_st_reg(d, R_EDX, size, hi);
+        }
+        gen_set_cc(d, cc_sized(CC_OP_MULB, size), lo, ov, TCG_NO_RET);
+        return;
+    }
+    /* IMUL r, r/m (, imm): truncated product; CF = OF = it differs from the full one. */
+    TCGv a = gen_ld_opnd(d, &o, nops == 2 ? 0 : 1);
+    TCGv b = gen_ld_opnd(d, &o, nops == 2 ? 1 : 2);
+    gen_sext(d, a, a, size);
+    gen_sext(d, b, b, size);
+    TCGv lo = tmp(d), hi = tmp(d), ov = tmp(d), sx = tmp(d);
+    TCGArg args[4] = {lo.idx, hi.idx, a.idx, b.idx};
+    tcg_emit(d->s, INDEX_op_muls2, TCG_TYPE_I64, 4, args);
+    if (size == 8) {
+        tcg_gen_sari(d->s, sx, lo, 63);
+        tcg_gen_setcond(d->s, TCG_COND_NE, ov, hi, sx);
+    } else {
+        gen_sext(d, sx, lo, size);
+        tcg_gen_setcond(d->s, TCG_COND_NE, ov, lo, sx);
+    }
+    gen_zext(d, lo, lo, size);
+    gen_st_opnd(d, &o, 0, lo);
+    gen_set_cc(d, cc_sized(CC_OP_MULB, size), lo, ov, TCG_NO_RET);
+}
+
+static void lower_div(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
+    TCGv v = gen_ld_opnd(d, &o, 0);
+    if (d->insn.op == X86_OP_DIV)
+        CALL(d, div, d->s->env, v, cst(d, size));
+    else
+        CALL(d, idiv, d->s->env, v, cst(d, size));
+}
+
+static void lower_shift(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned op = d->insn.op;
+    unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
+    TCGv a = gen_ld_opnd(d, &o, 0);
+    TCGv count = gen_ld_opnd(d, &o, 1);
+    /* SDM Vol 2B SAL/SAR/SHL/SHR: the count is masked to 5 bits (6 for 64-bit). */
+    tcg_gen_andi(d->s, count, count, size == 8 ? 63 : 31);
+    if (op == X86_OP_ROL || op == X86_OP_ROR || op == X86_OP_RCL || op == X86_OP_RCR) {
+        int kind = op == X86_OP_ROL   ? ROT_ROL
+                   : op == X86_OP_ROR ? ROT_ROR
+                   : op == X86_OP_RCL ? ROT_RCL
+                                      : ROT_RCR;
+        TCGv r = CALL(d, rotate, d->s->env, cst(d, kind), cst(d, size), a, count);
+        gen_st_opnd(d, &o, 0, r);
+        return;
+    }
+    /* A zero count changes nothing, not even the flags. */
+    TCGLabel skip = tcg_label_new(d->s);
+    tcg_gen_brcondi(d->s, TCG_COND_EQ, count, 0, skip);
+    TCGv r = tmp(d), src = tmp(d), cm1 = tmp(d);
+    tcg_gen_subi(d->s, cm1, count, 1);
+    CCOp cc;
+    if (op == X86_OP_SHL) {
+        tcg_gen_shl(d->s, src, a, cm1);
+        tcg_gen_shl(d->s, r, a, count);
+        cc = CC_OP_SHLB;
+    } else if (op == X86_OP_SHR) {
+        tcg_gen_shr(d->s, src, a, cm1);
+        tcg_gen_shr(d->s, r, a, count);
+        cc = CC_OP_SARB;
+    } else {
+        TCGv sa = tmp(d);
+        gen_sext(d, sa, a, size);
+        tcg_gen_sar(d->s, src, sa, cm1);
+        tcg_gen_sar(d->s, r, sa, count);
+        cc = CC_OP_SARB;
+    }
+    gen_zext(d, r, r, size);
+    gen_st_opnd(d, &o, 0, r);
+    gen_set_cc(d, cc_sized(cc, size), r, src, TCG_NO_RET);
+    tcg_gen_set_label(d->s, skip);
+}
+
+static void lower_movx(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned src_size = opnd_size(d, d->insn.entry->opnd[1]);
+    TCGv v = gen_ld_opnd(d, &o, 1);
+    if (d->insn.op == X86_OP_MOVSX || d->insn.op == X86_OP_MOVSXD)
+        gen_sext(d, v, v, src_size);
+    gen_zext(d, v, v, d->insn.opsize);
+    gen_st_reg(d, d->insn.reg, d->insn.opsize, v);
+}
+
+static void lower_setcc(DisasContext *d)
+{
+    Operands o = {0};
+    gen_st_opnd(d, &o, 0, gen_cond(d, d->insn.cc));
+}
+
+static void lower_cmovcc(DisasContext *d)
+{
+    Operands o = {0};
+    unsigned size = d->insn.opsize;
+    TCGv src = gen_ld_opnd(d, &o, 1);
+    TCGv cur = gen_ld_reg(d, d->insn.reg, size);
+    TCGv c = gen_cond(d, d->insn.cc);
+    TCGv r = tmp(d);
+    tcg_gen_movcond(d->s, TCG_COND_NE, r, c, cst(d, 0), src, cur);
+    /* SDM Vol 2A CMOVcc: a 32-bit destination is zero-extended even if not moved. */
+    gen_st_reg(d, d->insn.reg, size, r);
+}
+
+static void lower_lxs(DisasContext *d)
+{
+    static const int seg_of[] = {[X86_OP_LES] = R_ES,
+                                 [X86_OP_LDS] = R_DS,
+                                 [X86_OP_LSS] = R_SS,
+                                 [X86_OP_LFS] = R_FS,
+                                 [X86_OP_LGS] = R_GS};
+    unsigned size = d->insn.opsize;
+    TCGv addr = gen_ea(d);
+    TCGv off = gen_ld_mem(d, addr, size);
+    TCGv a2 = tmp(d);
+    tcg_gen_addi(d->s, a2, addr, size);
+    TCGv sel = gen_ld_mem(d, a2, 2);
+    gen_load_seg(d, seg_of[d->insn.op], sel);
+    gen_st_reg(d, d->insn.reg, size, off);
+}
+
+static void lower_xlat(DisasContext *d)
+{
+    TCGv off = tmp(d), al = gen_ld_reg(d, R_EAX, 1);
+    tcg_gen_add(d->s, off, gv(G_REGS + R_EBX), al);
+    gen_zext(d, off, off, d->insn.addrsize);
+    int seg = d->insn.seg >= 0 ? d->insn.seg : R_DS;
+    gen_st_reg(d, R_EAX, 1, gen_ld_mem(d, gen_linear(d, seg, off), 1));
+}
+
+const X86Lowering x86_lowerings_int[] = {
+    {X86_OP_ADD, lower_alu},     {X86_OP_OR, lower_alu},        {X86_OP_ADC, lower_alu},
+    {X86_OP_SBB, lower_alu},     {X86_OP_AND, lower_alu},       {X86_OP_SUB, lower_alu},
+    {X86_OP_XOR, lower_alu},     {X86_OP_CMP, lower_alu},       {X86_OP_TEST, lower_alu},
+    {X86_OP_INC, lower_incdec},  {X86_OP_DEC, lower_incdec},    {X86_OP_NOT, lower_not_neg},
+    {X86_OP_NEG, lower_not_neg}, {X86_OP_MOV, lower_mov},       {X86_OP_LEA, lower_lea},
+    {X86_OP_XCHG, lower_xchg},   {X86_OP_NOP, lower_nop},       {X86_OP_PAUSE, lower_nop},
+    {X86_OP_CBW, lower_cbw},     {X86_OP_CWD, lower_cwd},       {X86_OP_PUSH, lower_push},
+    {X86_OP_POP, lower_pop},     {X86_OP_PUSHF, lower_pushf},   {X86_OP_POPF, lower_popf},
+    {X86_OP_LAHF, lower_lahf},   {X86_OP_SAHF, lower_sahf},     {X86_OP_CLC, lower_flag_op},
+    {X86_OP_STC, lower_flag_op}, {X86_OP_CMC, lower_flag_op},   {X86_OP_CLD, lower_flag_op},
+    {X86_OP_STD, lower_flag_op}, {X86_OP_CLI, lower_flag_op},   {X86_OP_STI, lower_flag_op},
+    {X86_OP_JMP, lower_jmp},     {X86_OP_CALL, lower_call},     {X86_OP_RET, lower_ret},
+    {X86_OP_JMPF, lower_jmpf},   {X86_OP_CALLF, lower_callf},   {X86_OP_RETF, lower_retf},
+    {X86_OP_IRET, lower_iret},   {X86_OP_JCC, lower_jcc},       {X86_OP_LOOP, lower_loop},
+    {X86_OP_LOOPE, lower_loop},  {X86_OP_LOOPNE, lower_loop},   {X86_OP_JCXZ, lower_loop},
+    {X86_OP_INT, lower_int},     {X86_OP_INT3, lower_int},      {X86_OP_INTO, lower_int},
+    {X86_OP_INT1, lower_int},    {X86_OP_HLT, lower_hlt},       {X86_OP_UD0, lower_ud},
+    {X86_OP_UD1, lower_ud},      {X86_OP_UD2, lower_ud},        {X86_OP_IN, lower_in_out},
+    {X86_OP_OUT, lower_in_out},  {X86_OP_MOVS, lower_string},   {X86_OP_STOS, lower_string},
+    {X86_OP_LODS, lower_string}, {X86_OP_CMPS, lower_string},   {X86_OP_SCAS, lower_string},
+    {X86_OP_INS, lower_string},  {X86_OP_OUTS, lower_string},   {X86_OP_MUL, lower_mul},
+    {X86_OP_IMUL, lower_mul},    {X86_OP_DIV, lower_div},       {X86_OP_IDIV, lower_div},
+    {X86_OP_ROL, lower_shift},   {X86_OP_ROR, lower_shift},     {X86_OP_RCL, lower_shift},
+    {X86_OP_RCR, lower_shift},   {X86_OP_SHL, lower_shift},     {X86_OP_SHR, lower_shift},
+    {X86_OP_SAR, lower_shift},   {X86_OP_MOVZX, lower_movx},    {X86_OP_MOVSX, lower_movx},
+    {X86_OP_SETCC, lower_setcc}, {X86_OP_CMOVCC, lower_cmovcc}, {X86_OP_LES, lower_lxs},
+    {X86_OP_LDS, lower_lxs},     {X86_OP_LSS, lower_lxs},       {X86_OP_LFS, lower_lxs},
+    {X86_OP_LGS, lower_lxs},     {X86_OP_XLAT, lower_xlat},     {0, NULL},
+};

@@ -1,0 +1,126 @@
+/* Internal to cpu/x86's translator: the context of one block's translation, the
+ * global temps, and the operand/flag/stack/control-flow emitters shared by every
+ * lowering file (translate-*.c). */
+#ifndef PACIFICA_CPU_X86_TRANSLATE_H
+#define PACIFICA_CPU_X86_TRANSLATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/x86/cpu.h"
+#include "cpu/x86/decode.h"
+#include "cpu/x86/helper.h"
+#include "tcg/tcg.h"
+
+/* Global temps, created in this order by x86_tcg_init_globals. */
+enum {
+    G_ENV = 0,
+    G_REGS = 1,
+    G_RIP = G_REGS + 16,
+    G_EFLAGS,
+    G_CC_OP,
+    G_CC_DST,
+    G_CC_SRC,
+    G_CC_SRC2,
+    G_SEG_BASE,
+    G_END = G_SEG_BASE + 6,
+};
+
+static inline TCGv gv(unsigned idx)
+{
+    return (TCGv){(uint16_t)idx};
+}
+
+typedef struct DisasContext {
+    TCGContext *s;
+    CPUX86State *env;
+    const Log *log;
+    X86Insn insn;
+    uint64_t cs_base;
+    uint64_t tb_pc;    /* linear pc of the block's first instruction */
+    uint64_t eip;      /* current instruction's offset in CS */
+    uint64_t next_eip; /* the next instruction's */
+    uint32_t flags;    /* hflags */
+    X86CodeSize code;
+    bool end;         /* the instruction ended the block (its exit is emitted) */
+    TCGLabel rep_top; /* REP string loop head (before insn_start) */
+} DisasContext;
+
+static inline TCGv tmp(DisasContext *d)
+{
+    return tcg_temp_new(d->s, TCG_TYPE_I64);
+}
+
+static inline TCGv cst(DisasContext *d, int64_t v)
+{
+    return tcg_const(d->s, TCG_TYPE_I64, v);
+}
+
+static inline uint64_t size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+#define CALL(d, name, ...)                                                                         \
+    gen_call(d, &helper_info_##name, sizeof((TCGv[]){__VA_ARGS__}) / sizeof(TCGv),                 \
+             (TCGv[]){__VA_ARGS__})
+
+/* Address of the memory operand of this instruction (computed once). */
+typedef struct Operands {
+    TCGv addr;
+    bool have_addr;
+} Operands;
+
+/* A lowering function emits the IR of one decoded instruction. */
+typedef void (*LowerFn)(DisasContext *d);
+
+/* One row of a lowering table: the lowering of an X86Op. Each translate-*.c file
+ * exports a table ending with {0, NULL}; translate.c merges them into a per-vCPU
+ * dispatch array. */
+typedef struct X86Lowering {
+    uint16_t op;
+    LowerFn fn;
+} X86Lowering;
+
+extern const X86Lowering x86_lowerings_int[];
+
+void gen_zext(DisasContext *d, TCGv dst, TCGv v, unsigned size);
+void gen_sext(DisasContext *d, TCGv dst, TCGv v, unsigned size);
+TCGv gen_call(DisasContext *d, const TCGHelperInfo *info, unsigned n, const TCGv *args);
+bool is_high_byte_reg(const DisasContext *d, unsigned reg, unsigned size);
+TCGv gen_ld_reg(DisasContext *d, unsigned reg, unsigned size);
+void gen_st_reg(DisasContext *d, unsigned reg, unsigned size, TCGv v);
+unsigned addr_mask_size(const DisasContext *d);
+TCGv gen_linear(DisasContext *d, int seg, TCGv offset);
+TCGv gen_ea_offset(DisasContext *d);
+int modrm_seg(const DisasContext *d);
+TCGv gen_ea(DisasContext *d);
+MemOp size_memop(unsigned size);
+TCGv gen_ld_mem(DisasContext *d, TCGv addr, unsigned size);
+void gen_st_mem(DisasContext *d, TCGv addr, TCGv v, unsigned size);
+unsigned opnd_size(const DisasContext *d, unsigned k);
+bool opnd_is_mem(const DisasContext *d, unsigned k);
+int sreg_opnd(unsigned k);
+TCGv opnd_addr(DisasContext *d, Operands *o);
+TCGv gen_moffs_addr(DisasContext *d);
+TCGv gen_ld_opnd(DisasContext *d, Operands *o, unsigned i);
+void gen_load_seg(DisasContext *d, int seg, TCGv sel);
+void gen_st_opnd(DisasContext *d, Operands *o, unsigned i, TCGv v);
+void gen_set_cc(DisasContext *d, CCOp op, TCGv dst, TCGv src, TCGv src2);
+CCOp cc_sized(CCOp base, unsigned size);
+TCGv gen_compute_eflags(DisasContext *d);
+TCGv gen_compute_cf(DisasContext *d);
+TCGv gen_cond(DisasContext *d, unsigned cc);
+void gen_set_eflags_arith(DisasContext *d, TCGv v);
+uint64_t eip_mask(const DisasContext *d, unsigned opsize);
+void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot);
+void gen_exit_dynamic(DisasContext *d);
+void gen_exit_next(DisasContext *d);
+void gen_exception(DisasContext *d, int vector);
+unsigned stack_size(const DisasContext *d);
+TCGv gen_stack_addr(DisasContext *d, TCGv sp);
+void gen_push(DisasContext *d, TCGv v, unsigned size);
+TCGv gen_pop_value(DisasContext *d, unsigned size);
+void gen_pop_commit(DisasContext *d, unsigned size);
+
+#endif
