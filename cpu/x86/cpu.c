@@ -56,6 +56,15 @@ void x86_cpu_reset(X86CPU *cpu)
     env->dr[7] = 0x400;
     env->a20_mask_lo = ~0u;
     env->exception_index = -1;
+    /* x87 and SSE power-up state (Table 9-1): FPU control word 0040h, tag word 5555h
+     * (all registers zero-tagged), MXCSR 1F80h; XCR0 has x87 enabled. */
+    env->fpuc = 0x0040;
+    env->fptag = 0x5555;
+    env->mxcsr = 0x1f80;
+    env->xcr0 = 1;
+    env->pat = 0x0007040600070406ull; /* SDM 3A §12.12.4: PAT reset value */
+    /* APIC base (SDM 3A §11.4.4): default address, enabled, BSP flag on CPU 0. */
+    env->apic_base = 0xfee00000ull | (1u << 11) | (cpu->index == 0 ? (1u << 8) : 0);
     x86_cpu_update_hflags(env);
 }
 
@@ -69,7 +78,7 @@ void x86_cpu_update_hflags(CPUX86State *env)
         else
             hf |= env->segs[R_CS].selector & 3; /* CPL: SDM 3A §5.5 */
     }
-    if (env->efer & (1u << 10))
+    if (env->efer & EFER_LMA)
         hf |= HF_LMA;
     if ((hf & HF_LMA) && (env->segs[R_CS].flags & DESC_L_MASK)) {
         hf |= HF_CS64 | HF_CS32;
@@ -78,6 +87,25 @@ void x86_cpu_update_hflags(CPUX86State *env)
     }
     if (env->segs[R_SS].flags & DESC_B_MASK)
         hf |= HF_SS32;
+    if (env->cr[0] & CR0_PG)
+        hf |= HF_PG;
+    if (env->cr[0] & CR0_EM)
+        hf |= HF_EM;
+    if (env->cr[0] & CR0_TS)
+        hf |= HF_TS;
+    if (env->cr[0] & CR0_MP)
+        hf |= HF_MP;
+    if (env->cr[4] & CR4_OSFXSR)
+        hf |= HF_OSFXSR;
+    if ((env->cr[4] & CR4_SMAP) && !(env->eflags & AC_MASK))
+        hf |= HF_SMAP_AC;
+    if (env->eflags & TF_MASK)
+        hf |= HF_TF;
+    if (env->cr[4] & CR4_OSXSAVE) {
+        hf |= HF_OSXSAVE;
+        if ((env->xcr0 & 6) == 6)
+            hf |= HF_AVX_EN;
+    }
     env->hflags = hf;
 }
 

@@ -3,6 +3,7 @@
 #define PACIFICA_CPU_X86_CPU_H
 
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -147,6 +148,73 @@ typedef struct SegmentCache {
 #define HF_PE       0x0020u /* CR0.PE */
 #define HF_VM       0x0040u /* EFLAGS.VM */
 #define HF_LMA      0x0080u /* EFER.LMA */
+#define HF_OSFXSR   0x0100u /* CR4.OSFXSR: SSE enabled */
+#define HF_EM       0x0200u /* CR0.EM */
+#define HF_TS       0x0400u /* CR0.TS */
+#define HF_MP       0x0800u /* CR0.MP */
+#define HF_SMAP_AC  0x1000u /* CR4.SMAP set and EFLAGS.AC clear: supervisor user-access faults */
+#define HF_PG       0x2000u /* CR0.PG */
+#define HF_TF       0x4000u /* EFLAGS.TF: single-step trap after each instruction */
+#define HF_OSXSAVE  0x8000u /* CR4.OSXSAVE: AVX/XGETBV usable (with XCR0 bits) */
+#define HF_AVX_EN   0x10000u /* XCR0 enables SSE and AVX state: VEX instructions usable */
+
+/* CR4 (SDM 3A §2.5) */
+#define CR4_VME        (1u << 0)
+#define CR4_PVI        (1u << 1)
+#define CR4_TSD        (1u << 2)
+#define CR4_DE         (1u << 3)
+#define CR4_PSE        (1u << 4)
+#define CR4_PAE        (1u << 5)
+#define CR4_MCE        (1u << 6)
+#define CR4_PGE        (1u << 7)
+#define CR4_PCE        (1u << 8)
+#define CR4_OSFXSR     (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_UMIP       (1u << 11)
+#define CR4_FSGSBASE   (1u << 16)
+#define CR4_PCIDE      (1u << 17)
+#define CR4_OSXSAVE    (1u << 18)
+#define CR4_SMEP       (1u << 20)
+#define CR4_SMAP       (1u << 21)
+
+/* EFER (SDM 3A §2.2.1) */
+#define EFER_SCE (1u << 0)
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+#define EFER_NXE (1u << 11)
+
+/* Pending-event bits in X86CPU.interrupt_request (set from any thread). */
+#define CPU_INTERRUPT_HARD 0x01 /* maskable interrupt from the PIC/APIC */
+#define CPU_INTERRUPT_NMI  0x02
+#define CPU_INTERRUPT_INIT 0x04
+#define CPU_INTERRUPT_SIPI 0x08
+#define CPU_INTERRUPT_SMI  0x10
+
+/* MMU indexes: which permission view a guest access uses (TLB per index). */
+enum {
+    X86_MMU_KERNEL = 0, /* CPL 0-2, SMAP enforced when HF_SMAP_AC */
+    X86_MMU_USER = 1,   /* CPL 3 */
+    X86_MMU_KERNEL_NOSMAP = 2, /* implicit supervisor accesses and SMAP off */
+    X86_MMU_PHYS = 3,   /* paging off */
+    X86_MMU_COUNT
+};
+
+/* The x87 register stack: 80-bit extended-precision values (SDM Vol 1 §8.1). */
+typedef struct X87Reg {
+    uint64_t mant; /* significand with the explicit integer bit 63 */
+    uint16_t exp;  /* sign in bit 15, biased exponent in bits 14:0 */
+    uint16_t pad[3];
+} X87Reg;
+
+/* One vector register: XMM in the low 128 bits, YMM's upper half above. */
+typedef union X86Vec {
+    uint8_t b[32];
+    uint16_t w[16];
+    uint32_t l[8];
+    uint64_t q[4];
+    float s[8];
+    double d[4];
+} X86Vec;
 
 /* Why the vCPU left translated code through cpu_loop_exit (exception_index). */
 #define EXCP_INTERRUPT_BASE 0   /* 0..255: guest exception/interrupt vector */
@@ -175,6 +243,36 @@ typedef struct CPUX86State {
     uint32_t hflags;
     uint32_t a20_mask_lo; /* physical address mask bit 20 gate: ~0 or ~(1 << 20) */
 
+    /* x87 FPU (SDM Vol 1 §8.1): fpstt is TOP; fpus holds the status word with TOP
+     * cleared; fptag has 2 bits per physical register (00 valid, 01 zero, 10 special,
+     * 11 empty). fpop is the last opcode, fpip/fpdp the last instruction/operand
+     * pointers. */
+    X87Reg fpregs[8];
+    uint16_t fpuc, fpus, fptag, fpop;
+    uint32_t fpstt;
+    uint16_t fpcs, fpds;
+    uint64_t fpip, fpdp;
+
+    /* SSE/AVX */
+    X86Vec vec[16];
+    uint32_t mxcsr;
+    uint64_t xcr0;
+
+    /* MSRs (SDM Vol 4) */
+    uint64_t star, lstar, cstar, fmask, kernel_gs_base;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    int64_t tsc_offset; /* guest TSC = host TSC-like counter + offset */
+    uint64_t tsc_aux, tsc_deadline;
+    uint64_t pat, apic_base, misc_enable;
+    uint64_t mtrr_cap_def_type;
+    uint64_t mtrr_fixed[11];
+    uint64_t mtrr_var[16]; /* base/mask pairs */
+
+    /* Interrupt shadow after STI / MOV SS / POP SS: no maskable interrupt (or debug
+     * trap for MOV SS) is taken before the next instruction completes. */
+    bool inhibit_irq;
+    bool nmi_blocked; /* between NMI delivery and the next IRET */
+
     /* Exception being raised (cpu_loop_exit) */
     int exception_index;
     int error_code;
@@ -188,6 +286,9 @@ typedef struct CPUX86State {
 typedef struct X86CPU {
     CPUX86State env;
     TCGExecState exec;
+    /* CPU_INTERRUPT_* bits; set by devices (with exit_request) from any thread. */
+    atomic_uint interrupt_request;
+    uint8_t sipi_vector;
     sigjmp_buf jmp_env; /* where cpu_loop_exit lands, in the vCPU loop */
     struct Machine *machine;
     int index;
@@ -221,6 +322,8 @@ void x86_restore_state(CPUX86State *env, const uint64_t *insn_data);
 extern const TCGGuestMemOps x86_guest_mem_ops;
 uint64_t x86_ld(CPUX86State *env, uint64_t linear, unsigned size);
 void x86_st(CPUX86State *env, uint64_t linear, uint64_t val, unsigned size);
+/* The MMU index (X86_MMU_*) of data accesses made in the mode hflags describes. */
+unsigned x86_mmu_index(uint32_t hflags);
 /* Linear -> physical for a code fetch; false if unmapped (later: #PF). */
 bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys);
 /* Reads up to len code bytes at linear; returns how many were readable. */

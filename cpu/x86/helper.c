@@ -6,11 +6,7 @@
 #include "cpu/x86/cc_helper.h"
 #include "system/machine.h"
 
-#define X86_DEFINE_HELPER_INFO(name, n, r, f)                                                      \
-    const TCGHelperInfo helper_info_##name = {                                                     \
-        (void (*)(void))helper_##name, #name, f, n, r, TCG_TYPE_I64};
 X86_HELPERS(X86_DEFINE_HELPER_INFO)
-#undef X86_DEFINE_HELPER_INFO
 
 static const Log *env_log(CPUX86State *env)
 {

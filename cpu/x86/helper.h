@@ -38,9 +38,15 @@
     H(idiv, 3, 0, 0)                                                                               \
     H(rotate, 5, 1, 0)
 
+/* Every helper file lists its helpers in an X-macro like X86_HELPERS (in its own
+ * header) and expands it with these two: declarations in the header, definitions
+ * (the TCGHelperInfo rows) in the .c file. */
 #define X86_DECLARE_HELPER_INFO(name, n, r, f) extern const TCGHelperInfo helper_info_##name;
+#define X86_DEFINE_HELPER_INFO(name, n, r, f)                                                     \
+    const TCGHelperInfo helper_info_##name = {                                                     \
+        (void (*)(void))helper_##name, #name, f, n, r, TCG_TYPE_I64};
+
 X86_HELPERS(X86_DECLARE_HELPER_INFO)
-#undef X86_DECLARE_HELPER_INFO
 
 /* Rotate kinds for helper_rotate (the group-2 ModRM.reg values). */
 enum { ROT_ROL = 0, ROT_ROR = 1, ROT_RCL = 2, ROT_RCR = 3 };

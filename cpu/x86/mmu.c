@@ -83,6 +83,17 @@ void x86_st(CPUX86State *env, uint64_t linear, uint64_t val, unsigned size)
     phys_write(cpu, linear_to_phys(env, linear), val, size);
 }
 
+unsigned x86_mmu_index(uint32_t hflags)
+{
+    if (!(hflags & HF_PG))
+        return X86_MMU_PHYS;
+    if ((hflags & HF_CPL_MASK) == 3)
+        return X86_MMU_USER;
+    /* SDM 3A §4.6.1: with CR4.SMAP and EFLAGS.AC clear, supervisor data accesses to
+     * user pages fault. */
+    return (hflags & HF_SMAP_AC) ? X86_MMU_KERNEL : X86_MMU_KERNEL_NOSMAP;
+}
+
 static uint64_t guest_load(void *opaque, uint64_t addr, MemOp mop, unsigned mmu_idx)
 {
     (void)mmu_idx;

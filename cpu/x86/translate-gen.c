@@ -130,13 +130,13 @@ MemOp size_memop(unsigned size)
 TCGv gen_ld_mem(DisasContext *d, TCGv addr, unsigned size)
 {
     TCGv v = tmp(d);
-    tcg_gen_qemu_ld(d->s, v, addr, size_memop(size), 0);
+    tcg_gen_qemu_ld(d->s, v, addr, size_memop(size), d->mmu_idx);
     return v;
 }
 
 void gen_st_mem(DisasContext *d, TCGv addr, TCGv v, unsigned size)
 {
-    tcg_gen_qemu_st(d->s, v, addr, size_memop(size), 0);
+    tcg_gen_qemu_st(d->s, v, addr, size_memop(size), d->mmu_idx);
 }
 
 /* ---- operands ---- */

@@ -109,6 +109,9 @@ static bool block_must_end(const DisasContext *d)
 /* Every lowering file's table; later rows win, so a file may override an op. */
 static const X86Lowering *const lowering_tables[] = {
     x86_lowerings_int,
+    x86_lowerings_sys,
+    x86_lowerings_fpu,
+    x86_lowerings_sse,
 };
 
 struct X86Translator {
@@ -152,6 +155,7 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
     d.tb_pc = pc;
     d.flags = flags;
     d.code = code_size_of(flags);
+    d.mmu_idx = x86_mmu_index(flags);
     d.eip = env->rip;
 
     uint64_t phys_pc, phys_last = 0;

@@ -41,6 +41,7 @@ typedef struct DisasContext {
     uint64_t eip;      /* current instruction's offset in CS */
     uint64_t next_eip; /* the next instruction's */
     uint32_t flags;    /* hflags */
+    unsigned mmu_idx;  /* X86_MMU_* of ordinary data accesses */
     X86CodeSize code;
     bool end;         /* the instruction ended the block (its exit is emitted) */
     TCGLabel rep_top; /* REP string loop head (before insn_start) */
@@ -83,6 +84,9 @@ typedef struct X86Lowering {
 } X86Lowering;
 
 extern const X86Lowering x86_lowerings_int[];
+extern const X86Lowering x86_lowerings_sys[];
+extern const X86Lowering x86_lowerings_fpu[];
+extern const X86Lowering x86_lowerings_sse[];
 
 void gen_zext(DisasContext *d, TCGv dst, TCGv v, unsigned size);
 void gen_sext(DisasContext *d, TCGv dst, TCGv v, unsigned size);
