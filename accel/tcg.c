@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "accel/accel.h"
+#include "accel/tcg-run.h"
 #include "cpu/x86/cpu.h"
 
 typedef struct TcgVcpu {
@@ -51,31 +52,35 @@ static void *tcg_create(Machine *m)
 }
 
 /* The block to run for the current state: from the cache, or translated now. */
-static TranslationBlock *tcg_find_block(TcgAccel *a, X86CPU *cpu, X86Translator *t)
+static TranslationBlock *tcg_find_block(TBCache *tbc, const Log *log, X86CPU *cpu,
+                                        X86Translator *t)
 {
     CPUX86State *env = &cpu->env;
     uint64_t pc, cs_base, phys;
     uint32_t flags;
     x86_get_tb_key(env, &pc, &cs_base, &flags);
     x86_get_phys_code(env, pc, &phys);
-    TranslationBlock *tb = tb_cache_lookup(&a->tbc, phys, pc, cs_base, flags, 0);
+    TranslationBlock *tb = tb_cache_lookup(tbc, phys, pc, cs_base, flags, 0);
     if (!tb) {
-        tb = x86_translate_block(t, env, 0, &a->m->log);
-        tb_cache_insert(&a->tbc, tb);
+        tb = x86_translate_block(t, env, 0, log);
+        tb_cache_insert(tbc, tb);
     }
     return tb;
 }
 
-/* Runs blocks until something makes the vCPU leave (exception via longjmp, stop). */
-static void tcg_run_blocks(TcgAccel *a, X86CPU *cpu, X86Translator *t)
+/* Runs blocks until something makes the vCPU leave: an exception (via longjmp, which
+ * the caller's sigsetjmp catches), *stop, or the block budget (0: none) running out. */
+static void tcg_run_blocks(TBCache *tbc, const Log *log, X86CPU *cpu, X86Translator *t,
+                           const atomic_bool *stop, uint64_t *budget)
 {
     CPUX86State *env = &cpu->env;
-    const Log *log = &a->m->log;
     TranslationBlock *last = NULL;
     unsigned last_slot = 0;
 
-    while (!atomic_load(&a->stop)) {
-        TranslationBlock *tb = tcg_find_block(a, cpu, t);
+    while (!atomic_load(stop)) {
+        if (budget && (*budget)-- == 0)
+            return;
+        TranslationBlock *tb = tcg_find_block(tbc, log, cpu, t);
         if (last && !atomic_load(&last->invalid))
             atomic_store(&last->jmp_dest[last_slot], tb);
         if (log_enabled(log, LOG_CPU))
@@ -89,14 +94,18 @@ static void tcg_run_blocks(TcgAccel *a, X86CPU *cpu, X86Translator *t)
         switch (why) {
         case TB_EXIT_IDX0:
         case TB_EXIT_IDX1:
-            last = ret_tb;
-            last_slot = why;
+            /* A budgeted run must count every block, so it never follows links. */
+            if (!budget) {
+                last = ret_tb;
+                last_slot = why;
+            }
             break;
         case TB_EXIT_REQUESTED:
             x86_restore_state(env, cpu->exec.insn_data);
             atomic_store(&cpu->exec.exit_request, 0);
             break;
-        default: break;
+        default:
+            break;
         }
     }
 }
@@ -158,7 +167,7 @@ static void *tcg_vcpu_thread(void *opaque)
             tcg_handle_exception(a, cpu);
             continue;
         }
-        tcg_run_blocks(a, cpu, t);
+        tcg_run_blocks(&a->tbc, &a->m->log, cpu, t, &a->stop, NULL);
     }
     x86_translator_free(t);
     return NULL;
@@ -233,3 +242,56 @@ const AccelOps accel_tcg_ops = {
     .reset = tcg_reset,
     .destroy = tcg_destroy,
 };
+
+/* ---- synchronous execution for tests (accel/tcg-run.h) ---- */
+
+struct TcgRunner {
+    TBCache tbc;
+    X86Translator *t;
+    atomic_bool stop;
+};
+
+TcgRunner *tcg_runner_new(void)
+{
+    TcgRunner *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    tb_cache_init(&r->tbc);
+    r->t = x86_translator_new();
+    if (!r->t) {
+        tb_cache_destroy(&r->tbc);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void tcg_runner_free(TcgRunner *r)
+{
+    if (!r)
+        return;
+    x86_translator_free(r->t);
+    tb_cache_destroy(&r->tbc);
+    free(r);
+}
+
+TBCache *tcg_runner_tb_cache(TcgRunner *r)
+{
+    return &r->tbc;
+}
+
+int tcg_runner_run(TcgRunner *r, X86CPU *cpu, uint64_t max_blocks)
+{
+    CPUX86State *env = &cpu->env;
+    cpu->tb_cache = &r->tbc;
+    if (sigsetjmp(cpu->jmp_env, 0) != 0) {
+        if (!env->exception_soft)
+            x86_restore_state(env, cpu->exec.insn_data);
+        int vector = env->exception_index;
+        env->exception_index = -1;
+        return vector;
+    }
+    uint64_t budget = max_blocks;
+    tcg_run_blocks(&r->tbc, &cpu->machine->log, cpu, r->t, &r->stop, &budget);
+    return -1;
+}

@@ -322,6 +322,16 @@ void x86_restore_state(CPUX86State *env, const uint64_t *insn_data);
 extern const TCGGuestMemOps x86_guest_mem_ops;
 uint64_t x86_ld(CPUX86State *env, uint64_t linear, unsigned size);
 void x86_st(CPUX86State *env, uint64_t linear, uint64_t val, unsigned size);
+/* Access kinds for x86_probe_access. */
+enum { X86_ACCESS_READ = 0, X86_ACCESS_WRITE = 1, X86_ACCESS_EXEC = 2 };
+/* Translates [linear, linear + size) (which must not cross a page) for an access of the
+ * given kind with the permissions of mmu_idx, raising #PF (or #GP for a non-canonical
+ * address) exactly as the access itself would, and returns a host pointer when the
+ * page is RAM (for a write: after invalidating translated code on it), else NULL
+ * (MMIO, unassigned). Used by helpers that need host atomics (LOCK) or several
+ * accesses that must all succeed before any is made. */
+uint8_t *x86_probe_access(CPUX86State *env, uint64_t linear, unsigned size, int access,
+                          unsigned mmu_idx);
 /* The MMU index (X86_MMU_*) of data accesses made in the mode hflags describes. */
 unsigned x86_mmu_index(uint32_t hflags);
 /* Linear -> physical for a code fetch; false if unmapped (later: #PF). */
