@@ -4,7 +4,7 @@
 -include config.mak
 
 CC ?= cc
-BUILD := build
+BUILD ?= build
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -O2 -g -pthread -I. -I$(BUILD) -MMD -MP
 ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
