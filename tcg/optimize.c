@@ -1,0 +1,1020 @@
+/* The IR optimizer. Two passes over the block's op list, in place:
+ *
+ * 1. Forward, within each extended basic block (knowledge survives the fall-through
+ *    of a brcond, is dropped at a label some branch still targets): constant folding
+ *    and propagation, copy propagation, algebraic identities, static branches.
+ * 2. Backward: liveness over the block's control-flow graph (iterated to a fixed
+ *    point, so loops are handled), then removal of ops without side effects whose
+ *    outputs are all dead, and of unreachable code.
+ *
+ * Correctness comes first: the interpreter keeps globals in env, and a block can be
+ * left at any insn_start (exit request), goto_tb, exit_tb, helper call or guest
+ * memory access (a fault). At each of those points every global must hold its
+ * value, so all globals are live there; a store to a global is dead only when the
+ * same global is written again before any of them. Host loads and stores (ld/st)
+ * can reach globals through env: they count as reads/writes of the globals whose
+ * bytes they touch (all globals when the base is not env itself). A discard ends
+ * its temp's value, a global's included: writes before it that nothing reads are
+ * dropped, as the front end declared the value unneeded. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcg/tcg.h"
+
+#define NO_BB UINT32_MAX
+
+/* What the forward pass knows about a temp at the current point. */
+typedef struct OptTemp {
+    bool known;          /* holds the constant val */
+    uint64_t val;        /* zero-extended for 32-bit temps */
+    uint16_t prev, next; /* ring of temps known to hold the same value */
+    int32_t def_seq;     /* op that produced the value, -1: from before the region */
+} OptTemp;
+
+typedef struct Optimizer {
+    TCGContext *s;
+    unsigned nb_temps, nb_globals;
+    OptTemp *info;
+    /* TEMP_CONST temps written only by a movi of their value: known everywhere. */
+    bool *always_const;
+    /* Branches (still) targeting each label: a label nobody jumps to is no join. */
+    uint32_t *label_refs;
+    /* Per global, the globals (itself included) sharing a byte with it. */
+    uint64_t *overlaps;
+    unsigned gwords;
+    bool any_overlap;
+    int32_t seq;
+    TCGOp *out;
+    unsigned nb_out, out_cap;
+
+    /* Backward pass. */
+    unsigned words; /* per liveness set */
+    uint32_t nb_bbs;
+    uint32_t *bb_first; /* nb_bbs + 1 entries */
+    uint32_t *label_bb;
+    uint64_t *live_in, *live_out;
+    uint64_t *all_globals;
+    bool *removed;
+} Optimizer;
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
+        abort();
+    }
+    return p;
+}
+
+static uint64_t type_mask(unsigned type)
+{
+    return type == TCG_TYPE_I32 ? UINT32_MAX : UINT64_MAX;
+}
+
+static unsigned type_bits(unsigned type)
+{
+    return type == TCG_TYPE_I32 ? 32 : 64;
+}
+
+static uint64_t low_mask(unsigned bits)
+{
+    return bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+}
+
+static uint64_t sext(uint64_t v, unsigned bits)
+{
+    uint64_t sign = UINT64_C(1) << (bits - 1);
+    return ((v & low_mask(bits)) ^ sign) - sign;
+}
+
+static unsigned op_nb_oargs(const TCGOp *op)
+{
+    return op->opc == INDEX_op_call ? op->callo : tcg_op_defs[op->opc].nb_oargs;
+}
+
+static unsigned op_nb_iargs(const TCGOp *op)
+{
+    return op->opc == INDEX_op_call ? op->calli : tcg_op_defs[op->opc].nb_iargs;
+}
+
+static const TCGHelperInfo *call_info(const TCGOp *op)
+{
+    return (const TCGHelperInfo *)(uintptr_t)op->args[op->callo + op->calli];
+}
+
+static unsigned temp_bytes(const TCGTemp *t)
+{
+    return t->type == TCG_TYPE_I32 ? 4 : 8;
+}
+
+static bool ranges_overlap(intptr_t a, unsigned alen, intptr_t b, unsigned blen)
+{
+    return a < b + (intptr_t)blen && b < a + (intptr_t)alen;
+}
+
+/* ==== Constant folding: the same semantics as the interpreter (interp.c) ==== */
+
+static bool cond_eval(TCGCond c, uint64_t a, uint64_t b, unsigned type)
+{
+    uint64_t sign = UINT64_C(1) << (type_bits(type) - 1);
+    a &= type_mask(type);
+    b &= type_mask(type);
+    switch (c) {
+    case TCG_COND_NEVER: return false;
+    case TCG_COND_ALWAYS: return true;
+    case TCG_COND_EQ: return a == b;
+    case TCG_COND_NE: return a != b;
+    case TCG_COND_LT: return (a ^ sign) < (b ^ sign);
+    case TCG_COND_GE: return (a ^ sign) >= (b ^ sign);
+    case TCG_COND_LE: return (a ^ sign) <= (b ^ sign);
+    case TCG_COND_GT: return (a ^ sign) > (b ^ sign);
+    case TCG_COND_LTU: return a < b;
+    case TCG_COND_GEU: return a >= b;
+    case TCG_COND_LEU: return a <= b;
+    case TCG_COND_GTU: return a > b;
+    }
+    return false;
+}
+
+/* The result of comparing a value with itself. */
+static bool cond_eval_equal(TCGCond c)
+{
+    switch (c) {
+    case TCG_COND_ALWAYS:
+    case TCG_COND_EQ:
+    case TCG_COND_GE:
+    case TCG_COND_LE:
+    case TCG_COND_GEU:
+    case TCG_COND_LEU: return true;
+    default: return false;
+    }
+}
+
+static uint64_t fold_shift(TCGOpcode opc, uint64_t a, uint64_t b, unsigned type)
+{
+    unsigned w = type_bits(type);
+    unsigned c = (unsigned)(b & (w - 1));
+    uint64_t m = type_mask(type);
+    a &= m;
+    switch (opc) {
+    case INDEX_op_shl: return (a << c) & m;
+    case INDEX_op_shr: return a >> c;
+    case INDEX_op_sar: {
+        uint64_t x = sext(a, w);
+        return ((x >> c) | ((x >> 63) && c ? ~(UINT64_MAX >> c) : 0)) & m;
+    }
+    case INDEX_op_rotl: return c ? ((a << c) | (a >> (w - c))) & m : a;
+    case INDEX_op_rotr: return c ? ((a >> c) | (a << (w - c))) & m : a;
+    default: return 0;
+    }
+}
+
+/* Folds an op of one output whose inputs are all the constants in[]. */
+static bool fold_op(const TCGOp *op, const uint64_t *in, uint64_t *res)
+{
+    const TCGArg *args = op->args;
+    uint64_t a = in[0], b = in[1], r;
+    switch (op->opc) {
+    case INDEX_op_add: r = a + b; break;
+    case INDEX_op_sub: r = a - b; break;
+    case INDEX_op_mul: r = a * b; break;
+    case INDEX_op_and: r = a & b; break;
+    case INDEX_op_or: r = a | b; break;
+    case INDEX_op_xor: r = a ^ b; break;
+    case INDEX_op_andc: r = a & ~b; break;
+    case INDEX_op_shl:
+    case INDEX_op_shr:
+    case INDEX_op_sar:
+    case INDEX_op_rotl:
+    case INDEX_op_rotr: r = fold_shift((TCGOpcode)op->opc, a, b, op->type); break;
+    case INDEX_op_neg: r = -a; break;
+    case INDEX_op_not: r = ~a; break;
+    case INDEX_op_ext8s: r = sext(a, 8); break;
+    case INDEX_op_ext8u: r = a & 0xff; break;
+    case INDEX_op_ext16s: r = sext(a, 16); break;
+    case INDEX_op_ext16u: r = a & 0xffff; break;
+    case INDEX_op_ext32s:
+    case INDEX_op_exts_i32_i64: r = sext(a, 32); break;
+    case INDEX_op_ext32u:
+    case INDEX_op_extu_i32_i64:
+    case INDEX_op_extrl_i64_i32: r = a & UINT32_MAX; break;
+    case INDEX_op_extrh_i64_i32: r = a >> 32; break;
+    case INDEX_op_deposit: {
+        uint64_t field = low_mask((unsigned)args[4]) << (args[3] & 63);
+        r = (a & ~field) | ((b << (args[3] & 63)) & field);
+        break;
+    }
+    case INDEX_op_extract:
+    case INDEX_op_sextract:
+        r = (a >> (args[2] & 63)) & low_mask((unsigned)args[3]);
+        if (op->opc == INDEX_op_sextract) {
+            r = sext(r, (unsigned)args[3]);
+        }
+        break;
+    case INDEX_op_setcond: r = cond_eval((TCGCond)args[3], a, b, op->type); break;
+    default: return false;
+    }
+    *res = r & type_mask(op->type);
+    return true;
+}
+
+/* ==== Forward pass: what is known about temps ==== */
+
+static void ring_remove(Optimizer *o, unsigned t)
+{
+    OptTemp *ti = &o->info[t];
+    o->info[ti->prev].next = ti->next;
+    o->info[ti->next].prev = ti->prev;
+    ti->prev = ti->next = (uint16_t)t;
+}
+
+/* t (alone in its ring) now holds the same value as src. */
+static void ring_join(Optimizer *o, unsigned t, unsigned src)
+{
+    OptTemp *ti = &o->info[t], *si = &o->info[src];
+    ti->prev = (uint16_t)src;
+    ti->next = si->next;
+    o->info[si->next].prev = (uint16_t)t;
+    si->next = (uint16_t)t;
+}
+
+static void reset_temp_info(Optimizer *o, unsigned t)
+{
+    OptTemp *ti = &o->info[t];
+    ti->prev = ti->next = (uint16_t)t;
+    ti->known = o->always_const[t];
+    ti->val =
+        o->always_const[t] ? (uint64_t)o->s->temps[t].val & type_mask(o->s->temps[t].type) : 0;
+    ti->def_seq = -1;
+}
+
+/* At a join point nothing but the always-constant temps is known. */
+static void reset_all(Optimizer *o)
+{
+    for (unsigned t = 0; t < o->nb_temps; t++) {
+        reset_temp_info(o, t);
+    }
+}
+
+/* t's value changes (or becomes unknown) at the current op. */
+static void forget(Optimizer *o, unsigned t)
+{
+    ring_remove(o, t);
+    o->info[t].known = false;
+    o->info[t].def_seq = o->seq;
+}
+
+static void forget_globals(Optimizer *o)
+{
+    for (unsigned g = 1; g < o->nb_globals; g++) {
+        forget(o, g);
+    }
+}
+
+static void forget_env_bytes(Optimizer *o, intptr_t offset, unsigned size)
+{
+    for (unsigned g = 1; g < o->nb_globals; g++) {
+        const TCGTemp *t = &o->s->temps[g];
+        if (ranges_overlap(t->env_offset, temp_bytes(t), offset, size)) {
+            forget(o, g);
+        }
+    }
+}
+
+/* The current op writes t: its old relations no longer hold, nor do those of
+ * globals sharing bytes with it. */
+static void set_output(Optimizer *o, unsigned t)
+{
+    forget(o, t);
+    if (o->any_overlap && t < o->nb_globals) {
+        const uint64_t *row = &o->overlaps[t * o->gwords];
+        for (unsigned g = 1; g < o->nb_globals; g++) {
+            if (g != t && (row[g / 64] >> (g % 64)) & 1) {
+                forget(o, g);
+            }
+        }
+    }
+}
+
+/* The temp holding t's value that has held it the longest: using it instead of t
+ * makes the copies dead. Temps of one ring have distinct def_seq except for at most
+ * one from before the region, so every member picks the same one. */
+static unsigned best_copy(const Optimizer *o, unsigned t)
+{
+    unsigned best = t;
+    for (unsigned m = o->info[t].next; m != t; m = o->info[m].next) {
+        if (o->info[m].def_seq < o->info[best].def_seq) {
+            best = m;
+        }
+    }
+    return best;
+}
+
+static TCGOp *emit(Optimizer *o, const TCGOp *op)
+{
+    TCGOp *dst = &o->out[o->nb_out++];
+    *dst = *op;
+    return dst;
+}
+
+static void emit_movi(Optimizer *o, unsigned d, uint64_t v)
+{
+    unsigned type = o->s->temps[d].type;
+    v &= type_mask(type);
+    /* Writing what d already holds is a no-op; the movi of an always-constant temp
+     * stays, as it is what defines the temp (DCE drops it when unused). */
+    if (!o->always_const[d] && o->info[d].known && o->info[d].val == v) {
+        return;
+    }
+    set_output(o, d);
+    o->info[d].known = true;
+    o->info[d].val = v;
+    TCGOp op = {.opc = INDEX_op_movi, .type = (uint8_t)type};
+    op.args[0] = d;
+    op.args[1] = v;
+    emit(o, &op);
+}
+
+/* d = a, with a already replaced by its best copy. */
+static void emit_mov(Optimizer *o, unsigned d, unsigned a)
+{
+    if (d == a || best_copy(o, d) == a) {
+        return; /* d already holds a's value */
+    }
+    if (o->info[a].known) {
+        emit_movi(o, d, o->info[a].val);
+        return;
+    }
+    set_output(o, d);
+    /* Unless writing d changed a too (globals sharing bytes), d now equals a. */
+    if (o->info[a].def_seq != o->seq) {
+        ring_join(o, d, a);
+    }
+    TCGOp op = {.opc = INDEX_op_mov, .type = o->s->temps[d].type};
+    op.args[0] = d;
+    op.args[1] = a;
+    emit(o, &op);
+}
+
+/* A comparison whose outcome is known here: 1 or 0, else -1. */
+static int cond_static(const Optimizer *o, TCGCond c, unsigned a, unsigned b, unsigned type)
+{
+    if (c == TCG_COND_ALWAYS || c == TCG_COND_NEVER) {
+        return c == TCG_COND_ALWAYS;
+    }
+    if (o->info[a].known && o->info[b].known) {
+        return cond_eval(c, o->info[a].val, o->info[b].val, type);
+    }
+    if (a == b) {
+        return cond_eval_equal(c);
+    }
+    return -1;
+}
+
+/* Algebraic identities: sets *src (result is that temp) or *val (a constant). */
+typedef enum Simplified { SIMPLE_NONE, SIMPLE_MOV, SIMPLE_MOVI } Simplified;
+
+static Simplified simplify_binary(const Optimizer *o, const TCGOp *op, unsigned *src, uint64_t *val)
+{
+    unsigned a = (unsigned)op->args[1], b = (unsigned)op->args[2];
+    uint64_t m = type_mask(op->type);
+    bool ka = o->info[a].known, kb = o->info[b].known;
+    uint64_t va = o->info[a].val, vb = o->info[b].val;
+    bool a0 = ka && va == 0, b0 = kb && vb == 0, am = ka && va == m, bm = kb && vb == m;
+    *val = 0;
+    switch (op->opc) {
+    case INDEX_op_add:
+    case INDEX_op_or:
+    case INDEX_op_xor:
+        if (b0 || a0) {
+            *src = b0 ? a : b;
+            return SIMPLE_MOV;
+        }
+        if (op->opc == INDEX_op_or && (am || bm)) {
+            *val = m;
+            return SIMPLE_MOVI;
+        }
+        if (a == b && op->opc == INDEX_op_or) {
+            *src = a; /* x | x = x */
+            return SIMPLE_MOV;
+        }
+        return a == b && op->opc == INDEX_op_xor ? SIMPLE_MOVI : SIMPLE_NONE; /* x ^ x = 0 */
+    case INDEX_op_sub:
+        if (b0) {
+            *src = a;
+            return SIMPLE_MOV;
+        }
+        return a == b ? SIMPLE_MOVI : SIMPLE_NONE;
+    case INDEX_op_mul:
+        if (a0 || b0) {
+            return SIMPLE_MOVI;
+        }
+        if ((kb && vb == 1) || (ka && va == 1)) {
+            *src = kb && vb == 1 ? a : b;
+            return SIMPLE_MOV;
+        }
+        return SIMPLE_NONE;
+    case INDEX_op_and:
+        if (a0 || b0) {
+            return SIMPLE_MOVI;
+        }
+        if (am || bm || a == b) {
+            *src = bm || a == b ? a : b;
+            return SIMPLE_MOV;
+        }
+        return SIMPLE_NONE;
+    case INDEX_op_andc:
+        if (b0) {
+            *src = a;
+            return SIMPLE_MOV;
+        }
+        return a0 || bm || a == b ? SIMPLE_MOVI : SIMPLE_NONE;
+    case INDEX_op_shl:
+    case INDEX_op_shr:
+    case INDEX_op_sar:
+    case INDEX_op_rotl:
+    case INDEX_op_rotr:
+        if (kb && (vb & (type_bits(op->type) - 1)) == 0) {
+            *src = a;
+            return SIMPLE_MOV;
+        }
+        return a0 ? SIMPLE_MOVI : SIMPLE_NONE;
+    default: return SIMPLE_NONE;
+    }
+}
+
+static Simplified simplify(const Optimizer *o, const TCGOp *op, unsigned *src, uint64_t *val)
+{
+    const TCGArg *args = op->args;
+    unsigned w = type_bits(op->type);
+    switch (op->opc) {
+    case INDEX_op_setcond: {
+        int c = cond_static(o, (TCGCond)args[3], (unsigned)args[1], (unsigned)args[2], op->type);
+        *val = (uint64_t)c;
+        return c < 0 ? SIMPLE_NONE : SIMPLE_MOVI;
+    }
+    case INDEX_op_movcond: {
+        int c = cond_static(o, (TCGCond)args[5], (unsigned)args[1], (unsigned)args[2], op->type);
+        if (c >= 0 || args[3] == args[4]) {
+            *src = (unsigned)(c == 0 ? args[4] : args[3]);
+            return SIMPLE_MOV;
+        }
+        return SIMPLE_NONE;
+    }
+    case INDEX_op_deposit:
+        if (args[3] == 0 && args[4] == w) {
+            *src = (unsigned)args[2];
+            return SIMPLE_MOV;
+        }
+        return SIMPLE_NONE;
+    case INDEX_op_extract:
+        if (args[2] == 0 && args[3] == w) {
+            *src = (unsigned)args[1];
+            return SIMPLE_MOV;
+        }
+        return SIMPLE_NONE;
+    default: {
+        const TCGOpDef *def = &tcg_op_defs[op->opc];
+        if (def->nb_oargs == 1 && def->nb_iargs == 2 && def->nb_cargs == 0) {
+            return simplify_binary(o, op, src, val);
+        }
+        return SIMPLE_NONE;
+    }
+    }
+}
+
+/* Ops with one output and no effect besides it. */
+static void opt_arith(Optimizer *o, const TCGOp *op)
+{
+    unsigned nb_i = op_nb_iargs(op);
+    uint64_t in[4] = {0};
+    bool all_known = nb_i <= 4;
+    for (unsigned k = 0; k < nb_i && all_known; k++) {
+        const OptTemp *ti = &o->info[op->args[1 + k]];
+        all_known = ti->known;
+        in[k] = ti->val;
+    }
+    unsigned d = (unsigned)op->args[0], src;
+    uint64_t v;
+    if (all_known && fold_op(op, in, &v)) {
+        emit_movi(o, d, v);
+        return;
+    }
+    switch (simplify(o, op, &src, &v)) {
+    case SIMPLE_MOV: emit_mov(o, d, src); return;
+    case SIMPLE_MOVI: emit_movi(o, d, v); return;
+    case SIMPLE_NONE: break;
+    }
+    set_output(o, d);
+    emit(o, op);
+}
+
+static void opt_mul2(Optimizer *o, const TCGOp *op)
+{
+    unsigned lo = (unsigned)op->args[0], hi = (unsigned)op->args[1];
+    const OptTemp *a = &o->info[op->args[2]], *b = &o->info[op->args[3]];
+    if (a->known && b->known && o->nb_out + 2 <= o->out_cap) {
+        uint64_t x = a->val, y = b->val, rl, rh;
+        if (op->type == TCG_TYPE_I32) {
+            uint64_t p = op->opc == INDEX_op_muls2 ? sext(x, 32) * sext(y, 32) : x * y;
+            rl = p, rh = p >> 32;
+        } else {
+            unsigned __int128 p = (unsigned __int128)x * y;
+            rl = (uint64_t)p, rh = (uint64_t)(p >> 64);
+            if (op->opc == INDEX_op_muls2) {
+                rh -= ((x >> 63) ? y : 0) + ((y >> 63) ? x : 0);
+            }
+        }
+        emit_movi(o, lo, rl);
+        emit_movi(o, hi, rh);
+        return;
+    }
+    set_output(o, lo);
+    set_output(o, hi);
+    emit(o, op);
+}
+
+static void opt_brcond(Optimizer *o, const TCGOp *op)
+{
+    int c = cond_static(o, (TCGCond)op->args[2], (unsigned)op->args[0], (unsigned)op->args[1],
+                        op->type);
+    uint32_t label = (uint32_t)op->args[3];
+    if (c == 0) {
+        o->label_refs[label]--;
+        return;
+    }
+    if (c == 1) {
+        TCGOp br = {.opc = INDEX_op_br, .type = TCG_TYPE_I64};
+        br.args[0] = label;
+        emit(o, &br);
+        reset_all(o);
+        return;
+    }
+    emit(o, op);
+}
+
+static unsigned store_bytes(const TCGOp *op)
+{
+    switch (op->opc) {
+    case INDEX_op_st8: return 1;
+    case INDEX_op_st16: return 2;
+    case INDEX_op_st32: return 4;
+    default: return op->type == TCG_TYPE_I32 ? 4 : 8;
+    }
+}
+
+static void opt_op(Optimizer *o, TCGOp *op)
+{
+    unsigned nb_o = op_nb_oargs(op), nb_i = op_nb_iargs(op);
+    for (unsigned k = nb_o; k < nb_o + nb_i; k++) {
+        op->args[k] = best_copy(o, (unsigned)op->args[k]);
+    }
+    switch ((TCGOpcode)op->opc) {
+    case INDEX_op_set_label:
+        if (o->label_refs[op->args[0]]) {
+            reset_all(o);
+        }
+        emit(o, op);
+        return;
+    case INDEX_op_br:
+    case INDEX_op_exit_tb:
+        /* What follows is reached only through a label. */
+        emit(o, op);
+        reset_all(o);
+        return;
+    case INDEX_op_brcond: opt_brcond(o, op); return;
+    case INDEX_op_insn_start:
+    case INDEX_op_goto_tb:
+    case INDEX_op_mb:
+    case INDEX_op_qemu_st: emit(o, op); return;
+    case INDEX_op_call:
+        if (!(call_info(op)->flags & TCG_CALL_NO_WRITE_GLOBALS)) {
+            forget_globals(o);
+        }
+        if (op->callo) {
+            set_output(o, (unsigned)op->args[0]);
+        }
+        emit(o, op);
+        return;
+    case INDEX_op_st8:
+    case INDEX_op_st16:
+    case INDEX_op_st32:
+    case INDEX_op_st:
+        if (op->args[1] == o->s->env.idx) {
+            forget_env_bytes(o, (intptr_t)op->args[2], store_bytes(op));
+        } else {
+            forget_globals(o);
+        }
+        emit(o, op);
+        return;
+    case INDEX_op_discard:
+    case INDEX_op_ld8u:
+    case INDEX_op_ld8s:
+    case INDEX_op_ld16u:
+    case INDEX_op_ld16s:
+    case INDEX_op_ld32u:
+    case INDEX_op_ld32s:
+    case INDEX_op_ld:
+    case INDEX_op_qemu_ld:
+        set_output(o, (unsigned)op->args[0]);
+        emit(o, op);
+        return;
+    case INDEX_op_mov: emit_mov(o, (unsigned)op->args[0], (unsigned)op->args[1]); return;
+    case INDEX_op_movi: emit_movi(o, (unsigned)op->args[0], op->args[1]); return;
+    case INDEX_op_mulu2:
+    case INDEX_op_muls2: opt_mul2(o, op); return;
+    default: opt_arith(o, op); return;
+    }
+}
+
+/* ==== Setup shared by both passes ==== */
+
+static void find_always_const(Optimizer *o)
+{
+    const TCGContext *s = o->s;
+    for (unsigned t = 0; t < o->nb_temps; t++) {
+        o->always_const[t] = s->temps[t].kind == TEMP_CONST;
+    }
+    for (unsigned i = 0; i < s->nb_ops; i++) {
+        const TCGOp *op = &s->ops[i];
+        for (unsigned k = 0; k < op_nb_oargs(op); k++) {
+            unsigned t = (unsigned)op->args[k];
+            const TCGTemp *ts = &s->temps[t];
+            bool defines_const =
+                op->opc == INDEX_op_movi &&
+                (op->args[1] & type_mask(ts->type)) == ((uint64_t)ts->val & type_mask(ts->type));
+            if (!defines_const) {
+                o->always_const[t] = false;
+            }
+        }
+    }
+}
+
+static void find_overlaps(Optimizer *o)
+{
+    const TCGContext *s = o->s;
+    o->gwords = (o->nb_globals + 63) / 64;
+    o->overlaps = xcalloc((size_t)o->nb_globals * o->gwords, sizeof(uint64_t));
+    for (unsigned g = 1; g < o->nb_globals; g++) {
+        const TCGTemp *tg = &s->temps[g];
+        uint64_t *row = &o->overlaps[g * o->gwords];
+        for (unsigned h = 1; h < o->nb_globals; h++) {
+            const TCGTemp *th = &s->temps[h];
+            if (ranges_overlap(tg->env_offset, temp_bytes(tg), th->env_offset, temp_bytes(th))) {
+                row[h / 64] |= UINT64_C(1) << (h % 64);
+                o->any_overlap |= g != h;
+            }
+        }
+    }
+}
+
+static void count_label_refs(Optimizer *o)
+{
+    const TCGContext *s = o->s;
+    for (unsigned i = 0; i < s->nb_ops; i++) {
+        const TCGOp *op = &s->ops[i];
+        if (op->opc == INDEX_op_br && op->args[0] < s->nb_labels) {
+            o->label_refs[op->args[0]]++;
+        } else if (op->opc == INDEX_op_brcond && op->args[3] < s->nb_labels) {
+            o->label_refs[op->args[3]]++;
+        }
+    }
+}
+
+static void forward_pass(Optimizer *o)
+{
+    TCGContext *s = o->s;
+    unsigned nb_mul2 = 0;
+    for (unsigned i = 0; i < s->nb_ops; i++) {
+        nb_mul2 += s->ops[i].opc == INDEX_op_mulu2 || s->ops[i].opc == INDEX_op_muls2;
+    }
+    /* Only a folded mulu2/muls2 grows (into two movi), and never past TCG_MAX_OPS. */
+    o->out_cap = s->nb_ops + nb_mul2;
+    if (o->out_cap > TCG_MAX_OPS) {
+        o->out_cap = TCG_MAX_OPS > s->nb_ops ? TCG_MAX_OPS : s->nb_ops;
+    }
+    o->out = xcalloc(o->out_cap, sizeof(TCGOp));
+    o->nb_out = 0;
+    reset_all(o);
+    for (unsigned i = 0; i < s->nb_ops; i++) {
+        TCGOp op = s->ops[i];
+        o->seq = (int32_t)i;
+        opt_op(o, &op);
+    }
+    memcpy(s->ops, o->out, o->nb_out * sizeof(TCGOp));
+    s->nb_ops = o->nb_out;
+    free(o->out);
+    o->out = NULL;
+}
+
+/* ==== Backward pass: liveness and dead code ==== */
+
+static bool ends_bb(const TCGOp *op)
+{
+    return op->opc == INDEX_op_br || op->opc == INDEX_op_brcond || op->opc == INDEX_op_exit_tb;
+}
+
+static void build_bbs(Optimizer *o)
+{
+    const TCGContext *s = o->s;
+    o->bb_first = xcalloc(s->nb_ops + 1, sizeof(uint32_t));
+    o->label_bb = xcalloc(s->nb_labels, sizeof(uint32_t));
+    for (unsigned l = 0; l < s->nb_labels; l++) {
+        o->label_bb[l] = NO_BB;
+    }
+    o->nb_bbs = 0;
+    for (unsigned i = 0; i < s->nb_ops; i++) {
+        const TCGOp *op = &s->ops[i];
+        bool starts = i == 0 || op->opc == INDEX_op_set_label || ends_bb(&s->ops[i - 1]);
+        if (starts) {
+            o->bb_first[o->nb_bbs++] = i;
+        }
+        if (op->opc == INDEX_op_set_label && op->args[0] < s->nb_labels) {
+            o->label_bb[op->args[0]] = o->nb_bbs - 1;
+        }
+    }
+    o->bb_first[o->nb_bbs] = s->nb_ops;
+}
+
+/* Successor BBs of b; *exits is set when control may leave the block from its end. */
+static unsigned bb_succs(const Optimizer *o, uint32_t b, uint32_t succ[2], bool *exits)
+{
+    const TCGOp *last = &o->s->ops[o->bb_first[b + 1] - 1];
+    unsigned n = 0;
+    uint32_t next = b + 1 < o->nb_bbs ? b + 1 : NO_BB;
+    *exits = false;
+    if (last->opc == INDEX_op_exit_tb) {
+        *exits = true;
+        return 0;
+    }
+    if (last->opc == INDEX_op_br || last->opc == INDEX_op_brcond) {
+        TCGArg l = last->opc == INDEX_op_br ? last->args[0] : last->args[3];
+        uint32_t target = l < o->s->nb_labels ? o->label_bb[l] : NO_BB;
+        if (target == NO_BB) {
+            *exits = true; /* a branch to a label never set leaves the block */
+        } else {
+            succ[n++] = target;
+        }
+        if (last->opc == INDEX_op_br) {
+            return n;
+        }
+    }
+    if (next == NO_BB) {
+        *exits = true;
+    } else {
+        succ[n++] = next;
+    }
+    return n;
+}
+
+static void remove_unreachable(Optimizer *o)
+{
+    bool *seen = xcalloc(o->nb_bbs, sizeof(bool));
+    uint32_t *stack = xcalloc(o->nb_bbs, sizeof(uint32_t));
+    unsigned sp = 0;
+    seen[0] = true;
+    stack[sp++] = 0;
+    while (sp) {
+        uint32_t b = stack[--sp], succ[2];
+        bool exits;
+        unsigned n = bb_succs(o, b, succ, &exits);
+        for (unsigned k = 0; k < n; k++) {
+            if (!seen[succ[k]]) {
+                seen[succ[k]] = true;
+                stack[sp++] = succ[k];
+            }
+        }
+    }
+    /* Labels stay: the TB's label table wants every set_label. */
+    for (uint32_t b = 0; b < o->nb_bbs; b++) {
+        for (uint32_t i = o->bb_first[b]; !seen[b] && i < o->bb_first[b + 1]; i++) {
+            o->removed[i] = o->s->ops[i].opc != INDEX_op_set_label;
+        }
+    }
+    free(seen);
+    free(stack);
+}
+
+static void set_bit(uint64_t *set, unsigned t)
+{
+    set[t / 64] |= UINT64_C(1) << (t % 64);
+}
+
+static void clear_bit(uint64_t *set, unsigned t)
+{
+    set[t / 64] &= ~(UINT64_C(1) << (t % 64));
+}
+
+static bool test_bit(const uint64_t *set, unsigned t)
+{
+    return (set[t / 64] >> (t % 64)) & 1;
+}
+
+static void live_all_globals(const Optimizer *o, uint64_t *live)
+{
+    for (unsigned w = 0; w < o->gwords; w++) {
+        live[w] |= o->all_globals[w];
+    }
+}
+
+static void live_use(const Optimizer *o, uint64_t *live, unsigned t)
+{
+    if (t < o->nb_globals && o->any_overlap) {
+        const uint64_t *row = &o->overlaps[t * o->gwords];
+        for (unsigned w = 0; w < o->gwords; w++) {
+            live[w] |= row[w];
+        }
+    }
+    set_bit(live, t);
+}
+
+static unsigned load_bytes(const TCGOp *op)
+{
+    switch (op->opc) {
+    case INDEX_op_ld8u:
+    case INDEX_op_ld8s: return 1;
+    case INDEX_op_ld16u:
+    case INDEX_op_ld16s: return 2;
+    case INDEX_op_ld32u:
+    case INDEX_op_ld32s: return 4;
+    default: return op->type == TCG_TYPE_I32 ? 4 : 8;
+    }
+}
+
+/* Globals an op may read besides its inputs, or that must be in env when it runs. */
+static void live_effects(const Optimizer *o, const TCGOp *op, uint64_t *live)
+{
+    switch (op->opc) {
+    case INDEX_op_insn_start: /* an exit request leaves here */
+    case INDEX_op_goto_tb:
+    case INDEX_op_exit_tb: live_all_globals(o, live); return;
+    case INDEX_op_call: {
+        unsigned flags = call_info(op)->flags;
+        if (!(flags & TCG_CALL_NO_READ_GLOBALS) || !(flags & TCG_CALL_NO_RAISE)) {
+            live_all_globals(o, live);
+        }
+        return;
+    }
+    case INDEX_op_ld8u:
+    case INDEX_op_ld8s:
+    case INDEX_op_ld16u:
+    case INDEX_op_ld16s:
+    case INDEX_op_ld32u:
+    case INDEX_op_ld32s:
+    case INDEX_op_ld:
+        if (op->args[1] != o->s->env.idx) {
+            live_all_globals(o, live);
+            return;
+        }
+        for (unsigned g = 1; g < o->nb_globals; g++) {
+            const TCGTemp *t = &o->s->temps[g];
+            if (ranges_overlap(t->env_offset, temp_bytes(t), (intptr_t)op->args[2],
+                               load_bytes(op))) {
+                set_bit(live, g);
+            }
+        }
+        return;
+    default:
+        if (tcg_op_defs[op->opc].flags & TCG_OPF_MAY_RAISE) {
+            live_all_globals(o, live); /* a fault must find the guest state in env */
+        }
+        return;
+    }
+}
+
+static bool op_removable(const TCGOp *op)
+{
+    if (op->opc == INDEX_op_call) {
+        return call_info(op)->flags & TCG_CALL_NO_SIDE_EFFECTS;
+    }
+    if (op->opc == INDEX_op_discard) {
+        return false; /* kept as a hint for register allocation */
+    }
+    return !(tcg_op_defs[op->opc].flags &
+             (TCG_OPF_SIDE_EFF | TCG_OPF_BB_END | TCG_OPF_CALL | TCG_OPF_MAY_RAISE));
+}
+
+/* Walks BB b backwards from live (its live-out set), leaving its live-in set there.
+ * Only ops that stay count: an op whose outputs are dead reads nothing. */
+static void live_transfer(Optimizer *o, uint32_t b, uint64_t *live, bool apply)
+{
+    TCGContext *s = o->s;
+    for (uint32_t i = o->bb_first[b + 1]; i-- > o->bb_first[b];) {
+        const TCGOp *op = &s->ops[i];
+        if (o->removed[i]) {
+            continue;
+        }
+        unsigned nb_o = op_nb_oargs(op), nb_i = op_nb_iargs(op);
+        if (op_removable(op)) {
+            bool any_live = false;
+            for (unsigned k = 0; k < nb_o; k++) {
+                any_live |= test_bit(live, (unsigned)op->args[k]);
+            }
+            if (!any_live) {
+                o->removed[i] |= apply;
+                continue;
+            }
+        }
+        for (unsigned k = 0; k < nb_o; k++) {
+            clear_bit(live, (unsigned)op->args[k]);
+        }
+        live_effects(o, op, live);
+        for (unsigned k = nb_o; k < nb_o + nb_i; k++) {
+            live_use(o, live, (unsigned)op->args[k]);
+        }
+    }
+}
+
+static void compute_liveness(Optimizer *o)
+{
+    unsigned W = o->words;
+    uint64_t *tmp = xcalloc(W, sizeof(uint64_t));
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (uint32_t b = o->nb_bbs; b-- > 0;) {
+            uint32_t succ[2];
+            bool exits;
+            unsigned n = bb_succs(o, b, succ, &exits);
+            uint64_t *out = &o->live_out[(size_t)b * W];
+            memset(out, 0, W * sizeof(uint64_t));
+            if (exits) {
+                live_all_globals(o, out);
+            }
+            for (unsigned k = 0; k < n; k++) {
+                const uint64_t *in = &o->live_in[(size_t)succ[k] * W];
+                for (unsigned w = 0; w < W; w++) {
+                    out[w] |= in[w];
+                }
+            }
+            memcpy(tmp, out, W * sizeof(uint64_t));
+            live_transfer(o, b, tmp, false);
+            uint64_t *in = &o->live_in[(size_t)b * W];
+            if (memcmp(tmp, in, W * sizeof(uint64_t))) {
+                memcpy(in, tmp, W * sizeof(uint64_t));
+                changed = true;
+            }
+        }
+    }
+    free(tmp);
+}
+
+static void backward_pass(Optimizer *o)
+{
+    TCGContext *s = o->s;
+    if (s->nb_ops == 0) {
+        return;
+    }
+    o->words = (o->nb_temps + 63) / 64;
+    o->removed = xcalloc(s->nb_ops, sizeof(bool));
+    build_bbs(o);
+    remove_unreachable(o);
+
+    o->all_globals = xcalloc(o->words, sizeof(uint64_t));
+    for (unsigned g = 1; g < o->nb_globals; g++) {
+        set_bit(o->all_globals, g);
+    }
+    o->live_in = xcalloc((size_t)o->nb_bbs * o->words, sizeof(uint64_t));
+    o->live_out = xcalloc((size_t)o->nb_bbs * o->words, sizeof(uint64_t));
+    compute_liveness(o);
+    uint64_t *live = xcalloc(o->words, sizeof(uint64_t));
+    for (uint32_t b = 0; b < o->nb_bbs; b++) {
+        memcpy(live, &o->live_out[(size_t)b * o->words], o->words * sizeof(uint64_t));
+        live_transfer(o, b, live, true);
+    }
+    free(live);
+
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->nb_ops; i++) {
+        if (!o->removed[i]) {
+            s->ops[n++] = s->ops[i];
+        }
+    }
+    s->nb_ops = n;
+    free(o->live_in);
+    free(o->live_out);
+    free(o->all_globals);
+    free(o->bb_first);
+    free(o->label_bb);
+    free(o->removed);
+}
+
+void tcg_optimize(TCGContext *s)
+{
+    if (s->overflow || s->nb_ops == 0) {
+        return; /* an incomplete block is retranslated, not run */
+    }
+    Optimizer o = {.s = s, .nb_temps = s->nb_temps, .nb_globals = s->nb_globals};
+    o.info = xcalloc(o.nb_temps, sizeof(OptTemp));
+    o.always_const = xcalloc(o.nb_temps, sizeof(bool));
+    o.label_refs = xcalloc(s->nb_labels, sizeof(uint32_t));
+    find_always_const(&o);
+    find_overlaps(&o);
+    count_label_refs(&o);
+    forward_pass(&o);
+    backward_pass(&o);
+    free(o.info);
+    free(o.always_const);
+    free(o.label_refs);
+    free(o.overlaps);
+}

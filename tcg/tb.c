@@ -1,0 +1,592 @@
+/* Translation blocks and their cache.
+ *
+ * The cache is a chained hash on the TB key, plus an index from guest physical page
+ * to the TBs whose bytes lie on it, so that a write to guest memory invalidates only
+ * the TBs of the pages it touches, however many TBs exist. Each page that holds code
+ * has a bit in code_bitmap (pages below 4 GiB) or an entry in the sorted high_pages
+ * array (above), so stores can cheaply check whether they might hit code.
+ *
+ * tb.h's TBCache has no field for the page index, so the index lives in the same
+ * allocation as the bitmap: c->code_bitmap points at the first member of a private
+ * TBCacheState (C11 6.7.2.1p15 allows converting it back).
+ *
+ * An invalidated TB leaves the hash and the page index but stays on the `all` list
+ * (which is singly linked, so unlinking would mean a scan); it is pushed on the
+ * graveyard through its now unused hash_next link. Flush frees everything on `all`,
+ * the graveyard included, exactly once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcg/tb.h"
+
+#define TB_PAGE_BITS       12
+#define TB_PAGE_MASK       ((UINT64_C(1) << TB_PAGE_BITS) - 1)
+#define LOW_PAGES          (UINT64_C(1) << 20) /* 4 GiB / 4 KiB */
+#define CODE_BITMAP_WORDS  (LOW_PAGES / 64)
+#define TB_HASH_MIN_BITS   10
+#define PAGE_HASH_MIN_BITS 8
+
+/* The TBs that have bytes on one physical page. */
+typedef struct PageEntry {
+    uint64_t pageno;
+    struct PageEntry *next; /* hash chain */
+    TranslationBlock **tbs;
+    uint32_t n, cap;
+} PageEntry;
+
+typedef struct TBCacheState {
+    uint64_t code_bitmap[CODE_BITMAP_WORDS]; /* first: TBCache.code_bitmap points here */
+    PageEntry **page_buckets;
+    unsigned page_bits;
+    unsigned nb_pages;
+} TBCacheState;
+
+/* A byte range [start, end) of guest physical memory. */
+typedef struct PhysRange {
+    uint64_t start, end;
+} PhysRange;
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
+        abort();
+    }
+    return p;
+}
+
+static void *xrealloc(void *p, size_t size)
+{
+    p = realloc(p, size);
+    if (!p) {
+        abort();
+    }
+    return p;
+}
+
+static TBCacheState *cache_state(TBCache *c)
+{
+    return (TBCacheState *)(void *)c->code_bitmap;
+}
+
+/* The MurmurHash3 64-bit finalizer: spreads every input bit over the whole word. */
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    h *= UINT64_C(0xc4ceb9fe1a85ec53);
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t tb_key_hash(uint64_t phys_pc, uint64_t pc, uint64_t cs_base, uint32_t flags,
+                            uint32_t cflags)
+{
+    uint64_t h = phys_pc * UINT64_C(0x9e3779b97f4a7c15);
+    h ^= mix64(pc + UINT64_C(0x632be59bd9b4e019));
+    h ^= cs_base * UINT64_C(0x85ebca77c2b2ae63);
+    h ^= (((uint64_t)flags << 32) | cflags) * UINT64_C(0x27d4eb2f165667c5);
+    return mix64(h);
+}
+
+static size_t tb_bucket(const TBCache *c, const TranslationBlock *tb)
+{
+    return tb_key_hash(tb->phys_pc, tb->pc, tb->cs_base, tb->flags, tb->cflags) >>
+           (64 - c->hash_bits);
+}
+
+/* ---- Translation blocks ---- */
+
+static size_t align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t cs_base,
+                                      uint32_t flags, uint32_t cflags, uint64_t phys_pc)
+{
+    uint32_t nb_ops = s->nb_ops, nb_temps = s->nb_temps, nb_labels = s->nb_labels;
+    /* One allocation: the TB, then its ops, temps and label table. */
+    size_t ops_off = align8(sizeof(TranslationBlock));
+    size_t temps_off = align8(ops_off + nb_ops * sizeof(TCGOp));
+    size_t labels_off = align8(temps_off + nb_temps * sizeof(TCGTemp));
+    size_t total = labels_off + nb_labels * sizeof(uint32_t);
+    char *mem = xcalloc(1, total);
+
+    TranslationBlock *tb = (TranslationBlock *)(void *)mem;
+    tb->pc = pc;
+    tb->cs_base = cs_base;
+    tb->flags = flags;
+    tb->cflags = cflags;
+    tb->phys_pc = phys_pc;
+    tb->phys_page2 = UINT64_MAX;
+    tb->ops = (TCGOp *)(void *)(mem + ops_off);
+    tb->nb_ops = nb_ops;
+    tb->temps = (TCGTemp *)(void *)(mem + temps_off);
+    tb->nb_temps = nb_temps;
+    tb->label_ops = (uint32_t *)(void *)(mem + labels_off);
+    tb->nb_labels = nb_labels;
+    atomic_init(&tb->jmp_dest[0], NULL);
+    atomic_init(&tb->jmp_dest[1], NULL);
+    atomic_init(&tb->invalid, false);
+
+    memcpy(tb->ops, s->ops, nb_ops * sizeof(TCGOp));
+    memcpy(tb->temps, s->temps, nb_temps * sizeof(TCGTemp));
+    /* A label that is never set sends a branch past the end: the block just exits. */
+    for (uint32_t i = 0; i < nb_labels; i++) {
+        tb->label_ops[i] = UINT32_MAX;
+    }
+    for (uint32_t i = 0; i < nb_ops; i++) {
+        const TCGOp *op = &tb->ops[i];
+        if (op->opc == INDEX_op_set_label && op->args[0] < nb_labels) {
+            tb->label_ops[op->args[0]] = i;
+        }
+    }
+    return tb;
+}
+
+void tb_free(TranslationBlock *tb)
+{
+    free(tb);
+}
+
+/* The guest bytes of a TB: one range, or two when its second page is elsewhere. */
+static unsigned tb_phys_ranges(const TranslationBlock *tb, PhysRange r[2])
+{
+    uint64_t size = tb->size ? tb->size : 1; /* a TB covers at least its first byte */
+    uint64_t start = tb->phys_pc;
+    uint64_t end = size > UINT64_MAX - start ? UINT64_MAX : start + size;
+    if (tb->phys_page2 == UINT64_MAX) {
+        r[0] = (PhysRange){start, end};
+        return 1;
+    }
+    uint64_t first_len = (TB_PAGE_MASK + 1) - (start & TB_PAGE_MASK);
+    if (first_len >= size) {
+        r[0] = (PhysRange){start, end};
+        return 1;
+    }
+    r[0] = (PhysRange){start, start + first_len};
+    uint64_t page2 = tb->phys_page2 & ~TB_PAGE_MASK;
+    uint64_t rest = size - first_len;
+    r[1] = (PhysRange){page2, rest > UINT64_MAX - page2 ? UINT64_MAX : page2 + rest};
+    return 2;
+}
+
+static bool tb_overlaps(const TranslationBlock *tb, uint64_t start, uint64_t end)
+{
+    PhysRange r[2];
+    unsigned n = tb_phys_ranges(tb, r);
+    for (unsigned i = 0; i < n; i++) {
+        if (r[i].start < end && start < r[i].end) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- Which pages hold code ---- */
+
+static void high_page_add(TBCache *c, uint64_t pageno)
+{
+    unsigned lo = 0, hi = c->nhigh;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (c->high_pages[mid] < pageno) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo < c->nhigh && c->high_pages[lo] == pageno) {
+        return;
+    }
+    if (c->nhigh == c->high_cap) {
+        c->high_cap = c->high_cap ? c->high_cap * 2 : 16;
+        c->high_pages = xrealloc(c->high_pages, c->high_cap * sizeof(uint64_t));
+    }
+    memmove(&c->high_pages[lo + 1], &c->high_pages[lo], (c->nhigh - lo) * sizeof(uint64_t));
+    c->high_pages[lo] = pageno;
+    __atomic_store_n(&c->nhigh, c->nhigh + 1, __ATOMIC_RELEASE);
+}
+
+static bool high_page_find(const TBCache *c, uint64_t pageno, unsigned *pos)
+{
+    unsigned lo = 0, hi = c->nhigh;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (c->high_pages[mid] < pageno) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    *pos = lo;
+    return lo < c->nhigh && c->high_pages[lo] == pageno;
+}
+
+static void high_page_remove(TBCache *c, uint64_t pageno)
+{
+    unsigned pos;
+    if (!high_page_find(c, pageno, &pos)) {
+        return;
+    }
+    memmove(&c->high_pages[pos], &c->high_pages[pos + 1], (c->nhigh - pos - 1) * sizeof(uint64_t));
+    __atomic_store_n(&c->nhigh, c->nhigh - 1, __ATOMIC_RELEASE);
+}
+
+static void code_page_set(TBCache *c, uint64_t pageno)
+{
+    if (pageno < LOW_PAGES) {
+        __atomic_fetch_or(&c->code_bitmap[pageno / 64], UINT64_C(1) << (pageno % 64),
+                          __ATOMIC_SEQ_CST);
+    } else {
+        high_page_add(c, pageno);
+    }
+}
+
+static void code_page_clear(TBCache *c, uint64_t pageno)
+{
+    if (pageno < LOW_PAGES) {
+        __atomic_fetch_and(&c->code_bitmap[pageno / 64], ~(UINT64_C(1) << (pageno % 64)),
+                           __ATOMIC_SEQ_CST);
+    } else {
+        high_page_remove(c, pageno);
+    }
+}
+
+bool tb_cache_page_has_code(TBCache *c, uint64_t phys_addr)
+{
+    uint64_t pageno = phys_addr >> TB_PAGE_BITS;
+    if (pageno < LOW_PAGES) {
+        uint64_t word = __atomic_load_n(&c->code_bitmap[pageno / 64], __ATOMIC_ACQUIRE);
+        return (word >> (pageno % 64)) & 1;
+    }
+    if (__atomic_load_n(&c->nhigh, __ATOMIC_ACQUIRE) == 0) {
+        return false;
+    }
+    unsigned pos;
+    pthread_mutex_lock(&c->lock);
+    bool found = high_page_find(c, pageno, &pos);
+    pthread_mutex_unlock(&c->lock);
+    return found;
+}
+
+/* ---- The page index ---- */
+
+static size_t page_bucket(const TBCacheState *st, uint64_t pageno)
+{
+    return mix64(pageno) >> (64 - st->page_bits);
+}
+
+static PageEntry *page_find(const TBCacheState *st, uint64_t pageno)
+{
+    for (PageEntry *e = st->page_buckets[page_bucket(st, pageno)]; e; e = e->next) {
+        if (e->pageno == pageno) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static void page_index_grow(TBCacheState *st)
+{
+    unsigned old_bits = st->page_bits;
+    PageEntry **old = st->page_buckets;
+    st->page_bits = old_bits + 1;
+    st->page_buckets = xcalloc((size_t)1 << st->page_bits, sizeof(PageEntry *));
+    for (size_t i = 0; i < ((size_t)1 << old_bits); i++) {
+        PageEntry *e = old[i];
+        while (e) {
+            PageEntry *next = e->next;
+            size_t b = page_bucket(st, e->pageno);
+            e->next = st->page_buckets[b];
+            st->page_buckets[b] = e;
+            e = next;
+        }
+    }
+    free(old);
+}
+
+static void page_add_tb(TBCache *c, uint64_t pageno, TranslationBlock *tb)
+{
+    TBCacheState *st = cache_state(c);
+    PageEntry *e = page_find(st, pageno);
+    if (!e) {
+        if (st->nb_pages >= (1u << st->page_bits)) {
+            page_index_grow(st);
+        }
+        e = xcalloc(1, sizeof(*e));
+        e->pageno = pageno;
+        size_t b = page_bucket(st, pageno);
+        e->next = st->page_buckets[b];
+        st->page_buckets[b] = e;
+        st->nb_pages++;
+        code_page_set(c, pageno);
+    }
+    if (e->n == e->cap) {
+        e->cap = e->cap ? e->cap * 2 : 4;
+        e->tbs = xrealloc(e->tbs, e->cap * sizeof(*e->tbs));
+    }
+    e->tbs[e->n++] = tb;
+}
+
+static void page_entry_delete(TBCache *c, PageEntry *e)
+{
+    TBCacheState *st = cache_state(c);
+    PageEntry **link = &st->page_buckets[page_bucket(st, e->pageno)];
+    while (*link != e) {
+        link = &(*link)->next;
+    }
+    *link = e->next;
+    st->nb_pages--;
+    code_page_clear(c, e->pageno);
+    free(e->tbs);
+    free(e);
+}
+
+/* Drops tb from one page's list; the page loses its code bit when the list empties. */
+static void page_remove_tb(TBCache *c, uint64_t pageno, const TranslationBlock *tb)
+{
+    PageEntry *e = page_find(cache_state(c), pageno);
+    if (!e) {
+        return;
+    }
+    for (uint32_t i = 0; i < e->n; i++) {
+        if (e->tbs[i] == tb) {
+            e->tbs[i] = e->tbs[--e->n];
+            break;
+        }
+    }
+    if (e->n == 0) {
+        page_entry_delete(c, e);
+    }
+}
+
+/* Adds tb to (or removes it from) the list of every page its bytes lie on, except
+ * skip_page. A page shared by both ranges is visited once. */
+static void tb_register_pages(TBCache *c, TranslationBlock *tb, bool add, uint64_t skip_page)
+{
+    PhysRange r[2];
+    unsigned nr = tb_phys_ranges(tb, r);
+    for (unsigned i = 0; i < nr; i++) {
+        uint64_t first = r[i].start >> TB_PAGE_BITS, last = (r[i].end - 1) >> TB_PAGE_BITS;
+        for (uint64_t p = first;; p++) {
+            bool dup = i == 1 && p >= (r[0].start >> TB_PAGE_BITS) &&
+                       p <= ((r[0].end - 1) >> TB_PAGE_BITS);
+            if (!dup && p != skip_page) {
+                if (add) {
+                    page_add_tb(c, p, tb);
+                } else {
+                    page_remove_tb(c, p, tb);
+                }
+            }
+            if (p == last) {
+                break;
+            }
+        }
+    }
+}
+
+/* ---- The cache ---- */
+
+void tb_cache_init(TBCache *c)
+{
+    memset(c, 0, sizeof(*c));
+    pthread_mutex_init(&c->lock, NULL);
+    c->hash_bits = TB_HASH_MIN_BITS;
+    c->hash = xcalloc((size_t)1 << c->hash_bits, sizeof(TranslationBlock *));
+    TBCacheState *st = xcalloc(1, sizeof(*st));
+    st->page_bits = PAGE_HASH_MIN_BITS;
+    st->page_buckets = xcalloc((size_t)1 << st->page_bits, sizeof(PageEntry *));
+    c->code_bitmap = st->code_bitmap;
+}
+
+void tb_cache_destroy(TBCache *c)
+{
+    tb_cache_flush(c);
+    TBCacheState *st = cache_state(c);
+    free(st->page_buckets);
+    free(st);
+    free(c->hash);
+    free(c->high_pages);
+    pthread_mutex_destroy(&c->lock);
+    memset(c, 0, sizeof(*c));
+}
+
+TranslationBlock *tb_cache_lookup(TBCache *c, uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
+                                  uint32_t flags, uint32_t cflags)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t b = tb_key_hash(phys_pc, pc, cs_base, flags, cflags) >> (64 - c->hash_bits);
+    TranslationBlock *tb = c->hash[b];
+    for (; tb; tb = tb->hash_next) {
+        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->cs_base == cs_base &&
+            tb->flags == flags && tb->cflags == cflags && !atomic_load(&tb->invalid)) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return tb;
+}
+
+static void tb_hash_grow(TBCache *c)
+{
+    unsigned old_bits = c->hash_bits;
+    TranslationBlock **old = c->hash;
+    c->hash_bits = old_bits + 1;
+    c->hash = xcalloc((size_t)1 << c->hash_bits, sizeof(TranslationBlock *));
+    for (size_t i = 0; i < ((size_t)1 << old_bits); i++) {
+        TranslationBlock *tb = old[i];
+        while (tb) {
+            TranslationBlock *next = tb->hash_next;
+            size_t b = tb_bucket(c, tb);
+            tb->hash_next = c->hash[b];
+            c->hash[b] = tb;
+            tb = next;
+        }
+    }
+    free(old);
+}
+
+void tb_cache_insert(TBCache *c, TranslationBlock *tb)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->count >= (2u << c->hash_bits) && c->hash_bits < 30) {
+        tb_hash_grow(c);
+    }
+    size_t b = tb_bucket(c, tb);
+    tb->hash_next = c->hash[b];
+    c->hash[b] = tb;
+    tb->all_next = c->all;
+    c->all = tb;
+    c->count++;
+    tb_register_pages(c, tb, true, UINT64_MAX);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void tb_hash_remove(TBCache *c, TranslationBlock *tb)
+{
+    TranslationBlock **link = &c->hash[tb_bucket(c, tb)];
+    for (; *link; link = &(*link)->hash_next) {
+        if (*link == tb) {
+            *link = tb->hash_next;
+            tb->hash_next = NULL;
+            return;
+        }
+    }
+}
+
+/* Invalidates tb and drops it from every index except the page list being walked
+ * (the caller removes it from that one). */
+static void tb_invalidate(TBCache *c, TranslationBlock *tb, uint64_t walked_page)
+{
+    atomic_store(&tb->invalid, true);
+    tb_hash_remove(c, tb);
+    tb_register_pages(c, tb, false, walked_page);
+    tb->hash_next = c->graveyard;
+    c->graveyard = tb;
+    c->count--;
+}
+
+static unsigned invalidate_in_page(TBCache *c, uint64_t pageno, uint64_t start, uint64_t end)
+{
+    PageEntry *e = page_find(cache_state(c), pageno);
+    if (!e) {
+        return 0;
+    }
+    unsigned n = 0;
+    /* Downwards, so that the swap-remove only moves entries already looked at. */
+    for (uint32_t i = e->n; i-- > 0;) {
+        TranslationBlock *tb = e->tbs[i];
+        if (tb_overlaps(tb, start, end)) {
+            tb_invalidate(c, tb, pageno);
+            e->tbs[i] = e->tbs[--e->n];
+            n++;
+        }
+    }
+    if (e->n == 0) {
+        page_entry_delete(c, e);
+    }
+    return n;
+}
+
+/* The pages of the index that fall in [first, last], for ranges wider than the index
+ * itself (a flush of a whole RAM block must not walk a million empty pages). */
+static uint64_t *indexed_pages_between(TBCache *c, uint64_t first, uint64_t last, size_t *count)
+{
+    TBCacheState *st = cache_state(c);
+    uint64_t *pages = xcalloc(st->nb_pages, sizeof(uint64_t));
+    size_t n = 0;
+    for (size_t b = 0; b < ((size_t)1 << st->page_bits); b++) {
+        for (PageEntry *e = st->page_buckets[b]; e; e = e->next) {
+            if (e->pageno >= first && e->pageno <= last) {
+                pages[n++] = e->pageno;
+            }
+        }
+    }
+    *count = n;
+    return pages;
+}
+
+unsigned tb_cache_invalidate_range(TBCache *c, uint64_t start, uint64_t len)
+{
+    if (len == 0) {
+        return 0;
+    }
+    uint64_t end = len > UINT64_MAX - start ? UINT64_MAX : start + len;
+    uint64_t first = start >> TB_PAGE_BITS, last = (end - 1) >> TB_PAGE_BITS;
+    unsigned n = 0;
+    pthread_mutex_lock(&c->lock);
+    TBCacheState *st = cache_state(c);
+    if (last - first >= st->nb_pages) {
+        size_t count;
+        uint64_t *pages = indexed_pages_between(c, first, last, &count);
+        for (size_t i = 0; i < count; i++) {
+            n += invalidate_in_page(c, pages[i], start, end);
+        }
+        free(pages);
+    } else {
+        for (uint64_t p = first;; p++) {
+            n += invalidate_in_page(c, p, start, end);
+            if (p == last) {
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+void tb_cache_flush(TBCache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    TBCacheState *st = cache_state(c);
+    for (size_t b = 0; b < ((size_t)1 << st->page_bits); b++) {
+        PageEntry *e = st->page_buckets[b];
+        while (e) {
+            PageEntry *next = e->next;
+            free(e->tbs);
+            free(e);
+            e = next;
+        }
+        st->page_buckets[b] = NULL;
+    }
+    st->nb_pages = 0;
+    for (size_t i = 0; i < CODE_BITMAP_WORDS; i++) {
+        __atomic_store_n(&c->code_bitmap[i], 0, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&c->nhigh, 0, __ATOMIC_RELEASE);
+
+    TranslationBlock *tb = c->all;
+    while (tb) {
+        TranslationBlock *next = tb->all_next;
+        tb_free(tb);
+        tb = next;
+    }
+    c->all = NULL;
+    c->graveyard = NULL;
+    memset(c->hash, 0, ((size_t)1 << c->hash_bits) * sizeof(TranslationBlock *));
+    c->count = 0;
+    pthread_mutex_unlock(&c->lock);
+}
