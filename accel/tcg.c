@@ -27,6 +27,27 @@ typedef struct TcgAccel {
     pthread_cond_t halt_cond;
 } TcgAccel;
 
+/* Every vCPU leaves guest code at its next instruction boundary and re-checks what it
+ * should do; halted ones wake up. */
+static void tcg_kick_vcpus(void *opaque)
+{
+    TcgAccel *a = opaque;
+    for (unsigned i = 0; i < a->ncpus; i++)
+        atomic_store(&a->vcpus[i].cpu.exec.exit_request, 1);
+    pthread_mutex_lock(&a->halt_lock);
+    pthread_cond_broadcast(&a->halt_cond);
+    pthread_mutex_unlock(&a->halt_lock);
+}
+
+/* Application processors wait for INIT/SIPI (with the APIC, later); the board may move
+ * the boot CPU to a directly loaded kernel. */
+static void tcg_after_reset(TcgAccel *a, X86CPU *cpu)
+{
+    cpu->env.halted = cpu->index != 0;
+    if (a->m->cpu_reset_hook)
+        a->m->cpu_reset_hook(a->m->cpu_reset_opaque, cpu->index, &cpu->env);
+}
+
 static void *tcg_create(Machine *m)
 {
     TcgAccel *a = calloc(1, sizeof(*a));
@@ -42,18 +63,18 @@ static void *tcg_create(Machine *m)
     }
     pthread_mutex_init(&a->halt_lock, NULL);
     pthread_cond_init(&a->halt_cond, NULL);
+    m->accel = a;
+    m->kick_vcpus = tcg_kick_vcpus;
     for (unsigned i = 0; i < a->ncpus; i++) {
         a->vcpus[i].accel = a;
         x86_cpu_init(&a->vcpus[i].cpu, m, (int)i, &a->tbc);
-        /* Application processors wait for INIT/SIPI (with the APIC, later). */
-        a->vcpus[i].cpu.env.halted = i != 0;
+        tcg_after_reset(a, &a->vcpus[i].cpu);
     }
     return a;
 }
 
 /* The block to run for the current state: from the cache, or translated now. */
-static TranslationBlock *tcg_find_block(TBCache *tbc, const Log *log, X86CPU *cpu,
-                                        X86Translator *t)
+static TranslationBlock *tcg_find_block(TBCache *tbc, const Log *log, X86CPU *cpu, X86Translator *t)
 {
     CPUX86State *env = &cpu->env;
     uint64_t pc, cs_base, phys;
@@ -70,6 +91,14 @@ static TranslationBlock *tcg_find_block(TBCache *tbc, const Log *log, X86CPU *cp
 
 /* Runs blocks until something makes the vCPU leave: an exception (via longjmp, which
  * the caller's sigsetjmp catches), *stop, or the block budget (0: none) running out. */
+/* Whether the vCPU must leave guest code: the accelerator stops, or the machine is
+ * about to exit or reset. */
+static bool tcg_must_stop(const X86CPU *cpu, const atomic_bool *stop)
+{
+    const Machine *m = cpu->machine;
+    return atomic_load(stop) || atomic_load(&m->exit_requested) || atomic_load(&m->reset_requested);
+}
+
 static void tcg_run_blocks(TBCache *tbc, const Log *log, X86CPU *cpu, X86Translator *t,
                            const atomic_bool *stop, uint64_t *budget)
 {
@@ -77,7 +106,7 @@ static void tcg_run_blocks(TBCache *tbc, const Log *log, X86CPU *cpu, X86Transla
     TranslationBlock *last = NULL;
     unsigned last_slot = 0;
 
-    while (!atomic_load(stop)) {
+    while (!tcg_must_stop(cpu, stop)) {
         if (budget && (*budget)-- == 0)
             return;
         TranslationBlock *tb = tcg_find_block(tbc, log, cpu, t);
@@ -104,8 +133,7 @@ static void tcg_run_blocks(TBCache *tbc, const Log *log, X86CPU *cpu, X86Transla
             x86_restore_state(env, cpu->exec.insn_data);
             atomic_store(&cpu->exec.exit_request, 0);
             break;
-        default:
-            break;
+        default: break;
         }
     }
 }
@@ -141,7 +169,7 @@ static void tcg_handle_exception(TcgAccel *a, X86CPU *cpu)
 static void tcg_wait_halted(TcgAccel *a, X86CPU *cpu)
 {
     pthread_mutex_lock(&a->halt_lock);
-    while (cpu->env.halted && !atomic_load(&a->stop))
+    while (cpu->env.halted && !tcg_must_stop(cpu, &a->stop))
         pthread_cond_wait(&a->halt_cond, &a->halt_lock);
     pthread_mutex_unlock(&a->halt_lock);
 }
@@ -158,7 +186,7 @@ static void *tcg_vcpu_thread(void *opaque)
         return NULL;
     }
 
-    while (!atomic_load(&a->stop)) {
+    while (!tcg_must_stop(cpu, &a->stop)) {
         if (cpu->env.halted) {
             tcg_wait_halted(a, cpu);
             continue;
@@ -200,11 +228,7 @@ static void tcg_stop(void *opaque)
 {
     TcgAccel *a = opaque;
     atomic_store(&a->stop, true);
-    for (unsigned i = 0; i < a->ncpus; i++)
-        atomic_store(&a->vcpus[i].cpu.exec.exit_request, 1);
-    pthread_mutex_lock(&a->halt_lock);
-    pthread_cond_broadcast(&a->halt_cond);
-    pthread_mutex_unlock(&a->halt_lock);
+    tcg_kick_vcpus(a);
     for (unsigned i = 0; i < a->ncpus; i++) {
         if (a->vcpus[i].running) {
             pthread_join(a->vcpus[i].thread, NULL);
@@ -220,7 +244,7 @@ static void tcg_reset(void *opaque)
     tb_cache_flush(&a->tbc);
     for (unsigned i = 0; i < a->ncpus; i++) {
         x86_cpu_reset(&a->vcpus[i].cpu);
-        a->vcpus[i].cpu.env.halted = i != 0;
+        tcg_after_reset(a, &a->vcpus[i].cpu);
     }
 }
 

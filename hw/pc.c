@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
+#include "hw/multiboot.h"
 #include "hw/serial.h"
 #include "system/chardev.h"
 
@@ -32,6 +34,7 @@ struct PCBoard {
     SerialState *serial[MAX_SERIAL_PORTS];
     DebugExitState *debug_exit;
     DebugconState *debugcon;
+    X86BootState boot; /* where the boot CPU starts after each reset */
 };
 
 static uint8_t *read_firmware(const char *path, size_t *size)
@@ -80,6 +83,10 @@ static int map_firmware(PCBoard *b)
 {
     Machine *m = b->m;
     const char *path = m->cfg->bios ? m->cfg->bios : DEFAULT_BIOS;
+    /* A directly booted kernel needs no firmware: map the default one only if it is
+     * installed. */
+    if (!m->cfg->bios && m->cfg->kernel && access(path, R_OK) != 0)
+        return 0;
     b->bios = read_firmware(path, &b->bios_size);
     if (!b->bios)
         return -1;
@@ -120,20 +127,43 @@ static int create_serial_ports(PCBoard *b)
     return 0;
 }
 
+static void pc_cpu_reset_hook(void *opaque, int cpu_index, void *cpu_env)
+{
+    PCBoard *b = opaque;
+    if (cpu_index == 0)
+        x86_apply_boot_state(cpu_env, &b->boot);
+}
+
+/* -kernel: a Multiboot kernel is loaded directly (the Linux boot protocol comes with
+ * the platform issue). */
+static int load_kernel(PCBoard *b)
+{
+    Machine *m = b->m;
+    if (!m->cfg->kernel)
+        return 0;
+    switch (multiboot_load(m, m->cfg, &b->boot)) {
+    case MULTIBOOT_LOADED:
+        m->cpu_reset_hook = pc_cpu_reset_hook;
+        m->cpu_reset_opaque = b;
+        return 0;
+    case MULTIBOOT_NOT_MULTIBOOT:
+        fprintf(stderr,
+                "pacifica: -kernel %s: not a Multiboot kernel (Linux bzImage boot is not "
+                "supported yet)\n",
+                m->cfg->kernel);
+        return -1;
+    default: return -1;
+    }
+}
+
 PCBoard *pc_board_create(Machine *m)
 {
     PCBoard *b = calloc(1, sizeof(*b));
     if (!b)
         return NULL;
     b->m = m;
-    if (m->cfg->kernel) {
-        fprintf(stderr, "pacifica: -kernel %s: direct kernel boot is not supported yet\n",
-                m->cfg->kernel);
-        free(b);
-        return NULL;
-    }
     map_ram(m);
-    if (map_firmware(b) < 0 || create_serial_ports(b) < 0) {
+    if (map_firmware(b) < 0 || create_serial_ports(b) < 0 || load_kernel(b) < 0) {
         pc_board_destroy(b);
         return NULL;
     }

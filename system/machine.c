@@ -107,11 +107,18 @@ void machine_wake(Machine *m)
     (void)r; /* a full pipe already means "wake up" */
 }
 
+static void machine_kick_vcpus(Machine *m)
+{
+    if (m->kick_vcpus)
+        m->kick_vcpus(m->accel);
+}
+
 void machine_request_exit(Machine *m, int status)
 {
     bool expected = false;
     if (atomic_compare_exchange_strong(&m->exit_requested, &expected, true))
         m->exit_status = status;
+    machine_kick_vcpus(m);
     machine_wake(m);
 }
 
@@ -123,5 +130,6 @@ void machine_request_reset(Machine *m)
         return;
     }
     atomic_store(&m->reset_requested, true);
+    machine_kick_vcpus(m);
     machine_wake(m);
 }

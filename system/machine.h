@@ -42,6 +42,16 @@ typedef struct Machine {
     unsigned nchardevs;
 
     void *accel; /* the accelerator's state (accel/) */
+    /* Set by the accelerator: makes every vCPU leave guest code at the next instruction
+     * boundary (an exit or reset request takes effect before the guest runs on, as
+     * QEMU's isa-debug-exit ends the process inside the port write). */
+    void (*kick_vcpus)(void *accel);
+
+    /* Called by the accelerator after it resets a vCPU (power-on and every reset), with
+     * the CPU's architectural state: the board uses it to start the boot CPU where a
+     * direct-boot loader put the kernel. */
+    void (*cpu_reset_hook)(void *opaque, int cpu_index, void *cpu_env);
+    void *cpu_reset_opaque;
 } Machine;
 
 /* Sets up memory spaces, the clock, the lock and the wake pipe. */

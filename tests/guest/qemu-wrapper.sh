@@ -27,9 +27,9 @@ while [ "$argc" -gt 0 ]; do
         ;;
     esac
 done
-if [ -z "$bios" ]; then
-    echo "usage: qemu-wrapper.sh -bios ROM -nographic [QEMU ARGS]" >&2
-    exit 2
+# Without -bios (a Multiboot -kernel test) QEMU's own SeaBIOS boots the kernel.
+if [ -n "$bios" ]; then
+    set -- -bios "$bios" "$@"
 fi
-exec qemu-system-x86_64 -bios "$bios" -display none -serial stdio -monitor none \
+exec qemu-system-x86_64 -display none -serial stdio -monitor none \
     -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot "$@"

@@ -24,7 +24,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 PACIFICA=${PACIFICA:-build/pacifica}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-30}
-ROM_DIR=build/tests/guest
+ROM_DIR=${ROM_DIR:-build/tests/guest}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/guest-tests.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -75,8 +75,16 @@ run_one() {
     fi
     sed '1d' "$expect" | tr -d '\r' >"$tmp/want"
 
-    # shellcheck disable=SC2086 # GUEST_EXTRA_ARGS is split on purpose
-    timeout "$GUEST_TIMEOUT" "$PACIFICA" -bios "$rom" -nographic $GUEST_EXTRA_ARGS \
+    # mb-NAME are Multiboot kernels booted with -kernel; NAME.args (optional) holds
+    # more arguments for the emulator (one line, split on spaces).
+    case $name in
+    mb-*) boot=-kernel ;;
+    *) boot=-bios ;;
+    esac
+    args=
+    [ -f "tests/guest/$name.args" ] && args=$(cat "tests/guest/$name.args")
+    # shellcheck disable=SC2086 # GUEST_EXTRA_ARGS and args are split on purpose
+    timeout "$GUEST_TIMEOUT" "$PACIFICA" "$boot" "$rom" -nographic $args $GUEST_EXTRA_ARGS \
         </dev/null >"$tmp/raw" 2>"$tmp/stderr"
     status=$?
     tr -d '\r' <"$tmp/raw" >"$tmp/got"
