@@ -74,6 +74,14 @@ void clock_stop(VirtualClock *c)
     pthread_mutex_unlock(&c->lock);
 }
 
+void clock_step(VirtualClock *c, int64_t ns)
+{
+    pthread_mutex_lock(&c->lock);
+    if (!c->running && ns > 0)
+        c->stopped_at += ns;
+    pthread_mutex_unlock(&c->lock);
+}
+
 void timer_init(Timer *t, VirtualClock *c, void (*cb)(void *opaque), void *opaque)
 {
     t->clock = c;

@@ -17,9 +17,9 @@ typedef struct Timer Timer;
 typedef struct VirtualClock {
     pthread_mutex_t lock; /* protects the timer list and the offsets */
     bool running;
-    int64_t offset_ns;   /* virtual = host monotonic + offset while running */
-    int64_t stopped_at;  /* virtual time when stopped */
-    Timer *timers;       /* armed timers, sorted by expiry */
+    int64_t offset_ns;            /* virtual = host monotonic + offset while running */
+    int64_t stopped_at;           /* virtual time when stopped */
+    Timer *timers;                /* armed timers, sorted by expiry */
     void (*notify)(void *opaque); /* called when the earliest deadline moves earlier */
     void *notify_opaque;
 } VirtualClock;
@@ -38,6 +38,10 @@ void clock_destroy(VirtualClock *c);
 int64_t clock_now_ns(VirtualClock *c);
 void clock_start(VirtualClock *c);
 void clock_stop(VirtualClock *c);
+/* Moves a stopped clock forward by ns (tests, and a clock driven by the guest's
+ * instruction count); no effect while running. Timers due run at the next
+ * clock_run_timers. */
+void clock_step(VirtualClock *c, int64_t ns);
 
 void timer_init(Timer *t, VirtualClock *c, void (*cb)(void *opaque), void *opaque);
 /* Arms (or re-arms) the timer to fire at virtual time expire_ns. */
