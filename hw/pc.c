@@ -11,6 +11,7 @@
 
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
+#include "hw/linux_boot.h"
 #include "hw/multiboot.h"
 #include "hw/serial.h"
 #include "system/chardev.h"
@@ -134,26 +135,51 @@ static void pc_cpu_reset_hook(void *opaque, int cpu_index, void *cpu_env)
         x86_apply_boot_state(cpu_env, &b->boot);
 }
 
-/* -kernel: a Multiboot kernel is loaded directly (the Linux boot protocol comes with
- * the platform issue). */
+/* The PC's physical memory map as firmware reports it (e820): conventional memory,
+ * the EBDA and BIOS areas reserved, RAM from 1 MiB to the PCI hole, RAM above 4 GiB. */
+static unsigned pc_e820_table(const Machine *m, E820Entry *e, unsigned max)
+{
+    uint64_t low = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
+    E820Entry all[] = {
+        {0, 0x9fc00, E820_RAM},
+        {0x9fc00, 0x400, E820_RESERVED},
+        {0xf0000, 0x10000, E820_RESERVED},
+        {0x100000, low - 0x100000, E820_RAM},
+        {1ull << 32, m->ram_size - low, E820_RAM},
+    };
+    unsigned n = 0;
+    for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]) && n < max; i++)
+        if (all[i].size && all[i].addr + all[i].size > all[i].addr)
+            e[n++] = all[i];
+    return n;
+}
+
+/* -kernel: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel, loaded directly
+ * as QEMU does (Linux first). */
 static int load_kernel(PCBoard *b)
 {
     Machine *m = b->m;
     if (!m->cfg->kernel)
         return 0;
-    switch (multiboot_load(m, m->cfg, &b->boot)) {
-    case MULTIBOOT_LOADED:
-        m->cpu_reset_hook = pc_cpu_reset_hook;
-        m->cpu_reset_opaque = b;
-        return 0;
-    case MULTIBOOT_NOT_MULTIBOOT:
-        fprintf(stderr,
-                "pacifica: -kernel %s: not a Multiboot kernel (Linux bzImage boot is not "
-                "supported yet)\n",
-                m->cfg->kernel);
+    E820Entry e820[8];
+    LinuxBootInfo info = {e820, pc_e820_table(m, e820, 8), 0};
+    LinuxBootResult lr = linux_boot_load(m, m->cfg, &info, &b->boot);
+    if (lr == LINUX_BOOT_ERROR)
         return -1;
-    default: return -1;
+    if (lr == LINUX_BOOT_NOT_LINUX) {
+        MultibootResult mr = multiboot_load(m, m->cfg, &b->boot);
+        if (mr == MULTIBOOT_ERROR)
+            return -1;
+        if (mr == MULTIBOOT_NOT_MULTIBOOT) {
+            fprintf(stderr,
+                    "pacifica: -kernel %s: neither a Linux bzImage nor a Multiboot kernel\n",
+                    m->cfg->kernel);
+            return -1;
+        }
     }
+    m->cpu_reset_hook = pc_cpu_reset_hook;
+    m->cpu_reset_opaque = b;
+    return 0;
 }
 
 PCBoard *pc_board_create(Machine *m)

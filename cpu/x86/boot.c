@@ -29,6 +29,10 @@ void x86_apply_boot_state(CPUX86State *env, const X86BootState *bs)
             flat_segment(&env->segs[seg], 0x18, false);
     env->eflags &= ~(uint64_t)(IF_MASK | VM_MASK);
     env->a20_mask_lo = ~0u;
+    if (bs->gdt_limit) {
+        env->gdt.base = bs->gdt_base;
+        env->gdt.limit = bs->gdt_limit;
+    }
     env->rip = bs->rip;
     x86_cpu_update_hflags(env);
 }

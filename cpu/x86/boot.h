@@ -18,6 +18,11 @@ typedef struct X86BootState {
     X86BootMode mode;
     uint64_t rip;
     uint64_t regs[16]; /* general registers at entry (R_EAX...) */
+    /* GDTR at entry (limit 0: leave the reset value); the loader has written the table
+     * to guest RAM, with flat descriptors for the selectors the mode uses (0x10 code,
+     * 0x18 data) as the Linux boot protocol requires. */
+    uint64_t gdt_base;
+    uint16_t gdt_limit;
 } X86BootState;
 
 /* Applies bs to a freshly reset CPU. */

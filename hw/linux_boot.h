@@ -1,0 +1,35 @@
+/* Direct boot of a Linux bzImage with -kernel/-initrd/-append, without firmware,
+ * through the 32-bit boot protocol (Documentation/arch/x86/boot.rst): Pacifica plays
+ * the boot loader and the real-mode setup code. */
+#ifndef PACIFICA_HW_LINUX_BOOT_H
+#define PACIFICA_HW_LINUX_BOOT_H
+
+#include "cpu/x86/boot.h"
+#include "system/machine.h"
+
+typedef enum LinuxBootResult {
+    LINUX_BOOT_LOADED,
+    LINUX_BOOT_NOT_LINUX, /* no "HdrS" setup header */
+    LINUX_BOOT_ERROR,     /* a message naming the bad input went to stderr */
+} LinuxBootResult;
+
+/* One e820 entry (boot_params layout). */
+typedef struct E820Entry {
+    uint64_t addr, size;
+    uint32_t type; /* 1 RAM, 2 reserved, 3 ACPI, 4 NVS */
+} E820Entry;
+
+#define E820_RAM      1
+#define E820_RESERVED 2
+#define E820_ACPI     3
+
+typedef struct LinuxBootInfo {
+    const E820Entry *e820;
+    unsigned e820_count;
+    uint64_t acpi_rsdp; /* 0 when there are no ACPI tables */
+} LinuxBootInfo;
+
+LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const LinuxBootInfo *info,
+                                X86BootState *bs);
+
+#endif
