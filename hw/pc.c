@@ -7,11 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
+#include "hw/i8254.h"
+#include "hw/i8259.h"
 #include "hw/linux_boot.h"
+#include "hw/mc146818.h"
 #include "hw/multiboot.h"
 #include "hw/serial.h"
 #include "system/chardev.h"
@@ -36,6 +40,9 @@ struct PCBoard {
     DebugExitState *debug_exit;
     DebugconState *debugcon;
     X86BootState boot; /* where the boot CPU starts after each reset */
+    PicState *pic;
+    PitState *pit;
+    RtcState *rtc;
 };
 
 static uint8_t *read_firmware(const char *path, size_t *size)
@@ -121,8 +128,9 @@ static int create_serial_ports(PCBoard *b)
         Chardev *chr = machine_open_chardev(m, specs[i]);
         if (!chr)
             return -1;
-        /* IRQ 4 (COM1/3) and 3 (COM2/4) are wired with the interrupt controllers. */
-        b->serial[i] = serial_new(&m->io, com_bases[i], (IrqLine){0}, chr, &m->log);
+        /* COM1 and COM3 share IRQ 4, COM2 and COM4 IRQ 3 (PC/AT wiring). */
+        b->serial[i] =
+            serial_new(&m->io, com_bases[i], pic_irq_line(b->pic, i % 2 ? 3 : 4), chr, &m->log);
         machine_register_device(m, &b->serial[i]->dev);
     }
     return 0;
@@ -182,6 +190,68 @@ static int load_kernel(PCBoard *b)
     return 0;
 }
 
+/* The PIC's INTR goes to the boot CPU (the local APICs' LINT0 later). */
+static void pc_pic_output(void *opaque, int n, int level)
+{
+    (void)n;
+    machine_set_cpu_intr(opaque, 0, level);
+}
+
+static int pc_interrupt_ack(void *opaque, int cpu_index)
+{
+    (void)cpu_index;
+    return pic_acknowledge(((PCBoard *)opaque)->pic);
+}
+
+/* CMOS bytes PC firmware reads (IBM PC/AT layout plus the QEMU/SeaBIOS extensions):
+ * base and extended memory, memory above 16 MiB and 4 GiB in 64 KiB units, CPU count,
+ * equipment byte. */
+static void pc_fill_cmos(PCBoard *b)
+{
+    Machine *m = b->m;
+    uint64_t low = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
+    uint64_t ext_kib = low > 0x100000 ? (low - 0x100000) >> 10 : 0;
+    uint64_t above16 = low > (16 << 20) ? (low - (16 << 20)) >> 16 : 0;
+    uint64_t above4g = (m->ram_size - low) >> 16;
+    if (ext_kib > 0xffff)
+        ext_kib = 0xffff;
+    if (above16 > 0xffff)
+        above16 = 0xffff;
+    rtc_set_cmos(b->rtc, 0x15, 640 & 0xff); /* base memory, KiB */
+    rtc_set_cmos(b->rtc, 0x16, 640 >> 8);
+    rtc_set_cmos(b->rtc, 0x17, (uint8_t)ext_kib);
+    rtc_set_cmos(b->rtc, 0x18, (uint8_t)(ext_kib >> 8));
+    rtc_set_cmos(b->rtc, 0x30, (uint8_t)ext_kib);
+    rtc_set_cmos(b->rtc, 0x31, (uint8_t)(ext_kib >> 8));
+    rtc_set_cmos(b->rtc, 0x34, (uint8_t)above16);
+    rtc_set_cmos(b->rtc, 0x35, (uint8_t)(above16 >> 8));
+    rtc_set_cmos(b->rtc, 0x5b, (uint8_t)above4g);
+    rtc_set_cmos(b->rtc, 0x5c, (uint8_t)(above4g >> 8));
+    rtc_set_cmos(b->rtc, 0x5d, (uint8_t)(above4g >> 16));
+    rtc_set_cmos(b->rtc, 0x5f, (uint8_t)(m->cfg->smp - 1));
+    rtc_set_cmos(b->rtc, 0x14, 0x06); /* equipment: x87 present, PS/2 mouse, VGA */
+}
+
+static int create_chipset(PCBoard *b)
+{
+    Machine *m = b->m;
+    b->pic = pic_new(&m->io, (IrqLine){pc_pic_output, m, 0}, &m->log);
+    b->pit = pit_new(&m->io, &m->clock, pic_irq_line(b->pic, 0), &m->log);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    b->rtc = rtc_new(&m->io, &m->clock, pic_irq_line(b->pic, 8),
+                     (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &m->log);
+    if (!b->pic || !b->pit || !b->rtc)
+        return -1;
+    machine_register_device(m, &b->pic->dev);
+    machine_register_device(m, &b->pit->dev);
+    machine_register_device(m, &b->rtc->dev);
+    pc_fill_cmos(b);
+    m->interrupt_ack = pc_interrupt_ack;
+    m->interrupt_ack_opaque = b;
+    return 0;
+}
+
 PCBoard *pc_board_create(Machine *m)
 {
     PCBoard *b = calloc(1, sizeof(*b));
@@ -189,7 +259,8 @@ PCBoard *pc_board_create(Machine *m)
         return NULL;
     b->m = m;
     map_ram(m);
-    if (map_firmware(b) < 0 || create_serial_ports(b) < 0 || load_kernel(b) < 0) {
+    if (map_firmware(b) < 0 || create_chipset(b) < 0 || create_serial_ports(b) < 0 ||
+        load_kernel(b) < 0) {
         pc_board_destroy(b);
         return NULL;
     }
@@ -218,6 +289,9 @@ void pc_board_destroy(PCBoard *b)
         debug_exit_free(b->debug_exit);
     if (b->debugcon)
         debugcon_free(b->debugcon);
+    rtc_free(b->rtc);
+    pit_free(b->pit);
+    pic_free(b->pic);
     free(b->bios);
     free(b);
 }

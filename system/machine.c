@@ -113,6 +113,12 @@ static void machine_kick_vcpus(Machine *m)
         m->kick_vcpus(m->accel);
 }
 
+void machine_set_cpu_intr(Machine *m, int cpu_index, int level)
+{
+    if (m->set_cpu_intr)
+        m->set_cpu_intr(m->accel, cpu_index, level);
+}
+
 void machine_request_exit(Machine *m, int status)
 {
     bool expected = false;

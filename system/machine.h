@@ -46,6 +46,13 @@ typedef struct Machine {
      * boundary (an exit or reset request takes effect before the guest runs on, as
      * QEMU's isa-debug-exit ends the process inside the port write). */
     void (*kick_vcpus)(void *accel);
+    /* Set by the accelerator: the interrupt-request line (INTR) of vCPU cpu_index. */
+    void (*set_cpu_intr)(void *accel, int cpu_index, int level);
+
+    /* Set by the board: the interrupt acknowledge cycle for vCPU cpu_index (the PIC, or
+     * the local APIC later), returning the vector. Called with the machine lock held. */
+    int (*interrupt_ack)(void *opaque, int cpu_index);
+    void *interrupt_ack_opaque;
 
     /* Called by the accelerator after it resets a vCPU (power-on and every reset), with
      * the CPU's architectural state: the board uses it to start the boot CPU where a
@@ -67,6 +74,8 @@ struct Chardev *machine_open_chardev(Machine *m, const char *spec);
 void machine_request_exit(Machine *m, int status);
 /* Called from any thread: reset the machine (or exit 0 under -no-reboot). */
 void machine_request_reset(Machine *m);
+/* Drives vCPU cpu_index's INTR line (from the interrupt controllers). */
+void machine_set_cpu_intr(Machine *m, int cpu_index, int level);
 /* Wakes the main loop (timer deadline moved, exit requested, ...). */
 void machine_wake(Machine *m);
 

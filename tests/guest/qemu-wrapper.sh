@@ -31,5 +31,6 @@ done
 if [ -n "$bios" ]; then
     set -- -bios "$bios" "$@"
 fi
-exec qemu-system-x86_64 -display none -serial stdio -monitor none \
+# shellcheck disable=SC2086 # QEMU_EXTRA_ARGS (from NAME.qemu-args) is split on purpose
+exec qemu-system-x86_64 $QEMU_EXTRA_ARGS -display none -serial stdio -monitor none \
     -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot "$@"
