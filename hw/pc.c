@@ -14,9 +14,12 @@
 #include "hw/debugcon.h"
 #include "hw/i8254.h"
 #include "hw/i8259.h"
+#include "hw/i440fx.h"
 #include "hw/linux_boot.h"
 #include "hw/mc146818.h"
 #include "hw/multiboot.h"
+#include "hw/piix3.h"
+#include "hw/piix4_pm.h"
 #include "hw/serial.h"
 #include "system/chardev.h"
 
@@ -43,6 +46,13 @@ struct PCBoard {
     PicState *pic;
     PitState *pit;
     RtcState *rtc;
+    PciBus *pci;
+    I440fxState *host_bridge;
+    Piix3State *isa_bridge;
+    Piix4PmState *pm;
+    /* Runs last at every reset when Pacifica boots the kernel itself: what firmware
+     * would have set up (PM I/O, PCI interrupt routing). */
+    DeviceState firmware_setup;
 };
 
 static uint8_t *read_firmware(const char *path, size_t *size)
@@ -136,6 +146,8 @@ static int create_serial_ports(PCBoard *b)
     return 0;
 }
 
+static void pc_firmware_setup(DeviceState *dev);
+
 static void pc_cpu_reset_hook(void *opaque, int cpu_index, void *cpu_env)
 {
     PCBoard *b = opaque;
@@ -187,6 +199,9 @@ static int load_kernel(PCBoard *b)
     }
     m->cpu_reset_hook = pc_cpu_reset_hook;
     m->cpu_reset_opaque = b;
+    b->firmware_setup.name = "firmware-setup";
+    b->firmware_setup.reset = pc_firmware_setup;
+    b->firmware_setup.fields = NULL;
     return 0;
 }
 
@@ -232,6 +247,56 @@ static void pc_fill_cmos(PCBoard *b)
     rtc_set_cmos(b->rtc, 0x14, 0x06); /* equipment: x87 present, PS/2 mouse, VGA */
 }
 
+static void pc_request_reset(void *opaque)
+{
+    machine_request_reset(opaque);
+}
+
+static void pc_power_off(void *opaque)
+{
+    /* ACPI S5: the guest turned the machine off (QEMU exits with status 0 too). */
+    machine_request_exit(opaque, 0);
+}
+
+/* The PCI side of the chipset: i440FX host bridge (0:0.0), PIIX3 ISA bridge (0:1.0)
+ * with PIRQ routing to the PIC, PIIX4 power management (0:1.3) with SCI on IRQ 9. */
+static int create_pci(PCBoard *b)
+{
+    Machine *m = b->m;
+    b->pci = pci_bus_new(&m->mem, &m->io, &m->log);
+    if (!b->pci)
+        return -1;
+    machine_register_device(m, &b->pci->dev);
+    size_t isa = b->bios_size < BIOS_ISA_WINDOW ? b->bios_size : BIOS_ISA_WINDOW;
+    const uint8_t *rom = b->bios ? b->bios + b->bios_size - isa : NULL;
+    b->host_bridge = i440fx_new(b->pci, &m->mem, m->ram, rom, 0x100000 - isa);
+    IrqLine isa_irqs[16];
+    for (unsigned i = 0; i < 16; i++)
+        isa_irqs[i] = pic_irq_line(b->pic, i);
+    b->isa_bridge = piix3_new(b->pci, isa_irqs, pc_request_reset, m);
+    b->pm =
+        piix4_pm_new(b->pci, &m->io, &m->clock, pic_irq_line(b->pic, 9), pc_power_off, m, &m->log);
+    if (!b->host_bridge || !b->isa_bridge || !b->pm)
+        return -1;
+    machine_register_device(m, &b->host_bridge->pci.dev);
+    machine_register_device(m, &b->isa_bridge->pci.dev);
+    machine_register_device(m, &b->pm->pci.dev);
+    return 0;
+}
+
+/* As SeaBIOS leaves the chipset for the OS: PM registers at 0x600, PIRQ A-D routed to
+ * IRQs 10, 10, 11, 11 and those made level-triggered in the ELCR, SCI (IRQ 9) level
+ * too. */
+static void pc_firmware_setup(DeviceState *dev)
+{
+    PCBoard *b = (PCBoard *)((char *)dev - offsetof(PCBoard, firmware_setup));
+    static const uint8_t pirq_irq[4] = {10, 10, 11, 11};
+    piix4_pm_firmware_setup(b->pm, PIIX4_PM_DEFAULT_BASE);
+    for (int p = 0; p < 4; p++)
+        pci_config_write(b->pci, PCI_DEVFN(1, 0), 0x60 + p, pirq_irq[p], 1);
+    address_space_write(&b->m->io, 0x4d1, (1 << (9 - 8)) | (1 << (10 - 8)) | (1 << (11 - 8)), 1);
+}
+
 static int create_chipset(PCBoard *b)
 {
     Machine *m = b->m;
@@ -249,7 +314,7 @@ static int create_chipset(PCBoard *b)
     pc_fill_cmos(b);
     m->interrupt_ack = pc_interrupt_ack;
     m->interrupt_ack_opaque = b;
-    return 0;
+    return create_pci(b);
 }
 
 PCBoard *pc_board_create(Machine *m)
@@ -275,6 +340,9 @@ PCBoard *pc_board_create(Machine *m)
         b->debugcon = debugcon_new(&m->io, DEBUGCON_BASE, chr);
         machine_register_device(m, &b->debugcon->dev);
     }
+    /* Registered last so that it runs after every device's own reset. */
+    if (b->firmware_setup.reset)
+        machine_register_device(m, &b->firmware_setup);
     return b;
 }
 
@@ -289,6 +357,10 @@ void pc_board_destroy(PCBoard *b)
         debug_exit_free(b->debug_exit);
     if (b->debugcon)
         debugcon_free(b->debugcon);
+    piix4_pm_free(b->pm);
+    piix3_free(b->isa_bridge);
+    i440fx_free(b->host_bridge);
+    pci_bus_free(b->pci);
     rtc_free(b->rtc);
     pit_free(b->pit);
     pic_free(b->pic);
