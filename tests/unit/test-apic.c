@@ -1,0 +1,241 @@
+/* Local APICs: acceptance, priorities, EOI, IPIs (fixed, logical, shorthand,
+ * INIT/SIPI), the timer, LINT0 virtual wire, x2APIC MSRs. */
+#include <glib.h>
+
+#include "hw/apic.h"
+
+typedef struct Fixture {
+    Log log;
+    VirtualClock clock;
+    ApicBus *bus;
+    int intr[4];
+    int inits[4], sipis[4], nmis[4];
+    uint8_t sipi_vector;
+    int eoi_vector;
+} Fixture;
+
+static void f_set_intr(void *o, int cpu, int level)
+{
+    ((Fixture *)o)->intr[cpu] = level;
+}
+
+static void f_nmi(void *o, int cpu)
+{
+    ((Fixture *)o)->nmis[cpu]++;
+}
+
+static void f_init(void *o, int cpu)
+{
+    ((Fixture *)o)->inits[cpu]++;
+}
+
+static void f_sipi(void *o, int cpu, uint8_t v)
+{
+    Fixture *f = o;
+    f->sipis[cpu]++;
+    f->sipi_vector = v;
+}
+
+static void f_eoi(void *o, uint8_t v)
+{
+    ((Fixture *)o)->eoi_vector = v;
+}
+
+static void fixture_init(Fixture *f, unsigned n)
+{
+    *f = (Fixture){0};
+    f->eoi_vector = -1;
+    clock_init(&f->clock);
+    ApicCpuOps ops = {f_set_intr, f_nmi, f_init, f_sipi, NULL, f};
+    f->bus = apic_bus_new(n, &f->clock, &ops, &f->log);
+    f->bus->eoi_broadcast = f_eoi;
+    f->bus->eoi_opaque = f;
+}
+
+static void fixture_fini(Fixture *f)
+{
+    apic_bus_free(f->bus);
+    clock_destroy(&f->clock);
+}
+
+static ApicState *apic(Fixture *f, int i)
+{
+    return f->bus->apics[i];
+}
+
+static void sw_enable(ApicState *s)
+{
+    apic_mmio_write(s, 0xf0, 0x1ff);
+}
+
+static void test_reset_state(void)
+{
+    Fixture f;
+    fixture_init(&f, 2);
+    g_assert_cmphex(apic_mmio_read(apic(&f, 1), 0x20), ==, 1u << 24);
+    g_assert_cmphex(apic_mmio_read(apic(&f, 0), 0x30), ==, 0x00050014);
+    g_assert_cmphex(apic_mmio_read(apic(&f, 0), 0xf0), ==, 0xff);
+    g_assert_cmphex(apic_mmio_read(apic(&f, 0), 0x350), ==, 0x10000);
+    g_assert_cmphex(apic_mmio_base(apic(&f, 0)), ==, APIC_DEFAULT_BASE);
+    g_assert_true(apic_mmio_enabled(apic(&f, 0)));
+    fixture_fini(&f);
+}
+
+static void test_priorities_and_eoi(void)
+{
+    Fixture f;
+    fixture_init(&f, 1);
+    ApicState *s = apic(&f, 0);
+    sw_enable(s);
+    apic_bus_deliver(f.bus, 0, false, APIC_DM_FIXED, 0x41, false);
+    g_assert_cmpint(f.intr[0], ==, 1);
+    g_assert_cmpint(apic_acknowledge(s), ==, 0x41);
+    g_assert_cmpint(f.intr[0], ==, 0);
+    /* Same priority class while 0x41 is in service: held. Higher class: delivered. */
+    apic_bus_deliver(f.bus, 0, false, APIC_DM_FIXED, 0x45, false);
+    g_assert_cmpint(f.intr[0], ==, 0);
+    apic_bus_deliver(f.bus, 0, false, APIC_DM_FIXED, 0x61, true);
+    g_assert_cmpint(f.intr[0], ==, 1);
+    g_assert_cmpint(apic_acknowledge(s), ==, 0x61);
+    apic_mmio_write(s, 0xb0, 0); /* EOI 0x61: level -> broadcast */
+    g_assert_cmpint(f.eoi_vector, ==, 0x61);
+    apic_mmio_write(s, 0xb0, 0);       /* EOI 0x41 */
+    g_assert_cmpint(f.intr[0], ==, 1); /* 0x45 now deliverable */
+    /* TPR blocks its class and below. */
+    apic_mmio_write(s, 0x80, 0x50);
+    g_assert_cmpint(f.intr[0], ==, 0);
+    g_assert_cmphex(apic_mmio_read(s, 0xa0), ==, 0x50);
+    apic_mmio_write(s, 0x80, 0x00);
+    g_assert_cmpint(apic_acknowledge(s), ==, 0x45);
+    /* Nothing pending: the spurious vector. */
+    g_assert_cmpint(apic_acknowledge(s), ==, 0xff);
+    fixture_fini(&f);
+}
+
+static void test_ipis(void)
+{
+    Fixture f;
+    fixture_init(&f, 3);
+    for (int i = 0; i < 3; i++)
+        sw_enable(apic(&f, i));
+    /* Physical fixed IPI from 0 to 2. */
+    apic_mmio_write(apic(&f, 0), 0x310, 2u << 24);
+    apic_mmio_write(apic(&f, 0), 0x300, 0x4000 | 0x30);
+    g_assert_cmpint(f.intr[2], ==, 1);
+    g_assert_cmpint(f.intr[1], ==, 0);
+    /* All excluding self: INIT then SIPI (the AP start-up sequence). */
+    apic_mmio_write(apic(&f, 0), 0x300, (3u << 18) | (APIC_DM_INIT << 8) | 0x4000);
+    apic_mmio_write(apic(&f, 0), 0x300, (3u << 18) | (APIC_DM_SIPI << 8) | 0x9a);
+    g_assert_cmpint(f.inits[0], ==, 0);
+    g_assert_cmpint(f.inits[1], ==, 1);
+    g_assert_cmpint(f.sipis[2], ==, 1);
+    g_assert_cmphex(f.sipi_vector, ==, 0x9a);
+    /* Logical flat model: LDR bits select. */
+    apic_mmio_write(apic(&f, 1), 0xd0, 0x02000000);
+    apic_mmio_write(apic(&f, 0), 0x310, 0x02u << 24);
+    apic_mmio_write(apic(&f, 0), 0x300, 0x800 | 0x4000 | 0x51);
+    g_assert_cmpint(apic_acknowledge(apic(&f, 1)), ==, 0x51);
+    /* NMI to self. */
+    apic_mmio_write(apic(&f, 0), 0x300, (1u << 18) | (APIC_DM_NMI << 8));
+    g_assert_cmpint(f.nmis[0], ==, 1);
+    fixture_fini(&f);
+}
+
+static void test_timer(void)
+{
+    Fixture f;
+    fixture_init(&f, 1);
+    ApicState *s = apic(&f, 0);
+    sw_enable(s);
+    apic_mmio_write(s, 0x3e0, 0xb);            /* divide by 1 */
+    apic_mmio_write(s, 0x320, 0x20000 | 0xec); /* periodic, vector 0xec */
+    apic_mmio_write(s, 0x380, 1000000);        /* 1 ms */
+    clock_step(&f.clock, 400000);
+    g_assert_cmpuint(apic_mmio_read(s, 0x390), ==, 600000);
+    int fired = 0;
+    for (int i = 0; i < 50; i++) {
+        clock_step(&f.clock, 100000);
+        clock_run_timers(&f.clock);
+        if (f.intr[0]) {
+            g_assert_cmpint(apic_acknowledge(s), ==, 0xec);
+            apic_mmio_write(s, 0xb0, 0);
+            fired++;
+        }
+    }
+    g_assert_cmpint(fired, ==, 5); /* 5.4 ms elapsed */
+    /* One-shot: fires once. */
+    apic_mmio_write(s, 0x320, 0xed);
+    apic_mmio_write(s, 0x380, 200000);
+    fired = 0;
+    for (int i = 0; i < 20; i++) {
+        clock_step(&f.clock, 100000);
+        clock_run_timers(&f.clock);
+        if (f.intr[0]) {
+            g_assert_cmpint(apic_acknowledge(s), ==, 0xed);
+            apic_mmio_write(s, 0xb0, 0);
+            fired++;
+        }
+    }
+    g_assert_cmpint(fired, ==, 1);
+    g_assert_cmpuint(apic_mmio_read(s, 0x390), ==, 0);
+    fixture_fini(&f);
+}
+
+static void test_lint0_virtual_wire(void)
+{
+    Fixture f;
+    fixture_init(&f, 2);
+    ApicState *s = apic(&f, 0);
+    /* Masked at reset: the 8259 does not get through. */
+    apic_bus_set_lint0(f.bus, 1);
+    g_assert_cmpint(f.intr[0], ==, 0);
+    apic_bus_set_lint0(f.bus, 0);
+    sw_enable(s);
+    apic_mmio_write(s, 0x350, APIC_DM_EXTINT << 8);
+    apic_bus_set_lint0(f.bus, 1);
+    g_assert_cmpint(f.intr[0], ==, 1);
+    g_assert_cmpint(f.intr[1], ==, 0);
+    g_assert_cmpint(apic_acknowledge(s), ==, -1); /* ask the 8259 */
+    /* Globally disabled: INTR passes straight through to the BSP. */
+    apic_bus_set_lint0(f.bus, 0);
+    g_assert_true(apic_set_base(s, APIC_DEFAULT_BASE));
+    apic_bus_set_lint0(f.bus, 1);
+    g_assert_cmpint(f.intr[0], ==, 1);
+    fixture_fini(&f);
+}
+
+static void test_x2apic(void)
+{
+    Fixture f;
+    fixture_init(&f, 2);
+    ApicState *s = apic(&f, 1);
+    uint64_t v;
+    g_assert_false(apic_msr_read(s, 0x802, &v));                     /* not in x2APIC mode yet */
+    g_assert_false(apic_set_base(s, APIC_DEFAULT_BASE | (1 << 10))); /* EXTD without EN */
+    g_assert_true(apic_set_base(s, APIC_DEFAULT_BASE | (1 << 11) | (1 << 10)));
+    g_assert_false(apic_mmio_enabled(s));
+    g_assert_true(apic_msr_read(s, 0x802, &v));
+    g_assert_cmphex(v, ==, 1);
+    g_assert_true(apic_msr_read(s, 0x80d, &v));
+    g_assert_cmphex(v, ==, 0x2);                 /* cluster 0, bit 1 */
+    g_assert_false(apic_msr_write(s, 0x802, 5)); /* ID is read-only */
+    /* x2APIC -> xAPIC directly is invalid. */
+    g_assert_false(apic_set_base(s, APIC_DEFAULT_BASE | (1 << 11)));
+    /* Self IPI. */
+    apic_msr_write(s, 0x80f, 0x1ff);
+    g_assert_true(apic_msr_write(s, 0x83f, 0x66));
+    g_assert_cmpint(apic_acknowledge(s), ==, 0x66);
+    fixture_fini(&f);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/apic/reset-state", test_reset_state);
+    g_test_add_func("/apic/priorities-eoi", test_priorities_and_eoi);
+    g_test_add_func("/apic/ipis", test_ipis);
+    g_test_add_func("/apic/timer", test_timer);
+    g_test_add_func("/apic/lint0-virtual-wire", test_lint0_virtual_wire);
+    g_test_add_func("/apic/x2apic", test_x2apic);
+    return g_test_run();
+}
