@@ -1,5 +1,5 @@
-/* ACPI table generation: structure and checksums of every table, the pointers between
 #define _GNU_SOURCE /* memmem */
+/* ACPI table generation: structure and checksums of every table, the pointers between
 *them, MADT entries, FADT register blocks,
     and AML encodings in the DSDT.* /
 #include <glib.h>
