@@ -1,14 +1,13 @@
 #define _GNU_SOURCE /* memmem */
 /* ACPI table generation: structure and checksums of every table, the pointers between
-*them, MADT entries, FADT register blocks,
-    and AML encodings in the DSDT.* /
+ * them, MADT entries, FADT register blocks, and AML encodings in the DSDT. */
 #include <glib.h>
 #include <string.h>
 
 #include "hw/acpi_build.h"
 #include "hw/aml.h"
 
-        static uint32_t rd32(const uint8_t *p)
+static uint32_t rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
