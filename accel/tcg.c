@@ -9,11 +9,15 @@
 #include "accel/accel.h"
 #include "accel/tcg-run.h"
 #include "cpu/x86/cpu.h"
+#include "cpu/x86/seg_helper.h"
 
 typedef struct TcgVcpu {
     X86CPU cpu;
     pthread_t thread;
     bool running;
+    /* In the wait-for-SIPI state (SDM 3A §9.4: application processors after reset or
+     * INIT); only a start-up IPI makes it run. */
+    atomic_bool wait_for_sipi;
     struct TcgAccel *accel;
 } TcgVcpu;
 
@@ -39,11 +43,129 @@ static void tcg_kick_vcpus(void *opaque)
     pthread_mutex_unlock(&a->halt_lock);
 }
 
+/* INTR of one vCPU (from the PIC/APIC): a rising line makes the vCPU look at it at its
+ * next instruction boundary, or wakes it from HLT. */
+static void tcg_set_cpu_intr(void *opaque, int cpu_index, int level)
+{
+    TcgAccel *a = opaque;
+    if (cpu_index < 0 || (unsigned)cpu_index >= a->ncpus)
+        return;
+    X86CPU *cpu = &a->vcpus[cpu_index].cpu;
+    if (level) {
+        atomic_fetch_or(&cpu->interrupt_request, CPU_INTERRUPT_HARD);
+        atomic_store(&cpu->exec.exit_request, 1);
+        pthread_mutex_lock(&a->halt_lock);
+        pthread_cond_broadcast(&a->halt_cond);
+        pthread_mutex_unlock(&a->halt_lock);
+    } else {
+        atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_HARD);
+    }
+}
+
+static void tcg_post_event(TcgAccel *a, int cpu_index, unsigned bit)
+{
+    if (cpu_index < 0 || (unsigned)cpu_index >= a->ncpus)
+        return;
+    X86CPU *cpu = &a->vcpus[cpu_index].cpu;
+    atomic_fetch_or(&cpu->interrupt_request, bit);
+    atomic_store(&cpu->exec.exit_request, 1);
+    pthread_mutex_lock(&a->halt_lock);
+    pthread_cond_broadcast(&a->halt_cond);
+    pthread_mutex_unlock(&a->halt_lock);
+}
+
+static void tcg_cpu_nmi(void *opaque, int cpu_index)
+{
+    tcg_post_event(opaque, cpu_index, CPU_INTERRUPT_NMI);
+}
+
+static void tcg_cpu_init(void *opaque, int cpu_index)
+{
+    tcg_post_event(opaque, cpu_index, CPU_INTERRUPT_INIT);
+}
+
+static void tcg_cpu_sipi(void *opaque, int cpu_index, uint8_t vector)
+{
+    TcgAccel *a = opaque;
+    if (cpu_index < 0 || (unsigned)cpu_index >= a->ncpus)
+        return;
+    a->vcpus[cpu_index].cpu.sipi_vector = vector;
+    tcg_post_event(a, cpu_index, CPU_INTERRUPT_SIPI);
+}
+
+/* INIT and SIPI, on the vCPU's own thread (SDM 3A §9.4.4): INIT puts the processor in
+ * its reset state, waiting for a start-up IPI; a SIPI then starts it in real mode at
+ * vector * 4 KiB (CS = vector << 8, IP = 0). A SIPI outside wait-for-SIPI is ignored. */
+static void tcg_handle_init_sipi(TcgAccel *a, X86CPU *cpu)
+{
+    TcgVcpu *v = &a->vcpus[cpu->index];
+    unsigned req = atomic_load(&cpu->interrupt_request);
+    if (req & CPU_INTERRUPT_INIT) {
+        atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)(CPU_INTERRUPT_INIT |
+                                                               CPU_INTERRUPT_SIPI));
+        x86_cpu_reset(cpu);
+        cpu->env.halted = true;
+        atomic_store(&v->wait_for_sipi, true);
+        return;
+    }
+    if (req & CPU_INTERRUPT_SIPI) {
+        atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_SIPI);
+        if (!atomic_load(&v->wait_for_sipi))
+            return;
+        CPUX86State *env = &cpu->env;
+        uint8_t vector = cpu->sipi_vector;
+        env->segs[R_CS].selector = (uint32_t)vector << 8;
+        env->segs[R_CS].base = (uint64_t)vector << 12;
+        env->rip = 0;
+        env->halted = false;
+        atomic_store(&v->wait_for_sipi, false);
+    }
+}
+
+/* Whether a maskable interrupt can be taken now (SDM 3A §6.8.1: IF set, no STI/MOV SS
+ * shadow). */
+static bool tcg_interrupt_deliverable(const X86CPU *cpu)
+{
+    return (atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_HARD) &&
+           (cpu->env.eflags & IF_MASK) && !cpu->env.inhibit_irq;
+}
+
+/* A triple fault while an event was delivered (x86_do_interrupt resolves nested faults
+ * itself and reports a shutdown this way): the machine resets (SDM 3A §6.15, #DF). */
+static void tcg_check_shutdown(X86CPU *cpu)
+{
+    CPUX86State *env = &cpu->env;
+    if (env->exception_index != EXCP_SHUTDOWN)
+        return;
+    env->exception_index = -1;
+    log_printf(&cpu->machine->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n",
+               cpu->index);
+    machine_request_reset(cpu->machine);
+    env->halted = true;
+}
+
+/* Takes a pending external interrupt: the acknowledge cycle gives the vector. Runs
+ * between instructions, inside the vCPU's sigsetjmp scope. */
+static void tcg_take_interrupt(X86CPU *cpu)
+{
+    Machine *m = cpu->machine;
+    if (!tcg_interrupt_deliverable(cpu) || !m->interrupt_ack)
+        return;
+    pthread_mutex_lock(&m->lock);
+    int vector = m->interrupt_ack(m->interrupt_ack_opaque, cpu->index);
+    pthread_mutex_unlock(&m->lock);
+    log_printf(&m->log, LOG_INT, "cpu%d: external interrupt vector 0x%02x\n", cpu->index,
+               vector);
+    x86_cpu_take_interrupt(cpu, vector);
+    tcg_check_shutdown(cpu);
+}
+
 /* Application processors wait for INIT/SIPI (with the APIC, later); the board may move
  * the boot CPU to a directly loaded kernel. */
 static void tcg_after_reset(TcgAccel *a, X86CPU *cpu)
 {
     cpu->env.halted = cpu->index != 0;
+    atomic_store(&a->vcpus[cpu->index].wait_for_sipi, cpu->index != 0);
     if (a->m->cpu_reset_hook)
         a->m->cpu_reset_hook(a->m->cpu_reset_opaque, cpu->index, &cpu->env);
 }
@@ -65,6 +187,10 @@ static void *tcg_create(Machine *m)
     pthread_cond_init(&a->halt_cond, NULL);
     m->accel = a;
     m->kick_vcpus = tcg_kick_vcpus;
+    m->set_cpu_intr = tcg_set_cpu_intr;
+    m->cpu_nmi = tcg_cpu_nmi;
+    m->cpu_init = tcg_cpu_init;
+    m->cpu_sipi = tcg_cpu_sipi;
     for (unsigned i = 0; i < a->ncpus; i++) {
         a->vcpus[i].accel = a;
         x86_cpu_init(&a->vcpus[i].cpu, m, (int)i, &a->tbc);
@@ -109,6 +235,16 @@ static void tcg_run_blocks(TBCache *tbc, const Log *log, X86CPU *cpu, X86Transla
     while (!tcg_must_stop(cpu, stop)) {
         if (budget && (*budget)-- == 0)
             return;
+        /* An NMI stays pending while an earlier one is being handled (until IRET). */
+        if ((atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_NMI) && x86_cpu_take_nmi(cpu)) {
+            atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_NMI);
+            tcg_check_shutdown(cpu);
+            last = NULL;
+        }
+        if (tcg_interrupt_deliverable(cpu)) {
+            tcg_take_interrupt(cpu);
+            last = NULL;
+        }
         TranslationBlock *tb = tcg_find_block(tbc, log, cpu, t);
         if (last && !atomic_load(&last->invalid))
             atomic_store(&last->jmp_dest[last_slot], tb);
@@ -139,29 +275,29 @@ static void tcg_run_blocks(TBCache *tbc, const Log *log, X86CPU *cpu, X86Transla
 }
 
 /* An exception left translated code (cpu_loop_exit): deliver it or act on it. */
-static void tcg_handle_exception(TcgAccel *a, X86CPU *cpu)
+static void tcg_handle_exception(X86CPU *cpu)
 {
     CPUX86State *env = &cpu->env;
     if (!env->exception_soft)
         x86_restore_state(env, cpu->exec.insn_data);
-    switch (env->exception_index) {
-    case EXCP_HLT: env->exception_index = -1; break;
-    case EXCP_SHUTDOWN:
+    if (env->exception_index == EXCP_HLT)
         env->exception_index = -1;
-        log_printf(&a->m->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n", cpu->index);
-        machine_request_reset(a->m);
-        env->halted = true;
-        break;
-    default:
+    else if (env->exception_index != EXCP_SHUTDOWN)
         x86_do_interrupt(env);
-        if (env->exception_index == EXCP_SHUTDOWN) {
-            env->exception_index = -1;
-            log_printf(&a->m->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n", cpu->index);
-            machine_request_reset(a->m);
-            env->halted = true;
-        }
-        break;
-    }
+    tcg_check_shutdown(cpu);
+}
+
+/* What wakes a halted vCPU: a deliverable interrupt, an NMI, INIT or SIPI; a vCPU
+ * waiting for SIPI wakes only for INIT or SIPI. */
+static bool tcg_cpu_has_work(TcgAccel *a, X86CPU *cpu)
+{
+    unsigned req = atomic_load(&cpu->interrupt_request);
+    if (req & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI))
+        return true;
+    if (atomic_load(&a->vcpus[cpu->index].wait_for_sipi))
+        return false;
+    return ((req & CPU_INTERRUPT_NMI) && !cpu->env.nmi_blocked) ||
+           tcg_interrupt_deliverable(cpu);
 }
 
 /* A halted vCPU sleeps until it has something to do (an interrupt, once interrupt
@@ -169,7 +305,7 @@ static void tcg_handle_exception(TcgAccel *a, X86CPU *cpu)
 static void tcg_wait_halted(TcgAccel *a, X86CPU *cpu)
 {
     pthread_mutex_lock(&a->halt_lock);
-    while (cpu->env.halted && !tcg_must_stop(cpu, &a->stop))
+    while (cpu->env.halted && !tcg_must_stop(cpu, &a->stop) && !tcg_cpu_has_work(a, cpu))
         pthread_cond_wait(&a->halt_cond, &a->halt_lock);
     pthread_mutex_unlock(&a->halt_lock);
 }
@@ -187,12 +323,24 @@ static void *tcg_vcpu_thread(void *opaque)
     }
 
     while (!tcg_must_stop(cpu, &a->stop)) {
-        if (cpu->env.halted) {
+        if (atomic_load(&cpu->interrupt_request) & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI))
+            tcg_handle_init_sipi(a, cpu);
+        if (cpu->env.halted && !tcg_cpu_has_work(a, cpu)) {
             tcg_wait_halted(a, cpu);
             continue;
         }
         if (sigsetjmp(cpu->jmp_env, 0) != 0) {
-            tcg_handle_exception(a, cpu);
+            tcg_handle_exception(cpu);
+            continue;
+        }
+        /* HLT ends when an interrupt or NMI is taken (which clears halted). */
+        if (cpu->env.halted) {
+            if ((atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_NMI) &&
+                x86_cpu_take_nmi(cpu))
+                atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_NMI);
+            else
+                tcg_take_interrupt(cpu);
+            tcg_check_shutdown(cpu);
             continue;
         }
         tcg_run_blocks(&a->tbc, &a->m->log, cpu, t, &a->stop, NULL);

@@ -119,13 +119,13 @@ static void write_gdt(Machine *m, X86BootState *bs)
 }
 
 static bool load_initrd(Machine *m, const char *path, uint32_t initrd_max, uint64_t kernel_end,
-                        uint8_t *bp)
+                        uint64_t ram_top, uint8_t *bp)
 {
     size_t size;
     uint8_t *data = read_whole_file("-initrd", path, &size);
     if (!data)
         return false;
-    uint64_t top = low_ram_top(m);
+    uint64_t top = ram_top && ram_top < low_ram_top(m) ? ram_top : low_ram_top(m);
     if (initrd_max && (uint64_t)initrd_max + 1 < top)
         top = (uint64_t)initrd_max + 1;
     uint64_t addr = (top - size) & ~0xfffull;
@@ -216,7 +216,7 @@ LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const Linu
     st32(bp + HDR_CMD_LINE_PTR, CMDLINE_ADDR);
     st32(bp + BP_EXT_CMD_LINE_PTR, 0);
 
-    if (cfg->initrd && !load_initrd(m, cfg->initrd, initrd_max, kernel_end, bp))
+    if (cfg->initrd && !load_initrd(m, cfg->initrd, initrd_max, kernel_end, info->ram_top, bp))
         return LINUX_BOOT_ERROR;
 
     unsigned n = info->e820_count < BP_E820_MAX ? info->e820_count : BP_E820_MAX;

@@ -27,6 +27,7 @@ typedef struct LinuxBootInfo {
     const E820Entry *e820;
     unsigned e820_count;
     uint64_t acpi_rsdp; /* 0 when there are no ACPI tables */
+    uint64_t ram_top;   /* end of the RAM below 4 GiB the loader may use (tables above) */
 } LinuxBootInfo;
 
 LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const LinuxBootInfo *info,

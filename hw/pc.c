@@ -10,11 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hw/acpi_build.h"
+#include "hw/apic.h"
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
 #include "hw/i8254.h"
 #include "hw/i8259.h"
 #include "hw/i440fx.h"
+#include "hw/ioapic.h"
 #include "hw/linux_boot.h"
 #include "hw/mc146818.h"
 #include "hw/multiboot.h"
@@ -44,6 +47,8 @@ struct PCBoard {
     DebugconState *debugcon;
     X86BootState boot; /* where the boot CPU starts after each reset */
     PicState *pic;
+    ApicBus *apics;
+    IoapicState *ioapic;
     PitState *pit;
     RtcState *rtc;
     PciBus *pci;
@@ -121,6 +126,20 @@ static void debug_exit_request(void *opaque, int status)
     machine_request_exit(opaque, status);
 }
 
+/* An ISA interrupt line reaches both the 8259 and the I/O APIC; IRQ 0 arrives on I/O
+ * APIC pin 2 (the MADT's interrupt source override, as on QEMU's pc). */
+static void pc_isa_irq(void *opaque, int n, int level)
+{
+    PCBoard *b = opaque;
+    pic_set_irq(b->pic, (unsigned)n, level);
+    ioapic_set_irq(b->ioapic, n == 0 ? 2 : (unsigned)n, level);
+}
+
+static IrqLine pc_isa_line(PCBoard *b, unsigned irq)
+{
+    return (IrqLine){pc_isa_irq, b, (int)irq};
+}
+
 static const uint16_t com_bases[MAX_SERIAL_PORTS] = {COM1_BASE, COM2_BASE, COM3_BASE, COM4_BASE};
 
 static int create_serial_ports(PCBoard *b)
@@ -140,7 +159,7 @@ static int create_serial_ports(PCBoard *b)
             return -1;
         /* COM1 and COM3 share IRQ 4, COM2 and COM4 IRQ 3 (PC/AT wiring). */
         b->serial[i] =
-            serial_new(&m->io, com_bases[i], pic_irq_line(b->pic, i % 2 ? 3 : 4), chr, &m->log);
+            serial_new(&m->io, com_bases[i], pc_isa_line(b, i % 2 ? 3 : 4), chr, &m->log);
         machine_register_device(m, &b->serial[i]->dev);
     }
     return 0;
@@ -148,15 +167,63 @@ static int create_serial_ports(PCBoard *b)
 
 static void pc_firmware_setup(DeviceState *dev);
 
+/* The CPU's view of its local APIC. */
+static bool pc_lapic_mmio_match(void *apic, uint64_t phys)
+{
+    ApicState *s = apic;
+    return apic_mmio_enabled(s) && (phys & ~0xfffull) == apic_mmio_base(s);
+}
+
+static uint32_t pc_lapic_mmio_read(void *apic, uint32_t offset)
+{
+    return apic_mmio_read(apic, offset);
+}
+
+static void pc_lapic_mmio_write(void *apic, uint32_t offset, uint32_t val)
+{
+    apic_mmio_write(apic, offset, val);
+}
+
+static bool pc_lapic_msr_read(void *apic, uint32_t msr, uint64_t *val)
+{
+    return apic_msr_read(apic, msr, val);
+}
+
+static bool pc_lapic_msr_write(void *apic, uint32_t msr, uint64_t val)
+{
+    return apic_msr_write(apic, msr, val);
+}
+
+static bool pc_lapic_set_base(void *apic, uint64_t val)
+{
+    return apic_set_base(apic, val);
+}
+
+static const X86LocalApicOps pc_lapic_ops = {
+    pc_lapic_mmio_match, pc_lapic_mmio_read, pc_lapic_mmio_write,
+    pc_lapic_msr_read,   pc_lapic_msr_write, pc_lapic_set_base,
+};
+
+/* After every CPU reset: attach the CPU's local APIC, and start the boot CPU where a
+ * direct-boot loader put the kernel. */
 static void pc_cpu_reset_hook(void *opaque, int cpu_index, void *cpu_env)
 {
     PCBoard *b = opaque;
+    CPUX86State *env = cpu_env;
+    X86CPU *cpu = env->cpu;
+    if ((unsigned)cpu_index < b->apics->count) {
+        cpu->apic_ops = &pc_lapic_ops;
+        cpu->apic = b->apics->apics[cpu_index];
+    }
     if (cpu_index == 0)
         x86_apply_boot_state(cpu_env, &b->boot);
 }
 
+#define ACPI_AREA_SIZE 0x10000 /* firmware tables at the top of the RAM below 4 GiB */
+
 /* The PC's physical memory map as firmware reports it (e820): conventional memory,
- * the EBDA and BIOS areas reserved, RAM from 1 MiB to the PCI hole, RAM above 4 GiB. */
+ * the EBDA and BIOS areas reserved, RAM from 1 MiB to the ACPI tables at the top of the
+ * RAM below the PCI hole, RAM above 4 GiB. */
 static unsigned pc_e820_table(const Machine *m, E820Entry *e, unsigned max)
 {
     uint64_t low = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
@@ -164,7 +231,8 @@ static unsigned pc_e820_table(const Machine *m, E820Entry *e, unsigned max)
         {0, 0x9fc00, E820_RAM},
         {0x9fc00, 0x400, E820_RESERVED},
         {0xf0000, 0x10000, E820_RESERVED},
-        {0x100000, low - 0x100000, E820_RAM},
+        {0x100000, low - 0x100000 - ACPI_AREA_SIZE, E820_RAM},
+        {low - ACPI_AREA_SIZE, ACPI_AREA_SIZE, E820_ACPI},
         {1ull << 32, m->ram_size - low, E820_RAM},
     };
     unsigned n = 0;
@@ -172,6 +240,33 @@ static unsigned pc_e820_table(const Machine *m, E820Entry *e, unsigned max)
         if (all[i].size && all[i].addr + all[i].size > all[i].addr)
             e[n++] = all[i];
     return n;
+}
+
+/* The ACPI tables of this board at guest address at (RAM); returns the RSDP's address. */
+static uint64_t pc_build_acpi(PCBoard *b, uint64_t at)
+{
+    Machine *m = b->m;
+    AcpiBoardInfo info = {
+        .ncpus = m->cfg->smp,
+        .lapic_addr = APIC_DEFAULT_BASE,
+        .have_ioapic = true,
+        .ioapic_addr = IOAPIC_DEFAULT_BASE,
+        .ioapic_id = 0,
+        .have_hpet = false,
+        .pm_base = PIIX4_PM_DEFAULT_BASE,
+        .sci_irq = 9,
+        .smi_cmd = PIIX4_APM_CNT_PORT,
+        .acpi_enable = ACPI_ENABLE_CMD,
+        .acpi_disable = ACPI_DISABLE_CMD,
+        .pirq_isa_irq = {10, 10, 11, 11},
+        .pirq_gsi_base = 16,
+        .pci_mmio_start = (uint32_t)LOW_RAM_LIMIT, /* the PCI hole: 0xE0000000 up */
+        .pci_mmio_end = 0xfebfffff,
+    };
+    uint64_t rsdp = 0;
+    if (!acpi_build_tables(&info, m->ram + at, ACPI_AREA_SIZE, at, &rsdp))
+        return 0;
+    return rsdp;
 }
 
 /* -kernel: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel, loaded directly
@@ -182,7 +277,9 @@ static int load_kernel(PCBoard *b)
     if (!m->cfg->kernel)
         return 0;
     E820Entry e820[8];
-    LinuxBootInfo info = {e820, pc_e820_table(m, e820, 8), 0};
+    uint64_t low = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
+    LinuxBootInfo info = {e820, pc_e820_table(m, e820, 8), pc_build_acpi(b, low - ACPI_AREA_SIZE),
+                          low - ACPI_AREA_SIZE};
     LinuxBootResult lr = linux_boot_load(m, m->cfg, &info, &b->boot);
     if (lr == LINUX_BOOT_ERROR)
         return -1;
@@ -197,25 +294,57 @@ static int load_kernel(PCBoard *b)
             return -1;
         }
     }
-    m->cpu_reset_hook = pc_cpu_reset_hook;
-    m->cpu_reset_opaque = b;
     b->firmware_setup.name = "firmware-setup";
     b->firmware_setup.reset = pc_firmware_setup;
     b->firmware_setup.fields = NULL;
     return 0;
 }
 
-/* The PIC's INTR goes to the boot CPU (the local APICs' LINT0 later). */
+/* The 8259's INTR goes to LINT0 of the local APICs (virtual wire mode), or straight to
+ * the boot CPU while its APIC is globally disabled. */
 static void pc_pic_output(void *opaque, int n, int level)
 {
     (void)n;
-    machine_set_cpu_intr(opaque, 0, level);
+    apic_bus_set_lint0(((PCBoard *)opaque)->apics, level);
 }
 
+/* INTA: the local APIC answers, or hands over to the 8259 for ExtINT. */
 static int pc_interrupt_ack(void *opaque, int cpu_index)
 {
-    (void)cpu_index;
-    return pic_acknowledge(((PCBoard *)opaque)->pic);
+    PCBoard *b = opaque;
+    int vector = apic_acknowledge(b->apics->apics[cpu_index]);
+    return vector >= 0 ? vector : pic_acknowledge(b->pic);
+}
+
+static void pc_apic_set_intr(void *opaque, int cpu, int level)
+{
+    machine_set_cpu_intr(opaque, cpu, level);
+}
+
+static void pc_apic_nmi(void *opaque, int cpu)
+{
+    Machine *m = opaque;
+    if (m->cpu_nmi)
+        m->cpu_nmi(m->accel, cpu);
+}
+
+static void pc_apic_init(void *opaque, int cpu)
+{
+    Machine *m = opaque;
+    if (m->cpu_init)
+        m->cpu_init(m->accel, cpu);
+}
+
+static void pc_apic_sipi(void *opaque, int cpu, uint8_t vector)
+{
+    Machine *m = opaque;
+    if (m->cpu_sipi)
+        m->cpu_sipi(m->accel, cpu, vector);
+}
+
+static void pc_apic_eoi_broadcast(void *opaque, uint8_t vector)
+{
+    ioapic_eoi(((PCBoard *)opaque)->ioapic, vector);
 }
 
 /* CMOS bytes PC firmware reads (IBM PC/AT layout plus the QEMU/SeaBIOS extensions):
@@ -274,8 +403,11 @@ static int create_pci(PCBoard *b)
     for (unsigned i = 0; i < 16; i++)
         isa_irqs[i] = pic_irq_line(b->pic, i);
     b->isa_bridge = piix3_new(b->pci, isa_irqs, pc_request_reset, m);
+    if (b->isa_bridge)
+        for (int p = 0; p < 4; p++)
+            b->isa_bridge->apic_pirq[p] = ioapic_irq_line(b->ioapic, 16 + (unsigned)p);
     b->pm =
-        piix4_pm_new(b->pci, &m->io, &m->clock, pic_irq_line(b->pic, 9), pc_power_off, m, &m->log);
+        piix4_pm_new(b->pci, &m->io, &m->clock, pc_isa_line(b, 9), pc_power_off, m, &m->log);
     if (!b->host_bridge || !b->isa_bridge || !b->pm)
         return -1;
     machine_register_device(m, &b->host_bridge->pci.dev);
@@ -292,6 +424,9 @@ static void pc_firmware_setup(DeviceState *dev)
     PCBoard *b = (PCBoard *)((char *)dev - offsetof(PCBoard, firmware_setup));
     static const uint8_t pirq_irq[4] = {10, 10, 11, 11};
     piix4_pm_firmware_setup(b->pm, PIIX4_PM_DEFAULT_BASE);
+    /* BIOS data area: the EBDA segment at 40:0E (where OSes look for the MP table). */
+    b->m->ram[0x40e] = 0xc0;
+    b->m->ram[0x40f] = 0x9f;
     for (int p = 0; p < 4; p++)
         pci_config_write(b->pci, PCI_DEVFN(1, 0), 0x60 + p, pirq_irq[p], 1);
     address_space_write(&b->m->io, 0x4d1, (1 << (9 - 8)) | (1 << (10 - 8)) | (1 << (11 - 8)), 1);
@@ -300,14 +435,24 @@ static void pc_firmware_setup(DeviceState *dev)
 static int create_chipset(PCBoard *b)
 {
     Machine *m = b->m;
-    b->pic = pic_new(&m->io, (IrqLine){pc_pic_output, m, 0}, &m->log);
-    b->pit = pit_new(&m->io, &m->clock, pic_irq_line(b->pic, 0), &m->log);
+    ApicCpuOps cpu_ops = {pc_apic_set_intr, pc_apic_nmi, pc_apic_init, pc_apic_sipi, NULL, m};
+    b->apics = apic_bus_new(m->cfg->smp, &m->clock, &cpu_ops, &m->log);
+    if (!b->apics)
+        return -1;
+    b->apics->eoi_broadcast = pc_apic_eoi_broadcast;
+    b->apics->eoi_opaque = b;
+    for (unsigned i = 0; i < b->apics->count; i++)
+        machine_register_device(m, &b->apics->apics[i]->dev);
+    b->ioapic = ioapic_new(&m->mem, b->apics, &m->log);
+    b->pic = pic_new(&m->io, (IrqLine){pc_pic_output, b, 0}, &m->log);
+    b->pit = pit_new(&m->io, &m->clock, pc_isa_line(b, 0), &m->log);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    b->rtc = rtc_new(&m->io, &m->clock, pic_irq_line(b->pic, 8),
+    b->rtc = rtc_new(&m->io, &m->clock, pc_isa_line(b, 8),
                      (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &m->log);
-    if (!b->pic || !b->pit || !b->rtc)
+    if (!b->ioapic || !b->pic || !b->pit || !b->rtc)
         return -1;
+    machine_register_device(m, &b->ioapic->dev);
     machine_register_device(m, &b->pic->dev);
     machine_register_device(m, &b->pit->dev);
     machine_register_device(m, &b->rtc->dev);
@@ -324,6 +469,8 @@ PCBoard *pc_board_create(Machine *m)
         return NULL;
     b->m = m;
     map_ram(m);
+    m->cpu_reset_hook = pc_cpu_reset_hook;
+    m->cpu_reset_opaque = b;
     if (map_firmware(b) < 0 || create_chipset(b) < 0 || create_serial_ports(b) < 0 ||
         load_kernel(b) < 0) {
         pc_board_destroy(b);
@@ -364,6 +511,8 @@ void pc_board_destroy(PCBoard *b)
     rtc_free(b->rtc);
     pit_free(b->pit);
     pic_free(b->pic);
+    ioapic_free(b->ioapic);
+    apic_bus_free(b->apics);
     free(b->bios);
     free(b);
 }

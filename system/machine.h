@@ -46,8 +46,12 @@ typedef struct Machine {
      * boundary (an exit or reset request takes effect before the guest runs on, as
      * QEMU's isa-debug-exit ends the process inside the port write). */
     void (*kick_vcpus)(void *accel);
-    /* Set by the accelerator: the interrupt-request line (INTR) of vCPU cpu_index. */
+    /* Set by the accelerator: the interrupt-request line (INTR) of vCPU cpu_index, and
+     * the NMI, INIT and start-up (SIPI) messages of its local APIC. */
     void (*set_cpu_intr)(void *accel, int cpu_index, int level);
+    void (*cpu_nmi)(void *accel, int cpu_index);
+    void (*cpu_init)(void *accel, int cpu_index);
+    void (*cpu_sipi)(void *accel, int cpu_index, uint8_t vector);
 
     /* Set by the board: the interrupt acknowledge cycle for vCPU cpu_index (the PIC, or
      * the local APIC later), returning the vector. Called with the machine lock held. */

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cpu/x86/cc_helper.h"
+#include "cpu/x86/cpuid.h"
+#include "system/machine.h"
 
 void x86_cpu_init(X86CPU *cpu, struct Machine *m, int index, TBCache *tbc)
 {
@@ -13,6 +15,10 @@ void x86_cpu_init(X86CPU *cpu, struct Machine *m, int index, TBCache *tbc)
     cpu->machine = m;
     cpu->index = index;
     cpu->tb_cache = tbc;
+    /* -cpu (MachineConfig.cpu_model, validated by the option parser) or the default. */
+    cpu->model = x86_cpu_model_find(m && m->cfg ? m->cfg->cpu_model : NULL);
+    if (!cpu->model)
+        cpu->model = x86_cpu_model_default();
     cpu->env.cpu = cpu;
     cpu->exec.env = &cpu->env;
     cpu->exec.mem = &x86_guest_mem_ops;
@@ -37,7 +43,8 @@ void x86_cpu_reset(X86CPU *cpu)
     env->cc_op = CC_OP_EFLAGS;
     env->cc_src = 0;
     env->cr[0] = CR0_ET | CR0_CD | CR0_NW;
-    env->regs[R_EDX] = 0x600; /* family/model/stepping; a CPUID-consistent value later */
+    /* SDM 3A §9.1.4: EDX holds the CPUID.01H:EAX signature after reset. */
+    env->regs[R_EDX] = x86_cpu_model_signature(x86_env_model(env));
     const uint32_t data_flags = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK;
     for (int i = 0; i < 6; i++)
         seg_set_real(&env->segs[i], 0, data_flags);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu/x86/tlb.h"
 #include "system/log.h"
 #include "system/memory.h"
 #include "tcg/tb.h"
@@ -257,6 +258,9 @@ typedef struct CPUX86State {
     X86Vec vec[16];
     uint32_t mxcsr;
     uint64_t xcr0;
+    /* Scratch for vector instructions: a memory operand is loaded here (or a result
+     * built here before it is stored) so that every fault comes before any write. */
+    X86Vec vec_tmp;
 
     /* MSRs (SDM Vol 4) */
     uint64_t star, lstar, cstar, fmask, kernel_gs_base;
@@ -283,6 +287,18 @@ typedef struct CPUX86State {
     struct X86CPU *cpu; /* back pointer */
 } CPUX86State;
 
+/* The CPU's local APIC (hw/apic.c, created by the board): the CPU forwards to it its
+ * accesses to the xAPIC page, the x2APIC MSRs and IA32_APIC_BASE writes. Called with the
+ * machine lock held; apic_ops NULL means no APIC. */
+typedef struct X86LocalApicOps {
+    bool (*mmio_match)(void *apic, uint64_t phys); /* phys is in the enabled xAPIC page */
+    uint32_t (*mmio_read)(void *apic, uint32_t offset);
+    void (*mmio_write)(void *apic, uint32_t offset, uint32_t val);
+    bool (*msr_read)(void *apic, uint32_t msr, uint64_t *val);  /* false: #GP */
+    bool (*msr_write)(void *apic, uint32_t msr, uint64_t val);  /* false: #GP */
+    bool (*set_base)(void *apic, uint64_t val);                 /* false: #GP */
+} X86LocalApicOps;
+
 typedef struct X86CPU {
     CPUX86State env;
     TCGExecState exec;
@@ -293,6 +309,10 @@ typedef struct X86CPU {
     struct Machine *machine;
     int index;
     TBCache *tb_cache;
+    const struct X86CPUModel *model; /* CPUID model (cpu/x86/cpuid.h), from -cpu */
+    X86TLB tlb; /* software TLB (cpu/x86/tlb.h), at a fixed offset from env */
+    const X86LocalApicOps *apic_ops;
+    void *apic;
 } X86CPU;
 
 void x86_cpu_init(X86CPU *cpu, struct Machine *m, int index, TBCache *tbc);

@@ -1,29 +1,12 @@
-/* Helpers for translated code (see helper.h). Real-mode and virtual-8086 forms of the
- * segment and control-transfer instructions are here; protected-mode forms come with
- * the CPU issue and until then raise #UD, logged under -d unimp. */
+/* Helpers for translated code (see helper.h): exceptions, HLT, port I/O, the EFLAGS
+ * instructions with their privilege rules, division and rotates. The segment and
+ * far control-transfer helpers (load_seg, ljmp, lcall, lret, iret) are in
+ * seg_helper.c. */
 #include "cpu/x86/helper.h"
 
 #include "cpu/x86/cc_helper.h"
-#include "system/machine.h"
 
 X86_HELPERS(X86_DEFINE_HELPER_INFO)
-
-static const Log *env_log(CPUX86State *env)
-{
-    return &env_cpu(env)->machine->log;
-}
-
-static bool real_or_vm86(const CPUX86State *env)
-{
-    return !(env->cr[0] & CR0_PE) || (env->eflags & VM_MASK);
-}
-
-_Noreturn static void unimplemented(CPUX86State *env, const char *what)
-{
-    log_printf(env_log(env), LOG_UNIMP, "cpu%d: %s at %04x:%08llx: not implemented, #UD\n",
-               env_cpu(env)->index, what, env->segs[R_CS].selector, (unsigned long long)env->rip);
-    x86_raise_exception(env, EXCP_UD);
-}
 
 _Noreturn void helper_raise_exception(CPUX86State *env, uint64_t vector)
 {
@@ -67,14 +50,28 @@ uint64_t helper_read_eflags(CPUX86State *env)
     return x86_read_eflags(env);
 }
 
-/* SDM Vol 2B POPF: which bits a POPF may change depends on the mode, CPL and IOPL. */
+/* SDM Vol 2B PUSHF: in virtual-8086 mode with IOPL < 3 (CR4.VME = 0) PUSHF is
+ * IOPL-sensitive (#GP(0)); VM and RF are clear in the pushed image. */
+uint64_t helper_pushf(CPUX86State *env)
+{
+    if ((env->eflags & VM_MASK) && (env->eflags & IOPL_MASK) != IOPL_MASK)
+        x86_raise_exception_err(env, EXCP_GP, 0);
+    return x86_read_eflags(env) & ~(uint32_t)(VM_MASK | RF_MASK);
+}
+
+/* SDM Vol 2B POPF: which bits a POPF may change depends on the mode, CPL and IOPL.
+ * VM, VIF, VIP and RF never change. */
 void helper_popf(CPUX86State *env, uint64_t val, uint64_t opsize)
 {
     uint32_t mask = CC_MASK | TF_MASK | DF_MASK | NT_MASK | AC_MASK | ID_MASK;
     if (!(env->cr[0] & CR0_PE)) {
         mask |= IF_MASK | IOPL_MASK;
     } else if (env->eflags & VM_MASK) {
-        unimplemented(env, "POPF in virtual-8086 mode");
+        /* SDM 3A §20.2.7: in v8086 mode POPF is IOPL-sensitive (CR4.VME = 0): with
+         * IOPL = 3 it changes IF but never IOPL. */
+        if ((env->eflags & IOPL_MASK) != IOPL_MASK)
+            x86_raise_exception_err(env, EXCP_GP, 0);
+        mask |= IF_MASK;
     } else {
         unsigned cpl = env->hflags & HF_CPL_MASK;
         unsigned iopl = (env->eflags & IOPL_MASK) >> 12;
@@ -111,100 +108,11 @@ void helper_cli(CPUX86State *env)
 void helper_sti(CPUX86State *env)
 {
     check_iopl(env);
+    /* SDM Vol 2B STI: when IF was clear, interrupts stay blocked until the instruction
+     * after STI has completed (so that STI; RET or STI; HLT work). */
+    if (!(env->eflags & IF_MASK))
+        env->inhibit_irq = true;
     env->eflags |= IF_MASK;
-}
-
-static void load_seg_real(CPUX86State *env, int seg, uint16_t selector)
-{
-    env->segs[seg].selector = selector;
-    env->segs[seg].base = (uint64_t)selector << 4;
-}
-
-void helper_load_seg(CPUX86State *env, uint64_t seg, uint64_t selector)
-{
-    if (real_or_vm86(env)) {
-        /* SDM 3A §20.1.1: in real mode the base is selector * 16; limit and
-         * attributes stay as they were (which is what makes unreal mode work). */
-        load_seg_real(env, (int)seg, (uint16_t)selector);
-        return;
-    }
-    unimplemented(env, "protected-mode segment load");
-}
-
-void helper_ljmp(CPUX86State *env, uint64_t selector, uint64_t eip)
-{
-    if (real_or_vm86(env)) {
-        load_seg_real(env, R_CS, (uint16_t)selector);
-        env->rip = eip;
-        return;
-    }
-    unimplemented(env, "protected-mode far jump");
-}
-
-static void push_real(CPUX86State *env, uint64_t val, unsigned size)
-{
-    uint32_t mask = (env->hflags & HF_SS32) ? 0xffffffffu : 0xffffu;
-    uint32_t sp = ((uint32_t)env->regs[R_ESP] - size) & mask;
-    x86_st(env, env->segs[R_SS].base + sp, val, size);
-    env->regs[R_ESP] = (env->regs[R_ESP] & ~(uint64_t)mask) | sp;
-}
-
-static uint64_t pop_real(CPUX86State *env, unsigned size, uint32_t *sp)
-{
-    uint32_t mask = (env->hflags & HF_SS32) ? 0xffffffffu : 0xffffu;
-    uint64_t v = x86_ld(env, env->segs[R_SS].base + (*sp & mask), size);
-    *sp = (*sp + size) & mask;
-    return v;
-}
-
-static void commit_sp(CPUX86State *env, uint32_t sp)
-{
-    uint32_t mask = (env->hflags & HF_SS32) ? 0xffffffffu : 0xffffu;
-    env->regs[R_ESP] = (env->regs[R_ESP] & ~(uint64_t)mask) | (sp & mask);
-}
-
-void helper_lcall(CPUX86State *env, uint64_t selector, uint64_t eip, uint64_t next_eip,
-                  uint64_t opsize)
-{
-    if (!real_or_vm86(env))
-        unimplemented(env, "protected-mode far call");
-    /* Both pushes happen before anything changes so that a fault leaves no trace. */
-    uint64_t old_sp = env->regs[R_ESP];
-    push_real(env, env->segs[R_CS].selector, (unsigned)opsize);
-    push_real(env, next_eip, (unsigned)opsize);
-    (void)old_sp;
-    load_seg_real(env, R_CS, (uint16_t)selector);
-    env->rip = eip;
-}
-
-void helper_lret(CPUX86State *env, uint64_t opsize, uint64_t imm)
-{
-    if (!real_or_vm86(env))
-        unimplemented(env, "protected-mode far return");
-    uint32_t sp = (uint32_t)env->regs[R_ESP];
-    uint64_t eip = pop_real(env, (unsigned)opsize, &sp);
-    uint64_t cs = pop_real(env, (unsigned)opsize, &sp);
-    commit_sp(env, sp + (uint32_t)imm);
-    load_seg_real(env, R_CS, (uint16_t)cs);
-    env->rip = eip;
-}
-
-/* SDM Vol 2A IRET, real-address mode: pop IP, CS, FLAGS (16 or 32 bits). */
-void helper_iret(CPUX86State *env, uint64_t opsize)
-{
-    if (env->cr[0] & CR0_PE)
-        unimplemented(env, "protected-mode IRET");
-    uint32_t sp = (uint32_t)env->regs[R_ESP];
-    uint64_t eip = pop_real(env, (unsigned)opsize, &sp);
-    uint64_t cs = pop_real(env, (unsigned)opsize, &sp);
-    uint64_t fl = pop_real(env, (unsigned)opsize, &sp);
-    commit_sp(env, sp);
-    load_seg_real(env, R_CS, (uint16_t)cs);
-    env->rip = eip;
-    uint32_t mask = CC_MASK | TF_MASK | IF_MASK | DF_MASK | IOPL_MASK | NT_MASK;
-    if (opsize == 4)
-        mask |= AC_MASK | ID_MASK | RF_MASK;
-    x86_write_eflags(env, (uint32_t)fl, mask);
 }
 
 /* SDM Vol 2A DIV/IDIV: #DE on a zero divisor or a quotient too large for the

@@ -26,6 +26,7 @@
     H(in, 3, 1, 0)                                                                                 \
     H(out, 4, 0, 0)                                                                                \
     H(read_eflags, 1, 1, TCG_CALL_NO_WRITE_GLOBALS | TCG_CALL_NO_RAISE)                            \
+    H(pushf, 1, 1, TCG_CALL_NO_WRITE_GLOBALS)                                                      \
     H(popf, 3, 0, 0)                                                                               \
     H(cli, 1, 0, 0)                                                                                \
     H(sti, 1, 0, 0)                                                                                \
@@ -42,7 +43,7 @@
  * header) and expands it with these two: declarations in the header, definitions
  * (the TCGHelperInfo rows) in the .c file. */
 #define X86_DECLARE_HELPER_INFO(name, n, r, f) extern const TCGHelperInfo helper_info_##name;
-#define X86_DEFINE_HELPER_INFO(name, n, r, f)                                                     \
+#define X86_DEFINE_HELPER_INFO(name, n, r, f)                                                      \
     const TCGHelperInfo helper_info_##name = {                                                     \
         (void (*)(void))helper_##name, #name, f, n, r, TCG_TYPE_I64};
 
@@ -57,9 +58,13 @@ _Noreturn void helper_hlt(CPUX86State *env, uint64_t next_eip);
 uint64_t helper_in(CPUX86State *env, uint64_t port, uint64_t size);
 void helper_out(CPUX86State *env, uint64_t port, uint64_t val, uint64_t size);
 uint64_t helper_read_eflags(CPUX86State *env);
+/* PUSHF's image, after the v8086 IOPL check (#GP(0)). */
+uint64_t helper_pushf(CPUX86State *env);
 void helper_popf(CPUX86State *env, uint64_t val, uint64_t opsize);
 void helper_cli(CPUX86State *env);
 void helper_sti(CPUX86State *env);
+/* Segment loads and far transfers, every mode (seg_helper.c). load_seg of SS sets the
+ * interrupt shadow. */
 void helper_load_seg(CPUX86State *env, uint64_t seg, uint64_t selector);
 void helper_ljmp(CPUX86State *env, uint64_t selector, uint64_t eip);
 void helper_lcall(CPUX86State *env, uint64_t selector, uint64_t eip, uint64_t next_eip,

@@ -1,87 +1,799 @@
-/* Guest memory as the CPU sees it: linear -> physical (paging comes with the CPU
- * issue; until then linear addresses are physical, with the A20 gate applied), RAM
- * accessed directly, everything else through the machine's memory map under the
- * machine lock. Stores to pages holding translated code invalidate those blocks. */
+/* Guest memory as the CPU sees it: paging (SDM Vol 3A chapter 4) behind a software TLB
+ * (cpu/x86/tlb.h), RAM accessed directly through the TLB's host addends, everything
+ * else through the machine's memory map under the machine lock. Stores to pages that
+ * hold translated code invalidate those blocks (self-modifying code).
+ *
+ * Contracts kept here:
+ * - x86_ld/x86_st (helpers) and the TCGGuestMemOps callbacks (translated code) raise
+ *   #PF (CR2 and error code set) or #GP(0) for a non-canonical address, with
+ *   x86_raise_exception_err; an access that crosses a page boundary translates and
+ *   checks both pages before it reads or writes any byte.
+ * - Code fetches for the translator:
+ *     x86_get_phys_code(env, linear, &phys) translates an address the CPU is about to
+ *     execute from (the start of a block, or the part of the block's FIRST instruction
+ *     that lies on the next page) and RAISES #PF/#GP if it cannot be fetched. Because
+ *     it may be called before any instruction of the block ran, it points the fault's
+ *     restart state (exec.insn_data) at CS:rIP first.
+ *     x86_fetch_code(env, linear, buf, len) never raises: it returns how many bytes
+ *     could be fetched (0 if not even the first). A decoder that runs out of bytes
+ *     (X86_DECODE_TRUNCATED) must, for the block's first instruction, call
+ *     x86_get_phys_code on the first byte it did not get (which raises the #PF the
+ *     fetch would); for a later instruction, end the block before it.
+ * - Outside long mode linear addresses are 32 bits wide (SDM 3A §3.3); A20 masks bit
+ *   20 of every physical address, including those of paging structures.
+ */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cpu/x86/cpu.h"
+#include "cpu/x86/cpuid.h"
+#include "cpu/x86/tlb.h"
 #include "system/machine.h"
 
-static inline uint64_t linear_to_phys(const CPUX86State *env, uint64_t linear)
+_Static_assert(X86_TLB_MMU_COUNT == X86_MMU_COUNT, "one TLB table per MMU index");
+_Static_assert(sizeof(X86TLBEntry) == 32, "fast-path entries are 32 bytes");
+
+/* Paging-structure entry bits (SDM 3A §4.3-§4.5, Tables 4-4 to 4-20) */
+#define PG_P  (1ull << 0)
+#define PG_RW (1ull << 1)
+#define PG_US (1ull << 2)
+#define PG_A  (1ull << 5)
+#define PG_D  (1ull << 6)
+#define PG_PS (1ull << 7)
+#define PG_G  (1ull << 8)
+#define PG_XD (1ull << 63)
+
+/* #PF error code (SDM 3A §4.7, Figure 4-12) */
+#define PF_P    (1u << 0)
+#define PF_W    (1u << 1)
+#define PF_U    (1u << 2)
+#define PF_RSVD (1u << 3)
+#define PF_I    (1u << 4)
+
+#define ACCESS_BIT(a) (1u << (a))
+#define ALL_RIGHTS                                                                                 \
+    (ACCESS_BIT(X86_ACCESS_READ) | ACCESS_BIT(X86_ACCESS_WRITE) | ACCESS_BIT(X86_ACCESS_EXEC))
+
+/* Bits M-1:12 of a 64-bit entry: a physical page address (M = MAXPHYADDR). */
+#define PHYS_ADDR_MASK (((1ull << X86_PHYS_ADDR_BITS) - 1) & X86_PAGE_MASK)
+
+/* A fault an access must raise. */
+typedef struct X86Fault {
+    int vector;
+    uint32_t error_code;
+    uint64_t cr2;
+} X86Fault;
+
+/* Where one access (inside one page) goes. */
+typedef struct Xlat {
+    uint8_t *host;   /* RAM the access may touch directly, else NULL */
+    uint64_t phys;   /* physical address */
+    bool check_code; /* a store must first invalidate translated code on the page */
+} Xlat;
+
+static _Noreturn void raise_fault(CPUX86State *env, const X86Fault *f)
 {
-    /* Without paging the physical address is the linear one, truncated to 32 bits
-     * outside long mode (SDM 3A §3.3); A20 masks bit 20 when the gate is closed. */
-    if (!(env->hflags & HF_LMA))
-        linear &= 0xffffffffu;
-    return linear & ((uint64_t)env->a20_mask_lo | 0xffffffff00000000ull);
+    if (f->vector == EXCP_PF)
+        env->cr[2] = f->cr2;
+    x86_raise_exception_err(env, f->vector, (int)f->error_code);
 }
 
-static uint64_t phys_read(X86CPU *cpu, uint64_t phys, unsigned size)
+/* Host memory accesses of 1, 2, 4 or 8 bytes: a constant size per case lets the
+ * compiler emit one move (a variable-size memcpy becomes a slow string copy). The host
+ * is little-endian x86-64 like the guest. */
+static inline uint64_t host_load(const void *p, unsigned size)
 {
-    Machine *m = cpu->machine;
-    uint8_t *p = address_space_ram_ptr(&m->mem, phys, size, false);
-    if (p) {
-        uint64_t v = 0;
-        memcpy(&v, p, size); /* host is little-endian x86-64 like the guest */
+    switch (size) {
+    case 1: return *(const uint8_t *)p;
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
         return v;
     }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    case 8: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
+    default: {
+        uint64_t v = 0;
+        memcpy(&v, p, size);
+        return v;
+    }
+    }
+}
+
+static inline void host_store(void *p, uint64_t val, unsigned size)
+{
+    switch (size) {
+    case 1: *(uint8_t *)p = (uint8_t)val; break;
+    case 2: {
+        uint16_t v = (uint16_t)val;
+        memcpy(p, &v, 2);
+        break;
+    }
+    case 4: {
+        uint32_t v = (uint32_t)val;
+        memcpy(p, &v, 4);
+        break;
+    }
+    case 8: memcpy(p, &val, 8); break;
+    default: memcpy(p, &val, size); break;
+    }
+}
+
+static inline uint64_t a20_mask(const CPUX86State *env)
+{
+    return (uint64_t)env->a20_mask_lo | 0xffffffff00000000ull;
+}
+
+/* SDM 3A §3.3.7.1: a 64-bit linear address is canonical when bits 63:47 are all equal
+ * (4-level paging: 48-bit linear addresses). */
+static inline bool is_canonical(uint64_t linear)
+{
+    return (uint64_t)(((int64_t)linear << 16) >> 16) == linear;
+}
+
+static inline unsigned tlb_index(uint64_t linear)
+{
+    return (unsigned)(linear >> X86_PAGE_BITS) & (X86_TLB_SIZE - 1);
+}
+
+/* ---- physical memory ---- */
+
+static uint64_t phys_read_locked(Machine *m, uint64_t phys, unsigned size)
+{
     pthread_mutex_lock(&m->lock);
-    uint64_t v = address_space_read(&m->mem, phys, size);
+    uint64_t v = 0;
+    if (size == 1 || size == 2 || size == 4 || size == 8) {
+        v = address_space_read(&m->mem, phys, size);
+    } else {
+        for (unsigned i = 0; i < size; i++)
+            v |= address_space_read(&m->mem, phys + i, 1) << (8 * i);
+    }
     pthread_mutex_unlock(&m->lock);
     return v;
 }
 
-static void phys_write(X86CPU *cpu, uint64_t phys, uint64_t val, unsigned size)
+static void phys_write_locked(Machine *m, uint64_t phys, uint64_t val, unsigned size)
 {
-    Machine *m = cpu->machine;
-    TBCache *tbc = cpu->tb_cache;
-    if (tbc &&
-        (tb_cache_page_has_code(tbc, phys) || tb_cache_page_has_code(tbc, phys + size - 1))) {
-        /* Self-modifying code: drop the blocks first; the current block stops at the
-         * next instruction boundary so that the new code is what runs next. */
-        if (tb_cache_invalidate_range(tbc, phys, size))
-            atomic_store(&cpu->exec.exit_request, 1);
-    }
-    uint8_t *p = address_space_ram_ptr(&m->mem, phys, size, true);
-    if (p) {
-        memcpy(p, &val, size);
-        return;
-    }
     pthread_mutex_lock(&m->lock);
-    address_space_write(&m->mem, phys, val, size);
+    if (size == 1 || size == 2 || size == 4 || size == 8) {
+        address_space_write(&m->mem, phys, val, size);
+    } else {
+        for (unsigned i = 0; i < size; i++)
+            address_space_write(&m->mem, phys + i, (val >> (8 * i)) & 0xff, 1);
+    }
     pthread_mutex_unlock(&m->lock);
 }
 
-/* An access that crosses a page boundary is split into bytes so each byte is
- * translated on its own page (paging will make this matter). */
-static bool crosses_page(uint64_t addr, unsigned size)
+/* Self-modifying code: drops the blocks translated from [phys, phys + size); the
+ * current block stops at the next instruction boundary so that the new code is what
+ * runs next. */
+static void invalidate_code(X86CPU *cpu, uint64_t phys, unsigned size)
 {
-    return ((addr & 0xfff) + size) > 0x1000;
+    TBCache *tbc = cpu->tb_cache;
+    if (tbc && tb_cache_page_has_code(tbc, phys) && tb_cache_invalidate_range(tbc, phys, size))
+        atomic_store(&cpu->exec.exit_request, 1);
 }
 
-uint64_t x86_ld(CPUX86State *env, uint64_t linear, unsigned size)
-{
-    X86CPU *cpu = env_cpu(env);
-    if (crosses_page(linear, size)) {
-        uint64_t v = 0;
-        for (unsigned i = 0; i < size; i++)
-            v |= phys_read(cpu, linear_to_phys(env, linear + i), 1) << (8 * i);
-        return v;
-    }
-    return phys_read(cpu, linear_to_phys(env, linear), size);
-}
+/* ---- the TLB: validity, flushes ---- */
 
-void x86_st(CPUX86State *env, uint64_t linear, uint64_t val, unsigned size)
+static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
 {
-    X86CPU *cpu = env_cpu(env);
-    if (crosses_page(linear, size)) {
-        for (unsigned i = 0; i < size; i++)
-            phys_write(cpu, linear_to_phys(env, linear + i), (val >> (8 * i)) & 0xff, 1);
+    if (include_global || !tlb->has_global[idx]) {
+        memset(tlb->table[idx], 0, sizeof(tlb->table[idx]));
+        memset(tlb->info[idx], 0, sizeof(tlb->info[idx]));
+        tlb->has_global[idx] = false;
+        tlb->has_large[idx] = false;
         return;
     }
-    phys_write(cpu, linear_to_phys(env, linear), val, size);
+    /* SDM 3A §4.10.2.4: global translations survive a CR3 load. The large-page
+     * region is kept as it is: it may still cover global large pages. */
+    for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
+        if (!tlb->info[idx][i].global)
+            memset(&tlb->table[idx][i], 0, sizeof(X86TLBEntry));
+    }
 }
+
+static void flush_all(X86TLB *tlb, bool include_global)
+{
+    for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++)
+        flush_index(tlb, idx, include_global);
+}
+
+/* The vCPU's TLB, emptied first if the memory map or the A20 gate changed since it
+ * was filled (the addends and physical addresses would be stale). */
+static inline X86TLB *cpu_tlb(CPUX86State *env)
+{
+    /* env is embedded in its X86CPU: no pointer to chase on the fast path. */
+    X86CPU *cpu = (X86CPU *)(void *)((char *)env - offsetof(X86CPU, env));
+    X86TLB *tlb = &cpu->tlb;
+    const void *view = atomic_load_explicit(&cpu->machine->mem.view, memory_order_acquire);
+    if (__builtin_expect(tlb->mem_view != view || tlb->a20_mask != env->a20_mask_lo, 0)) {
+        flush_all(tlb, true);
+        tlb->mem_view = view;
+        tlb->a20_mask = env->a20_mask_lo;
+        tlb->code_page_protected = ~0ull;
+    }
+    return tlb;
+}
+
+void x86_tlb_flush(CPUX86State *env, bool include_global)
+{
+    flush_all(&env_cpu(env)->tlb, include_global);
+}
+
+void x86_tlb_flush_page(CPUX86State *env, uint64_t linear)
+{
+    X86TLB *tlb = &env_cpu(env)->tlb;
+    if (!(env->hflags & HF_LMA))
+        linear &= 0xffffffffu;
+    uint64_t page = linear & X86_PAGE_MASK;
+    unsigned i = tlb_index(linear);
+    for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
+        if (tlb->has_large[idx] && ((linear ^ tlb->large_addr[idx]) & tlb->large_mask[idx]) == 0) {
+            flush_index(tlb, idx, true);
+            continue;
+        }
+        if (tlb->info[idx][i].page == page)
+            memset(&tlb->table[idx][i], 0, sizeof(X86TLBEntry));
+    }
+}
+
+void x86_tlb_reset(CPUX86State *env)
+{
+    memset(&env_cpu(env)->tlb, 0, sizeof(X86TLB));
+}
+
+void x86_set_a20(CPUX86State *env, bool enabled)
+{
+    env->a20_mask_lo = enabled ? ~0u : ~(1u << 20);
+    x86_tlb_flush(env, true);
+}
+
+/* Grows the index's large-page region to cover [linear & ~(size-1), + size). */
+static void tlb_add_large_page(X86TLB *tlb, unsigned idx, uint64_t linear, uint64_t size)
+{
+    uint64_t mask = ~(size - 1);
+    if (tlb->has_large[idx]) {
+        mask &= tlb->large_mask[idx];
+        while (((tlb->large_addr[idx] ^ linear) & mask) != 0)
+            mask <<= 1;
+    }
+    tlb->large_mask[idx] = mask;
+    tlb->large_addr[idx] = linear & mask;
+    tlb->has_large[idx] = true;
+}
+
+/* Code is being translated from the physical page holding phys: no write entry of
+ * this TLB may let a store reach it without invalidating the translation. Entries
+ * filled from now on see the page's code bit (tb_cache_page_has_code) themselves.
+ * Only this vCPU's TLB is updated: with SMP, a vCPU translating code must have the
+ * others drop their fast write entries for the page too (a broadcast to do). */
+static void protect_code_page(X86CPU *cpu, uint64_t phys)
+{
+    X86TLB *tlb = &cpu->tlb;
+    uint64_t page = phys & X86_PAGE_MASK;
+    if (!cpu->tb_cache || tlb->code_page_protected == page ||
+        tb_cache_page_has_code(cpu->tb_cache, page))
+        return;
+    for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
+        for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
+            X86TLBEntry *e = &tlb->table[idx][i];
+            if ((e->tag_write & X86_TLB_NO_CODE) && tlb->info[idx][i].phys == page)
+                e->tag_write &= ~(uint64_t)X86_TLB_NO_CODE;
+        }
+    }
+    tlb->code_page_protected = page;
+}
+
+/* ---- page walks (SDM 3A §4.3 32-bit, §4.4 PAE, §4.5 4-level paging) ---- */
+
+typedef struct PageWalk {
+    uint64_t phys;    /* 4 KiB frame holding the linear address */
+    uint64_t size;    /* page size */
+    bool user;        /* U/S = 1 at every level */
+    bool writable;    /* R/W = 1 at every level */
+    bool nx;          /* XD = 1 at some level (EFER.NXE = 1) */
+    bool global;      /* leaf G = 1 and CR4.PGE = 1 */
+    bool dirty;       /* leaf D */
+    uint64_t leaf_pa; /* where the leaf entry is, and its value (A/D update) */
+    uint64_t leaf;
+    unsigned esize;
+} PageWalk;
+
+enum { WALK_OK, WALK_NOT_PRESENT, WALK_RESERVED, WALK_RETRY };
+
+/* One level of a paging structure: which linear-address bits index it and whether an
+ * entry with PS = 1 maps a page there. */
+typedef struct PagingLevel {
+    uint8_t shift;
+    uint8_t index_bits;
+    uint8_t large;       /* LARGE_* */
+    uint64_t large_rsvd; /* bits reserved in an entry mapping a large page */
+} PagingLevel;
+
+enum {
+    LARGE_NO,       /* PS is ignored (32-bit PTE, PAE PTE, 4-level PTE) */
+    LARGE_RESERVED, /* PS is reserved (PML4E) */
+    LARGE_YES,      /* PS = 1 maps a page */
+    LARGE_IF_PSE,   /* PS = 1 maps a page when CR4.PSE = 1 (32-bit PDE) */
+    LARGE_IF_1G,    /* PS = 1 maps a 1 GiB page if the CPU model has them, else is
+                       reserved (4-level PDPTE, SDM 3A §4.5.4 and Table 4-15) */
+};
+
+#define BITS(hi, lo) ((~0ull >> (63 - (hi))) & ~((1ull << (lo)) - 1))
+
+/* Table 4-4: a 4 MiB PDE holds physical address bits M-1:32 in bits (M-20):13, bit
+ * 21 is reserved (M = 40: bits 20:13 and 21). */
+static const PagingLevel levels_32[] = {
+    {22, 10, LARGE_IF_PSE, BITS(21, 40 - 19)},
+    {12, 10, LARGE_NO, 0},
+};
+/* Tables 4-9 to 4-11: the PDPTE comes from the PDPTE registers (§4.4.1). */
+static const PagingLevel levels_pae[] = {
+    {21, 9, LARGE_YES, BITS(20, 13)},
+    {12, 9, LARGE_NO, 0},
+};
+/* Tables 4-14 to 4-20 */
+static const PagingLevel levels_4[] = {
+    {39, 9, LARGE_RESERVED, 0},
+    {30, 9, LARGE_IF_1G, BITS(29, 13)},
+    {21, 9, LARGE_YES, BITS(20, 13)},
+    {12, 9, LARGE_NO, 0},
+};
+
+/* Whether PS = 1 makes the entry map a page at this level (or is a reserved bit). */
+static bool maps_large_page(const CPUX86State *env, const PagingLevel *lv, bool *reserved)
+{
+    *reserved = false;
+    switch (lv->large) {
+    case LARGE_YES: return true;
+    case LARGE_IF_PSE: return env->cr[4] & CR4_PSE;
+    case LARGE_IF_1G:
+        if (x86_cpu_model_has(x86_env_model(env), FEAT_8000_0001_EDX, CPUID_8000_0001_EDX_PDPE1GB))
+            return true;
+        *reserved = true;
+        return false;
+    case LARGE_RESERVED: *reserved = true; return false;
+    default: return false;
+    }
+}
+
+/* Table 4-8: a PAE PDPTE reserves bits 2:1, 8:5 and 63:M. */
+#define PDPTE_RSVD (BITS(2, 1) | BITS(8, 5) | BITS(63, X86_PHYS_ADDR_BITS))
+
+static uint64_t pte_read(X86CPU *cpu, uint64_t pa, unsigned esize)
+{
+    uint8_t *p = address_space_ram_ptr(&cpu->machine->mem, pa, esize, false);
+    if (p) {
+        if (esize == 8)
+            return __atomic_load_n((uint64_t *)(void *)p, __ATOMIC_ACQUIRE);
+        return __atomic_load_n((uint32_t *)(void *)p, __ATOMIC_ACQUIRE);
+    }
+    return phys_read_locked(cpu->machine, pa, esize);
+}
+
+/* SDM 3A §4.8: sets A (and D) in an entry the walk read as old, atomically so that a
+ * concurrent update by another CPU or by the guest is not lost. Returns false if the
+ * entry changed since it was read: the walk must start again. */
+static bool pte_set_bits(X86CPU *cpu, uint64_t pa, unsigned esize, uint64_t old, uint64_t bits)
+{
+    if ((old & bits) == bits)
+        return true;
+    uint8_t *p = address_space_ram_ptr(&cpu->machine->mem, pa, esize, true);
+    if (p) {
+        bool ok;
+        if (esize == 8) {
+            uint64_t expected = old;
+            ok = __atomic_compare_exchange_n((uint64_t *)(void *)p, &expected, old | bits, false,
+                                             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        } else {
+            uint32_t expected = (uint32_t)old;
+            ok = __atomic_compare_exchange_n((uint32_t *)(void *)p, &expected,
+                                             (uint32_t)(old | bits), false, __ATOMIC_ACQ_REL,
+                                             __ATOMIC_ACQUIRE);
+        }
+        if (!ok)
+            return false;
+    } else {
+        phys_write_locked(cpu->machine, pa, old | bits, esize);
+    }
+    invalidate_code(cpu, pa, esize);
+    return true;
+}
+
+/* §4.4.1: PDPTE i of PAE paging, from the PDPTE registers when they were loaded for
+ * the current CR3, else from memory. */
+static uint64_t pae_pdpte(CPUX86State *env, unsigned i)
+{
+    X86CPU *cpu = env_cpu(env);
+    X86TLB *tlb = &cpu->tlb;
+    uint64_t base = env->cr[3] & 0xffffffe0u;
+    if (tlb->pdptes_valid && tlb->pdpte_cr3 == base)
+        return tlb->pdpte[i];
+    return pte_read(cpu, (base + 8 * i) & a20_mask(env), 8);
+}
+
+/* Walks the paging structures for linear. With update, sets the accessed flag of
+ * every non-leaf entry used (the leaf's A/D are set by the caller once the access is
+ * known to be allowed). */
+static int page_walk(CPUX86State *env, uint64_t linear, bool update, PageWalk *w)
+{
+    X86CPU *cpu = env_cpu(env);
+    const bool pae = env->cr[4] & CR4_PAE;
+    const bool lma = env->efer & EFER_LMA;
+    const bool nxe = pae && (env->efer & EFER_NXE);
+    const PagingLevel *lv;
+    unsigned nlevels;
+    unsigned esize = pae ? 8 : 4;
+    uint64_t addr_mask = pae ? PHYS_ADDR_MASK : 0xfffff000u;
+    uint64_t rsvd = 0;
+    uint64_t table;
+
+    w->user = w->writable = true;
+    w->nx = false;
+    if (pae) {
+        /* 4-level: bits 51:M reserved, 62:52 ignored (Tables 4-14 to 4-20); PAE:
+         * bits 62:M reserved (Tables 4-9 to 4-11). XD is reserved unless NXE. */
+        rsvd = lma ? BITS(51, X86_PHYS_ADDR_BITS) : BITS(62, X86_PHYS_ADDR_BITS);
+        if (!nxe)
+            rsvd |= PG_XD;
+    }
+    if (lma) {
+        lv = levels_4;
+        nlevels = 4;
+        table = env->cr[3] & PHYS_ADDR_MASK;
+    } else if (pae) {
+        uint64_t pdpte = pae_pdpte(env, (linear >> 30) & 3);
+        if (!(pdpte & PG_P))
+            return WALK_NOT_PRESENT;
+        if (pdpte & PDPTE_RSVD)
+            return WALK_RESERVED;
+        lv = levels_pae;
+        nlevels = 2;
+        table = pdpte & PHYS_ADDR_MASK;
+    } else {
+        lv = levels_32;
+        nlevels = 2;
+        table = env->cr[3] & 0xfffff000u;
+    }
+
+    for (unsigned l = 0; l < nlevels; l++) {
+        uint64_t index = (linear >> lv[l].shift) & ((1u << lv[l].index_bits) - 1);
+        uint64_t pa = (table + index * esize) & a20_mask(env);
+        uint64_t e = pte_read(cpu, pa, esize);
+        if (!(e & PG_P))
+            return WALK_NOT_PRESENT;
+        if (e & rsvd)
+            return WALK_RESERVED;
+        bool ps_reserved = false;
+        bool large = (e & PG_PS) && maps_large_page(env, &lv[l], &ps_reserved);
+        if ((e & PG_PS) && ps_reserved)
+            return WALK_RESERVED;
+        if (large && (e & lv[l].large_rsvd))
+            return WALK_RESERVED;
+        /* §4.6: the rights of a translation are the intersection of every level's. */
+        w->user &= (e & PG_US) != 0;
+        w->writable &= (e & PG_RW) != 0;
+        if (nxe && (e & PG_XD))
+            w->nx = true;
+        if (!large && lv[l].shift != X86_PAGE_BITS) {
+            if (update && !pte_set_bits(cpu, pa, esize, e, PG_A))
+                return WALK_RETRY;
+            table = e & addr_mask;
+            continue;
+        }
+        w->size = 1ull << lv[l].shift;
+        w->global = (e & PG_G) && (env->cr[4] & CR4_PGE);
+        w->dirty = (e & PG_D) != 0;
+        w->leaf_pa = pa;
+        w->leaf = e;
+        w->esize = esize;
+        uint64_t offset = linear & (w->size - 1) & X86_PAGE_MASK;
+        if (!large)
+            w->phys = e & addr_mask;
+        else if (!pae) /* PSE-36 (Table 4-4): bits 39:32 come from bits 20:13 */
+            w->phys = (e & 0xffc00000u) | (((e >> 13) & 0xff) << 32);
+        else
+            w->phys = e & addr_mask & ~(w->size - 1);
+        w->phys |= offset;
+        return WALK_OK;
+    }
+    return WALK_NOT_PRESENT; /* not reached: the last level is always a leaf */
+}
+
+/* SDM 3A §4.6: which kinds of access (ACCESS_BIT set) the translation allows with the
+ * rights of mmu_idx. */
+static unsigned walk_rights(const CPUX86State *env, const PageWalk *w, unsigned mmu_idx)
+{
+    unsigned r = 0;
+    if (mmu_idx == X86_MMU_USER) {
+        if (!w->user)
+            return 0;
+        r = ACCESS_BIT(X86_ACCESS_READ);
+        if (w->writable)
+            r |= ACCESS_BIT(X86_ACCESS_WRITE);
+        if (!w->nx)
+            r |= ACCESS_BIT(X86_ACCESS_EXEC);
+        return r;
+    }
+    /* Supervisor: §4.6.1. SMAP forbids data accesses to user pages (this index is only
+     * used when EFLAGS.AC = 0 or the access is implicit); CR0.WP forbids writes to
+     * read-only pages; SMEP forbids fetches from user pages. */
+    bool smap = mmu_idx == X86_MMU_KERNEL && (env->cr[4] & CR4_SMAP);
+    if (!(w->user && smap)) {
+        r |= ACCESS_BIT(X86_ACCESS_READ);
+        if (w->writable || !(env->cr[0] & CR0_WP))
+            r |= ACCESS_BIT(X86_ACCESS_WRITE);
+    }
+    if (!w->nx && !(w->user && (env->cr[4] & CR4_SMEP)))
+        r |= ACCESS_BIT(X86_ACCESS_EXEC);
+    return r;
+}
+
+/* §4.7: the #PF error code of an access. I is reported only when instruction fetches
+ * can be told apart by the rights: with SMEP, or with NX under PAE/4-level paging. */
+static void page_fault(const CPUX86State *env, uint64_t linear, int access, unsigned mmu_idx,
+                       uint32_t why, X86Fault *f)
+{
+    uint32_t err = why;
+    if (access == X86_ACCESS_WRITE)
+        err |= PF_W;
+    if (mmu_idx == X86_MMU_USER)
+        err |= PF_U;
+    if (access == X86_ACCESS_EXEC &&
+        ((env->cr[4] & CR4_SMEP) || ((env->cr[4] & CR4_PAE) && (env->efer & EFER_NXE))))
+        err |= PF_I;
+    f->vector = EXCP_PF;
+    f->error_code = err;
+    f->cr2 = linear;
+}
+
+static bool paging_enabled(const CPUX86State *env, unsigned mmu_idx)
+{
+    return mmu_idx != X86_MMU_PHYS && (env->cr[0] & CR0_PG);
+}
+
+/* Enters the translation of linear's page into the TLB entry of mmu_idx. */
+static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t linear,
+                    const PageWalk *w, unsigned rights)
+{
+    X86CPU *cpu = env_cpu(env);
+    uint64_t page = linear & X86_PAGE_MASK;
+    uint64_t phys = w->phys & a20_mask(env);
+    unsigned i = tlb_index(linear);
+    X86TLBEntry *e = &tlb->table[mmu_idx][i];
+    X86TLBEntryInfo *info = &tlb->info[mmu_idx][i];
+    uint8_t *rd = address_space_ram_ptr(&cpu->machine->mem, phys, X86_PAGE_SIZE, false);
+    uint8_t *wr = rd ? address_space_ram_ptr(&cpu->machine->mem, phys, X86_PAGE_SIZE, true) : NULL;
+    uint64_t fast = page | X86_TLB_FAST;
+
+    e->addend = rd ? (uint64_t)(uintptr_t)rd - page : 0;
+    uint64_t tag_rd = rd ? fast : fast & ~(uint64_t)X86_TLB_DIRECT;
+    e->tag_read = (rights & ACCESS_BIT(X86_ACCESS_READ)) ? tag_rd : 0;
+    e->tag_code = (rights & ACCESS_BIT(X86_ACCESS_EXEC)) ? tag_rd : 0;
+    e->tag_write = 0;
+    if (rights & ACCESS_BIT(X86_ACCESS_WRITE)) {
+        uint64_t tag = wr ? fast : fast & ~(uint64_t)X86_TLB_DIRECT;
+        if (cpu->tb_cache && tb_cache_page_has_code(cpu->tb_cache, phys))
+            tag &= ~(uint64_t)X86_TLB_NO_CODE;
+        else
+            tlb->code_page_protected = ~0ull;
+        e->tag_write = tag;
+    }
+    info->page = page;
+    info->phys = phys & X86_PAGE_MASK;
+    info->global = w->global;
+    if (w->global)
+        tlb->has_global[mmu_idx] = true;
+    if (w->size > X86_PAGE_SIZE)
+        tlb_add_large_page(tlb, mmu_idx, linear, w->size);
+    tlb->fills++;
+}
+
+/* Translates linear by walking the paging structures (setting A/D bits as the access
+ * requires) and fills the TLB; false with *f set if the access faults. */
+static bool tlb_fill(CPUX86State *env, X86TLB *tlb, uint64_t linear, int access, unsigned mmu_idx,
+                     X86Fault *f)
+{
+    PageWalk w = {.phys = linear & X86_PAGE_MASK, .size = X86_PAGE_SIZE, .dirty = true};
+    unsigned rights = ALL_RIGHTS;
+    if (paging_enabled(env, mmu_idx)) {
+        for (;;) {
+            int r = page_walk(env, linear, true, &w);
+            if (r == WALK_RETRY)
+                continue;
+            if (r != WALK_OK) {
+                page_fault(env, linear, access, mmu_idx, r == WALK_RESERVED ? PF_P | PF_RSVD : 0,
+                           f);
+                return false;
+            }
+            rights = walk_rights(env, &w, mmu_idx);
+            if (!(rights & ACCESS_BIT(access))) {
+                page_fault(env, linear, access, mmu_idx, PF_P, f);
+                return false;
+            }
+            uint64_t bits = PG_A | (access == X86_ACCESS_WRITE ? PG_D : 0);
+            if (pte_set_bits(env_cpu(env), w.leaf_pa, w.esize, w.leaf, bits))
+                break;
+        }
+        if (access == X86_ACCESS_WRITE)
+            w.dirty = true;
+        if (!w.dirty) /* the first write must set D: keep it on the slow path */
+            rights &= ~ACCESS_BIT(X86_ACCESS_WRITE);
+    }
+    tlb_set(env, tlb, mmu_idx, linear, &w, rights);
+    return true;
+}
+
+static inline uint64_t *entry_tag(X86TLBEntry *e, int access)
+{
+    return access == X86_ACCESS_WRITE  ? &e->tag_write
+           : access == X86_ACCESS_EXEC ? &e->tag_code
+                                       : &e->tag_read;
+}
+
+/* Translates one access that does not cross a page: from the TLB, or through a walk
+ * that fills it. False with *f set if the access faults. */
+static bool translate(CPUX86State *env, uint64_t linear, int access, unsigned mmu_idx, Xlat *x,
+                      X86Fault *f)
+{
+    X86CPU *cpu = env_cpu(env);
+    X86TLB *tlb = cpu_tlb(env);
+    if (!(env->hflags & HF_LMA)) {
+        linear &= 0xffffffffu;
+    } else if (!is_canonical(linear)) {
+        /* §6.15 "Interrupt 13": a non-canonical reference is #GP(0) (#SS(0) when it is
+         * a stack reference, which is not told apart here). */
+        f->vector = EXCP_GP;
+        f->error_code = 0;
+        f->cr2 = 0;
+        return false;
+    }
+    uint64_t page = linear & X86_PAGE_MASK;
+    unsigned i = tlb_index(linear);
+    X86TLBEntry *e = &tlb->table[mmu_idx][i];
+    uint64_t *tag = entry_tag(e, access);
+    if (!(*tag & X86_TLB_VALID) || (*tag & X86_PAGE_MASK) != page) {
+        if (!tlb_fill(env, tlb, linear, access, mmu_idx, f))
+            return false;
+    }
+    x->phys = tlb->info[mmu_idx][i].phys | (linear & ~X86_PAGE_MASK);
+    x->host = (*tag & X86_TLB_DIRECT) ? (uint8_t *)(uintptr_t)(linear + e->addend) : NULL;
+    x->check_code = false;
+    if (access == X86_ACCESS_WRITE && !(*tag & X86_TLB_NO_CODE)) {
+        if (cpu->tb_cache && tb_cache_page_has_code(cpu->tb_cache, x->phys)) {
+            x->check_code = true;
+        } else {
+            /* The code that was there is gone: stores may take the fast path again. */
+            *tag |= X86_TLB_NO_CODE;
+            tlb->code_page_protected = ~0ull;
+        }
+    }
+    return true;
+}
+
+static void translate_or_raise(CPUX86State *env, uint64_t linear, int access, unsigned mmu_idx,
+                               Xlat *x)
+{
+    X86Fault f;
+    if (!translate(env, linear, access, mmu_idx, x, &f))
+        raise_fault(env, &f);
+}
+
+/* The local APIC page belongs to the accessing CPU, not to the machine's memory map
+ * (SDM 3A §11.4.1: each processor sees its own APIC at the APIC base). Registers are
+ * 32 bits wide at 16-byte intervals; narrower accesses see part of one. */
+static bool local_apic_access(X86CPU *cpu, uint64_t phys, bool write, uint64_t *val, unsigned size)
+{
+    if (!cpu->apic_ops)
+        return false;
+    Machine *m = cpu->machine;
+    pthread_mutex_lock(&m->lock);
+    bool hit = cpu->apic_ops->mmio_match(cpu->apic, phys);
+    if (hit) {
+        uint32_t off = (uint32_t)(phys & 0xfff), shift = 8 * (off & 3);
+        if (write)
+            cpu->apic_ops->mmio_write(cpu->apic, off & ~3u, (uint32_t)(*val << shift));
+        else
+            *val = (cpu->apic_ops->mmio_read(cpu->apic, off & ~3u) >> shift) &
+                   (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return hit;
+}
+
+static uint64_t xlat_read(X86CPU *cpu, const Xlat *x, unsigned size)
+{
+    if (x->host)
+        return host_load(x->host, size);
+    uint64_t v;
+    if (local_apic_access(cpu, x->phys, false, &v, size))
+        return v;
+    return phys_read_locked(cpu->machine, x->phys, size);
+}
+
+static void xlat_write(X86CPU *cpu, const Xlat *x, uint64_t val, unsigned size)
+{
+    if (x->check_code)
+        invalidate_code(cpu, x->phys, size);
+    if (x->host)
+        host_store(x->host, val, size);
+    else if (!local_apic_access(cpu, x->phys, true, &val, size))
+        phys_write_locked(cpu->machine, x->phys, val, size);
+}
+
+static inline bool crosses_page(uint64_t linear, unsigned size)
+{
+    return (linear & ~X86_PAGE_MASK) + size > X86_PAGE_SIZE;
+}
+
+/* The first byte of the page after linear's (32-bit wrap outside long mode). */
+static uint64_t next_page(const CPUX86State *env, uint64_t linear)
+{
+    uint64_t next = (linear & X86_PAGE_MASK) + X86_PAGE_SIZE;
+    return (env->hflags & HF_LMA) ? next : next & 0xffffffffu;
+}
+
+static uint64_t load_slow(CPUX86State *env, uint64_t linear, unsigned size, unsigned mmu_idx)
+{
+    X86CPU *cpu = env_cpu(env);
+    Xlat a, b;
+    translate_or_raise(env, linear, X86_ACCESS_READ, mmu_idx, &a);
+    if (!crosses_page(linear, size))
+        return xlat_read(cpu, &a, size);
+    translate_or_raise(env, next_page(env, linear), X86_ACCESS_READ, mmu_idx, &b);
+    unsigned first = (unsigned)(X86_PAGE_SIZE - (linear & ~X86_PAGE_MASK));
+    return xlat_read(cpu, &a, first) | (xlat_read(cpu, &b, size - first) << (8 * first));
+}
+
+static void store_slow(CPUX86State *env, uint64_t linear, uint64_t val, unsigned size,
+                       unsigned mmu_idx)
+{
+    X86CPU *cpu = env_cpu(env);
+    Xlat a, b;
+    translate_or_raise(env, linear, X86_ACCESS_WRITE, mmu_idx, &a);
+    if (!crosses_page(linear, size)) {
+        xlat_write(cpu, &a, val, size);
+        return;
+    }
+    /* Both pages are checked before either is written. */
+    translate_or_raise(env, next_page(env, linear), X86_ACCESS_WRITE, mmu_idx, &b);
+    unsigned first = (unsigned)(X86_PAGE_SIZE - (linear & ~X86_PAGE_MASK));
+    xlat_write(cpu, &a, val, first);
+    xlat_write(cpu, &b, val >> (8 * first), size - first);
+}
+
+/* The fast path: a TLB hit on RAM is a compare and a host access (tlb.h). */
+static inline uint64_t mem_load(CPUX86State *env, uint64_t linear, unsigned size, unsigned mmu_idx)
+{
+    const X86TLBEntry *e = &cpu_tlb(env)->table[mmu_idx][tlb_index(linear)];
+    if (__builtin_expect(e->tag_read == ((linear + size - 1) | X86_TLB_FAST), 1))
+        return host_load((const void *)(uintptr_t)(linear + e->addend), size);
+    return load_slow(env, linear, size, mmu_idx);
+}
+
+static inline void mem_store(CPUX86State *env, uint64_t linear, uint64_t val, unsigned size,
+                             unsigned mmu_idx)
+{
+    const X86TLBEntry *e = &cpu_tlb(env)->table[mmu_idx][tlb_index(linear)];
+    if (__builtin_expect(e->tag_write == ((linear + size - 1) | X86_TLB_FAST), 1)) {
+        host_store((void *)(uintptr_t)(linear + e->addend), val, size);
+        return;
+    }
+    store_slow(env, linear, val, size, mmu_idx);
+}
+
+/* ---- the interfaces ---- */
 
 unsigned x86_mmu_index(uint32_t hflags)
 {
@@ -94,11 +806,37 @@ unsigned x86_mmu_index(uint32_t hflags)
     return (hflags & HF_SMAP_AC) ? X86_MMU_KERNEL : X86_MMU_KERNEL_NOSMAP;
 }
 
+unsigned x86_mmu_index_implicit(const CPUX86State *env)
+{
+    if (!(env->cr[0] & CR0_PG))
+        return X86_MMU_PHYS;
+    return (env->cr[4] & CR4_SMAP) ? X86_MMU_KERNEL : X86_MMU_KERNEL_NOSMAP;
+}
+
+uint64_t x86_ld_idx(CPUX86State *env, uint64_t linear, unsigned size, unsigned mmu_idx)
+{
+    return mem_load(env, linear, size, mmu_idx);
+}
+
+void x86_st_idx(CPUX86State *env, uint64_t linear, uint64_t val, unsigned size, unsigned mmu_idx)
+{
+    mem_store(env, linear, val, size, mmu_idx);
+}
+
+uint64_t x86_ld(CPUX86State *env, uint64_t linear, unsigned size)
+{
+    return mem_load(env, linear, size, x86_mmu_index(env->hflags));
+}
+
+void x86_st(CPUX86State *env, uint64_t linear, uint64_t val, unsigned size)
+{
+    mem_store(env, linear, val, size, x86_mmu_index(env->hflags));
+}
+
 static uint64_t guest_load(void *opaque, uint64_t addr, MemOp mop, unsigned mmu_idx)
 {
-    (void)mmu_idx;
     unsigned size = 1u << (mop & MO_SIZE);
-    uint64_t v = x86_ld(opaque, addr, size);
+    uint64_t v = mem_load(opaque, addr, size, mmu_idx);
     if ((mop & MO_SIGN) && size < 8) {
         unsigned shift = 64 - 8 * size;
         v = (uint64_t)((int64_t)(v << shift) >> shift);
@@ -108,8 +846,7 @@ static uint64_t guest_load(void *opaque, uint64_t addr, MemOp mop, unsigned mmu_
 
 static void guest_store(void *opaque, uint64_t addr, uint64_t val, MemOp mop, unsigned mmu_idx)
 {
-    (void)mmu_idx;
-    x86_st(opaque, addr, val, 1u << (mop & MO_SIZE));
+    mem_store(opaque, addr, val, 1u << (mop & MO_SIZE), mmu_idx);
 }
 
 const TCGGuestMemOps x86_guest_mem_ops = {
@@ -117,19 +854,97 @@ const TCGGuestMemOps x86_guest_mem_ops = {
     .store = guest_store,
 };
 
+uint8_t *x86_probe_access(CPUX86State *env, uint64_t linear, unsigned size, int access,
+                          unsigned mmu_idx)
+{
+    Xlat x;
+    translate_or_raise(env, linear, access, mmu_idx, &x);
+    if (access == X86_ACCESS_WRITE && x.check_code)
+        invalidate_code(env_cpu(env), x.phys, size);
+    return x.host;
+}
+
 bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
 {
-    *phys = linear_to_phys(env, linear);
+    X86Fault f;
+    Xlat x;
+    if (!translate(env, linear, X86_ACCESS_EXEC, x86_mmu_index(env->hflags), &x, &f)) {
+        /* The fetch belongs to the instruction at CS:rIP, which may not have started
+         * (no insn_start ran yet): make the fault restart exactly there. */
+        X86CPU *cpu = env_cpu(env);
+        memset(cpu->exec.insn_data, 0, sizeof(cpu->exec.insn_data));
+        cpu->exec.insn_data[0] = env->segs[R_CS].base + env->rip;
+        cpu->exec.insn_data[1] = env->segs[R_CS].base;
+        raise_fault(env, &f);
+    }
+    protect_code_page(env_cpu(env), x.phys);
+    *phys = x.phys;
     return true;
 }
 
 size_t x86_fetch_code(CPUX86State *env, uint64_t linear, uint8_t *buf, size_t len)
 {
     X86CPU *cpu = env_cpu(env);
-    for (size_t i = 0; i < len; i++)
-        buf[i] = (uint8_t)phys_read(cpu, linear_to_phys(env, linear + i), 1);
-    return len;
+    unsigned mmu_idx = x86_mmu_index(env->hflags);
+    size_t done = 0;
+    while (done < len) {
+        uint64_t addr = linear + done;
+        if (!(env->hflags & HF_LMA))
+            addr &= 0xffffffffu;
+        X86Fault f;
+        Xlat x;
+        if (!translate(env, addr, X86_ACCESS_EXEC, mmu_idx, &x, &f))
+            break;
+        protect_code_page(cpu, x.phys);
+        size_t n = X86_PAGE_SIZE - (addr & ~X86_PAGE_MASK);
+        if (n > len - done)
+            n = len - done;
+        if (x.host) {
+            memcpy(buf + done, x.host, n);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                buf[done + i] = (uint8_t)phys_read_locked(cpu->machine, x.phys + i, 1);
+        }
+        done += n;
+    }
+    return done;
 }
+
+bool x86_translate_debug(CPUX86State *env, uint64_t linear, uint64_t *phys)
+{
+    if (!(env->hflags & HF_LMA))
+        linear &= 0xffffffffu;
+    else if (!is_canonical(linear))
+        return false;
+    if (!(env->cr[0] & CR0_PG)) {
+        *phys = linear & a20_mask(env);
+        return true;
+    }
+    PageWalk w;
+    if (page_walk(env, linear, false, &w) != WALK_OK)
+        return false;
+    *phys = ((w.phys & X86_PAGE_MASK) | (linear & ~X86_PAGE_MASK)) & a20_mask(env);
+    return true;
+}
+
+bool x86_mmu_load_pdptes(CPUX86State *env, uint64_t cr3)
+{
+    X86CPU *cpu = env_cpu(env);
+    X86TLB *tlb = &cpu->tlb;
+    uint64_t base = cr3 & 0xffffffe0u;
+    uint64_t pdpte[4];
+    for (unsigned i = 0; i < 4; i++) {
+        pdpte[i] = pte_read(cpu, (base + 8 * i) & a20_mask(env), 8);
+        if ((pdpte[i] & PG_P) && (pdpte[i] & PDPTE_RSVD))
+            return false;
+    }
+    memcpy(tlb->pdpte, pdpte, sizeof(pdpte));
+    tlb->pdpte_cr3 = base;
+    tlb->pdptes_valid = true;
+    return true;
+}
+
+/* ---- port I/O ---- */
 
 uint32_t x86_io_read(CPUX86State *env, uint16_t port, unsigned size)
 {

@@ -3,6 +3,8 @@
  * the stack. */
 #include "cpu/x86/translate.h"
 
+#include "cpu/x86/int_helper.h"
+
 /* Zero-extends v in place from size bytes. */
 void gen_zext(DisasContext *d, TCGv dst, TCGv v, unsigned size)
 {
@@ -92,8 +94,10 @@ TCGv gen_linear(DisasContext *d, int seg, TCGv offset)
     return lin;
 }
 
-/* The ModRM memory operand's offset (no segment), truncated to the address size. */
-TCGv gen_ea_offset(DisasContext *d)
+/* The ModRM memory operand's offset (no segment), truncated to the address size, with
+ * register reg (when >= 0) read as reg_value: POP to memory addresses with the rSP it
+ * has after the pop (SDM Vol 2B POP) before rSP itself is written. */
+TCGv gen_ea_offset_with(DisasContext *d, int reg, TCGv reg_value)
 {
     const X86Insn *in = &d->insn;
     TCGv ea = tmp(d);
@@ -102,14 +106,19 @@ TCGv gen_ea_offset(DisasContext *d)
         disp += (int64_t)d->next_eip;
     tcg_gen_movi(d->s, ea, disp);
     if (in->base >= 0)
-        tcg_gen_add(d->s, ea, ea, gv(G_REGS + in->base));
+        tcg_gen_add(d->s, ea, ea, in->base == reg ? reg_value : gv(G_REGS + in->base));
     if (in->index >= 0) {
         TCGv idx = tmp(d);
-        tcg_gen_shli(d->s, idx, gv(G_REGS + in->index), in->scale);
+        tcg_gen_shli(d->s, idx, in->index == reg ? reg_value : gv(G_REGS + in->index), in->scale);
         tcg_gen_add(d->s, ea, ea, idx);
     }
     gen_zext(d, ea, ea, addr_mask_size(d));
     return ea;
+}
+
+TCGv gen_ea_offset(DisasContext *d)
+{
+    return gen_ea_offset_with(d, -1, TCG_NO_RET);
 }
 
 int modrm_seg(const DisasContext *d)
@@ -176,6 +185,7 @@ unsigned opnd_size(const DisasContext *d, unsigned k)
     case OPND_Gq: return 8;
     case OPND_Ey:
     case OPND_Gy:
+    case OPND_By:
     case OPND_Ry: return os == 8 ? 8 : 4;
     default: return os;
     }
@@ -241,6 +251,8 @@ TCGv gen_ld_opnd(DisasContext *d, Operands *o, unsigned i)
     case OPND_Gy: return gen_ld_reg(d, in->reg, size);
     case OPND_Zb:
     case OPND_Zv: return gen_ld_reg(d, in->zreg, size);
+    case OPND_By: return gen_ld_reg(d, in->vex_vvvv, size);
+    case OPND_M: return gen_ld_mem(d, opnd_addr(d, o), size);
     case OPND_AL:
     case OPND_rAX: return gen_ld_reg(d, R_EAX, size);
     case OPND_CL: return gen_ld_reg(d, R_ECX, 1);
@@ -303,6 +315,8 @@ void gen_st_opnd(DisasContext *d, Operands *o, unsigned i, TCGv v)
     case OPND_Gy: gen_st_reg(d, in->reg, size, v); return;
     case OPND_Zb:
     case OPND_Zv: gen_st_reg(d, in->zreg, size, v); return;
+    case OPND_By: gen_st_reg(d, in->vex_vvvv, size, v); return;
+    case OPND_M: gen_st_mem(d, opnd_addr(d, o), v, size); return;
     case OPND_AL:
     case OPND_rAX: gen_st_reg(d, R_EAX, size, v); return;
     case OPND_Ob:
@@ -364,11 +378,35 @@ uint64_t eip_mask(const DisasContext *d, unsigned opsize)
     return d->code == X86_CODE64 ? ~0ull : size_mask(opsize);
 }
 
+/* Whether the block's exits raise the single-step trap: TF was set when the
+ * instruction started (SDM 3A §18.3.1.4; an instruction that clears TF is still
+ * trapped after, one that sets it is not, since TF was clear when it began), except
+ * after MOV SS / POP SS, which hold the trap back until after the next instruction
+ * (SDM 3A §6.8.3). */
+static bool exit_traps(const DisasContext *d)
+{
+    return d->single_step && !d->shadow_blocks_trap;
+}
+
+/* The single-step #DB after an instruction whose rIP is already in env. The helper
+ * does not return; the exit only keeps the op list well formed. */
+void gen_single_step_trap(DisasContext *d)
+{
+    CALL(d, single_step, d->s->env);
+    tcg_gen_exit_tb(d->s, TB_EXIT_NOCHAIN);
+}
+
 /* Ends the block with a jump to eip. Direct links (goto_tb) are made only to blocks
  * starting on the same page as this one, so that a change of mapping for another page
  * can never leave a stale link (the paging issue relies on this). */
 void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
 {
+    if (exit_traps(d)) {
+        tcg_gen_movi(d->s, gv(G_RIP), (int64_t)eip);
+        gen_single_step_trap(d);
+        d->end = true;
+        return;
+    }
     uint64_t target = d->cs_base + eip;
     bool same_page =
         (target >> 12) == (d->tb_pc >> 12) || (target >> 12) == ((d->cs_base + d->eip) >> 12);
@@ -382,6 +420,11 @@ void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
 /* Ends the block after a change that rip (or the mode) cannot be known statically. */
 void gen_exit_dynamic(DisasContext *d)
 {
+    if (exit_traps(d)) {
+        gen_single_step_trap(d);
+        d->end = true;
+        return;
+    }
     tcg_gen_exit_tb(d->s, TB_EXIT_NOCHAIN);
     d->end = true;
 }
@@ -396,6 +439,29 @@ void gen_exception(DisasContext *d, int vector)
 {
     CALL(d, raise_exception, d->s->env, cst(d, vector));
     d->end = true;
+}
+
+/* Applies rmw (X86_RMW_*) with val to the size-byte operand at addr as one host atomic
+ * and returns the operand's old value (LOCK, XCHG with memory). */
+TCGv gen_atomic_rmw(DisasContext *d, TCGv addr, unsigned rmw, TCGv val, unsigned size)
+{
+    return CALL(d, atomic_rmw, d->s->env, addr, val, cst(d, rmw | (size << 8)));
+}
+
+/* Raises now the fault a store of size bytes at addr would raise: for instructions
+ * whose helper changes guest state before the store is made. */
+void gen_probe_write(DisasContext *d, TCGv addr, unsigned size)
+{
+    CALL(d, probe_write, d->s->env, addr, cst(d, size));
+}
+
+/* The instruction may open an interrupt shadow (STI, MOV SS, POP SS): the block loop
+ * ends the block after it so that the next block's first instruction runs in the
+ * shadow and closes it (translate.c). */
+void gen_mark_shadow(DisasContext *d, bool blocks_trap)
+{
+    d->sets_shadow = true;
+    d->shadow_blocks_trap = blocks_trap;
 }
 
 /* ---- stack ---- */

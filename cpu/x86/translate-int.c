@@ -1,18 +1,49 @@
 /* Lowering of the general-purpose (integer) instructions: arithmetic and logic,
- * data movement, stack, control transfer, string, multiply/divide, shifts. Each
- * operation is lowered once, whatever its encoding. */
+ * data movement, stack, control transfer, string, multiply/divide, shifts, BCD. Each
+ * operation is lowered once, whatever its encoding. Bit operations, exchanges and the
+ * BMI/ADX extensions are in translate-bits.c.
+ *
+ * LOCK: a locked read-modify-write calls helper_atomic_rmw, which operates on guest
+ * RAM with a host atomic and returns the old value; the result and the flags are then
+ * computed from it exactly as in the unlocked form (the decoder has already refused
+ * LOCK without a memory destination or on instructions that do not allow it). */
+#include "cpu/x86/int_helper.h"
 #include "cpu/x86/translate.h"
 
-typedef void (*LowerFn)(DisasContext *d);
+static unsigned alu_rmw_op(unsigned op)
+{
+    switch (op) {
+    case X86_OP_ADD:
+    case X86_OP_ADC: return X86_RMW_ADD;
+    case X86_OP_SUB:
+    case X86_OP_SBB: return X86_RMW_SUB;
+    case X86_OP_AND: return X86_RMW_AND;
+    case X86_OP_OR: return X86_RMW_OR;
+    default: return X86_RMW_XOR;
+    }
+}
 
+/* SDM Vol 2A ADD/ADC/SUB/SBB/AND/OR/XOR/CMP/TEST: the logic ones clear OF and CF;
+ * their AF is undefined (left clear, as on Intel parts). */
 static void lower_alu(DisasContext *d)
 {
     Operands o = {0};
     unsigned op = d->insn.op;
     unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
-    TCGv a = gen_ld_opnd(d, &o, 0);
+    bool locked = d->insn.lock;
+    TCGv a = locked ? TCG_NO_RET : gen_ld_opnd(d, &o, 0);
     TCGv b = gen_ld_opnd(d, &o, 1);
     TCGv r = tmp(d), carry = TCG_NO_RET;
+    if (op == X86_OP_ADC || op == X86_OP_SBB)
+        carry = gen_compute_cf(d);
+    if (locked) {
+        TCGv val = b;
+        if (carry.idx != TCG_NO_RET.idx) {
+            val = tmp(d);
+            tcg_gen_add(d->s, val, b, carry);
+        }
+        a = gen_atomic_rmw(d, opnd_addr(d, &o), alu_rmw_op(op), val, size);
+    }
     CCOp cc;
     switch (op) {
     case X86_OP_ADD:
@@ -20,7 +51,6 @@ static void lower_alu(DisasContext *d)
         cc = CC_OP_ADDB;
         break;
     case X86_OP_ADC:
-        carry = gen_compute_cf(d);
         tcg_gen_add(d->s, r, a, b);
         tcg_gen_add(d->s, r, r, carry);
         cc = CC_OP_ADCB;
@@ -31,7 +61,6 @@ static void lower_alu(DisasContext *d)
         cc = CC_OP_SUBB;
         break;
     case X86_OP_SBB:
-        carry = gen_compute_cf(d);
         tcg_gen_sub(d->s, r, a, b);
         tcg_gen_sub(d->s, r, r, carry);
         cc = CC_OP_SBBB;
@@ -51,22 +80,26 @@ static void lower_alu(DisasContext *d)
         break;
     }
     gen_zext(d, r, r, size);
-    if (op != X86_OP_CMP && op != X86_OP_TEST)
+    if (!locked && op != X86_OP_CMP && op != X86_OP_TEST)
         gen_st_opnd(d, &o, 0, r);
     gen_set_cc(d, cc_sized(cc, size), r, cc == CC_OP_LOGICB ? TCG_NO_RET : b, carry);
 }
 
+/* SDM Vol 2A INC/DEC: CF is not affected. */
 static void lower_incdec(DisasContext *d)
 {
     Operands o = {0};
     unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
     bool inc = d->insn.op == X86_OP_INC;
-    TCGv a = gen_ld_opnd(d, &o, 0);
+    TCGv a = d->insn.lock ? gen_atomic_rmw(d, opnd_addr(d, &o), X86_RMW_ADD,
+                                           cst(d, inc ? 1 : (int64_t)size_mask(size)), size)
+                          : gen_ld_opnd(d, &o, 0);
     TCGv cf = gen_compute_cf(d);
     TCGv r = tmp(d);
     tcg_gen_addi(d->s, r, a, inc ? 1 : -1);
     gen_zext(d, r, r, size);
-    gen_st_opnd(d, &o, 0, r);
+    if (!d->insn.lock)
+        gen_st_opnd(d, &o, 0, r);
     gen_set_cc(d, cc_sized(inc ? CC_OP_INCB : CC_OP_DECB, size), r, cf, TCG_NO_RET);
 }
 
@@ -74,19 +107,21 @@ static void lower_not_neg(DisasContext *d)
 {
     Operands o = {0};
     unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
-    TCGv a = gen_ld_opnd(d, &o, 0);
+    bool is_not = d->insn.op == X86_OP_NOT;
+    TCGv a;
+    if (d->insn.lock)
+        a = gen_atomic_rmw(d, opnd_addr(d, &o), is_not ? X86_RMW_XOR : X86_RMW_NEG,
+                           cst(d, (int64_t)size_mask(size)), size);
+    else
+        a = gen_ld_opnd(d, &o, 0);
     TCGv r = tmp(d);
-    if (d->insn.op == X86_OP_NOT) {
-        tcg_gen_op2(d->s, INDEX_op_not, r, a);
-        gen_zext(d, r, r, size);
-        gen_st_opnd(d, &o, 0, r);
-        return;
-    }
-    /* NEG sets the flags of 0 - a (SDM Vol 2B NEG: CF = (source != 0)). */
-    tcg_gen_op2(d->s, INDEX_op_neg, r, a);
+    tcg_gen_op2(d->s, is_not ? INDEX_op_not : INDEX_op_neg, r, a);
     gen_zext(d, r, r, size);
-    gen_st_opnd(d, &o, 0, r);
-    gen_set_cc(d, cc_sized(CC_OP_SUBB, size), r, a, TCG_NO_RET);
+    if (!d->insn.lock)
+        gen_st_opnd(d, &o, 0, r);
+    /* NOT changes no flag; NEG sets those of 0 - a (SDM Vol 2B NEG: CF = a != 0). */
+    if (!is_not)
+        gen_set_cc(d, cc_sized(CC_OP_SUBB, size), r, a, TCG_NO_RET);
 }
 
 static void lower_mov(DisasContext *d)
@@ -109,6 +144,8 @@ static void lower_mov(DisasContext *d)
         return;
     }
     gen_st_opnd(d, &o, 0, v);
+    if (k0 == OPND_Sw && (d->insn.reg & 7) == R_SS)
+        gen_mark_shadow(d, true);
 }
 
 static void lower_lea(DisasContext *d)
@@ -117,19 +154,40 @@ static void lower_lea(DisasContext *d)
     gen_st_reg(d, d->insn.reg, d->insn.opsize, ea);
 }
 
+/* SDM Vol 2B XCHG: with a memory operand the exchange is locked whether or not LOCK
+ * is given. */
 static void lower_xchg(DisasContext *d)
 {
     Operands o = {0};
+    if (opnd_is_mem(d, d->insn.entry->opnd[0])) {
+        unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
+        TCGv b = gen_ld_opnd(d, &o, 1);
+        gen_st_opnd(d, &o, 1, gen_atomic_rmw(d, opnd_addr(d, &o), X86_RMW_XCHG, b, size));
+        return;
+    }
     TCGv a = gen_ld_opnd(d, &o, 0);
     TCGv b = gen_ld_opnd(d, &o, 1);
-    /* Store the memory side (operand 0 when there is one) first. */
     gen_st_opnd(d, &o, 0, b);
     gen_st_opnd(d, &o, 1, a);
 }
 
+/* NOP (90, 0F 1F /0 and the reserved-NOP space), PAUSE, the PREFETCH hints: no
+ * operation, no memory access. */
 static void lower_nop(DisasContext *d)
 {
     (void)d;
+}
+
+/* LFENCE/MFENCE/SFENCE: ordering for other vCPUs and devices, a host barrier. */
+static void lower_fence(DisasContext *d)
+{
+    TCGArg kind = 0;
+    tcg_emit(d->s, INDEX_op_mb, TCG_TYPE_I64, 1, &kind);
+}
+
+static void lower_clflush(DisasContext *d)
+{
+    CALL(d, clflush, d->s->env, gen_ea(d));
 }
 
 static void lower_cbw(DisasContext *d)
@@ -151,6 +209,28 @@ static void lower_cwd(DisasContext *d)
     gen_st_reg(d, R_EDX, os, v);
 }
 
+/* The full rSP register after adding delta to its stack-size part. */
+static TCGv gen_sp_plus(DisasContext *d, int64_t delta)
+{
+    unsigned ss = stack_size(d);
+    TCGv sp = tmp(d);
+    tcg_gen_addi(d->s, sp, gv(G_REGS + R_ESP), delta);
+    if (ss == 2)
+        tcg_gen_deposit(d->s, sp, gv(G_REGS + R_ESP), sp, 0, 16);
+    else if (ss == 4)
+        gen_zext(d, sp, sp, 4);
+    return sp;
+}
+
+/* Linear address of SS:(base + delta) with the offset wrapped to the stack size. */
+static TCGv gen_stack_slot(DisasContext *d, TCGv base, int64_t delta)
+{
+    TCGv off = tmp(d);
+    tcg_gen_addi(d->s, off, base, delta);
+    gen_zext(d, off, off, stack_size(d));
+    return gen_stack_addr(d, off);
+}
+
 static void lower_push(DisasContext *d)
 {
     Operands o = {0};
@@ -159,6 +239,14 @@ static void lower_push(DisasContext *d)
     TCGv v = gen_ld_opnd(d, &o, 0);
     if (k == OPND_Ibs)
         v = cst(d, (int64_t)(d->insn.imm & size_mask(size)));
+    if (sreg_opnd(k) >= 0 && size > 2) {
+        /* SDM Vol 2B PUSH: a segment register pushed with a 32/64-bit operand size is
+         * written with a 16-bit move on recent Intel processors, leaving the rest of the
+         * slot as it was; rSP still moves by the operand size. */
+        gen_st_mem(d, gen_stack_slot(d, gv(G_REGS + R_ESP), -(int64_t)size), v, 2);
+        tcg_gen_mov(d->s, gv(G_REGS + R_ESP), gen_sp_plus(d, -(int64_t)size));
+        return;
+    }
     gen_push(d, v, size);
 }
 
@@ -172,19 +260,100 @@ static void lower_pop(DisasContext *d)
     if (seg >= 0) {
         gen_load_seg(d, seg, v);
         gen_pop_commit(d, size);
+        if (seg == R_SS)
+            gen_mark_shadow(d, true);
         return;
     }
-    /* SDM Vol 2B POP: rSP is incremented before a memory destination's address is
-     * computed and before the destination is written (POP rSP gets the value). */
+    if (opnd_is_mem(d, k)) {
+        /* SDM Vol 2B POP: a memory destination is addressed with the rSP of after the
+         * pop; rSP is written only once the store has succeeded. */
+        TCGv new_sp = gen_sp_plus(d, size);
+        TCGv addr = gen_linear(d, modrm_seg(d), gen_ea_offset_with(d, R_ESP, new_sp));
+        gen_st_mem(d, addr, v, size);
+        tcg_gen_mov(d->s, gv(G_REGS + R_ESP), new_sp);
+        return;
+    }
+    /* POP rSP: the popped value wins over the increment. */
     gen_pop_commit(d, size);
     gen_st_opnd(d, &o, 0, v);
 }
 
+/* SDM Vol 2B PUSHA/PUSHAD: AX CX DX BX (original) SP BP SI DI; every store is made
+ * before rSP moves. */
+static void lower_pusha(DisasContext *d)
+{
+    unsigned size = d->insn.opsize;
+    TCGv sp = gv(G_REGS + R_ESP);
+    TCGv vals[8];
+    for (int i = 0; i < 8; i++)
+        vals[i] = gen_ld_reg(d, (unsigned)i, size);
+    for (int i = 0; i < 8; i++)
+        gen_st_mem(d, gen_stack_slot(d, sp, -(int64_t)size * (i + 1)), vals[i], size);
+    tcg_gen_mov(d->s, sp, gen_sp_plus(d, -8 * (int64_t)size));
+}
+
+/* SDM Vol 2B POPA/POPAD: DI SI BP (SP skipped) BX DX CX AX; every load is made before
+ * any register is written. */
+static void lower_popa(DisasContext *d)
+{
+    unsigned size = d->insn.opsize;
+    TCGv sp = gv(G_REGS + R_ESP);
+    TCGv vals[8];
+    for (int i = 0; i < 8; i++) {
+        if (i != 3)
+            vals[i] = gen_ld_mem(d, gen_stack_slot(d, sp, (int64_t)size * i), size);
+    }
+    TCGv new_sp = gen_sp_plus(d, 8 * (int64_t)size);
+    for (int i = 0; i < 8; i++) {
+        if (i != 3)
+            gen_st_reg(d, (unsigned)(R_EDI - i), size, vals[i]);
+    }
+    tcg_gen_mov(d->s, sp, new_sp);
+}
+
+/* SDM Vol 2A ENTER: push rBP; copy level - 1 frame pointers from the enclosing frame
+ * and push the new frame pointer; rBP = frame (operand size), rSP = frame - alloc -
+ * level copies (stack size). The level is taken modulo 32; all stores come before
+ * rBP and rSP change. */
+static void lower_enter(DisasContext *d)
+{
+    unsigned size = d->insn.opsize;
+    unsigned level = (unsigned)(d->insn.imm2 & 31);
+    int64_t alloc = (int64_t)(d->insn.imm & 0xffff);
+    TCGv sp = gv(G_REGS + R_ESP), bp = gv(G_REGS + R_EBP);
+    TCGv frame = tmp(d);
+    tcg_gen_subi(d->s, frame, sp, size);
+    gen_zext(d, frame, frame, stack_size(d));
+    gen_st_mem(d, gen_stack_slot(d, frame, 0), gen_ld_reg(d, R_EBP, size), size);
+    for (unsigned i = 1; i < level; i++) {
+        TCGv v = gen_ld_mem(d, gen_stack_slot(d, bp, -(int64_t)size * i), size);
+        gen_st_mem(d, gen_stack_slot(d, frame, -(int64_t)size * i), v, size);
+    }
+    if (level)
+        gen_st_mem(d, gen_stack_slot(d, frame, -(int64_t)size * level), frame, size);
+    TCGv new_sp = tmp(d);
+    tcg_gen_subi(d->s, new_sp, frame, alloc + (int64_t)size * level);
+    gen_st_reg(d, R_EBP, size, frame);
+    gen_st_reg(d, R_ESP, stack_size(d), new_sp);
+}
+
+/* SDM Vol 2A LEAVE: rSP = rBP (stack size), then pop rBP. */
+static void lower_leave(DisasContext *d)
+{
+    unsigned size = d->insn.opsize;
+    TCGv bp = gv(G_REGS + R_EBP);
+    TCGv v = gen_ld_mem(d, gen_stack_slot(d, bp, 0), size);
+    TCGv new_sp = tmp(d);
+    tcg_gen_addi(d->s, new_sp, bp, size);
+    gen_st_reg(d, R_ESP, stack_size(d), new_sp);
+    gen_st_reg(d, R_EBP, size, v);
+}
+
+/* SDM Vol 2B PUSHF: VM and RF are clear in the pushed image; in virtual-8086 mode it
+ * is IOPL-sensitive (helper_pushf faults before anything is pushed). */
 static void lower_pushf(DisasContext *d)
 {
-    TCGv v = CALL(d, read_eflags, d->s->env);
-    /* SDM Vol 2B PUSHF: VM and RF are cleared in the pushed image. */
-    tcg_gen_andi(d->s, v, v, ~(int64_t)(VM_MASK | RF_MASK));
+    TCGv v = CALL(d, pushf, d->s->env);
     gen_zext(d, v, v, d->insn.opsize);
     gen_push(d, v, d->insn.opsize);
 }
@@ -198,18 +367,21 @@ static void lower_popf(DisasContext *d)
     gen_exit_next(d); /* IF/TF may have changed */
 }
 
+/* LAHF/SAHF name AH whatever the prefixes (a REX prefix does not turn it into SPL). */
 static void lower_lahf(DisasContext *d)
 {
+    /* SDM Vol 2A LAHF: AH = SF:ZF:0:AF:0:PF:1:CF */
     TCGv f = gen_compute_eflags(d);
     tcg_gen_ori(d->s, f, f, EFLAGS_FIXED);
-    tcg_gen_andi(d->s, f, f, 0xff);
-    gen_st_reg(d, 4 /* AH */, 1, f);
+    tcg_gen_deposit(d->s, gv(G_REGS + R_EAX), gv(G_REGS + R_EAX), f, 8, 8);
 }
 
 static void lower_sahf(DisasContext *d)
 {
+    /* SDM Vol 2B SAHF: SF, ZF, AF, PF, CF from AH; OF unchanged. */
     TCGv f = gen_compute_eflags(d);
-    TCGv ah = gen_ld_reg(d, 4, 1);
+    TCGv ah = tmp(d);
+    tcg_gen_extract(d->s, ah, gv(G_REGS + R_EAX), 8, 8);
     tcg_gen_andi(d->s, f, f, CC_O);
     tcg_gen_andi(d->s, ah, ah, CC_S | CC_Z | CC_A | CC_P | CC_C);
     tcg_gen_or(d->s, f, f, ah);
@@ -224,9 +396,11 @@ static void lower_flag_op(DisasContext *d)
     case X86_OP_STD: tcg_gen_ori(d->s, gv(G_EFLAGS), gv(G_EFLAGS), DF_MASK); return;
     case X86_OP_CLI: CALL(d, cli, d->s->env); return;
     case X86_OP_STI:
-        /* The block ends so that a pending interrupt is taken (after the one-instruction
-         * STI shadow once interrupt controllers exist). */
+        /* STI opens an interrupt shadow (SDM Vol 2B STI); the block returns to the vCPU
+         * loop so that an interrupt that was pending is seen after the next
+         * instruction. */
         CALL(d, sti, d->s->env);
+        gen_mark_shadow(d, false);
         gen_exit_next(d);
         return;
     default: break;
@@ -389,6 +563,21 @@ static void lower_int(DisasContext *d)
     d->end = true;
 }
 
+/* SDM Vol 2A BOUND: #BR unless lower <= index <= upper (signed), the bounds being two
+ * operand-size words at the memory operand. */
+static void lower_bound(DisasContext *d)
+{
+    unsigned size = d->insn.opsize;
+    TCGv index = gen_ld_reg(d, d->insn.reg, size);
+    TCGv off = gen_ea_offset(d), off2 = tmp(d);
+    tcg_gen_addi(d->s, off2, off, size);
+    gen_zext(d, off2, off2, d->insn.addrsize);
+    TCGv desc = tmp(d);
+    tcg_gen_ori(d->s, desc, index, (int64_t)size << 32);
+    CALL(d, bound, d->s->env, gen_linear(d, modrm_seg(d), off), gen_linear(d, modrm_seg(d), off2),
+         desc);
+}
+
 /* UD0/UD1/UD2: defined to raise #UD (SDM Vol 2B UD). */
 static void lower_ud(DisasContext *d)
 {
@@ -401,6 +590,15 @@ static void lower_hlt(DisasContext *d)
     d->end = true;
 }
 
+/* SDM Vol 1 §19.5: the I/O permission check is needed only in protected mode above
+ * CPL 0 (IOPL is at least 0) and in virtual-8086 mode; the helper compares with IOPL
+ * at run time and consults the TSS bitmap. */
+static void gen_check_io(DisasContext *d, TCGv port, unsigned size)
+{
+    if ((d->flags & HF_PE) && (d->flags & (HF_VM | HF_CPL_MASK)))
+        CALL(d, check_io, d->s->env, port, cst(d, size));
+}
+
 static void lower_in_out(DisasContext *d)
 {
     Operands o = {0};
@@ -410,6 +608,7 @@ static void lower_in_out(DisasContext *d)
     if (size > 4)
         size = 4;
     TCGv port = gen_ld_opnd(d, &o, is_in ? 1 : 0);
+    gen_check_io(d, port, size);
     if (is_in) {
         TCGv v = CALL(d, in, d->s->env, port, cst(d, size));
         gen_st_reg(d, R_EAX, size, v);
@@ -462,8 +661,10 @@ static void lower_string(DisasContext *d)
     bool rep = in->rep != 0;
     bool cond_rep = rep && (op == X86_OP_CMPS || op == X86_OP_SCAS);
     TCGLabel done = tcg_label_new(d->s);
-    if (op == X86_OP_INS || op == X86_OP_OUTS)
+    if (op == X86_OP_INS || op == X86_OP_OUTS) {
         size = size > 4 ? 4 : size;
+        gen_check_io(d, gen_ld_reg(d, R_EDX, 2), size);
+    }
 
     if (rep) {
         TCGv cx = gen_ld_reg(d, R_ECX, as);
@@ -506,9 +707,8 @@ static void lower_string(DisasContext *d)
     case X86_OP_INS: {
         TCGv port = gen_ld_reg(d, R_EDX, 2);
         TCGv addr = gen_str_addr(d, R_ES, R_EDI);
-        /* Probe the destination before the port read has side effects. */
-        TCGv probe = gen_ld_mem(d, addr, size);
-        (void)probe;
+        /* Fault on the destination before the port read has side effects. */
+        gen_probe_write(d, addr, size);
         v = CALL(d, in, d->s->env, port, cst(d, size));
         gen_st_mem(d, addr, v, size);
         gen_str_advance(d, R_EDI, delta);
@@ -533,9 +733,16 @@ static void lower_string(DisasContext *d)
             tcg_gen_brcondi(d->s, in->rep == 0xf3 ? TCG_COND_NE : TCG_COND_EQ, gv(G_CC_DST), 0,
                             done);
         }
-        /* Back to this instruction's insn_start: an interrupt or stop request is seen
-         * between iterations with rIP still on this instruction. */
-        tcg_gen_br(d->s, d->rep_top);
+        if (d->single_step) {
+            /* SDM 3A §18.3.1.4: under TF a repeated string instruction traps after
+             * each iteration, with rIP still on it while iterations remain. */
+            tcg_gen_movi(d->s, gv(G_RIP), (int64_t)d->eip);
+            gen_single_step_trap(d);
+        } else {
+            /* Back to this instruction's insn_start: an interrupt or stop request is
+             * seen between iterations with rIP still on this instruction. */
+            tcg_gen_br(d->s, d->rep_top);
+        }
     }
     tcg_gen_set_label(d->s, done);
 }
@@ -622,27 +829,33 @@ static void lower_div(DisasContext *d)
         CALL(d, idiv, d->s->env, v, cst(d, size));
 }
 
+/* SDM Vol 2B SAL/SAR/SHL/SHR and RCL/RCR/ROL/ROR: the count is masked to 5 bits (6 for
+ * 64-bit operands); a zero count leaves the flags alone, but the destination is still
+ * written (a 32-bit register is zero-extended, as Intel and AMD parts do). OF is
+ * defined for a count of 1; for larger counts it is computed by the same rule. AF is
+ * undefined for a nonzero count and left clear. */
 static void lower_shift(DisasContext *d)
 {
     Operands o = {0};
     unsigned op = d->insn.op;
+    unsigned k_count = d->insn.entry->opnd[1];
     unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
+    unsigned count_mask = size == 8 ? 63 : 31;
     TCGv a = gen_ld_opnd(d, &o, 0);
     TCGv count = gen_ld_opnd(d, &o, 1);
-    /* SDM Vol 2B SAL/SAR/SHL/SHR: the count is masked to 5 bits (6 for 64-bit). */
-    tcg_gen_andi(d->s, count, count, size == 8 ? 63 : 31);
+    tcg_gen_andi(d->s, count, count, count_mask);
     if (op == X86_OP_ROL || op == X86_OP_ROR || op == X86_OP_RCL || op == X86_OP_RCR) {
         int kind = op == X86_OP_ROL   ? ROT_ROL
                    : op == X86_OP_ROR ? ROT_ROR
                    : op == X86_OP_RCL ? ROT_RCL
                                       : ROT_RCR;
+        /* The helper sets the flags: a memory destination must fault before. */
+        if (opnd_is_mem(d, d->insn.entry->opnd[0]))
+            gen_probe_write(d, opnd_addr(d, &o), size);
         TCGv r = CALL(d, rotate, d->s->env, cst(d, kind), cst(d, size), a, count);
         gen_st_opnd(d, &o, 0, r);
         return;
     }
-    /* A zero count changes nothing, not even the flags. */
-    TCGLabel skip = tcg_label_new(d->s);
-    tcg_gen_brcondi(d->s, TCG_COND_EQ, count, 0, skip);
     TCGv r = tmp(d), src = tmp(d), cm1 = tmp(d);
     tcg_gen_subi(d->s, cm1, count, 1);
     CCOp cc;
@@ -663,14 +876,31 @@ static void lower_shift(DisasContext *d)
     }
     gen_zext(d, r, r, size);
     gen_st_opnd(d, &o, 0, r);
+    if (k_count != OPND_CL) {
+        uint64_t n = (k_count == OPND_ONE ? 1 : d->insn.imm) & count_mask;
+        if (n)
+            gen_set_cc(d, cc_sized(cc, size), r, src, TCG_NO_RET);
+        return;
+    }
+    TCGLabel skip = tcg_label_new(d->s);
+    tcg_gen_brcondi(d->s, TCG_COND_EQ, count, 0, skip);
     gen_set_cc(d, cc_sized(cc, size), r, src, TCG_NO_RET);
     tcg_gen_set_label(d->s, skip);
 }
 
+/* MOVZX/MOVSX, and MOVSXD (SDM Vol 2B MOVSX/MOVSXD: without REX.W it is a plain move
+ * of the operand size, reading only that much). */
 static void lower_movx(DisasContext *d)
 {
     Operands o = {0};
     unsigned src_size = opnd_size(d, d->insn.entry->opnd[1]);
+    if (d->insn.op == X86_OP_MOVSXD && d->insn.opsize < src_size) {
+        unsigned size = d->insn.opsize;
+        TCGv v = opnd_is_mem(d, d->insn.entry->opnd[1]) ? gen_ld_mem(d, opnd_addr(d, &o), size)
+                                                        : gen_ld_reg(d, d->insn.rm, size);
+        gen_st_reg(d, d->insn.reg, size, v);
+        return;
+    }
     TCGv v = gen_ld_opnd(d, &o, 1);
     if (d->insn.op == X86_OP_MOVSX || d->insn.op == X86_OP_MOVSXD)
         gen_sext(d, v, v, src_size);
@@ -723,33 +953,132 @@ static void lower_xlat(DisasContext *d)
     gen_st_reg(d, R_EAX, 1, gen_ld_mem(d, gen_linear(d, seg, off), 1));
 }
 
+/* SDM Vol 2A DAA/DAS/AAA/AAS/AAM/AAD (invalid in 64-bit mode: the decoder refuses
+ * them there). AAM with a zero base is #DE. */
+static void lower_bcd(DisasContext *d)
+{
+    TCGv env = d->s->env;
+    uint64_t base = d->insn.imm & 0xff;
+    switch (d->insn.op) {
+    case X86_OP_DAA: CALL(d, daa, env); return;
+    case X86_OP_DAS: CALL(d, das, env); return;
+    case X86_OP_AAA: CALL(d, aaa, env); return;
+    case X86_OP_AAS: CALL(d, aas, env); return;
+    case X86_OP_AAM:
+        if (!base) {
+            gen_exception(d, EXCP_DE);
+            return;
+        }
+        CALL(d, aam, env, cst(d, (int64_t)base));
+        return;
+    default: CALL(d, aad, env, cst(d, (int64_t)base)); return;
+    }
+}
+
 const X86Lowering x86_lowerings_int[] = {
-    {X86_OP_ADD, lower_alu},     {X86_OP_OR, lower_alu},        {X86_OP_ADC, lower_alu},
-    {X86_OP_SBB, lower_alu},     {X86_OP_AND, lower_alu},       {X86_OP_SUB, lower_alu},
-    {X86_OP_XOR, lower_alu},     {X86_OP_CMP, lower_alu},       {X86_OP_TEST, lower_alu},
-    {X86_OP_INC, lower_incdec},  {X86_OP_DEC, lower_incdec},    {X86_OP_NOT, lower_not_neg},
-    {X86_OP_NEG, lower_not_neg}, {X86_OP_MOV, lower_mov},       {X86_OP_LEA, lower_lea},
-    {X86_OP_XCHG, lower_xchg},   {X86_OP_NOP, lower_nop},       {X86_OP_PAUSE, lower_nop},
-    {X86_OP_CBW, lower_cbw},     {X86_OP_CWD, lower_cwd},       {X86_OP_PUSH, lower_push},
-    {X86_OP_POP, lower_pop},     {X86_OP_PUSHF, lower_pushf},   {X86_OP_POPF, lower_popf},
-    {X86_OP_LAHF, lower_lahf},   {X86_OP_SAHF, lower_sahf},     {X86_OP_CLC, lower_flag_op},
-    {X86_OP_STC, lower_flag_op}, {X86_OP_CMC, lower_flag_op},   {X86_OP_CLD, lower_flag_op},
-    {X86_OP_STD, lower_flag_op}, {X86_OP_CLI, lower_flag_op},   {X86_OP_STI, lower_flag_op},
-    {X86_OP_JMP, lower_jmp},     {X86_OP_CALL, lower_call},     {X86_OP_RET, lower_ret},
-    {X86_OP_JMPF, lower_jmpf},   {X86_OP_CALLF, lower_callf},   {X86_OP_RETF, lower_retf},
-    {X86_OP_IRET, lower_iret},   {X86_OP_JCC, lower_jcc},       {X86_OP_LOOP, lower_loop},
-    {X86_OP_LOOPE, lower_loop},  {X86_OP_LOOPNE, lower_loop},   {X86_OP_JCXZ, lower_loop},
-    {X86_OP_INT, lower_int},     {X86_OP_INT3, lower_int},      {X86_OP_INTO, lower_int},
-    {X86_OP_INT1, lower_int},    {X86_OP_HLT, lower_hlt},       {X86_OP_UD0, lower_ud},
-    {X86_OP_UD1, lower_ud},      {X86_OP_UD2, lower_ud},        {X86_OP_IN, lower_in_out},
-    {X86_OP_OUT, lower_in_out},  {X86_OP_MOVS, lower_string},   {X86_OP_STOS, lower_string},
-    {X86_OP_LODS, lower_string}, {X86_OP_CMPS, lower_string},   {X86_OP_SCAS, lower_string},
-    {X86_OP_INS, lower_string},  {X86_OP_OUTS, lower_string},   {X86_OP_MUL, lower_mul},
-    {X86_OP_IMUL, lower_mul},    {X86_OP_DIV, lower_div},       {X86_OP_IDIV, lower_div},
-    {X86_OP_ROL, lower_shift},   {X86_OP_ROR, lower_shift},     {X86_OP_RCL, lower_shift},
-    {X86_OP_RCR, lower_shift},   {X86_OP_SHL, lower_shift},     {X86_OP_SHR, lower_shift},
-    {X86_OP_SAR, lower_shift},   {X86_OP_MOVZX, lower_movx},    {X86_OP_MOVSX, lower_movx},
-    {X86_OP_SETCC, lower_setcc}, {X86_OP_CMOVCC, lower_cmovcc}, {X86_OP_LES, lower_lxs},
-    {X86_OP_LDS, lower_lxs},     {X86_OP_LSS, lower_lxs},       {X86_OP_LFS, lower_lxs},
-    {X86_OP_LGS, lower_lxs},     {X86_OP_XLAT, lower_xlat},     {0, NULL},
+    {X86_OP_ADD, lower_alu},
+    {X86_OP_OR, lower_alu},
+    {X86_OP_ADC, lower_alu},
+    {X86_OP_SBB, lower_alu},
+    {X86_OP_AND, lower_alu},
+    {X86_OP_SUB, lower_alu},
+    {X86_OP_XOR, lower_alu},
+    {X86_OP_CMP, lower_alu},
+    {X86_OP_TEST, lower_alu},
+    {X86_OP_INC, lower_incdec},
+    {X86_OP_DEC, lower_incdec},
+    {X86_OP_NOT, lower_not_neg},
+    {X86_OP_NEG, lower_not_neg},
+    {X86_OP_MOV, lower_mov},
+    {X86_OP_LEA, lower_lea},
+    {X86_OP_XCHG, lower_xchg},
+    {X86_OP_NOP, lower_nop},
+    {X86_OP_PAUSE, lower_nop},
+    {X86_OP_CBW, lower_cbw},
+    {X86_OP_CWD, lower_cwd},
+    {X86_OP_PUSH, lower_push},
+    {X86_OP_POP, lower_pop},
+    {X86_OP_PUSHF, lower_pushf},
+    {X86_OP_POPF, lower_popf},
+    {X86_OP_LAHF, lower_lahf},
+    {X86_OP_SAHF, lower_sahf},
+    {X86_OP_CLC, lower_flag_op},
+    {X86_OP_STC, lower_flag_op},
+    {X86_OP_CMC, lower_flag_op},
+    {X86_OP_CLD, lower_flag_op},
+    {X86_OP_STD, lower_flag_op},
+    {X86_OP_CLI, lower_flag_op},
+    {X86_OP_STI, lower_flag_op},
+    {X86_OP_JMP, lower_jmp},
+    {X86_OP_CALL, lower_call},
+    {X86_OP_RET, lower_ret},
+    {X86_OP_JMPF, lower_jmpf},
+    {X86_OP_CALLF, lower_callf},
+    {X86_OP_RETF, lower_retf},
+    {X86_OP_IRET, lower_iret},
+    {X86_OP_JCC, lower_jcc},
+    {X86_OP_LOOP, lower_loop},
+    {X86_OP_LOOPE, lower_loop},
+    {X86_OP_LOOPNE, lower_loop},
+    {X86_OP_JCXZ, lower_loop},
+    {X86_OP_INT, lower_int},
+    {X86_OP_INT3, lower_int},
+    {X86_OP_INTO, lower_int},
+    {X86_OP_INT1, lower_int},
+    {X86_OP_HLT, lower_hlt},
+    {X86_OP_UD0, lower_ud},
+    {X86_OP_UD1, lower_ud},
+    {X86_OP_UD2, lower_ud},
+    {X86_OP_IN, lower_in_out},
+    {X86_OP_OUT, lower_in_out},
+    {X86_OP_MOVS, lower_string},
+    {X86_OP_STOS, lower_string},
+    {X86_OP_LODS, lower_string},
+    {X86_OP_CMPS, lower_string},
+    {X86_OP_SCAS, lower_string},
+    {X86_OP_INS, lower_string},
+    {X86_OP_OUTS, lower_string},
+    {X86_OP_MUL, lower_mul},
+    {X86_OP_IMUL, lower_mul},
+    {X86_OP_DIV, lower_div},
+    {X86_OP_IDIV, lower_div},
+    {X86_OP_ROL, lower_shift},
+    {X86_OP_ROR, lower_shift},
+    {X86_OP_RCL, lower_shift},
+    {X86_OP_RCR, lower_shift},
+    {X86_OP_SHL, lower_shift},
+    {X86_OP_SHR, lower_shift},
+    {X86_OP_SAR, lower_shift},
+    {X86_OP_MOVZX, lower_movx},
+    {X86_OP_MOVSX, lower_movx},
+    {X86_OP_SETCC, lower_setcc},
+    {X86_OP_CMOVCC, lower_cmovcc},
+    {X86_OP_LES, lower_lxs},
+    {X86_OP_LDS, lower_lxs},
+    {X86_OP_LSS, lower_lxs},
+    {X86_OP_LFS, lower_lxs},
+    {X86_OP_LGS, lower_lxs},
+    {X86_OP_XLAT, lower_xlat},
+    {X86_OP_MOVSXD, lower_movx},
+    {X86_OP_PUSHA, lower_pusha},
+    {X86_OP_POPA, lower_popa},
+    {X86_OP_ENTER, lower_enter},
+    {X86_OP_LEAVE, lower_leave},
+    {X86_OP_BOUND, lower_bound},
+    {X86_OP_DAA, lower_bcd},
+    {X86_OP_DAS, lower_bcd},
+    {X86_OP_AAA, lower_bcd},
+    {X86_OP_AAS, lower_bcd},
+    {X86_OP_AAM, lower_bcd},
+    {X86_OP_AAD, lower_bcd},
+    {X86_OP_LFENCE, lower_fence},
+    {X86_OP_MFENCE, lower_fence},
+    {X86_OP_SFENCE, lower_fence},
+    {X86_OP_CLFLUSH, lower_clflush},
+    {X86_OP_PREFETCHNTA, lower_nop},
+    {X86_OP_PREFETCHT0, lower_nop},
+    {X86_OP_PREFETCHT1, lower_nop},
+    {X86_OP_PREFETCHT2, lower_nop},
+    {X86_OP_PREFETCHW, lower_nop},
+    {0, NULL},
 };

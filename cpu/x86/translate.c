@@ -10,6 +10,14 @@
  * or helper that may fault comes before any write to a guest register or to the flags
  * globals, so that restoring rIP from insn_start re-executes the instruction from
  * a clean state.
+ *
+ * Single-step (SDM 3A §18.3.1.4): a block translated with EFLAGS.TF set (HF_TF is in
+ * the block key) holds one instruction, and every exit of it goes through
+ * helper_single_step, which raises #DB as a trap (DR6.BS, rIP past the instruction).
+ * TF is sampled when the instruction starts: POPF/IRET that set TF were translated
+ * without it, so the first trap comes after the instruction that follows them; one
+ * that clears TF is still trapped after. A REP string instruction traps after each
+ * iteration. MOV SS / POP SS hold the trap back until after the next instruction.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -71,7 +79,11 @@ static bool decode_one(DisasContext *d)
         linear &= 0xffffffffu;
     size_t n = x86_fetch_code(d->env, linear, bytes, 15);
     X86DecodeResult r = x86_decode(&d->insn, d->code, d->eip, bytes, n);
-    if (r == X86_DECODE_OK) {
+    /* SDM Vol 2A §2.3.2 (VEX): VEX-encoded instructions are #UD in real-address and
+     * virtual-8086 mode; the decoder only knows it sees 16-bit code. */
+    bool vex_refused =
+        r == X86_DECODE_OK && d->insn.vex && (!(d->flags & HF_PE) || (d->flags & HF_VM));
+    if (r == X86_DECODE_OK && !vex_refused) {
         d->next_eip = d->eip + d->insn.len;
         if (d->code != X86_CODE64)
             d->next_eip &= (d->code == X86_CODE32) ? 0xffffffffu : 0xffffu;
@@ -106,12 +118,39 @@ static bool block_must_end(const DisasContext *d)
            in->op == X86_OP_LFS || in->op == X86_OP_LGS;
 }
 
+/* ---- interrupt shadow ----
+ *
+ * STI, MOV SS and POP SS (their helpers set env->inhibit_irq) hold off maskable
+ * interrupts until the instruction after them has completed (SDM Vol 2B STI, MOV;
+ * SDM 3A §6.8.3); MOV SS and POP SS hold off debug traps too. The lowering of such an
+ * instruction marks it (gen_mark_shadow) and the block ends right after it. So the
+ * shadowed instruction is always the first of a block, and every block's first
+ * instruction, once its insn_start has passed (an exit request seen there leaves the
+ * shadow in place: rIP is still on that instruction), records whether the shadow was
+ * open and closes it. If it was, the block returns to the vCPU loop right after that
+ * instruction, where a pending interrupt is taken. Nothing is known about the shadow
+ * at translation time, so blocks stay independent of it. */
+
+static TCGv gen_close_shadow(DisasContext *d)
+{
+    TCGv was = tmp(d);
+    tcg_gen_ld(d->s, INDEX_op_ld8u, was, d->s->env, offsetof(CPUX86State, inhibit_irq));
+    tcg_gen_st(d->s, INDEX_op_st8, cst(d, 0), d->s->env, offsetof(CPUX86State, inhibit_irq));
+    return was;
+}
+
+static void gen_exit_if_shadowed(DisasContext *d, TCGv was_inhibited)
+{
+    TCGLabel cont = tcg_label_new(d->s);
+    tcg_gen_brcondi(d->s, TCG_COND_EQ, was_inhibited, 0, cont);
+    tcg_gen_movi(d->s, gv(G_RIP), (int64_t)d->eip);
+    tcg_gen_exit_tb(d->s, TB_EXIT_NOCHAIN);
+    tcg_gen_set_label(d->s, cont);
+}
+
 /* Every lowering file's table; later rows win, so a file may override an op. */
 static const X86Lowering *const lowering_tables[] = {
-    x86_lowerings_int,
-    x86_lowerings_sys,
-    x86_lowerings_fpu,
-    x86_lowerings_sse,
+    x86_lowerings_int, x86_lowerings_bits, x86_lowerings_sys, x86_lowerings_fpu, x86_lowerings_sse,
 };
 
 struct X86Translator {
@@ -157,6 +196,7 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
     d.code = code_size_of(flags);
     d.mmu_idx = x86_mmu_index(flags);
     d.eip = env->rip;
+    d.single_step = (flags & HF_TF) != 0;
 
     uint64_t phys_pc, phys_last = 0;
     x86_get_phys_code(env, pc, &phys_pc);
@@ -165,6 +205,7 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
     uint64_t last_linear = pc;
 
     tcg_func_start(s);
+    TCGv was_inhibited = TCG_NO_RET;
     for (;;) {
         uint64_t linear = (d.cs_base + d.eip) & (d.code == X86_CODE64 ? ~0ull : 0xffffffffu);
         if (!decode_one(&d)) {
@@ -174,12 +215,16 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         }
         last_linear = linear + d.insn.len - 1;
         icount++;
+        d.sets_shadow = false;
+        d.shadow_blocks_trap = false;
         bool rep_string = (d.insn.entry->flags & X86F_STRING) && d.insn.rep;
         if (rep_string) {
             d.rep_top = tcg_label_new(s);
             tcg_gen_set_label(s, d.rep_top);
         }
         tcg_gen_insn_start(s, linear, d.cs_base);
+        if (icount == 1)
+            was_inhibited = gen_close_shadow(&d);
         LowerFn fn = d.insn.op < NB_X86_OPS ? t->lowerers[d.insn.op] : NULL;
         if (!fn) {
             log_printf(log, LOG_UNIMP, "unimplemented instruction %s at %08" PRIx64 ": #UD\n",
@@ -196,6 +241,14 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
             gen_exit_dynamic(&d);
             break;
         }
+        /* Single-step: one instruction per block, the trap at its exit. Shadow: the
+         * next instruction starts the next block (see gen_close_shadow). */
+        if (d.single_step || d.sets_shadow) {
+            gen_jmp_eip(&d, d.eip, 0);
+            break;
+        }
+        if (icount == 1)
+            gen_exit_if_shadowed(&d, was_inhibited);
         uint64_t next_linear = d.cs_base + d.eip;
         /* Stop at a page boundary (a block spans at most two pages: the last
          * instruction may cross), at the instruction budget, or when the IR buffer is

@@ -45,6 +45,14 @@ typedef struct DisasContext {
     X86CodeSize code;
     bool end;         /* the instruction ended the block (its exit is emitted) */
     TCGLabel rep_top; /* REP string loop head (before insn_start) */
+    /* EFLAGS.TF was set when the block was translated (HF_TF): every instruction is
+     * followed by a single-step #DB trap (see translate.c). */
+    bool single_step;
+    /* Set by a lowering whose instruction may open an interrupt shadow (STI, MOV SS,
+     * POP SS): the block ends after it, and MOV SS / POP SS suppress the single-step
+     * trap after themselves (SDM 3A §6.8.3). */
+    bool sets_shadow;
+    bool shadow_blocks_trap;
 } DisasContext;
 
 static inline TCGv tmp(DisasContext *d)
@@ -84,6 +92,7 @@ typedef struct X86Lowering {
 } X86Lowering;
 
 extern const X86Lowering x86_lowerings_int[];
+extern const X86Lowering x86_lowerings_bits[];
 extern const X86Lowering x86_lowerings_sys[];
 extern const X86Lowering x86_lowerings_fpu[];
 extern const X86Lowering x86_lowerings_sse[];
@@ -97,6 +106,7 @@ void gen_st_reg(DisasContext *d, unsigned reg, unsigned size, TCGv v);
 unsigned addr_mask_size(const DisasContext *d);
 TCGv gen_linear(DisasContext *d, int seg, TCGv offset);
 TCGv gen_ea_offset(DisasContext *d);
+TCGv gen_ea_offset_with(DisasContext *d, int reg, TCGv reg_value);
 int modrm_seg(const DisasContext *d);
 TCGv gen_ea(DisasContext *d);
 MemOp size_memop(unsigned size);
@@ -121,6 +131,10 @@ void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot);
 void gen_exit_dynamic(DisasContext *d);
 void gen_exit_next(DisasContext *d);
 void gen_exception(DisasContext *d, int vector);
+void gen_single_step_trap(DisasContext *d);
+void gen_probe_write(DisasContext *d, TCGv addr, unsigned size);
+TCGv gen_atomic_rmw(DisasContext *d, TCGv addr, unsigned rmw, TCGv val, unsigned size);
+void gen_mark_shadow(DisasContext *d, bool blocks_trap);
 unsigned stack_size(const DisasContext *d);
 TCGv gen_stack_addr(DisasContext *d, TCGv sp);
 void gen_push(DisasContext *d, TCGv v, unsigned size);

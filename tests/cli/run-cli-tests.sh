@@ -125,7 +125,7 @@ expect_log() {
 }
 
 expect_log "-d unimp lists an unimplemented instruction" unimp unimp \
-    "unimplemented instruction CPUID"
+    "unimplemented instruction MONITOR"
 expect_log "-d in_asm disassembles guest code" in_asm hello "ljmp 0xf000:0"
 expect_log "-d int logs exceptions" int ud "exception 6"
 expect_log "-d op dumps the IR" op hello "insn_start"

@@ -2,11 +2,16 @@
 # run-guest-tests.sh - runs the guest test ROMs and compares their serial
 # output and exit status with tests/guest/NAME.expect.
 #
-#   sh tests/guest/run-guest-tests.sh [NAME...]
+#   sh tests/guest/run-guest-tests.sh [--pending] [NAME...]
 #
 # NAME.expect: first line "exit: N" (the emulator's expected exit status),
 # the rest is the exact expected serial output (CRs are ignored on both
 # sides).  Every NAME.expect is a test unless NAMEs are given.
+#
+# NAME.expect.pending has the same format, for a test program that does not
+# pass on Pacifica yet (it waits for CPU work in progress): it is skipped
+# unless --pending is given (then every .expect.pending runs too) or NAME is
+# named and has no NAME.expect.
 #
 # Environment:
 #   PACIFICA          emulator to run (default build/pacifica); relative
@@ -15,6 +20,7 @@
 #                     suite against QEMU.
 #   GUEST_EXTRA_ARGS  extra arguments for the emulator (split on spaces)
 #   GUEST_TIMEOUT     seconds before a ROM is killed (default 30)
+#   ROM_DIR           where the built ROMs are (default build/tests/guest)
 #
 # Output is TAP-like: "ok - guest/NAME" or "not ok - guest/NAME (why)",
 # followed on failure by "# " lines showing the difference.  The exit
@@ -60,6 +66,9 @@ run_one() {
     name=$1
     expect=tests/guest/$name.expect
     rom=$ROM_DIR/$name.bin
+    if [ ! -f "$expect" ] && [ -f "$expect.pending" ]; then
+        expect=$expect.pending
+    fi
     if [ ! -f "$expect" ]; then
         echo "not ok - guest/$name (no $expect)"
         return 1
@@ -119,6 +128,12 @@ run_one() {
     return 1
 }
 
+pending=0
+if [ "${1:-}" = --pending ]; then
+    pending=1
+    shift
+fi
+
 if [ $# -gt 0 ]; then
     names=$*
 else
@@ -128,6 +143,13 @@ else
         n=${f##*/}
         names="$names ${n%.expect}"
     done
+    if [ "$pending" -eq 1 ]; then
+        for f in tests/guest/*.expect.pending; do
+            [ -f "$f" ] || continue
+            n=${f##*/}
+            names="$names ${n%.expect.pending}"
+        done
+    fi
 fi
 
 passed=0

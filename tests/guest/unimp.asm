@@ -1,7 +1,7 @@
-; unimp.asm - an instruction the decoder knows but Pacifica does not implement yet
-; must give the guest #UD (and be listed under -d unimp), never stop the emulator.
-; CPUID (0F A2) is the probe until the CPU issue implements it; then this ROM moves
-; to another not-yet-implemented instruction.
+; unimp.asm - an instruction the decoder knows but Pacifica does not implement must give
+; the guest #UD (and be listed under -d unimp), never stop the emulator. MONITOR
+; (0F 01 C8) is the probe: CPUID does not advertise it, so #UD is also what hardware
+; without MONITOR/MWAIT does (SDM Vol 2B MONITOR: #UD if CPUID.01H:ECX.MONITOR = 0).
 %include "lib.inc"
 
 UNIMP_COUNT equ TEST_DATA
@@ -11,21 +11,21 @@ start:
     mov word [UNIMP_COUNT], 0
     SET_VECTOR 6, unimp_ud_handler
     xor ax, ax
-    cpuid
+    monitor
     cmp word [UNIMP_COUNT], 1
     jne .executed
-    PRINTLN "cpuid: #UD"
+    PRINTLN "monitor: #UD"
     EXIT 0
 .executed:
-    PRINTLN "cpuid: executed"
+    PRINTLN "monitor: executed"
     EXIT 0
 
-; Counts the #UD and resumes after the 2-byte instruction (real mode pushes the IP of
+; Counts the #UD and resumes after the 3-byte instruction (real mode pushes the IP of
 ; the faulting instruction: SDM 3A §6.5).
 unimp_ud_handler:
     push bp
     mov bp, sp
-    add word [bp + 2], 2
+    add word [bp + 2], 3
     add word [ss:UNIMP_COUNT], 1
     pop bp
     iret

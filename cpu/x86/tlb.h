@@ -1,0 +1,149 @@
+/* The software TLB of one vCPU: cached linear -> physical translations with their
+ * access rights, per MMU index, and the paging-mode interface around it (flushes,
+ * PDPTE loading, A20, accesses with an explicit MMU index).
+ *
+ * Layout, for a native backend that inlines the fast path
+ * ------------------------------------------------------
+ * X86CPU embeds an X86TLB (field `tlb`); CPUX86State is X86CPU's first member, so the
+ * table is at the constant offset offsetof(X86CPU, tlb) from env. For MMU index i and
+ * linear address A, the entry is
+ *
+ *     e = &tlb.table[i][(A >> 12) & (X86_TLB_SIZE - 1)]       (32-byte entries)
+ *
+ * and an access of S bytes (S = 1, 2, 4, 8) takes the fast path when
+ *
+ *     e->tag_read  (or tag_write, tag_code) == ((A + S - 1) | X86_TLB_FAST)
+ *
+ * in which case the host address is A + e->addend. One add, one OR and one compare:
+ * the low 12 bits of a tag are state bits that are ALL SET exactly when the fast path
+ * may use the entry, so that an all-zero TLB (x86_cpu_init clears the X86CPU) is empty.
+ * Using the address of the LAST byte makes an access that crosses into the next page
+ * miss (the next page has the next index, so the entry can never hold its tag), and so
+ * does an address that was never filled (a non-canonical one in particular).
+ * A miss calls the C slow path (the TCGGuestMemOps callbacks), which walks the page
+ * tables, fills the entry and performs the access, or raises #PF/#GP.
+ *
+ * The state bits of a tag (bits 11:0):
+ *   X86_TLB_VALID    the entry translates this page for this kind of access;
+ *   X86_TLB_DIRECT   the page is RAM the access may touch through addend (clear for
+ *                    MMIO, unassigned space, and ROM for writes);
+ *   X86_TLB_NO_CODE  (write tags) no translated code on the physical page, so a store
+ *                    need not invalidate translation blocks (self-modifying code);
+ *   bits 11:3        always set in a valid tag.
+ * A write tag is only valid once the leaf entry's dirty bit is set (SDM 3A §4.8): the
+ * first write to a clean page takes the slow path, which sets D.
+ *
+ * When the C entry points are the only users (the IR interpreter), they also check on
+ * every access that the machine's memory map and the A20 gate are those the entries
+ * were filled under, and flush otherwise. A native backend that inlines the fast path
+ * must instead have every vCPU's TLB flushed when either changes.
+ *
+ * Who flushes (SDM 3A §4.10.4): the system-instruction helpers call
+ *   x86_tlb_flush(env, false)  on MOV to CR3 (global entries stay), task switches;
+ *   x86_tlb_flush(env, true)   on MOV to CR0 changing PG/WP/PE, MOV to CR4 changing
+ *                              PGE/PAE/PSE/SMEP/SMAP/PCIDE, WRMSR to EFER changing
+ *                              NXE/LME/LMA;
+ *   x86_tlb_reset(env)         on reset (also forgets the PDPTE registers);
+ *   x86_tlb_flush_page(env, A) on INVLPG (global entries included).
+ * Permission results are cached per MMU index, which is why changes to CR0.WP, CR4.SMEP,
+ * CR4.SMAP and EFER.NXE need a full flush.
+ */
+#ifndef PACIFICA_CPU_X86_TLB_H
+#define PACIFICA_CPU_X86_TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct CPUX86State;
+
+#define X86_TLB_BITS      8
+#define X86_TLB_SIZE      (1u << X86_TLB_BITS)
+#define X86_TLB_MMU_COUNT 4 /* X86_MMU_COUNT (checked in mmu.c) */
+
+#define X86_PAGE_BITS 12
+#define X86_PAGE_SIZE (1ull << X86_PAGE_BITS)
+#define X86_PAGE_MASK (~(X86_PAGE_SIZE - 1))
+
+/* MAXPHYADDR: the width of guest physical addresses. CPUID leaf 80000008H must report
+ * the same value (reserved-bit checks in page-table entries depend on it). */
+#define X86_PHYS_ADDR_BITS 40
+
+#define X86_TLB_VALID   0x001u
+#define X86_TLB_DIRECT  0x002u
+#define X86_TLB_NO_CODE 0x004u
+#define X86_TLB_FAST    0xfffu
+
+typedef struct X86TLBEntry {
+    uint64_t tag_read;
+    uint64_t tag_write;
+    uint64_t tag_code;
+    uint64_t addend; /* host address - linear address, when a tag has X86_TLB_DIRECT */
+} X86TLBEntry;
+
+/* What the slow path needs about an entry (kept apart so the fast-path entries stay
+ * 32 bytes). */
+typedef struct X86TLBEntryInfo {
+    uint64_t page; /* linear page the entry holds (meaningful when a tag is valid) */
+    uint64_t phys; /* physical address of the 4 KiB frame */
+    bool global;   /* CR4.PGE and the leaf's G bit: survives x86_tlb_flush(env, false) */
+} X86TLBEntryInfo;
+
+typedef struct X86TLB {
+    X86TLBEntry table[X86_TLB_MMU_COUNT][X86_TLB_SIZE];
+    X86TLBEntryInfo info[X86_TLB_MMU_COUNT][X86_TLB_SIZE];
+    /* Per MMU index, a naturally aligned region that covers every large page (2 MiB,
+     * 4 MiB, 1 GiB) entered since the last flush: INVLPG of an address in it flushes
+     * the whole index, since one large-page translation fills many entries. */
+    uint64_t large_addr[X86_TLB_MMU_COUNT];
+    uint64_t large_mask[X86_TLB_MMU_COUNT];
+    bool has_large[X86_TLB_MMU_COUNT];
+    bool has_global[X86_TLB_MMU_COUNT];
+    /* The memory map (FlatView) and A20 mask the entries were filled under. */
+    const void *mem_view;
+    uint32_t a20_mask;
+    /* Physical page whose write entries were last made to take the slow path because
+     * code is being translated from it; ~0 when a fast write entry was filled since. */
+    uint64_t code_page_protected;
+    /* SDM 3A §4.4.1: the PDPTE registers of PAE paging, loaded by
+     * x86_mmu_load_pdptes for CR3 value pdpte_cr3. Walks use them when valid and CR3
+     * still matches; otherwise they read the PDPTEs from memory. */
+    uint64_t pdpte[4];
+    uint64_t pdpte_cr3;
+    bool pdptes_valid;
+    /* Page walks done to fill entries (statistics, and tests of TLB hits). */
+    uint64_t fills;
+} X86TLB;
+
+/* Drops every cached translation; global ones too when include_global. */
+void x86_tlb_flush(struct CPUX86State *env, bool include_global);
+/* INVLPG: drops the translations of the page holding linear in every MMU index,
+ * global ones included (SDM 3A §4.10.4.1). */
+void x86_tlb_flush_page(struct CPUX86State *env, uint64_t linear);
+/* Reset: empties the TLB and the PDPTE registers. */
+void x86_tlb_reset(struct CPUX86State *env);
+
+/* SDM 3A §4.4.1: loads the four PDPTEs from the table CR3 value cr3 points to (MOV to
+ * CR3 with PAE paging, and MOV to CR0/CR4 that enter PAE paging). Returns false, loading
+ * nothing, if a present PDPTE sets a reserved bit: the MOV must then raise #GP(0).
+ * Call it last, once every other check of the MOV has passed. */
+bool x86_mmu_load_pdptes(struct CPUX86State *env, uint64_t cr3);
+
+/* Opens (enabled) or closes the A20 gate (port 92h, keyboard controller) and flushes
+ * the TLB: physical addresses change under every translation. */
+void x86_set_a20(struct CPUX86State *env, bool enabled);
+
+/* The MMU index of implicit supervisor accesses (descriptor tables, TSS, the IDT, the
+ * stacks of an interrupt delivery): SDM 3A §4.6.1 forbids implicit supervisor data
+ * accesses to user pages whenever CR4.SMAP = 1, whatever EFLAGS.AC says. */
+unsigned x86_mmu_index_implicit(const struct CPUX86State *env);
+
+/* x86_ld/x86_st with an explicit MMU index (X86_MMU_*). */
+uint64_t x86_ld_idx(struct CPUX86State *env, uint64_t linear, unsigned size, unsigned mmu_idx);
+void x86_st_idx(struct CPUX86State *env, uint64_t linear, uint64_t val, unsigned size,
+                unsigned mmu_idx);
+
+/* Linear -> physical without side effects (no A/D update, no TLB fill, no fault), with
+ * supervisor rights: for the gdb stub and the monitor. */
+bool x86_translate_debug(struct CPUX86State *env, uint64_t linear, uint64_t *phys);
+
+#endif
