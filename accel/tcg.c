@@ -101,8 +101,8 @@ static void tcg_handle_init_sipi(TcgAccel *a, X86CPU *cpu)
     TcgVcpu *v = &a->vcpus[cpu->index];
     unsigned req = atomic_load(&cpu->interrupt_request);
     if (req & CPU_INTERRUPT_INIT) {
-        atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)(CPU_INTERRUPT_INIT |
-                                                               CPU_INTERRUPT_SIPI));
+        atomic_fetch_and(&cpu->interrupt_request,
+                         ~(unsigned)(CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI));
         x86_cpu_reset(cpu);
         cpu->env.halted = true;
         atomic_store(&v->wait_for_sipi, true);
@@ -138,8 +138,7 @@ static void tcg_check_shutdown(X86CPU *cpu)
     if (env->exception_index != EXCP_SHUTDOWN)
         return;
     env->exception_index = -1;
-    log_printf(&cpu->machine->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n",
-               cpu->index);
+    log_printf(&cpu->machine->log, LOG_INT | LOG_GUEST_ERROR, "cpu%d: triple fault\n", cpu->index);
     machine_request_reset(cpu->machine);
     env->halted = true;
 }
@@ -154,8 +153,7 @@ static void tcg_take_interrupt(X86CPU *cpu)
     pthread_mutex_lock(&m->lock);
     int vector = m->interrupt_ack(m->interrupt_ack_opaque, cpu->index);
     pthread_mutex_unlock(&m->lock);
-    log_printf(&m->log, LOG_INT, "cpu%d: external interrupt vector 0x%02x\n", cpu->index,
-               vector);
+    log_printf(&m->log, LOG_INT, "cpu%d: external interrupt vector 0x%02x\n", cpu->index, vector);
     x86_cpu_take_interrupt(cpu, vector);
     tcg_check_shutdown(cpu);
 }
@@ -296,8 +294,7 @@ static bool tcg_cpu_has_work(TcgAccel *a, X86CPU *cpu)
         return true;
     if (atomic_load(&a->vcpus[cpu->index].wait_for_sipi))
         return false;
-    return ((req & CPU_INTERRUPT_NMI) && !cpu->env.nmi_blocked) ||
-           tcg_interrupt_deliverable(cpu);
+    return ((req & CPU_INTERRUPT_NMI) && !cpu->env.nmi_blocked) || tcg_interrupt_deliverable(cpu);
 }
 
 /* A halted vCPU sleeps until it has something to do (an interrupt, once interrupt
@@ -335,8 +332,7 @@ static void *tcg_vcpu_thread(void *opaque)
         }
         /* HLT ends when an interrupt or NMI is taken (which clears halted). */
         if (cpu->env.halted) {
-            if ((atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_NMI) &&
-                x86_cpu_take_nmi(cpu))
+            if ((atomic_load(&cpu->interrupt_request) & CPU_INTERRUPT_NMI) && x86_cpu_take_nmi(cpu))
                 atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_NMI);
             else
                 tcg_take_interrupt(cpu);

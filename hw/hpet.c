@@ -335,9 +335,9 @@ static void hpet_halt_counter(HpetState *s)
 
 static void hpet_write_config(HpetState *s, uint64_t val)
 {
-    uint64_t old = s->config, new = val & CFG_WRITABLE;
-    bool legacy_on = (new & CFG_LEG_RT) && !(old & CFG_LEG_RT);
-    bool legacy_off = !(new & CFG_LEG_RT) && (old & CFG_LEG_RT);
+    uint64_t old = s->config, new = val &CFG_WRITABLE;
+    bool legacy_on = (new &CFG_LEG_RT) && !(old & CFG_LEG_RT);
+    bool legacy_off = !(new &CFG_LEG_RT) && (old & CFG_LEG_RT);
     /* Legacy replacement on: the board first takes the 8254 and RTC off IRQ 0 and 8,
      * then the comparators drive them. Off: the comparators let go first. */
     if (legacy_on) {
@@ -345,10 +345,10 @@ static void hpet_write_config(HpetState *s, uint64_t val)
             s->legacy_changed(s->legacy_opaque, true);
         s->config |= CFG_LEG_RT;
     }
-    if ((new & CFG_ENABLE) && !(old & CFG_ENABLE)) {
+    if ((new &CFG_ENABLE) && !(old & CFG_ENABLE)) {
         s->config |= CFG_ENABLE;
         hpet_start_counter(s);
-    } else if (!(new & CFG_ENABLE) && (old & CFG_ENABLE)) {
+    } else if (!(new &CFG_ENABLE) && (old & CFG_ENABLE)) {
         hpet_halt_counter(s);
         s->config &= ~CFG_ENABLE;
     }
@@ -394,8 +394,8 @@ static uint64_t timer_checked_route(HpetState *s, const HpetTimer *t, uint64_t c
     unsigned route = (unsigned)((config & TN_ROUTE_MASK) >> TN_ROUTE_SHIFT);
     if ((HPET_ROUTE_CAP & (1u << route)) || !((config ^ t->config) & TN_ROUTE_MASK))
         return config;
-    log_printf(s->log, LOG_GUEST_ERROR, "hpet: timer %u routed to unsupported pin %u\n",
-               t->index, route);
+    log_printf(s->log, LOG_GUEST_ERROR, "hpet: timer %u routed to unsupported pin %u\n", t->index,
+               route);
     return (config & ~TN_ROUTE_MASK) | (t->config & TN_ROUTE_MASK);
 }
 
@@ -500,7 +500,7 @@ static uint64_t hpet_mmio_read(void *opaque, uint64_t addr, unsigned size)
     if (off + size > 8) {
         unsigned first = 8 - off;
         return hpet_mmio_read(s, addr, first) | hpet_mmio_read(s, addr + first, size - first)
-                                                     << (8 * first);
+                                                    << (8 * first);
     }
     if ((addr & ~7ull) != REG_COUNTER && (addr & ~7ull) != REG_CAP_ID)
         hpet_catch_up(s);
@@ -553,15 +553,18 @@ static void hpet_reset(DeviceState *dev)
 #define HPET_TIMER_FIELDS(i)                                                                       \
     VMSTATE_U64(HpetState, timers[i].config), VMSTATE_U64(HpetState, timers[i].comparator),        \
         VMSTATE_U64(HpetState, timers[i].period), VMSTATE_BOOL(HpetState, timers[i].pending),      \
-        VMSTATE_U64(HpetState, timers[i].next_tick),                                               \
-        VMSTATE_U8(HpetState, timers[i].next_kind),                                           \
+        VMSTATE_U64(HpetState, timers[i].next_tick), VMSTATE_U8(HpetState, timers[i].next_kind),   \
         VMSTATE_U8(HpetState, timers[i].out_route), VMSTATE_U8(HpetState, timers[i].out_level)
 
 static const VMStateField hpet_fields[] = {
-    VMSTATE_U64(HpetState, config), VMSTATE_U64(HpetState, isr),
-    VMSTATE_U64(HpetState, counter), VMSTATE_I64(HpetState, base_ns),
-    HPET_TIMER_FIELDS(0),           HPET_TIMER_FIELDS(1),
-    HPET_TIMER_FIELDS(2),           VMSTATE_END,
+    VMSTATE_U64(HpetState, config),
+    VMSTATE_U64(HpetState, isr),
+    VMSTATE_U64(HpetState, counter),
+    VMSTATE_I64(HpetState, base_ns),
+    HPET_TIMER_FIELDS(0),
+    HPET_TIMER_FIELDS(1),
+    HPET_TIMER_FIELDS(2),
+    VMSTATE_END,
 };
 
 void hpet_post_load(HpetState *s)

@@ -63,10 +63,10 @@ typedef struct HpetTimer {
 
 typedef struct HpetState {
     DeviceState dev;
-    uint64_t config;       /* general configuration: ENABLE_CNF, LEG_RT_CNF */
-    uint64_t isr;          /* general interrupt status */
-    uint64_t counter;      /* main counter: its value while halted, or at base_ns */
-    int64_t base_ns;       /* virtual time at which the running counter was `counter` */
+    uint64_t config;  /* general configuration: ENABLE_CNF, LEG_RT_CNF */
+    uint64_t isr;     /* general interrupt status */
+    uint64_t counter; /* main counter: its value while halted, or at base_ns */
+    int64_t base_ns;  /* virtual time at which the running counter was `counter` */
     HpetTimer timers[HPET_NUM_TIMERS];
     IrqLine ioapic_lines[HPET_IOAPIC_PINS];
     IrqLine legacy_irq0, legacy_irq8;

@@ -16,10 +16,12 @@
 #include "hw/debugcon.h"
 #include "hw/i8254.h"
 #include "hw/i8259.h"
+#include "hw/hpet.h"
 #include "hw/i440fx.h"
 #include "hw/ioapic.h"
 #include "hw/linux_boot.h"
 #include "hw/mc146818.h"
+#include "hw/mptable.h"
 #include "hw/multiboot.h"
 #include "hw/piix3.h"
 #include "hw/piix4_pm.h"
@@ -51,6 +53,11 @@ struct PCBoard {
     IoapicState *ioapic;
     PitState *pit;
     RtcState *rtc;
+    HpetState *hpet;
+    /* The PIT's and RTC's outputs, remembered while the HPET's legacy replacement
+     * route takes IRQ 0 and 8 away from them. */
+    uint8_t pit_level, rtc_level;
+    bool hpet_legacy;
     PciBus *pci;
     I440fxState *host_bridge;
     Piix3State *isa_bridge;
@@ -140,6 +147,34 @@ static IrqLine pc_isa_line(PCBoard *b, unsigned irq)
     return (IrqLine){pc_isa_irq, b, (int)irq};
 }
 
+/* The PIT (IRQ 0) and RTC (IRQ 8) outputs, cut off while the HPET's legacy replacement
+ * route owns those IRQs (IA-PC HPET specification §2.3.9.2.1). */
+static void pc_legacy_timer_irq(void *opaque, int n, int level)
+{
+    PCBoard *b = opaque;
+    if (n == 0)
+        b->pit_level = (uint8_t)level;
+    else
+        b->rtc_level = (uint8_t)level;
+    if (!b->hpet_legacy)
+        pc_isa_irq(b, n, level);
+}
+
+static void pc_hpet_legacy_changed(void *opaque, bool on)
+{
+    PCBoard *b = opaque;
+    b->hpet_legacy = on;
+    if (on) {
+        if (b->pit_level)
+            pc_isa_irq(b, 0, 0);
+        if (b->rtc_level)
+            pc_isa_irq(b, 8, 0);
+    } else {
+        pc_isa_irq(b, 0, b->pit_level);
+        pc_isa_irq(b, 8, b->rtc_level);
+    }
+}
+
 static const uint16_t com_bases[MAX_SERIAL_PORTS] = {COM1_BASE, COM2_BASE, COM3_BASE, COM4_BASE};
 
 static int create_serial_ports(PCBoard *b)
@@ -220,6 +255,7 @@ static void pc_cpu_reset_hook(void *opaque, int cpu_index, void *cpu_env)
 }
 
 #define ACPI_AREA_SIZE 0x10000 /* firmware tables at the top of the RAM below 4 GiB */
+#define EBDA_BASE      0x9f000 /* 4 KiB extended BIOS data area: the MP table */
 
 /* The PC's physical memory map as firmware reports it (e820): conventional memory,
  * the EBDA and BIOS areas reserved, RAM from 1 MiB to the ACPI tables at the top of the
@@ -228,8 +264,8 @@ static unsigned pc_e820_table(const Machine *m, E820Entry *e, unsigned max)
 {
     uint64_t low = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
     E820Entry all[] = {
-        {0, 0x9fc00, E820_RAM},
-        {0x9fc00, 0x400, E820_RESERVED},
+        {0, EBDA_BASE, E820_RAM},
+        {EBDA_BASE, 0xa0000 - EBDA_BASE, E820_RESERVED},
         {0xf0000, 0x10000, E820_RESERVED},
         {0x100000, low - 0x100000 - ACPI_AREA_SIZE, E820_RAM},
         {low - ACPI_AREA_SIZE, ACPI_AREA_SIZE, E820_ACPI},
@@ -242,6 +278,18 @@ static unsigned pc_e820_table(const Machine *m, E820Entry *e, unsigned max)
     return n;
 }
 
+/* The MP table (for acpi=off) in the EBDA, where Linux looks for it. */
+static void pc_build_mptable(PCBoard *b)
+{
+    Machine *m = b->m;
+    MpTableInfo mp = {.ncpus = m->cfg->smp,
+                      .lapic_addr = APIC_DEFAULT_BASE,
+                      .ioapic_id = 0,
+                      .ioapic_addr = IOAPIC_DEFAULT_BASE};
+    if (!mptable_build(&mp, m->ram + EBDA_BASE, 0xa0000 - EBDA_BASE, EBDA_BASE))
+        log_printf(&m->log, LOG_GUEST_ERROR, "pc: the MP table does not fit in the EBDA\n");
+}
+
 /* The ACPI tables of this board at guest address at (RAM); returns the RSDP's address. */
 static uint64_t pc_build_acpi(PCBoard *b, uint64_t at)
 {
@@ -252,7 +300,8 @@ static uint64_t pc_build_acpi(PCBoard *b, uint64_t at)
         .have_ioapic = true,
         .ioapic_addr = IOAPIC_DEFAULT_BASE,
         .ioapic_id = 0,
-        .have_hpet = false,
+        .have_hpet = true,
+        .hpet_addr = HPET_DEFAULT_BASE,
         .pm_base = PIIX4_PM_DEFAULT_BASE,
         .sci_irq = 9,
         .smi_cmd = PIIX4_APM_CNT_PORT,
@@ -271,15 +320,16 @@ static uint64_t pc_build_acpi(PCBoard *b, uint64_t at)
 
 /* -kernel: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel, loaded directly
  * as QEMU does (Linux first). */
-static int load_kernel(PCBoard *b)
+/* Loads the kernel (and the firmware tables it needs) into RAM: at start-up, to report
+ * bad files, and again at every reset, as firmware would boot it again. */
+static int load_kernel_now(PCBoard *b)
 {
     Machine *m = b->m;
-    if (!m->cfg->kernel)
-        return 0;
     E820Entry e820[8];
     uint64_t low = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
     LinuxBootInfo info = {e820, pc_e820_table(m, e820, 8), pc_build_acpi(b, low - ACPI_AREA_SIZE),
                           low - ACPI_AREA_SIZE};
+    pc_build_mptable(b);
     LinuxBootResult lr = linux_boot_load(m, m->cfg, &info, &b->boot);
     if (lr == LINUX_BOOT_ERROR)
         return -1;
@@ -294,6 +344,15 @@ static int load_kernel(PCBoard *b)
             return -1;
         }
     }
+    return 0;
+}
+
+static int load_kernel(PCBoard *b)
+{
+    if (!b->m->cfg->kernel)
+        return 0;
+    if (load_kernel_now(b) < 0)
+        return -1;
     b->firmware_setup.name = "firmware-setup";
     b->firmware_setup.reset = pc_firmware_setup;
     b->firmware_setup.fields = NULL;
@@ -406,8 +465,7 @@ static int create_pci(PCBoard *b)
     if (b->isa_bridge)
         for (int p = 0; p < 4; p++)
             b->isa_bridge->apic_pirq[p] = ioapic_irq_line(b->ioapic, 16 + (unsigned)p);
-    b->pm =
-        piix4_pm_new(b->pci, &m->io, &m->clock, pc_isa_line(b, 9), pc_power_off, m, &m->log);
+    b->pm = piix4_pm_new(b->pci, &m->io, &m->clock, pc_isa_line(b, 9), pc_power_off, m, &m->log);
     if (!b->host_bridge || !b->isa_bridge || !b->pm)
         return -1;
     machine_register_device(m, &b->host_bridge->pci.dev);
@@ -425,8 +483,10 @@ static void pc_firmware_setup(DeviceState *dev)
     static const uint8_t pirq_irq[4] = {10, 10, 11, 11};
     piix4_pm_firmware_setup(b->pm, PIIX4_PM_DEFAULT_BASE);
     /* BIOS data area: the EBDA segment at 40:0E (where OSes look for the MP table). */
-    b->m->ram[0x40e] = 0xc0;
-    b->m->ram[0x40f] = 0x9f;
+    b->m->ram[0x40e] = (uint8_t)(EBDA_BASE >> 4);
+    b->m->ram[0x40f] = (uint8_t)(EBDA_BASE >> 12);
+    if (load_kernel_now(b) < 0)
+        log_printf(&b->m->log, LOG_GUEST_ERROR, "pc: reloading the kernel at reset failed\n");
     for (int p = 0; p < 4; p++)
         pci_config_write(b->pci, PCI_DEVFN(1, 0), 0x60 + p, pirq_irq[p], 1);
     address_space_write(&b->m->io, 0x4d1, (1 << (9 - 8)) | (1 << (10 - 8)) | (1 << (11 - 8)), 1);
@@ -445,13 +505,21 @@ static int create_chipset(PCBoard *b)
         machine_register_device(m, &b->apics->apics[i]->dev);
     b->ioapic = ioapic_new(&m->mem, b->apics, &m->log);
     b->pic = pic_new(&m->io, (IrqLine){pc_pic_output, b, 0}, &m->log);
-    b->pit = pit_new(&m->io, &m->clock, pc_isa_line(b, 0), &m->log);
+    b->pit = pit_new(&m->io, &m->clock, (IrqLine){pc_legacy_timer_irq, b, 0}, &m->log);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    b->rtc = rtc_new(&m->io, &m->clock, pc_isa_line(b, 8),
+    b->rtc = rtc_new(&m->io, &m->clock, (IrqLine){pc_legacy_timer_irq, b, 8},
                      (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &m->log);
-    if (!b->ioapic || !b->pic || !b->pit || !b->rtc)
+    b->hpet = hpet_new(&m->mem, &m->clock, &m->log);
+    if (!b->ioapic || !b->pic || !b->pit || !b->rtc || !b->hpet)
         return -1;
+    IrqLine pins[HPET_IOAPIC_PINS];
+    for (unsigned i = 0; i < HPET_IOAPIC_PINS; i++)
+        pins[i] = ioapic_irq_line(b->ioapic, i);
+    hpet_set_ioapic_lines(b->hpet, pins);
+    hpet_set_legacy_lines(b->hpet, pc_isa_line(b, 0), pc_isa_line(b, 8));
+    hpet_set_legacy_notify(b->hpet, pc_hpet_legacy_changed, b);
+    machine_register_device(m, &b->hpet->dev);
     machine_register_device(m, &b->ioapic->dev);
     machine_register_device(m, &b->pic->dev);
     machine_register_device(m, &b->pit->dev);
@@ -508,6 +576,7 @@ void pc_board_destroy(PCBoard *b)
     piix3_free(b->isa_bridge);
     i440fx_free(b->host_bridge);
     pci_bus_free(b->pci);
+    hpet_free(b->hpet);
     rtc_free(b->rtc);
     pit_free(b->pit);
     pic_free(b->pic);
