@@ -78,4 +78,6 @@ clean:
 distclean: clean
 	rm -f config.mak config.h
 
+include tests/cpu-diff/cpu-diff.mk
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

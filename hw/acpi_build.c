@@ -140,12 +140,29 @@ static Aml *build_dsdt_body(const AcpiBoardInfo *info)
     aml_append(prt, aml_return(aml_name_string("PRTP")));
     aml_append(pci, aml_method("_PRT", 0, prt));
 
+    /* The 8042's keyboard and mouse (Linux's i8042 driver finds them through these on
+     * ACPI systems). */
+    Aml *kbd = aml_new();
+    aml_append(kbd, aml_name("_HID", aml_eisaid("PNP0303")));
+    Aml *r = aml_new();
+    aml_res_io(r, 0x60, 1);
+    aml_res_io(r, 0x64, 1);
+    aml_res_irq(r, 1);
+    aml_append(kbd, aml_name("_CRS", aml_res_template(r)));
+    aml_append(pci, aml_device("KBD", kbd));
+    Aml *mou = aml_new();
+    aml_append(mou, aml_name("_HID", aml_eisaid("PNP0F13")));
+    r = aml_new();
+    aml_res_irq(r, 12);
+    aml_append(mou, aml_name("_CRS", aml_res_template(r)));
+    aml_append(pci, aml_device("MOU", mou));
+
     Aml *sb = aml_device("PCI0", pci);
     if (info->have_hpet) {
         Aml *hpet = aml_new();
         aml_append(hpet, aml_name("_HID", aml_eisaid("PNP0103")));
         aml_append(hpet, aml_name("_UID", aml_int(0)));
-        Aml *r = aml_new();
+        r = aml_new();
         aml_res_memory32_fixed(r, (uint32_t)info->hpet_addr, 0x400);
         aml_append(hpet, aml_name("_CRS", aml_res_template(r)));
         aml_append(sb, aml_device("HPET", hpet));

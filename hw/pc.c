@@ -18,12 +18,15 @@
 #include "hw/i8259.h"
 #include "hw/hpet.h"
 #include "hw/i440fx.h"
+#include "hw/i8042.h"
 #include "hw/ioapic.h"
 #include "hw/linux_boot.h"
 #include "hw/mc146818.h"
 #include "hw/mptable.h"
 #include "hw/multiboot.h"
+#include "cpu/x86/tlb.h"
 #include "hw/piix3.h"
+#include "hw/port92.h"
 #include "hw/piix4_pm.h"
 #include "hw/serial.h"
 #include "system/chardev.h"
@@ -54,6 +57,12 @@ struct PCBoard {
     PitState *pit;
     RtcState *rtc;
     HpetState *hpet;
+    I8042State *kbc;
+    Port92State *port92;
+    /* The A20 gate is the OR of the keyboard controller's output port bit and port
+     * 0x92's fast A20 bit. */
+    bool kbc_a20, fast_a20;
+    X86CPU *cpus[256]; /* attached at their first reset, for the A20 line */
     /* The PIT's and RTC's outputs, remembered while the HPET's legacy replacement
      * route takes IRQ 0 and 8 away from them. */
     uint8_t pit_level, rtc_level;
@@ -249,6 +258,7 @@ static void pc_cpu_reset_hook(void *opaque, int cpu_index, void *cpu_env)
     if ((unsigned)cpu_index < b->apics->count) {
         cpu->apic_ops = &pc_lapic_ops;
         cpu->apic = b->apics->apics[cpu_index];
+        b->cpus[cpu_index] = cpu;
     }
     if (cpu_index == 0)
         x86_apply_boot_state(cpu_env, &b->boot);
@@ -492,6 +502,53 @@ static void pc_firmware_setup(DeviceState *dev)
     address_space_write(&b->m->io, 0x4d1, (1 << (9 - 8)) | (1 << (10 - 8)) | (1 << (11 - 8)), 1);
 }
 
+static void pc_request_reset_from(void *opaque)
+{
+    machine_request_reset(((PCBoard *)opaque)->m);
+}
+
+/* A20M# to every CPU (SDM 3A §21.33.2): bit 20 of physical addresses is forced to 0
+ * while the gate is closed. Changed by firmware while only the boot CPU runs. */
+static void pc_update_a20(PCBoard *b)
+{
+    bool open = b->kbc_a20 || b->fast_a20;
+    for (unsigned i = 0; i < sizeof(b->cpus) / sizeof(b->cpus[0]); i++)
+        if (b->cpus[i])
+            x86_set_a20(&b->cpus[i]->env, open);
+}
+
+static void pc_kbc_set_a20(void *opaque, bool enabled)
+{
+    PCBoard *b = opaque;
+    b->kbc_a20 = enabled;
+    pc_update_a20(b);
+}
+
+static void pc_port92_set_a20(void *opaque, bool enabled)
+{
+    PCBoard *b = opaque;
+    b->fast_a20 = enabled;
+    pc_update_a20(b);
+}
+
+/* The keyboard controller (with its PS/2 keyboard and mouse) and port 0x92. */
+static int create_kbc(PCBoard *b)
+{
+    Machine *m = b->m;
+    b->kbc = i8042_new(&m->io, pc_isa_line(b, 1), pc_isa_line(b, 12), pc_request_reset_from,
+                       pc_kbc_set_a20, b, &m->log);
+    b->port92 = port92_new(&m->io, pc_request_reset_from, pc_port92_set_a20, b);
+    if (!b->kbc || !b->port92)
+        return -1;
+    b->kbc_a20 = i8042_a20_enabled(b->kbc);
+    b->fast_a20 = port92_a20_enabled(b->port92);
+    machine_register_device(m, &b->kbc->dev);
+    machine_register_device(m, &b->kbc->kbd->dev);
+    machine_register_device(m, &b->kbc->mouse->dev);
+    machine_register_device(m, &b->port92->dev);
+    return 0;
+}
+
 static int create_chipset(PCBoard *b)
 {
     Machine *m = b->m;
@@ -539,8 +596,8 @@ PCBoard *pc_board_create(Machine *m)
     map_ram(m);
     m->cpu_reset_hook = pc_cpu_reset_hook;
     m->cpu_reset_opaque = b;
-    if (map_firmware(b) < 0 || create_chipset(b) < 0 || create_serial_ports(b) < 0 ||
-        load_kernel(b) < 0) {
+    if (map_firmware(b) < 0 || create_chipset(b) < 0 || create_kbc(b) < 0 ||
+        create_serial_ports(b) < 0 || load_kernel(b) < 0) {
         pc_board_destroy(b);
         return NULL;
     }
@@ -576,6 +633,8 @@ void pc_board_destroy(PCBoard *b)
     piix3_free(b->isa_bridge);
     i440fx_free(b->host_bridge);
     pci_bus_free(b->pci);
+    i8042_free(b->kbc);
+    port92_free(b->port92);
     hpet_free(b->hpet);
     rtc_free(b->rtc);
     pit_free(b->pit);

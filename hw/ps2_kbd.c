@@ -10,12 +10,14 @@
 #define PS2_KBD_BREAK_PREFIX      0xf0
 /* Commands are ED..FF; no option byte is ever in that range (see
  * ps2_kbd_write). */
-#define PS2_KBD_FIRST_COMMAND     0xed
+#define PS2_KBD_FIRST_COMMAND 0xed
 
 static const VMStateField ps2_kbd_vmstate[] = {
+    /* The output buffer. */
     VMSTATE_BYTES(PS2Kbd, queue.bytes),
     VMSTATE_U8(PS2Kbd, queue.count),
     VMSTATE_U8(PS2Kbd, queue.replies),
+    /* The keyboard's modes. */
     VMSTATE_U8(PS2Kbd, pending_cmd),
     VMSTATE_U8(PS2Kbd, scancode_set),
     VMSTATE_BOOL(PS2Kbd, scanning),
@@ -65,8 +67,7 @@ static void ps2_kbd_notify(PS2Kbd *k)
 static void ps2_kbd_reply(PS2Kbd *k, uint8_t byte)
 {
     if (!ps2_queue_push_reply(&k->queue, byte))
-        log_printf(k->log, LOG_GUEST_ERROR, "ps2-kbd: reply 0x%02x lost, host not reading\n",
-                   byte);
+        log_printf(k->log, LOG_GUEST_ERROR, "ps2-kbd: reply 0x%02x lost, host not reading\n", byte);
 }
 
 bool ps2_kbd_has_data(const PS2Kbd *k)

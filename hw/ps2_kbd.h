@@ -57,7 +57,7 @@ enum {
     PS2_KBD_REPLY_ECHO = 0xee,
     PS2_KBD_REPLY_ACK = 0xfa,
     PS2_KBD_REPLY_RESEND = 0xfe,
-    PS2_KBD_ID_FIRST = 0xab,  /* F2 answer: AB 83, an MF2 keyboard */
+    PS2_KBD_ID_FIRST = 0xab, /* F2 answer: AB 83, an MF2 keyboard */
     PS2_KBD_ID_SECOND = 0x83,
     PS2_KBD_OVERRUN_SET1 = 0xff,
     PS2_KBD_OVERRUN_SET2 = 0x00,

@@ -9,17 +9,17 @@
 #define PS2_MOUSE_DEFAULT_RATE       100
 #define PS2_MOUSE_DEFAULT_RESOLUTION 2
 /* The lowest mouse command; option bytes are always below it. */
-#define PS2_MOUSE_FIRST_COMMAND      0xe6
+#define PS2_MOUSE_FIRST_COMMAND 0xe6
 /* Range of one packet's X/Y (9-bit two's complement) and Z (4-bit). */
-#define PS2_MOUSE_XY_MIN             (-256)
-#define PS2_MOUSE_XY_MAX             255
-#define PS2_MOUSE_Z_MIN              (-8)
-#define PS2_MOUSE_Z_MAX              7
+#define PS2_MOUSE_XY_MIN (-256)
+#define PS2_MOUSE_XY_MAX 255
+#define PS2_MOUSE_Z_MIN  (-8)
+#define PS2_MOUSE_Z_MAX  7
 /* Bound on the movement counters, far beyond any packet, so that sums of host
  * input cannot overflow an int32_t. */
-#define PS2_MOUSE_COUNTER_LIMIT      (1 << 24)
-#define PS2_MOUSE_MAX_PACKET         4
-#define PS2_MOUSE_MAX_REPLY          5 /* EB: ACK and a 4-byte packet */
+#define PS2_MOUSE_COUNTER_LIMIT (1 << 24)
+#define PS2_MOUSE_MAX_PACKET    4
+#define PS2_MOUSE_MAX_REPLY     5 /* EB: ACK and a 4-byte packet */
 
 static const VMStateField ps2_mouse_vmstate[] = {
     VMSTATE_BYTES(PS2Mouse, queue.bytes),
@@ -150,7 +150,8 @@ static void ps2_mouse_notify(PS2Mouse *m)
 
 void ps2_mouse_move(PS2Mouse *m, int dx, int dy, int dz, unsigned buttons)
 {
-    m->buttons = buttons & (PS2_MOUSE_BUTTON_LEFT | PS2_MOUSE_BUTTON_RIGHT | PS2_MOUSE_BUTTON_MIDDLE);
+    m->buttons =
+        buttons & (PS2_MOUSE_BUTTON_LEFT | PS2_MOUSE_BUTTON_RIGHT | PS2_MOUSE_BUTTON_MIDDLE);
     if (m->wrap || (!m->remote && !m->reporting)) {
         m->reported_buttons = m->buttons;
         return;

@@ -83,6 +83,7 @@ for test in build/tests/unit/test-*; do
     run_suite "$test" "$test" --tap
 done
 
+run_suite tests/cpu-diff/run sh tests/cpu-diff/run --check
 run_suite tests/cli/run-cli-tests.sh sh tests/cli/run-cli-tests.sh
 
 run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh

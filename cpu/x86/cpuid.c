@@ -19,19 +19,20 @@
  * Bits waiting for work done elsewhere are listed next to each word; the owner of that
  * work adds them here when it lands. */
 static const uint32_t implemented[X86_FEAT_WORDS] = {
-    /* Waiting: FPU, MMX, FXSR, SSE, SSE2 (x87/SSE lowerings); APIC (local APIC); VME
-     * (v8086 extensions); MCA (machine-check banks). */
-    [FEAT_1_EDX] = CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC | CPUID_1_EDX_MSR |
-                   CPUID_1_EDX_PAE | CPUID_1_EDX_MCE | CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP |
-                   CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT |
-                   CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH | CPUID_1_EDX_HTT,
+    /* Waiting: MMX, FXSR, SSE, SSE2 (SSE lowerings, FXSAVE/FXRSTOR); VME (v8086
+     * extensions); MCA (machine-check banks). */
+    [FEAT_1_EDX] = CPUID_1_EDX_APIC | CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE |
+                   CPUID_1_EDX_TSC | CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_MCE |
+                   CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP | CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE |
+                   CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH |
+                   CPUID_1_EDX_HTT,
     /* Waiting: SSE3, PCLMULQDQ, SSSE3, FMA, SSE4.1/4.2, AES, AVX, F16C (SSE/AVX
      * lowerings), XSAVE (XSAVE/XRSTOR/XGETBV/XSETBV), TSC_DEADLINE, X2APIC (local
      * APIC), PCID (paging), MONITOR. */
     [FEAT_1_ECX] = CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND |
                    CPUID_1_ECX_HYPERVISOR,
-    /* Waiting: ARAT (local APIC timer). */
-    [FEAT_6_EAX] = 0,
+    /* The local APIC timer runs in every C-state (ARAT). */
+    [FEAT_6_EAX] = CPUID_6_EAX_ARAT,
     /* Waiting: AVX2, SHA (SSE/AVX), SMAP (CLAC/STAC), CLFLUSHOPT. */
     [FEAT_7_0_EBX] = CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 | CPUID_7_0_EBX_SMEP |
                      CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ERMS | CPUID_7_0_EBX_RDSEED |

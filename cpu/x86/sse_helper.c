@@ -135,11 +135,13 @@ uint64_t sse_vec_run_ret(CPUX86State *env, uint64_t regs, uint64_t ctl, VecOpFn 
 
 /* ---- x87 / MMX transitions ---- */
 
-/* SDM Vol 1 §9.5.1 and Table 12-? of each MMX instruction: a pending unmasked x87
- * exception (FSW.ES) is reported (#MF) before an MMX instruction executes. */
+/* SDM Vol 1 §9.5.1 and the MMX exception tables (Vol 3A §12.5): a pending unmasked
+ * x87 exception (FSW.ES) is reported before an MMX instruction executes: #MF with
+ * CR0.NE = 1. With NE = 0 the PC would signal FERR#/IRQ 13; like the x87 unit
+ * (fpu_helper.c) the instruction then goes on as if IGNNE# were asserted. */
 static void mmx_check_pending(CPUX86State *env)
 {
-    if (env->fpus & 0x0080)
+    if ((env->fpus & 0x0080) && (env->cr[0] & CR0_NE))
         x86_raise_exception(env, EXCP_MF);
 }
 
@@ -226,8 +228,7 @@ void helper_vmaskmov_store(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64
     }
 }
 
-void helper_vgather(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64_t base,
-                    uint64_t seg_base)
+void helper_vgather(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64_t base, uint64_t seg_base)
 {
     /* SDM Vol 2B VPGATHERDD & co. (VSIB, §2.3.12): element j, if its mask sign bit is
      * set, is loaded from base + sign_extend(index[j]) * scale, truncated to the

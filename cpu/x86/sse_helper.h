@@ -26,17 +26,17 @@
 
 /* ---- argument encoding ---- */
 
-#define SSE_CTL_IMM_MASK   0xffu
-#define SSE_CTL_SIZE_SHIFT 8          /* operation size in bytes: 8 (MMX), 16 or 32 */
-#define SSE_CTL_VEX        (1u << 16) /* VEX-encoded: zero the destination above its size */
-#define SSE_CTL_MMX_DST    (1u << 17) /* the destination is an MMX register */
-#define SSE_CTL_B_MEM      (1u << 18) /* source b came from memory (INSERTPS) */
-#define SSE_CTL_L256       (1u << 19) /* VEX.L = 1 */
-#define SSE_CTL_REX_W      (1u << 20) /* REX.W / VEX.W: 64-bit integer operand */
-#define SSE_CTL_IMM_COUNT  (1u << 21) /* shifts: the count is the imm8, not source b */
-#define SSE_CTL_CODE64     (1u << 22) /* 64-bit mode (FXSAVE layout, gathers) */
-#define SSE_CTL_ADDR_SHIFT 24         /* gathers: address size in bytes */
-#define SSE_CTL_SCALE_SHIFT 28        /* gathers: SIB scale (0..3) */
+#define SSE_CTL_IMM_MASK    0xffu
+#define SSE_CTL_SIZE_SHIFT  8          /* operation size in bytes: 8 (MMX), 16 or 32 */
+#define SSE_CTL_VEX         (1u << 16) /* VEX-encoded: zero the destination above its size */
+#define SSE_CTL_MMX_DST     (1u << 17) /* the destination is an MMX register */
+#define SSE_CTL_B_MEM       (1u << 18) /* source b came from memory (INSERTPS) */
+#define SSE_CTL_L256        (1u << 19) /* VEX.L = 1 */
+#define SSE_CTL_REX_W       (1u << 20) /* REX.W / VEX.W: 64-bit integer operand */
+#define SSE_CTL_IMM_COUNT   (1u << 21) /* shifts: the count is the imm8, not source b */
+#define SSE_CTL_CODE64      (1u << 22) /* 64-bit mode (FXSAVE layout, gathers) */
+#define SSE_CTL_ADDR_SHIFT  24         /* gathers: address size in bytes */
+#define SSE_CTL_SCALE_SHIFT 28         /* gathers: SIB scale (0..3) */
 
 static inline uint64_t sse_regs(unsigned d, unsigned a, unsigned b, unsigned c)
 {
@@ -83,48 +83,61 @@ static inline unsigned sse_mmx_offset(unsigned reg)
 /* ---- helper lists ---- */
 
 /* Flags of helpers that touch only vector/x87 state (no TCG globals). */
-#define SSE_CALL_PURE (TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS | TCG_CALL_NO_RAISE)
+#define SSE_CALL_PURE  (TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS | TCG_CALL_NO_RAISE)
 #define SSE_CALL_RAISE (TCG_CALL_NO_READ_GLOBALS | TCG_CALL_NO_WRITE_GLOBALS)
 
+/* clang-format off */
 /* Vector ops without MXCSR: void helper_NAME(env, regs, ctl). Each list calls X(A, name). */
-#define SSE_INT_OPS(X, A)                                                                             \
-    X(A, paddb) X(A, paddw) X(A, paddd) X(A, paddq) X(A, psubb) X(A, psubw) X(A, psubd) X(A, psubq) X(A, paddsb) X(A, paddsw)    \
-    X(A, paddusb) X(A, paddusw) X(A, psubsb) X(A, psubsw) X(A, psubusb) X(A, psubusw) X(A, pmullw) X(A, pmulhw)            \
-    X(A, pmulhuw) X(A, pmuludq) X(A, pmuldq) X(A, pmulld) X(A, pmulhrsw) X(A, pmaddwd) X(A, pmaddubsw) X(A, psadbw)        \
-    X(A, mpsadbw) X(A, pand) X(A, pandn) X(A, por) X(A, pxor) X(A, pcmpeqb) X(A, pcmpeqw) X(A, pcmpeqd) X(A, pcmpeqq)         \
-    X(A, pcmpgtb) X(A, pcmpgtw) X(A, pcmpgtd) X(A, pcmpgtq) X(A, pminub) X(A, pminuw) X(A, pminud) X(A, pminsb) X(A, pminsw)  \
-    X(A, pminsd) X(A, pmaxub) X(A, pmaxuw) X(A, pmaxud) X(A, pmaxsb) X(A, pmaxsw) X(A, pmaxsd) X(A, pavgb) X(A, pavgw)        \
-    X(A, pabsb) X(A, pabsw) X(A, pabsd) X(A, psignb) X(A, psignw) X(A, psignd) X(A, packsswb) X(A, packssdw) X(A, packuswb)   \
-    X(A, packusdw) X(A, punpcklbw) X(A, punpcklwd) X(A, punpckldq) X(A, punpcklqdq) X(A, punpckhbw) X(A, punpckhwd)     \
-    X(A, punpckhdq) X(A, punpckhqdq) X(A, pshufb) X(A, pshufd) X(A, pshufhw) X(A, pshuflw) X(A, pshufw) X(A, palignr)      \
-    X(A, phaddw) X(A, phaddd) X(A, phaddsw) X(A, phsubw) X(A, phsubd) X(A, phsubsw) X(A, psllw) X(A, pslld) X(A, psllq)       \
-    X(A, psrlw) X(A, psrld) X(A, psrlq) X(A, psraw) X(A, psrad) X(A, pslldq) X(A, psrldq) X(A, vpsllvd) X(A, vpsllvq)         \
-    X(A, vpsrlvd) X(A, vpsrlvq) X(A, vpsravd) X(A, pblendw) X(A, blendps) X(A, blendpd) X(A, vpblendd) X(A, pblendvb)      \
-    X(A, blendvps) X(A, blendvpd) X(A, shufps) X(A, shufpd) X(A, pmovsxbw) X(A, pmovsxbd) X(A, pmovsxbq) X(A, pmovsxwd)    \
-    X(A, pmovsxwq) X(A, pmovsxdq) X(A, pmovzxbw) X(A, pmovzxbd) X(A, pmovzxbq) X(A, pmovzxwd) X(A, pmovzxwq)            \
-    X(A, pmovzxdq) X(A, phminposuw) X(A, movsldup) X(A, movshdup) X(A, movddup) X(A, movss_merge) X(A, movsd_merge)     \
-    X(A, movhps_merge) X(A, movhlps) X(A, insertps) X(A, vpermilps) X(A, vpermilps_imm) X(A, vpermilpd)              \
-    X(A, vpermilpd_imm) X(A, vpermd) X(A, vpermq) X(A, vperm2f128) X(A, vinsertf128) X(A, vextractf128)             \
-    X(A, vbroadcast8) X(A, vbroadcast16) X(A, vbroadcast32) X(A, vbroadcast64) X(A, vbroadcast128) X(A, pclmulqdq)  \
-    X(A, aesenc) X(A, aesenclast) X(A, aesdec) X(A, aesdeclast) X(A, aesimc) X(A, aeskeygenassist)
+#define SSE_INT_OPS(X, A) \
+    X(A, paddb) X(A, paddw) X(A, paddd) X(A, paddq) X(A, psubb) X(A, psubw) X(A, psubd) \
+    X(A, psubq) X(A, paddsb) X(A, paddsw) X(A, paddusb) X(A, paddusw) X(A, psubsb) \
+    X(A, psubsw) X(A, psubusb) X(A, psubusw) X(A, pmullw) X(A, pmulhw) X(A, pmulhuw) \
+    X(A, pmuludq) X(A, pmuldq) X(A, pmulld) X(A, pmulhrsw) X(A, pmaddwd) X(A, pmaddubsw) \
+    X(A, psadbw) X(A, mpsadbw) X(A, pand) X(A, pandn) X(A, por) X(A, pxor) X(A, pcmpeqb) \
+    X(A, pcmpeqw) X(A, pcmpeqd) X(A, pcmpeqq) X(A, pcmpgtb) X(A, pcmpgtw) X(A, pcmpgtd) \
+    X(A, pcmpgtq) X(A, pminub) X(A, pminuw) X(A, pminud) X(A, pminsb) X(A, pminsw) \
+    X(A, pminsd) X(A, pmaxub) X(A, pmaxuw) X(A, pmaxud) X(A, pmaxsb) X(A, pmaxsw) \
+    X(A, pmaxsd) X(A, pavgb) X(A, pavgw) X(A, pabsb) X(A, pabsw) X(A, pabsd) X(A, psignb) \
+    X(A, psignw) X(A, psignd) X(A, packsswb) X(A, packssdw) X(A, packuswb) X(A, packusdw) \
+    X(A, punpcklbw) X(A, punpcklwd) X(A, punpckldq) X(A, punpcklqdq) X(A, punpckhbw) \
+    X(A, punpckhwd) X(A, punpckhdq) X(A, punpckhqdq) X(A, pshufb) X(A, pshufd) \
+    X(A, pshufhw) X(A, pshuflw) X(A, pshufw) X(A, palignr) X(A, phaddw) X(A, phaddd) \
+    X(A, phaddsw) X(A, phsubw) X(A, phsubd) X(A, phsubsw) X(A, psllw) X(A, pslld) \
+    X(A, psllq) X(A, psrlw) X(A, psrld) X(A, psrlq) X(A, psraw) X(A, psrad) X(A, pslldq) \
+    X(A, psrldq) X(A, vpsllvd) X(A, vpsllvq) X(A, vpsrlvd) X(A, vpsrlvq) X(A, vpsravd) \
+    X(A, pblendw) X(A, blendps) X(A, blendpd) X(A, vpblendd) X(A, pblendvb) X(A, blendvps) \
+    X(A, blendvpd) X(A, shufps) X(A, shufpd) X(A, pmovsxbw) X(A, pmovsxbd) X(A, pmovsxbq) \
+    X(A, pmovsxwd) X(A, pmovsxwq) X(A, pmovsxdq) X(A, pmovzxbw) X(A, pmovzxbd) \
+    X(A, pmovzxbq) X(A, pmovzxwd) X(A, pmovzxwq) X(A, pmovzxdq) X(A, phminposuw) \
+    X(A, movsldup) X(A, movshdup) X(A, movddup) X(A, movss_merge) X(A, movsd_merge) \
+    X(A, movhps_merge) X(A, movhlps) X(A, insertps) X(A, vpermilps) X(A, vpermilps_imm) \
+    X(A, vpermilpd) X(A, vpermilpd_imm) X(A, vpermd) X(A, vpermq) X(A, vperm2f128) \
+    X(A, vinsertf128) X(A, vextractf128) X(A, vbroadcast8) X(A, vbroadcast16) \
+    X(A, vbroadcast32) X(A, vbroadcast64) X(A, vbroadcast128) X(A, pclmulqdq) X(A, aesenc) \
+    X(A, aesenclast) X(A, aesdec) X(A, aesdeclast) X(A, aesimc) X(A, aeskeygenassist)
 
 /* Vector ops that depend on MXCSR and may raise #XM: void helper_NAME(env, regs, ctl). */
-#define SSE_FP_OPS(X, A)                                                                              \
-    X(A, addps) X(A, addpd) X(A, addss) X(A, addsd) X(A, subps) X(A, subpd) X(A, subss) X(A, subsd) X(A, mulps) X(A, mulpd)      \
-    X(A, mulss) X(A, mulsd) X(A, divps) X(A, divpd) X(A, divss) X(A, divsd) X(A, minps) X(A, minpd) X(A, minss) X(A, minsd)      \
-    X(A, maxps) X(A, maxpd) X(A, maxss) X(A, maxsd) X(A, sqrtps) X(A, sqrtpd) X(A, sqrtss) X(A, sqrtsd) X(A, rcpps) X(A, rcpss)  \
-    X(A, rsqrtps) X(A, rsqrtss) X(A, haddps) X(A, haddpd) X(A, hsubps) X(A, hsubpd) X(A, addsubps) X(A, addsubpd)          \
-    X(A, cmpps) X(A, cmppd) X(A, cmpss) X(A, cmpsd) X(A, roundps) X(A, roundpd) X(A, roundss) X(A, roundsd) X(A, dpps)        \
-    X(A, dppd) X(A, cvtps2pd) X(A, cvtpd2ps) X(A, cvtss2sd) X(A, cvtsd2ss) X(A, cvtdq2ps) X(A, cvtps2dq) X(A, cvttps2dq)   \
-    X(A, cvtdq2pd) X(A, cvtpd2dq) X(A, cvttpd2dq) X(A, cvtpi2ps) X(A, cvtpi2pd) X(A, cvtps2pi) X(A, cvttps2pi)          \
+#define SSE_FP_OPS(X, A) \
+    X(A, addps) X(A, addpd) X(A, addss) X(A, addsd) X(A, subps) X(A, subpd) X(A, subss) \
+    X(A, subsd) X(A, mulps) X(A, mulpd) X(A, mulss) X(A, mulsd) X(A, divps) X(A, divpd) \
+    X(A, divss) X(A, divsd) X(A, minps) X(A, minpd) X(A, minss) X(A, minsd) X(A, maxps) \
+    X(A, maxpd) X(A, maxss) X(A, maxsd) X(A, sqrtps) X(A, sqrtpd) X(A, sqrtss) X(A, sqrtsd) \
+    X(A, rcpps) X(A, rcpss) X(A, rsqrtps) X(A, rsqrtss) X(A, haddps) X(A, haddpd) \
+    X(A, hsubps) X(A, hsubpd) X(A, addsubps) X(A, addsubpd) X(A, cmpps) X(A, cmppd) \
+    X(A, cmpss) X(A, cmpsd) X(A, roundps) X(A, roundpd) X(A, roundss) X(A, roundsd) \
+    X(A, dpps) X(A, dppd) X(A, cvtps2pd) X(A, cvtpd2ps) X(A, cvtss2sd) X(A, cvtsd2ss) \
+    X(A, cvtdq2ps) X(A, cvtps2dq) X(A, cvttps2dq) X(A, cvtdq2pd) X(A, cvtpd2dq) \
+    X(A, cvttpd2dq) X(A, cvtpi2ps) X(A, cvtpi2pd) X(A, cvtps2pi) X(A, cvttps2pi) \
     X(A, cvtpd2pi) X(A, cvttpd2pi) X(A, vcvtph2ps) X(A, vcvtps2ph)
 
 /* Ops returning a general-register or EFLAGS value: uint64_t helper_NAME(env, regs, ctl).
  * The FP ones may raise. */
-#define SSE_RET_INT_OPS(X, A)                                                                         \
+#define SSE_RET_INT_OPS(X, A) \
     X(A, pmovmskb) X(A, movmskps) X(A, movmskpd) X(A, ptest) X(A, vtestps) X(A, vtestpd)
-#define SSE_RET_FP_OPS(X, A)                                                                          \
-    X(A, cvtss2si) X(A, cvttss2si) X(A, cvtsd2si) X(A, cvttsd2si) X(A, comiss) X(A, ucomiss) X(A, comisd) X(A, ucomisd)
+#define SSE_RET_FP_OPS(X, A) \
+    X(A, cvtss2si) X(A, cvttss2si) X(A, cvtsd2si) X(A, cvttsd2si) X(A, comiss) X(A, ucomiss) \
+    X(A, comisd) X(A, ucomisd)
+/* clang-format on */
 
 #define SSE_HELPER_ROW_INT(H, name)     H(name, 3, 0, SSE_CALL_PURE)
 #define SSE_HELPER_ROW_FP(H, name)      H(name, 3, 0, SSE_CALL_RAISE)
@@ -222,9 +235,9 @@ typedef struct VecCtx {
     X86Vec a, b, c; /* sources */
     uint32_t ctl;
     unsigned imm;
-    unsigned oprsz; /* 8, 16 or 32 bytes */
-    unsigned wsz;   /* bytes of the destination written (default oprsz) */
-    uint64_t val; /* a general-register operand (CVTSI2SS/CVTSI2SD) */
+    unsigned oprsz;    /* 8, 16 or 32 bytes */
+    unsigned wsz;      /* bytes of the destination written (default oprsz) */
+    uint64_t val;      /* a general-register operand (CVTSI2SS/CVTSI2SD) */
     bool fp;           /* MXCSR-dependent: fp_flags are applied before the write */
     uint32_t fp_flags; /* the flags the operation raised */
 } VecCtx;

@@ -18,7 +18,7 @@
 typedef void HostOp(X86Vec *r, const X86Vec *a, const X86Vec *b, uint32_t *csr);
 
 /* r = insn(xmm0 = a, xmm1 = b), result in xmm0. */
-#define HOST_XMM(fn, text)                                                                        \
+#define HOST_XMM(fn, text)                                                                         \
     static void fn(X86Vec *r, const X86Vec *a, const X86Vec *b, uint32_t *csr)                     \
     {                                                                                              \
         uint32_t saved;                                                                            \
@@ -35,7 +35,7 @@ typedef void HostOp(X86Vec *r, const X86Vec *a, const X86Vec *b, uint32_t *csr);
     }
 
 /* The same on ymm registers (the guest's VEX.256 forms). */
-#define HOST_YMM(fn, text)                                                                        \
+#define HOST_YMM(fn, text)                                                                         \
     static void fn(X86Vec *r, const X86Vec *a, const X86Vec *b, uint32_t *csr)                     \
     {                                                                                              \
         uint32_t saved;                                                                            \
@@ -53,8 +53,7 @@ typedef void HostOp(X86Vec *r, const X86Vec *a, const X86Vec *b, uint32_t *csr);
     }
 
 /* Runs op on (x, y) into res with host MXCSR csr; returns the flags it raised. */
-static uint32_t host_flags(HostOp *op, X86Vec *res, const X86Vec *x, const X86Vec *y,
-                           uint32_t csr)
+static uint32_t host_flags(HostOp *op, X86Vec *res, const X86Vec *x, const X86Vec *y, uint32_t csr)
 {
     op(res, x, y, &csr);
     return csr & MXCSR_FLAGS;
@@ -82,8 +81,16 @@ static void host_run_guest(VecCtx *c, HostOp *op)
  * element by element: each element's operation runs alone on the host, and its
  * unbounded-exponent exactness is decided with integer arithmetic. */
 
-typedef enum PostKind { POST_ADD, POST_SUB, POST_MUL, POST_DIV, POST_ADDSUB, POST_HADD,
-                        POST_HSUB, POST_CVT } PostKind;
+typedef enum PostKind {
+    POST_ADD,
+    POST_SUB,
+    POST_MUL,
+    POST_DIV,
+    POST_ADDSUB,
+    POST_HADD,
+    POST_HSUB,
+    POST_CVT
+} PostKind;
 
 /* What an operation that may overflow or underflow does to each element. */
 typedef struct PostOp {
@@ -132,7 +139,8 @@ static bool exact_unbounded(PostKind kind, const PostOp *po, uint64_t xb, uint64
     Unpacked x = unpack(xb, po->in_esz, daz), y = unpack(yb, po->in_esz, daz);
     switch (kind) {
     case POST_CVT: return x.zero || significant_bits(x.sig) <= prec;
-    case POST_MUL: return x.zero || y.zero || significant_bits((unsigned __int128)x.sig * y.sig) <= prec;
+    case POST_MUL:
+        return x.zero || y.zero || significant_bits((unsigned __int128)x.sig * y.sig) <= prec;
     case POST_DIV: {
         if (x.zero)
             return true;
@@ -210,8 +218,9 @@ static uint32_t elem_flags(CPUX86State *env, const PostOp *po, PostKind kind, ui
 {
     X86Vec xv = {.q = {xi}}, yv = {.q = {yi}}, rv;
     uint32_t masks = (env->mxcsr & MXCSR_MASKS) >> 7;
-    uint32_t flags = kind == POST_CVT ? host_flags(elem_host_op(kind, po->in_esz), &rv, &yv, &xv, csr)
-                                      : host_flags(elem_host_op(kind, po->in_esz), &rv, &xv, &yv, csr);
+    uint32_t flags = kind == POST_CVT
+                         ? host_flags(elem_host_op(kind, po->in_esz), &rv, &yv, &xv, csr)
+                         : host_flags(elem_host_op(kind, po->in_esz), &rv, &xv, &yv, csr);
     if (!(masks & MXCSR_UE) && sse_has_tiny(&rv, po->out_esz, 1))
         flags |= MXCSR_UE;
     if (((flags & MXCSR_OE) && !(masks & MXCSR_OE)) ||
@@ -265,25 +274,25 @@ static void fp_scalar(VecCtx *c, HostOp *x128, const PostOp *po)
         host_run_guest(c, x128);
 }
 
-#define NO_POST NULL
+#define NO_POST         NULL
 #define POST(kind, esz) (&(const PostOp){POST_##kind, esz, esz})
 
 /* Binary packed ops: SDM Vol 2 ADDPS, SUBPS, MULPS, DIVPS, MINPS, MAXPS, HADDPS, HSUBPS,
  * ADDSUBPS and their PD forms; post: how each element may overflow or underflow. */
-#define FP_PACKED(name, insn, post)                                                               \
+#define FP_PACKED(name, insn, post)                                                                \
     HOST_XMM(host_##name, #insn " %%xmm1, %%xmm0")                                                 \
     HOST_YMM(host_v##name, "v" #insn " %%ymm1, %%ymm0, %%ymm0")                                    \
-    static void op_##name(VecCtx *c)                                                              \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         fp_packed(c, host_##name, host_v##name, post);                                             \
     }                                                                                              \
     SSE_DEFINE_OP(name)
 
 /* Unary packed ops (source in b, a = b). */
-#define FP_PACKED_UNARY(name, insn)                                                               \
+#define FP_PACKED_UNARY(name, insn)                                                                \
     HOST_XMM(host_##name, #insn " %%xmm1, %%xmm0")                                                 \
     HOST_YMM(host_v##name, "v" #insn " %%ymm1, %%ymm0")                                            \
-    static void op_##name(VecCtx *c)                                                              \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         fp_packed(c, host_##name, host_v##name, NO_POST);                                          \
     }                                                                                              \
@@ -291,9 +300,9 @@ static void fp_scalar(VecCtx *c, HostOp *x128, const PostOp *po)
 
 /* Scalar ops: xmm0 = a, so the upper elements come from a (legacy: the destination;
  * VEX: VEX.vvvv) exactly as the instruction defines them. */
-#define FP_SCALAR(name, insn, post)                                                               \
+#define FP_SCALAR(name, insn, post)                                                                \
     HOST_XMM(host_##name, #insn " %%xmm1, %%xmm0")                                                 \
-    static void op_##name(VecCtx *c)                                                              \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         fp_scalar(c, host_##name, post);                                                           \
     }                                                                                              \
@@ -348,10 +357,10 @@ FP_SCALAR(cvtsd2ss, cvtsd2ss, (&(const PostOp){POST_CVT, 8, 4}))
 
 /* Widening (CVTPS2PD, CVTDQ2PD, VCVTPH2PS): the low half of the source fills the
  * destination (unary). */
-#define FP_WIDEN(name, insn)                                                                      \
+#define FP_WIDEN(name, insn)                                                                       \
     HOST_XMM(host_##name, #insn " %%xmm1, %%xmm0")                                                 \
     HOST_YMM(host_v##name, "v" #insn " %%xmm1, %%ymm0")                                            \
-    static void op_##name(VecCtx *c)                                                              \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         fp_packed(c, host_##name, host_v##name, NO_POST);                                          \
     }                                                                                              \
@@ -370,10 +379,10 @@ SSE_DEFINE_OP(vcvtph2ps)
 
 /* Narrowing (CVTPD2PS, CVTPD2DQ, CVTTPD2DQ): the result fills the low half of an XMM
  * register and the bits above it are zero. */
-#define FP_NARROW(name, insn, post)                                                               \
+#define FP_NARROW(name, insn, post)                                                                \
     HOST_XMM(host_##name, #insn " %%xmm1, %%xmm0")                                                 \
     HOST_YMM(host_v##name, "v" #insn " %%ymm1, %%xmm0")                                            \
-    static void op_##name(VecCtx *c)                                                              \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         fp_packed(c, host_##name, host_v##name, post);                                             \
         c->wsz = 16;                                                                               \
@@ -472,7 +481,7 @@ typedef struct HostCmp {
 
 typedef void HostCmpOp(HostCmp *h, const X86Vec *a, const X86Vec *b);
 
-#define HOST_CMP_XMM(fn, insn)                                                                    \
+#define HOST_CMP_XMM(fn, insn)                                                                     \
     static void fn(HostCmp *h, const X86Vec *a, const X86Vec *b)                                   \
     {                                                                                              \
         uint32_t saved;                                                                            \
@@ -491,13 +500,12 @@ typedef void HostCmpOp(HostCmp *h, const X86Vec *a, const X86Vec *b);
                          "movdqu %%xmm3, %[lt]\n\t"                                                \
                          "movdqu %%xmm4, %[un]"                                                    \
                          : [eq] "=m"(h->eq.b), [lt] "=m"(h->lt.b), [un] "=m"(h->un.b),             \
-                           [q] "+m"(h->csr_quiet), [s] "+m"(h->csr_signaling),                     \
-                           [saved] "=m"(saved)                                                     \
+                           [q] "+m"(h->csr_quiet), [s] "+m"(h->csr_signaling), [saved] "=m"(saved) \
                          : [a] "m"(a->b), [b] "m"(b->b)                                            \
                          : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4");                                \
     }
 
-#define HOST_CMP_YMM(fn, insn)                                                                    \
+#define HOST_CMP_YMM(fn, insn)                                                                     \
     static void fn(HostCmp *h, const X86Vec *a, const X86Vec *b)                                   \
     {                                                                                              \
         uint32_t saved;                                                                            \
@@ -514,8 +522,7 @@ typedef void HostCmpOp(HostCmp *h, const X86Vec *a, const X86Vec *b);
                          "vmovdqu %%ymm4, %[un]\n\t"                                               \
                          "vzeroupper"                                                              \
                          : [eq] "=m"(h->eq.b), [lt] "=m"(h->lt.b), [un] "=m"(h->un.b),             \
-                           [q] "+m"(h->csr_quiet), [s] "+m"(h->csr_signaling),                     \
-                           [saved] "=m"(saved)                                                     \
+                           [q] "+m"(h->csr_quiet), [s] "+m"(h->csr_signaling), [saved] "=m"(saved) \
                          : [a] "m"(a->b), [b] "m"(b->b)                                            \
                          : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4");                                \
     }
@@ -672,8 +679,8 @@ SSE_DEFINE_OP(roundsd)
  * the flags of the earlier steps with its own. (Which flags accompany an unmasked
  * exception of a later step is not specified further, and differs between CPUs.) */
 
-static void dot_product_step(VecCtx *c, HostOp *op, const PostOp *po, X86Vec *res,
-                             const X86Vec *x, const X86Vec *y)
+static void dot_product_step(VecCtx *c, HostOp *op, const PostOp *po, X86Vec *res, const X86Vec *x,
+                             const X86Vec *y)
 {
     const uint32_t pre = MXCSR_IE | MXCSR_DE | MXCSR_ZE;
     uint32_t before = c->fp_flags;
@@ -726,7 +733,7 @@ SSE_DEFINE_OP(dppd)
 /* ---- scalar conversions with general registers ---- */
 
 /* CVTSI2SS/CVTSI2SD: c->val (32-bit unless REX.W) into element 0; the rest from a. */
-#define HOST_FROM_INT(fn, insn, suffix, T)                                                        \
+#define HOST_FROM_INT(fn, insn, suffix, T)                                                         \
     static void fn(X86Vec *r, const X86Vec *a, T v, uint32_t *csr)                                 \
     {                                                                                              \
         uint32_t saved;                                                                            \
@@ -780,7 +787,7 @@ void helper_cvtsi2sd(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64_t val
 
 /* CVTSS2SI & co. (unary, source element 0 of a): the result goes to a general register
  * (32-bit, or 64-bit with REX.W); out of range gives the integer indefinite and #I. */
-#define HOST_TO_INT(fn, insn, reg)                                                                \
+#define HOST_TO_INT(fn, insn, reg)                                                                 \
     static uint64_t fn(const X86Vec *a, uint32_t *csr)                                             \
     {                                                                                              \
         uint32_t saved;                                                                            \
@@ -814,8 +821,8 @@ static void to_int(VecCtx *c, uint64_t (*op32)(const X86Vec *, uint32_t *),
     c->fp_flags |= csr & MXCSR_FLAGS;
 }
 
-#define TO_INT_OP(name)                                                                           \
-    static void op_##name(VecCtx *c)                                                              \
+#define TO_INT_OP(name)                                                                            \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         to_int(c, host_##name##32, host_##name##64);                                               \
     }                                                                                              \
@@ -828,24 +835,24 @@ TO_INT_OP(cvttsd2si)
 
 /* COMISS/UCOMISS/COMISD/UCOMISD: ZF, PF, CF from the compare of a (the register
  * operand) with b; OF, SF and AF cleared (SDM Vol 2A COMISS). */
-#define HOST_COMI(fn, insn)                                                                       \
+#define HOST_COMI(fn, insn)                                                                        \
     static uint64_t fn(const X86Vec *a, const X86Vec *b, uint32_t *csr)                            \
     {                                                                                              \
         uint32_t saved;                                                                            \
         uint8_t z, p, cf;                                                                          \
-        __asm__ volatile("stmxcsr %[saved]\n\t"                                                    \
-                         "movdqu %[a], %%xmm0\n\t"                                                 \
-                         "movdqu %[b], %%xmm1\n\t"                                                 \
-                         "ldmxcsr %[csr]\n\t" insn " %%xmm1, %%xmm0\n\t"                           \
-                         "setz %[z]\n\t"                                                           \
-                         "setp %[p]\n\t"                                                           \
-                         "setc %[cf]\n\t"                                                          \
-                         "stmxcsr %[csr]\n\t"                                                      \
-                         "ldmxcsr %[saved]"                                                        \
-                         : [z] "=q"(z), [p] "=q"(p), [cf] "=q"(cf), [csr] "+m"(*csr),              \
-                           [saved] "=m"(saved)                                                     \
-                         : [a] "m"(a->b), [b] "m"(b->b)                                            \
-                         : "xmm0", "xmm1", "cc");                                                  \
+        __asm__ volatile(                                                                          \
+            "stmxcsr %[saved]\n\t"                                                                 \
+            "movdqu %[a], %%xmm0\n\t"                                                              \
+            "movdqu %[b], %%xmm1\n\t"                                                              \
+            "ldmxcsr %[csr]\n\t" insn " %%xmm1, %%xmm0\n\t"                                        \
+            "setz %[z]\n\t"                                                                        \
+            "setp %[p]\n\t"                                                                        \
+            "setc %[cf]\n\t"                                                                       \
+            "stmxcsr %[csr]\n\t"                                                                   \
+            "ldmxcsr %[saved]"                                                                     \
+            : [z] "=q"(z), [p] "=q"(p), [cf] "=q"(cf), [csr] "+m"(*csr), [saved] "=m"(saved)       \
+            : [a] "m"(a->b), [b] "m"(b->b)                                                         \
+            : "xmm0", "xmm1", "cc");                                                               \
         return (z ? CC_Z : 0) | (p ? CC_P : 0) | (cf ? CC_C : 0);                                  \
     }
 
@@ -854,8 +861,8 @@ HOST_COMI(host_ucomiss, "ucomiss")
 HOST_COMI(host_comisd, "comisd")
 HOST_COMI(host_ucomisd, "ucomisd")
 
-#define COMI_OP(name)                                                                             \
-    static void op_##name(VecCtx *c)                                                              \
+#define COMI_OP(name)                                                                              \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         uint32_t csr = sse_host_mxcsr(c->env->mxcsr);                                              \
         c->r.q[0] = host_##name(&c->a, &c->b, &csr);                                               \

@@ -39,8 +39,8 @@ static unsigned lane_bytes(const VecCtx *c)
 /* ---- element-wise operations ---- */
 
 /* r.F[i] = EXPR for each element, with x = (T)a.F[i] and y = (T)b.F[i]. */
-#define ELEMENTWISE(name, F, T, EXPR)                                                             \
-    static void op_##name(VecCtx *c)                                                              \
+#define ELEMENTWISE(name, F, T, EXPR)                                                              \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         for (unsigned i = 0; i < c->oprsz / sizeof(c->r.F[0]); i++) {                              \
             T x = (T)c->a.F[i], y = (T)c->b.F[i];                                                  \
@@ -69,16 +69,16 @@ ELEMENTWISE(psubusb, b, uint8_t, sat_u8(x - y))
 ELEMENTWISE(psubusw, w, uint16_t, sat_u16(x - y))
 
 /* Multiplies (PMULLW, PMULHW, PMULHUW, PMULLD, PMULHRSW). */
-ELEMENTWISE(pmullw, w, uint32_t, (uint16_t)(x * y))
+ELEMENTWISE(pmullw, w, uint32_t, (uint16_t)(x *y))
 ELEMENTWISE(pmulhw, w, int16_t, (uint16_t)(((int32_t)x * y) >> 16))
 ELEMENTWISE(pmulhuw, w, uint16_t, (uint16_t)(((uint32_t)x * y) >> 16))
-ELEMENTWISE(pmulld, l, int64_t, (uint32_t)(x * y))
+ELEMENTWISE(pmulld, l, int64_t, (uint32_t)(x *y))
 /* SSSE3 PMULHRSW: bits 16:1 of the rounded 32-bit product, ((x*y >> 14) + 1) >> 1. */
 ELEMENTWISE(pmulhrsw, w, int16_t, (uint16_t)(((((int32_t)x * y) >> 14) + 1) >> 1))
 
 /* Bitwise (PAND, PANDN, POR, PXOR; also ANDPS/ANDNPS/ORPS/XORPS and the PD forms). */
-ELEMENTWISE(pand, q, uint64_t, x & y)
-ELEMENTWISE(pandn, q, uint64_t, ~x & y)
+ELEMENTWISE(pand, q, uint64_t, x &y)
+ELEMENTWISE(pandn, q, uint64_t, ~x &y)
 ELEMENTWISE(por, q, uint64_t, x | y)
 ELEMENTWISE(pxor, q, uint64_t, x ^ y)
 
@@ -206,12 +206,12 @@ static uint64_t shift_count(const VecCtx *c)
     return (c->ctl & SSE_CTL_IMM_COUNT) ? c->imm : c->b.q[0];
 }
 
-#define SHIFT_OP(name, F, bits, EXPR_IN, EXPR_OUT)                                                \
-    static void op_##name(VecCtx *c)                                                              \
+#define SHIFT_OP(name, F, bits, EXPR_IN, EXPR_OUT)                                                 \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         uint64_t n = shift_count(c);                                                               \
         for (unsigned i = 0; i < c->oprsz / sizeof(c->r.F[0]); i++)                                \
-            c->r.F[i] = n > (bits) - 1 ? (EXPR_OUT) : (EXPR_IN);                                   \
+            c->r.F[i] = n > (bits)-1 ? (EXPR_OUT) : (EXPR_IN);                                     \
     }                                                                                              \
     SSE_DEFINE_OP(name)
 
@@ -311,8 +311,8 @@ static void unpack(VecCtx *c, unsigned esz, bool high)
     }
 }
 
-#define UNPACK_OP(name, esz, high)                                                                \
-    static void op_##name(VecCtx *c)                                                              \
+#define UNPACK_OP(name, esz, high)                                                                 \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         unpack(c, esz, high);                                                                      \
     }                                                                                              \
@@ -404,8 +404,10 @@ static void horizontal_words(VecCtx *c, int kind)
             const X86Vec *src = i < half ? &c->a : &c->b;
             unsigned k = lane + 2 * (i % half);
             int32_t x = (int16_t)src->w[k], y = (int16_t)src->w[k + 1];
-            int32_t v = kind == 0 ? x + y : kind == 1 ? sat_s16(x + y) : kind == 2 ? x - y
-                                                                                   : sat_s16(x - y);
+            int32_t v = kind == 0   ? x + y
+                        : kind == 1 ? sat_s16(x + y)
+                        : kind == 2 ? x - y
+                                    : sat_s16(x - y);
             c->r.w[lane + i] = (uint16_t)v;
         }
 }
@@ -542,8 +544,8 @@ SSE_DEFINE_OP(blendvpd)
 
 /* ---- widening moves (SSE4.1 PMOVSX/PMOVZX: unary, source in a) ---- */
 
-#define PMOVX(name, DF, DT, SF, ST)                                                               \
-    static void op_##name(VecCtx *c)                                                              \
+#define PMOVX(name, DF, DT, SF, ST)                                                                \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         for (unsigned i = 0; i < c->oprsz / sizeof(c->r.DF[0]); i++)                               \
             c->r.DF[i] = (DT)(ST)c->a.SF[i];                                                       \
@@ -728,8 +730,8 @@ static void broadcast(VecCtx *c, unsigned esz)
         memcpy(&c->r.b[i], &c->a.b[0], esz);
 }
 
-#define BROADCAST_OP(name, esz)                                                                   \
-    static void op_##name(VecCtx *c)                                                              \
+#define BROADCAST_OP(name, esz)                                                                    \
+    static void op_##name(VecCtx *c)                                                               \
     {                                                                                              \
         broadcast(c, esz);                                                                         \
     }                                                                                              \

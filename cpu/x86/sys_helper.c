@@ -15,12 +15,6 @@
 
 X86_SYS_HELPERS(X86_DEFINE_HELPER_INFO)
 
-static const Log *env_log(CPUX86State *env)
-{
-    X86CPU *cpu = env->cpu;
-    return cpu && cpu->machine ? &cpu->machine->log : NULL;
-}
-
 static unsigned cpl(const CPUX86State *env)
 {
     return env->hflags & HF_CPL_MASK;
@@ -133,14 +127,29 @@ static void write_cr4(CPUX86State *env, uint64_t val)
     x86_cpu_update_hflags(env);
 }
 
-/* CR8 is the task-priority register of the local APIC (SDM 3A §10.8.6.1). Until the
- * APIC exists it reads 0 and writes are accepted and dropped. */
+/* CR8 is the task-priority register of the local APIC: CR8[3:0] = TPR[7:4] (SDM 3A
+ * §10.8.6.1). Without an APIC it reads 0 and writes are dropped. */
 static void write_cr8(CPUX86State *env, uint64_t val)
 {
     if (val & ~0xfull)
         raise_gp0(env);
-    log_printf(env_log(env), LOG_UNIMP, "cpu%d: MOV to CR8 (TPR = %u) ignored: no local APIC\n",
-               env->cpu ? env->cpu->index : 0, (unsigned)val);
+    X86CPU *cpu = env->cpu;
+    if (!cpu || !cpu->apic_ops)
+        return;
+    pthread_mutex_lock(&cpu->machine->lock);
+    cpu->apic_ops->mmio_write(cpu->apic, 0x80, (uint32_t)val << 4);
+    pthread_mutex_unlock(&cpu->machine->lock);
+}
+
+uint64_t helper_read_cr8(CPUX86State *env)
+{
+    X86CPU *cpu = env->cpu;
+    if (!cpu || !cpu->apic_ops)
+        return 0;
+    pthread_mutex_lock(&cpu->machine->lock);
+    uint32_t tpr = cpu->apic_ops->mmio_read(cpu->apic, 0x80);
+    pthread_mutex_unlock(&cpu->machine->lock);
+    return (tpr >> 4) & 0xf;
 }
 
 void helper_write_cr(CPUX86State *env, uint64_t reg, uint64_t val)

@@ -19,6 +19,7 @@
     /* name, args, has result, flags */                                                            \
     H(priv_fault, 1, 0, 0)                                                                         \
     H(write_cr, 3, 0, 0)                                                                           \
+    H(read_cr8, 1, 1, 0)                                                                           \
     H(read_dr, 2, 1, SYS_RO)                                                                       \
     H(write_dr, 3, 0, 0)                                                                           \
     H(lmsw, 2, 0, 0)                                                                               \
@@ -49,6 +50,7 @@ X86_SYS_HELPERS(X86_DECLARE_HELPER_INFO)
 _Noreturn void helper_priv_fault(CPUX86State *env);
 /* MOV to CR0/2/3/4/8 (SDM Vol 2B MOV—Move to/from Control Registers). */
 void helper_write_cr(CPUX86State *env, uint64_t reg, uint64_t val);
+uint64_t helper_read_cr8(CPUX86State *env);
 /* MOV from/to DR0-7 (SDM Vol 2B MOV—Move to/from Debug Registers, 3A §17.2). */
 uint64_t helper_read_dr(CPUX86State *env, uint64_t reg);
 void helper_write_dr(CPUX86State *env, uint64_t reg, uint64_t val);

@@ -167,8 +167,8 @@ static bool mem_needs_alignment(const DisasContext *d, const SseOp *so, unsigned
 
 static TCGv gen_env_ld(DisasContext *d, unsigned off, unsigned size)
 {
-    static const TCGOpcode ops[9] = {[1] = INDEX_op_ld8u, [2] = INDEX_op_ld16u,
-                                     [4] = INDEX_op_ld32u, [8] = INDEX_op_ld};
+    static const TCGOpcode ops[9] = {
+        [1] = INDEX_op_ld8u, [2] = INDEX_op_ld16u, [4] = INDEX_op_ld32u, [8] = INDEX_op_ld};
     TCGv v = tmp(d);
     tcg_gen_ld(d->s, ops[size], v, d->s->env, off);
     return v;
@@ -176,8 +176,8 @@ static TCGv gen_env_ld(DisasContext *d, unsigned off, unsigned size)
 
 static void gen_env_st(DisasContext *d, TCGv v, unsigned off, unsigned size)
 {
-    static const TCGOpcode ops[9] = {[1] = INDEX_op_st8, [2] = INDEX_op_st16,
-                                     [4] = INDEX_op_st32, [8] = INDEX_op_st};
+    static const TCGOpcode ops[9] = {
+        [1] = INDEX_op_st8, [2] = INDEX_op_st16, [4] = INDEX_op_st32, [8] = INDEX_op_st};
     tcg_gen_st(d->s, ops[size], v, d->s->env, off);
 }
 
@@ -311,8 +311,8 @@ static bool gen_vec_prologue(DisasContext *d, const SseOp *so)
 {
     if (!gen_sse_enabled(d, row_uses_xmm(d)))
         return false;
-    if (d->insn.vex && (((so->props & P_W0) && d->insn.rex_w) ||
-                        ((so->props & P_W1) && !d->insn.rex_w))) {
+    if (d->insn.vex &&
+        (((so->props & P_W0) && d->insn.rex_w) || ((so->props & P_W1) && !d->insn.rex_w))) {
         gen_exception(d, EXCP_UD);
         return false;
     }
@@ -331,8 +331,7 @@ static bool is_variable_blend(unsigned op)
 }
 
 /* Emits helper(dest, sources) for the current row with the properties of so. */
-static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *helper,
-                       uint8_t props)
+static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *helper, uint8_t props)
 {
     const X86Insn *in = &d->insn;
     const X86OpcodeEntry *e = in->entry;
@@ -653,8 +652,8 @@ static void lower_cvtsi2s(DisasContext *d)
     TCGv v = src.kind == VK_GPR ? gen_ld_reg(d, src.reg, size) : gen_ld_mem(d, gen_ea(d), size);
     unsigned a = in->vex ? in->vex_vvvv : in->reg;
     uint64_t regs = sse_regs(sse_vec_offset(in->reg), sse_vec_offset(a), 0, 0);
-    uint64_t ctl = 16u << SSE_CTL_SIZE_SHIFT | (in->vex ? SSE_CTL_VEX : 0) |
-                   (wide ? SSE_CTL_REX_W : 0);
+    uint64_t ctl =
+        16u << SSE_CTL_SIZE_SHIFT | (in->vex ? SSE_CTL_VEX : 0) | (wide ? SSE_CTL_REX_W : 0);
     TCGv args[4] = {d->s->env, cst(d, (int64_t)regs), cst(d, (int64_t)ctl), v};
     gen_call(d, so->helper, 4, args);
 }
@@ -768,8 +767,8 @@ static void lower_gather(DisasContext *d)
     if (in->base >= 0)
         tcg_gen_add(d->s, base, base, gv(G_REGS + in->base));
     int seg = modrm_seg(d);
-    TCGv seg_base = (d->code == X86_CODE64 && seg != R_FS && seg != R_GS) ? cst(d, 0)
-                                                                           : gv(G_SEG_BASE + seg);
+    TCGv seg_base =
+        (d->code == X86_CODE64 && seg != R_FS && seg != R_GS) ? cst(d, 0) : gv(G_SEG_BASE + seg);
     uint64_t regs = sse_regs(sse_vec_offset(dst), sse_vec_offset(mask), sse_vec_offset(index), 0);
     uint64_t ctl = (idx64 ? 1u : 0u) | (elem64 ? 2u : 0u) |
                    (uint64_t)(vex_256(d) ? 32 : 16) << SSE_CTL_SIZE_SHIFT | SSE_CTL_VEX |
@@ -872,10 +871,10 @@ static void lower_xsetbv(DisasContext *d)
 /* ---- the table ---- */
 
 /* X(op, helper, lowering, props, memory bytes for VEX.L = 0 / 1) */
-#define VEC(X, op, h, p)            X(op, &helper_info_##h, lower_vec, p, 0, 0)
-#define VECM(X, op, h, p, m0, m1)   X(op, &helper_info_##h, lower_vec, p, m0, m1)
-#define SPECIAL(X, op, fn, p)       X(op, NULL, fn, p, 0, 0)
-#define SPECIAL_H(X, op, fn, h, p)  X(op, &helper_info_##h, fn, p, 0, 0)
+#define VEC(X, op, h, p)           X(op, &helper_info_##h, lower_vec, p, 0, 0)
+#define VECM(X, op, h, p, m0, m1)  X(op, &helper_info_##h, lower_vec, p, m0, m1)
+#define SPECIAL(X, op, fn, p)      X(op, NULL, fn, p, 0, 0)
+#define SPECIAL_H(X, op, fn, h, p) X(op, &helper_info_##h, fn, p, 0, 0)
 
 /* clang-format off */
 #define SSE_OP_LIST(X) \
@@ -926,12 +925,18 @@ static void lower_xsetbv(DisasContext *d)
     SPECIAL(X, VZEROUPPER, lower_vzero, 0) \
     SPECIAL(X, VZEROALL, lower_vzero, 0) \
     /* floating point */ \
-    VEC(X, ADDPS, addps, 0) VEC(X, ADDPD, addpd, 0) VEC(X, ADDSS, addss, 0) VEC(X, ADDSD, addsd, 0) \
-    VEC(X, SUBPS, subps, 0) VEC(X, SUBPD, subpd, 0) VEC(X, SUBSS, subss, 0) VEC(X, SUBSD, subsd, 0) \
-    VEC(X, MULPS, mulps, 0) VEC(X, MULPD, mulpd, 0) VEC(X, MULSS, mulss, 0) VEC(X, MULSD, mulsd, 0) \
-    VEC(X, DIVPS, divps, 0) VEC(X, DIVPD, divpd, 0) VEC(X, DIVSS, divss, 0) VEC(X, DIVSD, divsd, 0) \
-    VEC(X, MINPS, minps, 0) VEC(X, MINPD, minpd, 0) VEC(X, MINSS, minss, 0) VEC(X, MINSD, minsd, 0) \
-    VEC(X, MAXPS, maxps, 0) VEC(X, MAXPD, maxpd, 0) VEC(X, MAXSS, maxss, 0) VEC(X, MAXSD, maxsd, 0) \
+    VEC(X, ADDPS, addps, 0) VEC(X, ADDPD, addpd, 0) VEC(X, ADDSS, addss, 0) \
+    VEC(X, ADDSD, addsd, 0) \
+    VEC(X, SUBPS, subps, 0) VEC(X, SUBPD, subpd, 0) VEC(X, SUBSS, subss, 0) \
+    VEC(X, SUBSD, subsd, 0) \
+    VEC(X, MULPS, mulps, 0) VEC(X, MULPD, mulpd, 0) VEC(X, MULSS, mulss, 0) \
+    VEC(X, MULSD, mulsd, 0) \
+    VEC(X, DIVPS, divps, 0) VEC(X, DIVPD, divpd, 0) VEC(X, DIVSS, divss, 0) \
+    VEC(X, DIVSD, divsd, 0) \
+    VEC(X, MINPS, minps, 0) VEC(X, MINPD, minpd, 0) VEC(X, MINSS, minss, 0) \
+    VEC(X, MINSD, minsd, 0) \
+    VEC(X, MAXPS, maxps, 0) VEC(X, MAXPD, maxpd, 0) VEC(X, MAXSS, maxss, 0) \
+    VEC(X, MAXSD, maxsd, 0) \
     VEC(X, SQRTPS, sqrtps, P_UNARY) VEC(X, SQRTPD, sqrtpd, P_UNARY) \
     VEC(X, SQRTSS, sqrtss, 0) VEC(X, SQRTSD, sqrtsd, 0) \
     VEC(X, RCPPS, rcpps, P_UNARY) VEC(X, RCPSS, rcpss, 0) \
@@ -939,11 +944,13 @@ static void lower_xsetbv(DisasContext *d)
     VEC(X, HADDPS, haddps, 0) VEC(X, HADDPD, haddpd, 0) \
     VEC(X, HSUBPS, hsubps, 0) VEC(X, HSUBPD, hsubpd, 0) \
     VEC(X, ADDSUBPS, addsubps, 0) VEC(X, ADDSUBPD, addsubpd, 0) \
-    VEC(X, CMPPS, cmpps, 0) VEC(X, CMPPD, cmppd, 0) VEC(X, CMPSS, cmpss, 0) VEC(X, CMPSD, cmpsd, 0) \
+    VEC(X, CMPPS, cmpps, 0) VEC(X, CMPPD, cmppd, 0) VEC(X, CMPSS, cmpss, 0) \
+    VEC(X, CMPSD, cmpsd, 0) \
     VEC(X, ROUNDPS, roundps, P_UNARY) VEC(X, ROUNDPD, roundpd, P_UNARY) \
     VEC(X, ROUNDSS, roundss, 0) VEC(X, ROUNDSD, roundsd, 0) \
     VEC(X, DPPS, dpps, 0) VEC(X, DPPD, dppd, 0) \
-    VEC(X, ANDPS, pand, 0) VEC(X, ANDPD, pand, 0) VEC(X, ANDNPS, pandn, 0) VEC(X, ANDNPD, pandn, 0) \
+    VEC(X, ANDPS, pand, 0) VEC(X, ANDPD, pand, 0) VEC(X, ANDNPS, pandn, 0) \
+    VEC(X, ANDNPD, pandn, 0) \
     VEC(X, ORPS, por, 0) VEC(X, ORPD, por, 0) VEC(X, XORPS, pxor, 0) VEC(X, XORPD, pxor, 0) \
     VEC(X, UNPCKLPS, punpckldq, 0) VEC(X, UNPCKLPD, punpcklqdq, 0) \
     VEC(X, UNPCKHPS, punpckhdq, 0) VEC(X, UNPCKHPD, punpckhqdq, 0) \
@@ -963,13 +970,17 @@ static void lower_xsetbv(DisasContext *d)
     VEC(X, CVTPD2PI, cvtpd2pi, P_UNARY) VEC(X, CVTTPD2PI, cvttpd2pi, P_UNARY) \
     SPECIAL_H(X, CVTSI2SS, lower_cvtsi2s, cvtsi2ss, 0) \
     SPECIAL_H(X, CVTSI2SD, lower_cvtsi2s, cvtsi2sd, 0) \
-    SPECIAL_H(X, CVTSS2SI, lower_ret, cvtss2si, 0) SPECIAL_H(X, CVTTSS2SI, lower_ret, cvttss2si, 0) \
-    SPECIAL_H(X, CVTSD2SI, lower_ret, cvtsd2si, 0) SPECIAL_H(X, CVTTSD2SI, lower_ret, cvttsd2si, 0) \
+    SPECIAL_H(X, CVTSS2SI, lower_ret, cvtss2si, 0) \
+    SPECIAL_H(X, CVTTSS2SI, lower_ret, cvttss2si, 0) \
+    SPECIAL_H(X, CVTSD2SI, lower_ret, cvtsd2si, 0) \
+    SPECIAL_H(X, CVTTSD2SI, lower_ret, cvttsd2si, 0) \
     VECM(X, VCVTPH2PS, vcvtph2ps, P_UNARY | P_W0, 8, 16) \
     VECM(X, VCVTPS2PH, vcvtps2ph, P_UNARY | P_W0, 8, 16) \
     /* integer */ \
-    VEC(X, PADDB, paddb, 0) VEC(X, PADDW, paddw, 0) VEC(X, PADDD, paddd, 0) VEC(X, PADDQ, paddq, 0) \
-    VEC(X, PSUBB, psubb, 0) VEC(X, PSUBW, psubw, 0) VEC(X, PSUBD, psubd, 0) VEC(X, PSUBQ, psubq, 0) \
+    VEC(X, PADDB, paddb, 0) VEC(X, PADDW, paddw, 0) VEC(X, PADDD, paddd, 0) \
+    VEC(X, PADDQ, paddq, 0) \
+    VEC(X, PSUBB, psubb, 0) VEC(X, PSUBW, psubw, 0) VEC(X, PSUBD, psubd, 0) \
+    VEC(X, PSUBQ, psubq, 0) \
     VEC(X, PADDSB, paddsb, 0) VEC(X, PADDSW, paddsw, 0) \
     VEC(X, PADDUSB, paddusb, 0) VEC(X, PADDUSW, paddusw, 0) \
     VEC(X, PSUBSB, psubsb, 0) VEC(X, PSUBSW, psubsw, 0) \
@@ -1045,7 +1056,8 @@ static void lower_xsetbv(DisasContext *d)
     SPECIAL(X, VGATHERDPS, lower_gather, 0) SPECIAL(X, VGATHERDPD, lower_gather, 0) \
     SPECIAL(X, VGATHERQPS, lower_gather, 0) SPECIAL(X, VGATHERQPD, lower_gather, 0) \
     VEC(X, VPERM2F128, vperm2f128, P_W0) VEC(X, VPERM2I128, vperm2f128, P_W0) \
-    VECM(X, VINSERTF128, vinsertf128, P_W0, 16, 16) VECM(X, VINSERTI128, vinsertf128, P_W0, 16, 16) \
+    VECM(X, VINSERTF128, vinsertf128, P_W0, 16, 16) \
+    VECM(X, VINSERTI128, vinsertf128, P_W0, 16, 16) \
     VECM(X, VEXTRACTF128, vextractf128, P_UNARY | P_W0, 16, 16) \
     VECM(X, VEXTRACTI128, vextractf128, P_UNARY | P_W0, 16, 16) \
     /* state */ \

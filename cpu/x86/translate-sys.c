@@ -71,7 +71,7 @@ static void lower_mov_cr(DisasContext *d)
     }
     TCGv v;
     if (cr == 8) {
-        v = cst(d, 0); /* the TPR, until the local APIC exists */
+        v = CALL(d, read_cr8, env_arg(d)); /* the local APIC's TPR */
     } else {
         v = tmp(d);
         tcg_gen_ld(d->s, INDEX_op_ld, v, env_arg(d),

@@ -68,10 +68,29 @@ static X86CodeSize code_size_of(uint32_t hflags)
     return (hflags & HF_CS32) ? X86_CODE32 : X86_CODE16;
 }
 
-/* Decodes the instruction at eip. Returns false (with the exception emitted) if it
- * cannot be executed: invalid encoding (#UD), too long (#GP) or not implemented yet
- * (#UD, logged under -d unimp). */
-static bool decode_one(DisasContext *d)
+typedef enum DecodeOutcome {
+    DECODE_LOWER,      /* decoded: lower it */
+    DECODE_RAISED,     /* cannot execute: the exception is emitted */
+    DECODE_NEXT_BLOCK, /* starts in this block but must be the first of the next */
+} DecodeOutcome;
+
+/* An instruction whose bytes run into a page that cannot be fetched raises that
+ * page's fault (#PF, CR2 on the missing byte) with rIP on the instruction (SDM 3A
+ * §6.15, #PF). decode_one raises it now, at translation, only when the instruction is
+ * the block's first (rIP is then env->rip, where x86_get_phys_code makes the fault
+ * restart); a later one ends the block before it so that it becomes the first of the
+ * next. Returns only if the page turned out to be fetchable after all. */
+static void raise_fetch_fault(DisasContext *d, uint64_t missing)
+{
+    uint64_t phys;
+    if (!(d->flags & HF_LMA))
+        missing &= 0xffffffffu;
+    x86_get_phys_code(d->env, missing, &phys);
+}
+
+/* Decodes the instruction at eip. It cannot be executed when the encoding is invalid
+ * (#UD), too long (#GP) or not implemented yet (#UD, logged under -d unimp). */
+static DecodeOutcome decode_one(DisasContext *d, bool first)
 {
     uint8_t bytes[16];
     uint64_t linear = d->cs_base + d->eip;
@@ -79,6 +98,11 @@ static bool decode_one(DisasContext *d)
         linear &= 0xffffffffu;
     size_t n = x86_fetch_code(d->env, linear, bytes, 15);
     X86DecodeResult r = x86_decode(&d->insn, d->code, d->eip, bytes, n);
+    if (r == X86_DECODE_TRUNCATED && n < 15) {
+        if (!first)
+            return DECODE_NEXT_BLOCK;
+        raise_fetch_fault(d, linear + n);
+    }
     /* SDM Vol 2A §2.3.2 (VEX): VEX-encoded instructions are #UD in real-address and
      * virtual-8086 mode; the decoder only knows it sees 16-bit code. */
     bool vex_refused =
@@ -89,18 +113,18 @@ static bool decode_one(DisasContext *d)
             d->next_eip &= (d->code == X86_CODE32) ? 0xffffffffu : 0xffffu;
         if (log_enabled(d->log, LOG_IN_ASM))
             x86_disas_log(d->log->out ? d->log->out : stderr, bytes, d->insn.len, linear, d->code);
-        return true;
+        return DECODE_LOWER;
     }
     tcg_gen_insn_start(d->s, linear, d->cs_base);
     if (r == X86_DECODE_TOO_LONG) {
         gen_exception(d, EXCP_GP);
-        return false;
+        return DECODE_RAISED;
     }
     log_printf(d->log, LOG_UNIMP | LOG_GUEST_ERROR,
                "invalid opcode at %08" PRIx64 ": %02x %02x %02x %02x: #UD\n", linear, bytes[0],
                bytes[1], bytes[2], bytes[3]);
     gen_exception(d, EXCP_UD);
-    return false;
+    return DECODE_RAISED;
 }
 
 static bool block_must_end(const DisasContext *d)
@@ -208,7 +232,12 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
     TCGv was_inhibited = TCG_NO_RET;
     for (;;) {
         uint64_t linear = (d.cs_base + d.eip) & (d.code == X86_CODE64 ? ~0ull : 0xffffffffu);
-        if (!decode_one(&d)) {
+        DecodeOutcome outcome = decode_one(&d, icount == 0);
+        if (outcome == DECODE_NEXT_BLOCK) {
+            gen_jmp_eip(&d, d.eip, 0);
+            break;
+        }
+        if (outcome == DECODE_RAISED) {
             icount++;
             last_linear = linear;
             break;

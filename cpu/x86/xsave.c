@@ -21,7 +21,7 @@ enum {
     FX_FDS = 20,
     FX_MXCSR = 24,
     FX_MXCSR_MASK = 28,
-    FX_ST0 = 32,  /* ST(i) at 32 + 16 * i, 80 bits each */
+    FX_ST0 = 32,   /* ST(i) at 32 + 16 * i, 80 bits each */
     FX_XMM0 = 160, /* XMMi at 160 + 16 * i */
     FX_SIZE = 512,
     XSAVE_HEADER = 512, /* XSTATE_BV, XCOMP_BV, then reserved */

@@ -181,6 +181,18 @@ DiffVerdict diff_compare(const DiffCase *c, const DiffOutcome *want, const DiffO
                  want->vector);
         add_why(why, why_len, &n, t);
     }
+    /* the error code of the exceptions that push one (SDM Vol 3A §6.13) */
+    bool has_error = want->vector == EXCP_GP || want->vector == EXCP_PF ||
+                     want->vector == EXCP_SS || want->vector == EXCP_AC;
+    if (has_error && want->vector == got->vector && want->error_code != got->error_code) {
+        snprintf(t, sizeof(t), "error code got %x want %x", got->error_code, want->error_code);
+        add_why(why, why_len, &n, t);
+    }
+    if (want->vector == EXCP_PF && got->vector == EXCP_PF && want->fault_addr != got->fault_addr) {
+        snprintf(t, sizeof(t), "cr2 got %" PRIx64 " want %" PRIx64, got->fault_addr,
+                 want->fault_addr);
+        add_why(why, why_len, &n, t);
+    }
     uint64_t rip_mask = c->mode == DIFF_MODE_32 ? 0xffffffffull : ~0ull;
     if ((want->s.r.rip ^ got->s.r.rip) & rip_mask) {
         snprintf(t, sizeof(t), "rip got %" PRIx64 " want %" PRIx64, got->s.r.rip & rip_mask,

@@ -55,6 +55,7 @@ typedef struct DiffState {
 typedef struct DiffOutcome {
     int vector;          /* -1: reached the end of the sequence; else the exception */
     uint32_t error_code; /* of #GP/#PF/... when known */
+    uint64_t fault_addr; /* CR2 of a #PF */
     DiffState s;         /* at the end, or at the faulting instruction */
 } DiffOutcome;
 
@@ -76,14 +77,9 @@ typedef struct FlagEffect {
     int gpr_upper_undef;
 } FlagEffect;
 
-/* Values known before the instruction runs (the first instruction of a sequence sees
- * the initial state), or NULL when they depend on what ran before. */
-typedef struct KnownState {
-    const DiffState *s;
-} KnownState;
-
-/* Fills fx for insn. Returns false when the instruction's result may be undefined in a
- * way that masking flags cannot express (e.g. a 16-bit SHLD by more than 16): the
+/* Fills fx for insn. known: the state before it if known (the first instruction of a
+ * sequence sees the initial state), else NULL. Returns false when the instruction's result may be
+ * undefined in a way that masking flags cannot express (e.g. a 16-bit SHLD by more than 16): the
  * generator then picks another instruction. */
 /* im_masked: the x87 invalid-operation exception is known to be masked (FCW.IM). */
 bool flag_effect(const X86Insn *insn, DiffMode mode, const DiffState *known, bool im_masked,
@@ -129,6 +125,7 @@ bool isa_directed_only(const X86Insn *insn);
 /* GPRs an instruction reads or writes without naming them in ModRM (bitmask). */
 typedef struct ImplicitRegs {
     uint16_t written;  /* may be written (beyond explicit operands) */
+    uint16_t read;     /* read without being written (CWD reads rAX, STOS rAX, ...) */
     uint16_t pointers; /* must hold a pointer into the data buffer (string ops, XLAT) */
     uint16_t counts;   /* must hold a small count (REP: rCX) */
     bool stack;        /* pushes or pops: rSP must point into the stack area */
@@ -250,9 +247,9 @@ size_t directed_count(void);
 /* "0f af c3" -> bytes (spaces optional); the number of bytes, or -1. */
 int diff_parse_hex(const char *s, uint8_t *out, size_t max);
 const DirectedEntry *directed_entry(size_t i);
-/* Builds case `variant` of entry i (initial values from r). False if the entry does
- * not apply to the mode. */
-bool directed_case(size_t i, unsigned variant, Rng *r, const GenConfig *cfg, DiffCase *c);
+/* Builds a case of entry i with initial values from r. False if the entry does not
+ * apply to the mode (or to these values). */
+bool directed_case(size_t i, Rng *r, const GenConfig *cfg, DiffCase *c);
 
 /* ---- the two sides ---- */
 

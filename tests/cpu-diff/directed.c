@@ -566,6 +566,15 @@ static const DirectedEntry directed[] = {
     EP32(FAM_EXCP, "66 62 03", "bound ax, [ebx]", BX),
     E(FAM_EXCP, "f0 01 d8", "lock add eax, ebx (#UD)"),
     E64(FAM_EXCP, "06", "push es (#UD in 64-bit mode)"),
+    /* page faults on the unmapped page after the test region, #GP on non-canonical */
+    E64(FAM_EXCP, "8b 04 25 00 50 00 10", "mov eax, [0x10005000] (#PF read)"),
+    E64(FAM_EXCP, "89 04 25 f8 5f 00 10", "mov [0x10005ff8], eax (#PF write)"),
+    E64(FAM_EXCP, "a1 00 00 00 00 00 80 00 00", "mov eax, [0x800000000000] (#GP)"),
+    E64(FAM_EXCP, "48 a3 00 00 00 00 00 00 00 80", "mov [0x8000000000000000], rax (#GP)"),
+    E32(FAM_EXCP, "a1 00 50 00 10", "mov eax, [0x10005000] (#PF read)"),
+    E32(FAM_EXCP, "a3 fe 4f 00 10", "mov [0x10004ffe], eax (#PF write)"),
+    E64(FAM_EXCP, "89 04 25 fe 3f 00 10", "mov [0x10003ffe], eax (#PF: straddles the end)"),
+    E64(FAM_SSE, "0f 11 04 25 f8 3f 00 10", "movups [0x10003ff8], xmm0 (#PF: straddles)"),
 
     /* ---- misc ---- */
     E(FAM_MISC, "8c d8", "mov eax, ds"),
@@ -1178,9 +1187,8 @@ int diff_parse_hex(const char *s, uint8_t *out, size_t max)
     return parse_hex(s, out, max);
 }
 
-bool directed_case(size_t i, unsigned variant, Rng *r, const GenConfig *cfg, DiffCase *c)
+bool directed_case(size_t i, Rng *r, const GenConfig *cfg, DiffCase *c)
 {
-    (void)variant;
     const DirectedEntry *e = &directed[i];
     unsigned bit = cfg->mode == DIFF_MODE_64 ? DM_64 : DM_32;
     if (!(e->modes & bit))

@@ -216,6 +216,7 @@ void emu_run(Emu *e, const DiffCase *c, DiffOutcome *out)
     } else {
         out->vector = v < 0 ? 256 : v; /* 256: still running after MAX_BLOCKS blocks */
         out->error_code = (uint32_t)env->error_code;
+        out->fault_addr = env->cr[2];
     }
     memcpy(out->s.r.gpr, env->regs, sizeof(out->s.r.gpr));
     out->s.r.rip = env->rip;

@@ -454,6 +454,7 @@ static void string_regs(const X86Insn *in, ImplicitRegs *ir)
         break;
     default: /* STOS, SCAS */
         ir->written = DI;
+        ir->read = AX;
         ir->pointers = DI;
         break;
     }
@@ -471,9 +472,12 @@ void isa_implicit_regs(const X86Insn *in, ImplicitRegs *ir)
     case X86_OP_MUL:
     case X86_OP_IMUL:
     case X86_OP_DIV:
-    case X86_OP_IDIV:
+    case X86_OP_IDIV: ir->written = AX | DX; break;
     case X86_OP_CMPXCHG8B:
-    case X86_OP_CMPXCHG16B: ir->written = AX | DX; break;
+    case X86_OP_CMPXCHG16B:
+        ir->written = AX | DX;
+        ir->read = BX | CX;
+        break;
     case X86_OP_CBW:
     case X86_OP_CMPXCHG:
     case X86_OP_LAHF:
@@ -483,7 +487,13 @@ void isa_implicit_regs(const X86Insn *in, ImplicitRegs *ir)
     case X86_OP_AAS:
     case X86_OP_AAM:
     case X86_OP_AAD: ir->written = AX; break;
-    case X86_OP_CWD: ir->written = DX; break;
+    case X86_OP_CWD:
+        ir->written = DX;
+        ir->read = AX;
+        break;
+    case X86_OP_SAHF: ir->read = AX; break;
+    case X86_OP_MULX: ir->read = DX; break;
+    case X86_OP_PCMPESTRM: ir->read = AX | DX; break;
     case X86_OP_MOVS:
     case X86_OP_CMPS:
     case X86_OP_LODS:
@@ -492,8 +502,11 @@ void isa_implicit_regs(const X86Insn *in, ImplicitRegs *ir)
     case X86_OP_LOOP:
     case X86_OP_LOOPE:
     case X86_OP_LOOPNE:
-    case X86_OP_PCMPESTRI:
     case X86_OP_PCMPISTRI: ir->written = CX; break;
+    case X86_OP_PCMPESTRI:
+        ir->written = CX;
+        ir->read = AX | DX;
+        break;
     case X86_OP_XLAT:
         ir->written = AX;
         ir->pointers = BX;
@@ -523,6 +536,7 @@ void isa_implicit_regs(const X86Insn *in, ImplicitRegs *ir)
     case X86_OP_PUSHA:
         ir->stack = true;
         ir->stack_bytes = 8 * in->opsize;
+        ir->read = 0xff;
         break;
     case X86_OP_POPA:
         ir->stack = true;

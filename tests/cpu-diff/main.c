@@ -360,7 +360,7 @@ static void run_directed_entry(Runner *r, size_t e, unsigned v0, unsigned v1)
     GenConfig cfg = gen_config(r);
     for (unsigned v = v0; v < v1; v++) {
         Rng rng = rng_for_case(r->o->seed ^ DIRECTED_SEED_SALT, r->mode, e << 16 | v);
-        if (!directed_case(e, v, &rng, &cfg, &r->c)) {
+        if (!directed_case(e, &rng, &cfg, &r->c)) {
             /* not for this mode, or not with these values (a 16-bit SHLD by CL > 16) */
             r->st.skipped++;
             continue;
@@ -626,7 +626,7 @@ static void list_directed(void)
             GenConfig cfg = {.mode = m, .native32 = true, .family = -1, .max_insns = 1};
             Rng rng = rng_for_case(1, m, e);
             char dis[512] = "";
-            bool ok = directed_case(e, 0, &rng, &cfg, c);
+            bool ok = directed_case(e, &rng, &cfg, c);
             if (!ok) {
                 /* show why */
                 int n = diff_parse_hex(d->hex, c->code, DIFF_MAX_CODE - 16);
@@ -668,7 +668,12 @@ int main(int argc, char **argv)
     r->o = &o;
     r->native = native_new(err, sizeof(err));
     if (!r->native) {
-        printf("%scpu-diff: %s\n", o.check ? "Bail out! " : "", err);
+        /* a host the tests cannot use is not a failure of Pacifica */
+        if (o.check) {
+            printf("ok - cpu-diff # SKIP %s\n", err);
+            return 0;
+        }
+        printf("cpu-diff: %s\n", err);
         return 1;
     }
     char why[256] = "";

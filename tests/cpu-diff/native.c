@@ -68,6 +68,7 @@ extern const uint8_t cpudiff_exit_stub[], cpudiff_exit_stub_end[];
 typedef struct NativeFault {
     int vector;
     uint32_t error_code;
+    uint64_t cr2;
     uint64_t gpr[16];
     uint64_t rip, rflags;
     uint8_t fx[512];
@@ -182,6 +183,7 @@ static void fault_handler(int sig, siginfo_t *si, void *ucv)
     NativeFault *f = &n->fault;
     f->vector = (int)g[REG_TRAPNO];
     f->error_code = (uint32_t)g[REG_ERR];
+    f->cr2 = (uint64_t)g[REG_CR2];
     static const int gpr_index[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
                                       REG_RSI, REG_RDI, REG_R8,  REG_R9,  REG_R10, REG_R11,
                                       REG_R12, REG_R13, REG_R14, REG_R15};
@@ -364,6 +366,7 @@ void native_run(Native *n, const DiffCase *c, bool run32, DiffOutcome *out)
         NativeFault *f = &n->fault;
         out->vector = f->vector;
         out->error_code = f->error_code;
+        out->fault_addr = f->cr2;
         memcpy(out->s.r.gpr, f->gpr, sizeof(out->s.r.gpr));
         out->s.r.rip = f->rip;
         out->s.r.rflags = f->rflags;

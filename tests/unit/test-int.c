@@ -1676,6 +1676,29 @@ static void test_vex_modes(void)
     fixture_fini(&f);
 }
 
+/* An instruction running into a page that cannot be fetched: #PF on that page, rIP on
+ * the instruction, whether or not it is the first of its block (SDM 3A §6.15). */
+static void test_fetch_fault(void)
+{
+    const uint64_t end = 0x400000; /* the identity map (and RAM) ends here */
+    Fixture f;
+    fixture_init(&f, MODE_LONG);
+    f.m.ram[end - 3] = 0x90; /* nop */
+    f.m.ram[end - 2] = 0x48; /* mov rax, imm64: 8 more bytes beyond the page */
+    f.m.ram[end - 1] = 0xb8;
+    tb_cache_flush(tcg_runner_tb_cache(f.r));
+    f.env->rip = end - 2;
+    g_assert_cmpint(run(&f), ==, EXCP_PF);
+    g_assert_cmphex(f.env->rip, ==, end - 2);
+    g_assert_cmphex(f.env->cr[2], ==, end);
+    f.env->rip = end - 3;
+    f.env->cr[2] = 0;
+    g_assert_cmpint(run(&f), ==, EXCP_PF);
+    g_assert_cmphex(f.env->rip, ==, end - 2);
+    g_assert_cmphex(f.env->cr[2], ==, end);
+    fixture_fini(&f);
+}
+
 /* LOCK: two vCPUs on two host threads increment one counter; a locked
  * read-modify-write loses no update. */
 typedef struct Racer {
@@ -1792,6 +1815,7 @@ int main(int argc, char **argv)
     g_test_add_func("/int/interrupt-shadow", test_interrupt_shadow);
     g_test_add_func("/int/io-permission", test_io_permission);
     g_test_add_func("/int/vex-modes", test_vex_modes);
+    g_test_add_func("/int/fetch-fault", test_fetch_fault);
     g_test_add_func("/int/lock-smp", test_lock_smp);
     return g_test_run();
 }

@@ -46,8 +46,8 @@ _Static_assert(offsetof(CpuState, vec) == ST_VEC, "layout");
 _Static_assert(offsetof(CpuState, mmx) == ST_MMX, "layout");
 _Static_assert(offsetof(CpuState, code) == ST_CODE, "layout");
 
-#define STR_(x) #x
-#define STR(x)  STR_(x)
+#define STR_(x)   #x
+#define STR(x)    STR_(x)
 #define VLOAD(i)  "vmovdqu " STR(ST_VEC) "+32*" #i "(%rdi), %ymm" #i "\n\t"
 #define VSTORE(i) "vmovdqu %ymm" #i ", " STR(ST_VEC) "+32*" #i "(%rdi)\n\t"
 #define MLOAD(i)  "movq " STR(ST_MMX) "+8*" #i "(%rdi), %mm" #i "\n\t"
@@ -56,6 +56,7 @@ _Static_assert(offsetof(CpuState, code) == ST_CODE, "layout");
 /* void host_exec(CpuState *s): loads every register from s, calls the snippet at
  * s->code, stores every register back. The state pointer and the snippet address sit
  * on the stack while the snippet runs (at 8(%rsp) and (%rsp)). */
+/* clang-format off */
 __asm__(".text\n\t"
         ".p2align 4\n\t"
         ".type host_exec, @function\n"
@@ -69,15 +70,17 @@ __asm__(".text\n\t"
         "ldmxcsr " STR(ST_MXCSR) "(%rdi)\n\t"
         "push " STR(ST_RFLAGS) "(%rdi)\n\t"
         "popfq\n\t"
-        "mov 0(%rdi), %rax\n\tmov 8(%rdi), %rcx\n\tmov 16(%rdi), %rdx\n\tmov 24(%rdi), %rbx\n\t"
-        "mov 40(%rdi), %rbp\n\tmov 48(%rdi), %rsi\n\tmov 64(%rdi), %r8\n\tmov 72(%rdi), %r9\n\t"
-        "mov 80(%rdi), %r10\n\tmov 88(%rdi), %r11\n\tmov 96(%rdi), %r12\n\tmov 104(%rdi), %r13\n\t"
+        "mov 0(%rdi), %rax\n\tmov 8(%rdi), %rcx\n\tmov 16(%rdi), %rdx\n\t"
+        "mov 24(%rdi), %rbx\n\tmov 40(%rdi), %rbp\n\tmov 48(%rdi), %rsi\n\t"
+        "mov 64(%rdi), %r8\n\tmov 72(%rdi), %r9\n\tmov 80(%rdi), %r10\n\t"
+        "mov 88(%rdi), %r11\n\tmov 96(%rdi), %r12\n\tmov 104(%rdi), %r13\n\t"
         "mov 112(%rdi), %r14\n\tmov 120(%rdi), %r15\n\tmov 56(%rdi), %rdi\n\t"
         "call *(%rsp)\n\t"
         "xchg %rdi, 8(%rsp)\n\t"
-        "mov %rax, 0(%rdi)\n\tmov %rcx, 8(%rdi)\n\tmov %rdx, 16(%rdi)\n\tmov %rbx, 24(%rdi)\n\t"
-        "mov %rbp, 40(%rdi)\n\tmov %rsi, 48(%rdi)\n\tmov %r8, 64(%rdi)\n\tmov %r9, 72(%rdi)\n\t"
-        "mov %r10, 80(%rdi)\n\tmov %r11, 88(%rdi)\n\tmov %r12, 96(%rdi)\n\tmov %r13, 104(%rdi)\n\t"
+        "mov %rax, 0(%rdi)\n\tmov %rcx, 8(%rdi)\n\tmov %rdx, 16(%rdi)\n\t"
+        "mov %rbx, 24(%rdi)\n\tmov %rbp, 40(%rdi)\n\tmov %rsi, 48(%rdi)\n\t"
+        "mov %r8, 64(%rdi)\n\tmov %r9, 72(%rdi)\n\tmov %r10, 80(%rdi)\n\t"
+        "mov %r11, 88(%rdi)\n\tmov %r12, 96(%rdi)\n\tmov %r13, 104(%rdi)\n\t"
         "mov %r14, 112(%rdi)\n\tmov %r15, 120(%rdi)\n\t"
         "pushfq\n\tpop %rax\n\tmov %rax, " STR(ST_RFLAGS) "(%rdi)\n\t"
         "stmxcsr " STR(ST_MXCSR) "(%rdi)\n\t"
@@ -92,6 +95,7 @@ __asm__(".text\n\t"
         "pop %r15\n\tpop %r14\n\tpop %r13\n\tpop %r12\n\tpop %rbp\n\tpop %rbx\n\t"
         "ret\n\t"
         ".size host_exec, .-host_exec\n\t");
+/* clang-format on */
 void host_exec(CpuState *s);
 
 /* SIGFPE from an unmasked SIMD exception in the snippet: return from the snippet (its
@@ -216,12 +220,12 @@ static void guest_save_state(Guest *g, CpuState *s, uint8_t *mem)
 /* ---- the instructions ---- */
 
 enum {
-    T_MMX = 1,    /* touches MMX registers: compare them */
-    T_STR = 2,    /* SSE4.2 strings: small alphabet, short lengths in rAX/rDX */
-    T_GATHER = 4, /* VSIB index vectors in ymm2/xmm2 must stay inside the data */
-    T_AVX = 8,    /* needs AVX2 on the host */
-    T_PCLMUL = 16,  /* needs AES-NI / PCLMULQDQ on the host */
-    T_MASKED = 32,  /* compared with masked exceptions only (see DPPS below) */
+    T_MMX = 1,     /* touches MMX registers: compare them */
+    T_STR = 2,     /* SSE4.2 strings: small alphabet, short lengths in rAX/rDX */
+    T_GATHER = 4,  /* VSIB index vectors in ymm2/xmm2 must stay inside the data */
+    T_AVX = 8,     /* needs AVX2 on the host */
+    T_PCLMUL = 16, /* needs AES-NI / PCLMULQDQ on the host */
+    T_MASKED = 32, /* compared with masked exceptions only (see DPPS below) */
 };
 
 /* name, AT&T text, flags. Memory operands use (%rbx) (and MASKMOVDQU (%rdi)), which
@@ -266,20 +270,18 @@ enum {
 #define INT5(X, op) \
     X(op##_mmx, #op " %mm1, %mm2", T_MMX) X(op##_mmx_m, #op " 8(%rbx), %mm3", T_MMX) \
     X(op, #op " %xmm1, %xmm2", 0) X(op##_m, #op " 16(%rbx), %xmm10", 0) \
-    X(v##op, "v" #op " %ymm1, %ymm2, %ymm3", T_AVX) X(v##op##_x, "v" #op " %xmm4, %xmm5, %xmm6", T_AVX)
+    X(v##op, "v" #op " %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(v##op##_x, "v" #op " %xmm4, %xmm5, %xmm6", T_AVX)
 #define INT4(X, op) \
     X(op, #op " %xmm1, %xmm2", 0) X(op##_m, #op " 16(%rbx), %xmm10", 0) \
-    X(v##op, "v" #op " %ymm1, %ymm2, %ymm3", T_AVX) X(v##op##_x, "v" #op " %xmm4, %xmm5, %xmm6", T_AVX)
+    X(v##op, "v" #op " %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(v##op##_x, "v" #op " %xmm4, %xmm5, %xmm6", T_AVX)
 /* Shift by a register count (always XMM/m128 under VEX.256). */
 #define SHIFT5(X, op) \
     X(op##_mmx, #op " %mm1, %mm2", T_MMX) X(op##_mmx_m, #op " 8(%rbx), %mm3", T_MMX) \
     X(op, #op " %xmm1, %xmm2", 0) X(op##_m, #op " 16(%rbx), %xmm10", 0) \
-    X(v##op, "v" #op " %xmm1, %ymm2, %ymm3", T_AVX) X(v##op##_m, "v" #op " 16(%rbx), %ymm5, %ymm6", T_AVX)
-/* Unary op with XMM/YMM forms. */
-#define UN3(X, op) \
-    X(op, #op " %xmm1, %xmm2", 0) X(op##_m, #op " 32(%rbx), %xmm3", 0) \
-    X(v##op, "v" #op " %ymm1, %ymm2", T_AVX)
-
+    X(v##op, "v" #op " %xmm1, %ymm2, %ymm3", T_AVX) \
+    X(v##op##_m, "v" #op " 16(%rbx), %ymm5, %ymm6", T_AVX)
 #define SSE_TESTS(X) \
     /* moves */ \
     X(movaps_ld, "movaps (%rbx), %xmm3", 0) X(movaps_rr, "movaps %xmm1, %xmm11", 0) \
@@ -300,7 +302,8 @@ enum {
     X(movhps_ld, "movhps 8(%rbx), %xmm1", 0) X(movhps_st, "movhps %xmm1, 8(%rbx)", 0) \
     X(movlpd_ld, "movlpd 8(%rbx), %xmm1", 0) X(movhpd_st, "movhpd %xmm1, 8(%rbx)", 0) \
     X(movhlps, "movhlps %xmm2, %xmm1", 0) X(movlhps, "movlhps %xmm2, %xmm1", 0) \
-    X(vmovhlps, "vmovhlps %xmm1, %xmm2, %xmm3", T_AVX) X(vmovhps_ld, "vmovhps 8(%rbx), %xmm2, %xmm3", T_AVX) \
+    X(vmovhlps, "vmovhlps %xmm1, %xmm2, %xmm3", T_AVX) \
+    X(vmovhps_ld, "vmovhps 8(%rbx), %xmm2, %xmm3", T_AVX) \
     X(movsldup, "movsldup %xmm1, %xmm2", 0) X(movshdup, "movshdup 16(%rbx), %xmm2", 0) \
     X(movddup, "movddup %xmm1, %xmm2", 0) X(movddup_m, "movddup 8(%rbx), %xmm2", 0) \
     X(vmovddup, "vmovddup %ymm1, %ymm2", T_AVX) X(vmovddup_m, "vmovddup (%rbx), %ymm2", T_AVX) \
@@ -324,13 +327,19 @@ enum {
     X(pextrw_m, "pextrw $6, %xmm1, 2(%rbx)", 0) X(pextrd, "pextrd $3, %xmm1, %eax", 0) \
     X(pextrq, "pextrq $1, %xmm1, %rcx", 0) X(extractps, "extractps $2, %xmm1, %eax", 0) \
     X(vpextrq, "vpextrq $1, %xmm9, 8(%rbx)", T_AVX) \
-    X(insertps, "insertps $0x5d, %xmm2, %xmm1", 0) X(insertps_m, "insertps $0xa3, 4(%rbx), %xmm1", 0) \
+    X(insertps, "insertps $0x5d, %xmm2, %xmm1", 0) \
+    X(insertps_m, "insertps $0xa3, 4(%rbx), %xmm1", 0) \
     X(vinsertps, "vinsertps $0x31, %xmm2, %xmm3, %xmm1", T_AVX) \
     X(pmovmskb, "pmovmskb %xmm1, %eax", 0) X(pmovmskb_mmx, "pmovmskb %mm1, %ecx", T_MMX) \
     X(movmskps, "movmskps %xmm2, %eax", 0) X(movmskpd, "movmskpd %xmm3, %eax", 0) \
     X(vpmovmskb, "vpmovmskb %ymm1, %eax", T_AVX) X(vmovmskps, "vmovmskps %ymm2, %ecx", T_AVX) \
     X(maskmovdqu, "maskmovdqu %xmm2, %xmm1", 0) X(maskmovq, "maskmovq %mm2, %mm1", T_MMX) \
     X(vzeroupper, "vzeroupper", T_AVX) X(vzeroall, "vzeroall", T_AVX) \
+    /* scalar VEX forms ignore VEX.L ("LIG"): vaddss, vmovss, vcvtss2sd, vcomiss with L=1 */ \
+    X(vaddss_l1, ".byte 0xc5, 0xf6, 0x58, 0xc2", T_AVX) \
+    X(vmovss_l1, ".byte 0xc5, 0xf6, 0x10, 0xc2", T_AVX) \
+    X(vcvtss2sd_l1, ".byte 0xc5, 0xf6, 0x5a, 0xc2", T_AVX) \
+    X(vcomiss_l1, ".byte 0xc5, 0xfc, 0x2f, 0xc1", T_AVX) \
     /* floating point */ \
     FP4(X, add) FP4(X, sub) FP4(X, mul) FP4(X, div) FP4(X, min) FP4(X, max) \
     X(sqrtps, "sqrtps %xmm1, %xmm2", 0) X(sqrtpd, "sqrtpd (%rbx), %xmm2", 0) \
@@ -342,7 +351,8 @@ enum {
     X(haddps, "haddps %xmm1, %xmm2", 0) X(haddpd, "haddpd %xmm1, %xmm2", 0) \
     X(hsubps, "hsubps %xmm1, %xmm2", 0) X(hsubpd, "hsubpd (%rbx), %xmm2", 0) \
     X(addsubps, "addsubps %xmm1, %xmm2", 0) X(addsubpd, "addsubpd %xmm1, %xmm2", 0) \
-    X(vhaddps, "vhaddps %ymm1, %ymm2, %ymm3", T_AVX) X(vaddsubpd, "vaddsubpd %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(vhaddps, "vhaddps %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(vaddsubpd, "vaddsubpd %ymm1, %ymm2, %ymm3", T_AVX) \
     CMP8(X, cmpps, "%xmm1, %xmm2", 0) CMP8(X, cmpsd, "%xmm1, %xmm2", 0) \
     X(cmppd_m, "cmppd $1, (%rbx), %xmm2", 0) X(cmpss_m, "cmpss $6, 4(%rbx), %xmm2", 0) \
     VCMP32(X, vcmpps, "%ymm1, %ymm2, %ymm3") VCMP32(X, vcmpsd, "%xmm1, %xmm2, %xmm3") \
@@ -352,21 +362,27 @@ enum {
     X(roundps_2, "roundps $2, %xmm1, %xmm2", 0) X(roundps_3, "roundps $3, %xmm1, %xmm2", 0) \
     X(roundps_4, "roundps $4, %xmm1, %xmm2", 0) X(roundps_9, "roundps $9, %xmm1, %xmm2", 0) \
     X(roundpd_12, "roundpd $12, %xmm1, %xmm2", 0) X(roundss_1, "roundss $1, %xmm1, %xmm2", 0) \
-    X(roundsd_10, "roundsd $10, 8(%rbx), %xmm2", 0) X(vroundps, "vroundps $2, %ymm1, %ymm2", T_AVX) \
-    X(vroundpd, "vroundpd $4, %ymm1, %ymm2", T_AVX) X(vroundss, "vroundss $3, %xmm1, %xmm2, %xmm3", T_AVX) \
+    X(roundsd_10, "roundsd $10, 8(%rbx), %xmm2", 0) \
+    X(vroundps, "vroundps $2, %ymm1, %ymm2", T_AVX) \
+    X(vroundpd, "vroundpd $4, %ymm1, %ymm2", T_AVX) \
+    X(vroundss, "vroundss $3, %xmm1, %xmm2, %xmm3", T_AVX) \
     /* DPPS/DPPD: which flags accompany an unmasked exception in an intermediate step
      * is not architectural (and differs between DPPS and DPPD on the AMD host) */ \
-    X(dpps_ff, "dpps $0xff, %xmm1, %xmm2", T_MASKED) X(dpps_31, "dpps $0x31, %xmm1, %xmm2", T_MASKED) \
-    X(dpps_a5, "dpps $0xa5, (%rbx), %xmm2", T_MASKED) X(dppd_33, "dppd $0x33, %xmm1, %xmm2", T_MASKED) \
+    X(dpps_ff, "dpps $0xff, %xmm1, %xmm2", T_MASKED) \
+    X(dpps_31, "dpps $0x31, %xmm1, %xmm2", T_MASKED) \
+    X(dpps_a5, "dpps $0xa5, (%rbx), %xmm2", T_MASKED) \
+    X(dppd_33, "dppd $0x33, %xmm1, %xmm2", T_MASKED) \
     X(dppd_12, "dppd $0x12, %xmm1, %xmm2", T_MASKED) \
     X(vdpps, "vdpps $0x7e, %ymm1, %ymm2, %ymm3", T_AVX | T_MASKED) \
     X(andps, "andps %xmm1, %xmm2", 0) X(andnpd, "andnpd %xmm1, %xmm2", 0) \
     X(orps, "orps (%rbx), %xmm2", 0) X(xorpd, "xorpd %xmm1, %xmm2", 0) \
-    X(vandnps, "vandnps %ymm1, %ymm2, %ymm3", T_AVX) X(vxorps, "vxorps %xmm1, %xmm2, %xmm3", T_AVX) \
+    X(vandnps, "vandnps %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(vxorps, "vxorps %xmm1, %xmm2, %xmm3", T_AVX) \
     X(unpcklps, "unpcklps %xmm1, %xmm2", 0) X(unpckhpd, "unpckhpd %xmm1, %xmm2", 0) \
     X(vunpckhps, "vunpckhps %ymm1, %ymm2, %ymm3", T_AVX) \
     X(shufps, "shufps $0x9c, %xmm1, %xmm2", 0) X(shufpd, "shufpd $2, %xmm1, %xmm2", 0) \
-    X(vshufps, "vshufps $0x4b, %ymm1, %ymm2, %ymm3", T_AVX) X(vshufpd, "vshufpd $0xa, %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(vshufps, "vshufps $0x4b, %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(vshufpd, "vshufpd $0xa, %ymm1, %ymm2, %ymm3", T_AVX) \
     X(blendps, "blendps $5, %xmm1, %xmm2", 0) X(blendpd, "blendpd $2, %xmm1, %xmm2", 0) \
     X(blendvps, "blendvps %xmm0, %xmm1, %xmm2", 0) X(blendvpd, "blendvpd %xmm0, (%rbx), %xmm2", 0) \
     X(pblendvb, "pblendvb %xmm0, %xmm1, %xmm2", 0) \
@@ -384,7 +400,8 @@ enum {
     X(cvtdq2pd, "cvtdq2pd %xmm1, %xmm2", 0) X(cvtpd2dq, "cvtpd2dq %xmm1, %xmm2", 0) \
     X(cvttpd2dq, "cvttpd2dq (%rbx), %xmm2", 0) \
     X(vcvtps2pd, "vcvtps2pd %xmm1, %ymm2", T_AVX) X(vcvtpd2ps, "vcvtpd2ps %ymm1, %xmm2", T_AVX) \
-    X(vcvtpd2ps_x, "vcvtpd2ps %xmm1, %xmm2", T_AVX) X(vcvtdq2pd, "vcvtdq2pd 16(%rbx), %ymm2", T_AVX) \
+    X(vcvtpd2ps_x, "vcvtpd2ps %xmm1, %xmm2", T_AVX) \
+    X(vcvtdq2pd, "vcvtdq2pd 16(%rbx), %ymm2", T_AVX) \
     X(vcvttpd2dq, "vcvttpd2dq %ymm1, %xmm2", T_AVX) X(vcvtps2dq, "vcvtps2dq %ymm1, %ymm2", T_AVX) \
     X(vcvtsd2ss, "vcvtsd2ss %xmm1, %xmm2, %xmm3", T_AVX) \
     X(cvtsi2ss, "cvtsi2ss %eax, %xmm1", 0) X(cvtsi2ssq, "cvtsi2ss %rax, %xmm1", 0) \
@@ -398,12 +415,15 @@ enum {
     X(cvtpi2pd, "cvtpi2pd %mm1, %xmm2", T_MMX) X(cvtps2pi, "cvtps2pi %xmm1, %mm2", T_MMX) \
     X(cvttps2pi, "cvttps2pi %xmm1, %mm2", T_MMX) X(cvtpd2pi, "cvtpd2pi %xmm1, %mm2", T_MMX) \
     X(cvttpd2pi, "cvttpd2pi (%rbx), %mm2", T_MMX) \
-    X(vcvtph2ps, "vcvtph2ps %xmm1, %ymm2", T_AVX) X(vcvtph2ps_x, "vcvtph2ps 8(%rbx), %xmm2", T_AVX) \
-    X(vcvtps2ph_4, "vcvtps2ph $4, %ymm1, %xmm2", T_AVX) X(vcvtps2ph_1, "vcvtps2ph $1, %xmm1, %xmm2", T_AVX) \
+    X(vcvtph2ps, "vcvtph2ps %xmm1, %ymm2", T_AVX) \
+    X(vcvtph2ps_x, "vcvtph2ps 8(%rbx), %xmm2", T_AVX) \
+    X(vcvtps2ph_4, "vcvtps2ph $4, %ymm1, %xmm2", T_AVX) \
+    X(vcvtps2ph_1, "vcvtps2ph $1, %xmm1, %xmm2", T_AVX) \
     X(vcvtps2ph_m, "vcvtps2ph $2, %ymm1, 16(%rbx)", T_AVX) \
     /* integer */ \
     INT5(X, paddb) INT5(X, paddw) INT5(X, paddd) INT5(X, paddq) INT5(X, psubb) INT5(X, psubw) \
-    INT5(X, psubd) INT5(X, psubq) INT5(X, paddsb) INT5(X, paddsw) INT5(X, paddusb) INT5(X, paddusw) \
+    INT5(X, psubd) INT5(X, psubq) INT5(X, paddsb) INT5(X, paddsw) INT5(X, paddusb) \
+    INT5(X, paddusw) \
     INT5(X, psubsb) INT5(X, psubsw) INT5(X, psubusb) INT5(X, psubusw) INT5(X, pmullw) \
     INT5(X, pmulhw) INT5(X, pmulhuw) INT5(X, pmuludq) INT4(X, pmuldq) INT4(X, pmulld) \
     INT5(X, pmulhrsw) INT5(X, pmaddwd) INT5(X, pmaddubsw) INT5(X, psadbw) \
@@ -421,7 +441,8 @@ enum {
     SHIFT5(X, psrlq) SHIFT5(X, psraw) SHIFT5(X, psrad) \
     X(pabsb_mmx, "pabsb %mm1, %mm2", T_MMX) X(pabsw, "pabsw %xmm1, %xmm2", 0) \
     X(pabsd_m, "pabsd 16(%rbx), %xmm2", 0) X(vpabsb, "vpabsb %ymm1, %ymm2", T_AVX) \
-    X(psllw_i, "psllw $3, %xmm1", 0) X(psrld_i, "psrld $31, %xmm9", 0) X(psraw_i, "psraw $17, %xmm1", 0) \
+    X(psllw_i, "psllw $3, %xmm1", 0) X(psrld_i, "psrld $31, %xmm9", 0) \
+    X(psraw_i, "psraw $17, %xmm1", 0) \
     X(psrlq_i_mmx, "psrlq $7, %mm1", T_MMX) X(psrad_i_mmx, "psrad $40, %mm1", T_MMX) \
     X(pslldq_i, "pslldq $5, %xmm2", 0) X(psrldq_i, "psrldq $15, %xmm2", 0) \
     X(vpsllq_i, "vpsllq $13, %ymm1, %ymm2", T_AVX) X(vpsrldq_i, "vpsrldq $3, %ymm1, %ymm2", T_AVX) \
@@ -430,16 +451,20 @@ enum {
     X(pshuflw, "pshuflw $0x39, (%rbx), %xmm2", 0) X(pshufw, "pshufw $0xc6, %mm1, %mm2", T_MMX) \
     X(vpshufd, "vpshufd $0x4e, %ymm1, %ymm2", T_AVX) \
     X(palignr, "palignr $5, %xmm1, %xmm2", 0) X(palignr_20, "palignr $20, %xmm1, %xmm2", 0) \
-    X(palignr_mmx, "palignr $3, %mm1, %mm2", T_MMX) X(vpalignr, "vpalignr $9, %ymm1, %ymm2, %ymm3", T_AVX) \
-    X(mpsadbw, "mpsadbw $5, %xmm1, %xmm2", 0) X(vmpsadbw, "vmpsadbw $0x2b, %ymm1, %ymm2, %ymm3", T_AVX) \
-    X(pblendw, "pblendw $0x5a, %xmm1, %xmm2", 0) X(vpblendd, "vpblendd $0x96, %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(palignr_mmx, "palignr $3, %mm1, %mm2", T_MMX) \
+    X(vpalignr, "vpalignr $9, %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(mpsadbw, "mpsadbw $5, %xmm1, %xmm2", 0) \
+    X(vmpsadbw, "vmpsadbw $0x2b, %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(pblendw, "pblendw $0x5a, %xmm1, %xmm2", 0) \
+    X(vpblendd, "vpblendd $0x96, %ymm1, %ymm2, %ymm3", T_AVX) \
     X(pmovsxbw, "pmovsxbw %xmm1, %xmm2", 0) X(pmovsxbd_m, "pmovsxbd 4(%rbx), %xmm2", 0) \
     X(pmovsxbq, "pmovsxbq %xmm1, %xmm2", 0) X(pmovsxwd, "pmovsxwd %xmm1, %xmm2", 0) \
     X(pmovsxwq_m, "pmovsxwq 4(%rbx), %xmm2", 0) X(pmovsxdq, "pmovsxdq %xmm1, %xmm2", 0) \
     X(pmovzxbw_m, "pmovzxbw 8(%rbx), %xmm2", 0) X(pmovzxbd, "pmovzxbd %xmm1, %xmm2", 0) \
     X(pmovzxbq_m, "pmovzxbq 2(%rbx), %xmm2", 0) X(pmovzxwd, "pmovzxwd %xmm1, %xmm2", 0) \
     X(pmovzxwq, "pmovzxwq %xmm1, %xmm2", 0) X(pmovzxdq, "pmovzxdq %xmm1, %xmm2", 0) \
-    X(vpmovsxbd, "vpmovsxbd %xmm1, %ymm2", T_AVX) X(vpmovzxwq_m, "vpmovzxwq 8(%rbx), %ymm2", T_AVX) \
+    X(vpmovsxbd, "vpmovsxbd %xmm1, %ymm2", T_AVX) \
+    X(vpmovzxwq_m, "vpmovzxwq 8(%rbx), %ymm2", T_AVX) \
     X(phminposuw, "phminposuw %xmm1, %xmm2", 0) \
     X(ptest, "ptest %xmm1, %xmm2", 0) X(ptest_m, "ptest (%rbx), %xmm2", 0) \
     X(vptest, "vptest %ymm1, %ymm2", T_AVX) X(vtestps, "vtestps %ymm1, %ymm2", T_AVX) \
@@ -468,25 +493,36 @@ enum {
     X(pclmulqdq_10m, "pclmulqdq $0x10, (%rbx), %xmm2", T_PCLMUL) \
     X(aesenc, "aesenc %xmm1, %xmm2", T_PCLMUL) X(aesenclast, "aesenclast %xmm1, %xmm2", T_PCLMUL) \
     X(aesdec, "aesdec %xmm1, %xmm2", T_PCLMUL) X(aesdeclast, "aesdeclast (%rbx), %xmm2", T_PCLMUL) \
-    X(aesimc, "aesimc %xmm1, %xmm2", T_PCLMUL) X(aeskeygenassist, "aeskeygenassist $0x1b, %xmm1, %xmm2", T_PCLMUL) \
+    X(aesimc, "aesimc %xmm1, %xmm2", T_PCLMUL) \
+    X(aeskeygenassist, "aeskeygenassist $0x1b, %xmm1, %xmm2", T_PCLMUL) \
     X(vaesenc, "vaesenc %xmm1, %xmm2, %xmm3", T_PCLMUL | T_AVX) \
     /* AVX / AVX2 only */ \
-    X(vpermilps_i, "vpermilps $0x1b, %ymm1, %ymm2", T_AVX) X(vpermilps_v, "vpermilps %ymm1, %ymm2, %ymm3", T_AVX) \
-    X(vpermilpd_i, "vpermilpd $0x9, %ymm1, %ymm2", T_AVX) X(vpermilpd_v, "vpermilpd (%rbx), %xmm2, %xmm3", T_AVX) \
+    X(vpermilps_i, "vpermilps $0x1b, %ymm1, %ymm2", T_AVX) \
+    X(vpermilps_v, "vpermilps %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(vpermilpd_i, "vpermilpd $0x9, %ymm1, %ymm2", T_AVX) \
+    X(vpermilpd_v, "vpermilpd (%rbx), %xmm2, %xmm3", T_AVX) \
     X(vperm2f128, "vperm2f128 $0x31, %ymm1, %ymm2, %ymm3", T_AVX) \
     X(vperm2i128, "vperm2i128 $0x82, %ymm1, %ymm2, %ymm3", T_AVX) \
     X(vinsertf128, "vinsertf128 $1, %xmm1, %ymm2, %ymm3", T_AVX) \
     X(vinserti128_m, "vinserti128 $0, 16(%rbx), %ymm2, %ymm3", T_AVX) \
     X(vextractf128, "vextractf128 $1, %ymm1, %xmm2", T_AVX) \
     X(vextracti128_m, "vextracti128 $1, %ymm1, 16(%rbx)", T_AVX) \
-    X(vbroadcastss, "vbroadcastss 4(%rbx), %ymm1", T_AVX) X(vbroadcastss_r, "vbroadcastss %xmm1, %xmm2", T_AVX) \
-    X(vbroadcastsd, "vbroadcastsd %xmm1, %ymm2", T_AVX) X(vbroadcastf128, "vbroadcastf128 16(%rbx), %ymm2", T_AVX) \
-    X(vpbroadcastb, "vpbroadcastb %xmm1, %ymm2", T_AVX) X(vpbroadcastw_m, "vpbroadcastw 6(%rbx), %xmm2", T_AVX) \
-    X(vpbroadcastd, "vpbroadcastd %xmm1, %ymm2", T_AVX) X(vpbroadcastq_m, "vpbroadcastq 8(%rbx), %ymm2", T_AVX) \
-    X(vpermd, "vpermd %ymm1, %ymm2, %ymm3", T_AVX) X(vpermps_m, "vpermps (%rbx), %ymm2, %ymm3", T_AVX) \
-    X(vpermq, "vpermq $0x4e, %ymm1, %ymm2", T_AVX) X(vpermpd, "vpermpd $0x1b, (%rbx), %ymm2", T_AVX) \
-    X(vpsllvd, "vpsllvd %ymm1, %ymm2, %ymm3", T_AVX) X(vpsllvq, "vpsllvq %xmm1, %xmm2, %xmm3", T_AVX) \
-    X(vpsrlvd, "vpsrlvd %ymm1, %ymm2, %ymm3", T_AVX) X(vpsrlvq, "vpsrlvq (%rbx), %ymm2, %ymm3", T_AVX) \
+    X(vbroadcastss, "vbroadcastss 4(%rbx), %ymm1", T_AVX) \
+    X(vbroadcastss_r, "vbroadcastss %xmm1, %xmm2", T_AVX) \
+    X(vbroadcastsd, "vbroadcastsd %xmm1, %ymm2", T_AVX) \
+    X(vbroadcastf128, "vbroadcastf128 16(%rbx), %ymm2", T_AVX) \
+    X(vpbroadcastb, "vpbroadcastb %xmm1, %ymm2", T_AVX) \
+    X(vpbroadcastw_m, "vpbroadcastw 6(%rbx), %xmm2", T_AVX) \
+    X(vpbroadcastd, "vpbroadcastd %xmm1, %ymm2", T_AVX) \
+    X(vpbroadcastq_m, "vpbroadcastq 8(%rbx), %ymm2", T_AVX) \
+    X(vpermd, "vpermd %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(vpermps_m, "vpermps (%rbx), %ymm2, %ymm3", T_AVX) \
+    X(vpermq, "vpermq $0x4e, %ymm1, %ymm2", T_AVX) \
+    X(vpermpd, "vpermpd $0x1b, (%rbx), %ymm2", T_AVX) \
+    X(vpsllvd, "vpsllvd %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(vpsllvq, "vpsllvq %xmm1, %xmm2, %xmm3", T_AVX) \
+    X(vpsrlvd, "vpsrlvd %ymm1, %ymm2, %ymm3", T_AVX) \
+    X(vpsrlvq, "vpsrlvq (%rbx), %ymm2, %ymm3", T_AVX) \
     X(vpsravd, "vpsravd %ymm1, %ymm2, %ymm3", T_AVX) \
     X(vmaskmovps_ld, "vmaskmovps (%rbx), %ymm1, %ymm2", T_AVX) \
     X(vmaskmovpd_st, "vmaskmovpd %ymm2, %ymm1, 32(%rbx)", T_AVX) \
@@ -500,7 +536,7 @@ enum {
     X(vgatherqpd, "vgatherqpd %ymm1, (%rbx,%ymm2,1), %ymm3", T_AVX | T_GATHER)
 /* clang-format on */
 
-#define INSN_ASM(name, text, fl)                                                                  \
+#define INSN_ASM(name, text, fl)                                                                   \
     __asm__(".pushsection .rodata.sse_test_insns, \"a\"\n"                                         \
             "insn_" #name ":\n\t" text "\n"                                                        \
             "insn_" #name "_end:\n"                                                                \
@@ -531,14 +567,14 @@ static uint32_t rand_f32(GRand *r)
         uint32_t frac = g_rand_int(r) & (0x7fffffu << g_rand_int_range(r, 14, 24)) & 0x7fffff;
         return sign | e << 23 | frac;
     }
-    case 0: return sign;                                               /* zero */
-    case 1: return sign | 0x7f800000u;                                 /* infinity */
-    case 2: return sign | 0x7fc00000u | (g_rand_int(r) & 0x3fffff);   /* QNaN */
+    case 0: return sign;                                                /* zero */
+    case 1: return sign | 0x7f800000u;                                  /* infinity */
+    case 2: return sign | 0x7fc00000u | (g_rand_int(r) & 0x3fffff);     /* QNaN */
     case 3: return sign | 0x7f800000u | (g_rand_int(r) % 0x3fffff + 1); /* SNaN */
-    case 4: return sign | (g_rand_int(r) & 0x7fffff);                  /* denormal */
+    case 4: return sign | (g_rand_int(r) & 0x7fffff);                   /* denormal */
     case 5: return sign | (g_rand_boolean(r) ? 0x00800000u : 0x7f7fffffu);
-    case 6: return sign | 0x3f800000u;                                 /* 1.0 */
-    case 7: return sign | (uint32_t)g_rand_int_range(r, 1, 100000) << 8; /* tiny exact */
+    case 6: return sign | 0x3f800000u;                                           /* 1.0 */
+    case 7: return sign | (uint32_t)g_rand_int_range(r, 1, 100000) << 8;         /* tiny exact */
     case 8: return sign | (uint32_t)g_rand_int_range(r, 0x4e000000, 0x4f800000); /* ~2^31 */
     case 9: return sign | (uint32_t)g_rand_int_range(r, 0x00800000, 0x01000000);
     case 10: return sign | (uint32_t)g_rand_int_range(r, 0x7e800000, 0x7f800000);
@@ -556,7 +592,8 @@ static uint64_t rand_f64(GRand *r)
     case 15: {
         uint64_t e = g_rand_boolean(r) ? (uint64_t)g_rand_int_range(r, 1, 120)
                                        : (uint64_t)g_rand_int_range(r, 1900, 2047);
-        uint64_t frac = mant & (0xfffffffffffffull << g_rand_int_range(r, 30, 53)) & 0xfffffffffffffull;
+        uint64_t frac =
+            mant & (0xfffffffffffffull << g_rand_int_range(r, 30, 53)) & 0xfffffffffffffull;
         return sign | e << 52 | frac;
     }
     case 0: return sign;
@@ -568,9 +605,14 @@ static uint64_t rand_f64(GRand *r)
     case 6: return sign | 0x3ff0000000000000ull;
     case 7: return sign | ((uint64_t)g_rand_int_range(r, 1, 1000000) << 20);
     case 8: /* near the single-precision range limits: conversions overflow/underflow */
-        return sign | ((uint64_t)g_rand_int_range(r, 0x3690, 0x3810) << 48) | (mant & 0xffffffffffffull);
-    case 9: return sign | ((uint64_t)g_rand_int_range(r, 0x47e0, 0x4800) << 48) | (mant & 0xffffffffffffull);
-    case 10: return sign | ((uint64_t)g_rand_int_range(r, 0x41d0, 0x43f0) << 48) | (mant & 0xffffffffffffull);
+        return sign | ((uint64_t)g_rand_int_range(r, 0x3690, 0x3810) << 48) |
+               (mant & 0xffffffffffffull);
+    case 9:
+        return sign | ((uint64_t)g_rand_int_range(r, 0x47e0, 0x4800) << 48) |
+               (mant & 0xffffffffffffull);
+    case 10:
+        return sign | ((uint64_t)g_rand_int_range(r, 0x41d0, 0x43f0) << 48) |
+               (mant & 0xffffffffffffull);
     case 11: return (uint64_t)g_rand_int(r) << 32 | g_rand_int(r);
     default: return sign | ((uint64_t)g_rand_int_range(r, 0x3f00, 0x4100) << 48) | mant;
     }
@@ -653,8 +695,8 @@ static void diff_init(DiffCtx *c)
 {
     guest_init(&c->g);
     guest_mode64(&c->g.cpu.env);
-    c->page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+    c->page =
+        mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     g_assert(c->page != MAP_FAILED);
 }
 
@@ -774,7 +816,10 @@ static void test_diff(gconstpointer data)
         g_test_skip("host lacks the instruction");
         return;
     }
-    DiffCtx *c = g_new0(DiffCtx, 1);
+    /* host_mem must really be 64-byte aligned (VMOVAPS m256 faults otherwise) */
+    void *mem = NULL;
+    g_assert_cmpint(posix_memalign(&mem, 64, sizeof(DiffCtx)), ==, 0);
+    DiffCtx *c = memset(mem, 0, sizeof(DiffCtx));
     GRand *r = g_rand_new_with_seed(g_test_rand_int());
     /* SSE_TEST_SCALE=N runs N times as many random states */
     const char *scale_env = g_getenv("SSE_TEST_SCALE");
@@ -787,9 +832,84 @@ static void test_diff(gconstpointer data)
         ok = diff_once(c, t, r, true);
     diff_fini(c);
     g_rand_free(r);
-    g_free(c);
+    free(c);
     if (!ok)
         g_test_fail();
+}
+
+/* ---- 32-bit protected mode ---- */
+
+/* Bytes that mean the same in 32-bit code: no REX, and a VEX prefix whose R, X, B
+ * and vvvv name registers 0-7 only. */
+static bool same_in_32bit_code(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (p[i] == 0x66 || p[i] == 0xf2 || p[i] == 0xf3))
+        i++;
+    if (i >= len || (p[i] >= 0x40 && p[i] <= 0x4f))
+        return false;
+    if (p[i] == 0xc5)
+        return i + 1 < len && (p[i + 1] & 0xc0) == 0xc0;
+    if (p[i] == 0xc4)
+        return i + 2 < len && (p[i + 1] & 0xe0) == 0xe0 && (p[i + 2] & 0x40);
+    return true;
+}
+
+/* Instructions verified against the host in 64-bit mode give the same results in a
+ * flat 32-bit code segment (for XMM0-7, and the low halves of the registers). */
+static void test_compat32(void)
+{
+    static const char *const names[] = {
+        "addps",      "addss",      "vaddps",       "vaddps_x",     "paddb",      "vpaddb",
+        "pshufb",     "vpermd",     "cvtsi2ss",     "cvtss2si",     "movd_gx",    "movd_xg",
+        "pinsrb",     "pextrd",     "pcmpestri_00", "pcmpistrm_40", "vpgatherdd", "vmaskmovps_ld",
+        "vcvtph2ps",  "maskmovdqu", "movaps_st",    "ptest",        "comiss",     "vbroadcastss",
+        "vzeroupper", "vpsllvd",    "cvtpi2ps",     "paddb_mmx",
+    };
+    GRand *r = g_rand_new_with_seed(g_test_rand_int());
+    Guest g64, g32;
+    guest_init(&g64);
+    guest_init(&g32);
+    guest_mode64(&g64.cpu.env);
+    guest_mode32(&g32.cpu.env);
+    unsigned checked = 0;
+    for (unsigned n = 0; n < G_N_ELEMENTS(names); n++) {
+        const InsnTest *t = NULL;
+        for (size_t i = 0; i < G_N_ELEMENTS(insn_tests); i++)
+            if (!strcmp(insn_tests[i].name, names[n]))
+                t = &insn_tests[i];
+        g_assert_nonnull(t);
+        size_t len = (size_t)(t->end - t->code);
+        if (!same_in_32bit_code(t->code, len) || !host_supports(t->flags))
+            continue;
+        checked++;
+        for (int iter = 0; iter < 20; iter++) {
+            CpuState in, a, b;
+            uint8_t mem[DATA_SIZE], mem_a[DATA_SIZE], mem_b[DATA_SIZE];
+            rand_state(r, &in, mem, t->flags, iter & 1);
+            in.gpr[R_EBX] = in.gpr[R_EDI] = GUEST_DATA;
+            guest_load_state(&g64, &in, mem);
+            guest_load_state(&g32, &in, mem);
+            int v64 = guest_run(&g64, n, t->code, len);
+            int v32 = guest_run(&g32, n, t->code, len);
+            guest_save_state(&g64, &a, mem_a);
+            guest_save_state(&g32, &b, mem_b);
+            g_assert_cmpint(v32, ==, v64);
+            for (int i = 0; i < 8; i++) {
+                g_assert_cmpmem(&a.vec[i], sizeof(X86Vec), &b.vec[i], sizeof(X86Vec));
+                g_assert_cmphex(a.mmx[i], ==, b.mmx[i]);
+                g_assert_cmphex((uint32_t)a.gpr[i], ==, (uint32_t)b.gpr[i]);
+            }
+            g_assert_cmphex(a.mxcsr, ==, b.mxcsr);
+            g_assert_cmphex(a.rflags & CC_MASK, ==, b.rflags & CC_MASK);
+            g_assert_cmpmem(mem_a, DATA_SIZE, mem_b, DATA_SIZE);
+        }
+    }
+    g_test_message("%u instructions compared", checked);
+    g_assert_cmpuint(checked, >=, 20);
+    guest_fini(&g64);
+    guest_fini(&g32);
+    g_rand_free(r);
 }
 
 /* ---- exception conditions ---- */
@@ -806,11 +926,11 @@ static int run_bytes(Guest *g, unsigned slot, const uint8_t *code, size_t len)
 
 static void test_exceptions_enable(void)
 {
-    static const uint8_t addps[] = {0x0f, 0x58, 0xc1};              /* addps xmm0, xmm1 */
-    static const uint8_t vaddps[] = {0xc5, 0xf4, 0x58, 0xc2};       /* vaddps ymm0, ymm1, ymm2 */
-    static const uint8_t paddb[] = {0x0f, 0xfc, 0xc1};              /* paddb mm0, mm1 */
-    static const uint8_t fxsave[] = {0x0f, 0xae, 0x03};             /* fxsave [rbx] */
-    static const uint8_t xsave[] = {0x0f, 0xae, 0x23};              /* xsave [rbx] */
+    static const uint8_t addps[] = {0x0f, 0x58, 0xc1};        /* addps xmm0, xmm1 */
+    static const uint8_t vaddps[] = {0xc5, 0xf4, 0x58, 0xc2}; /* vaddps ymm0, ymm1, ymm2 */
+    static const uint8_t paddb[] = {0x0f, 0xfc, 0xc1};        /* paddb mm0, mm1 */
+    static const uint8_t fxsave[] = {0x0f, 0xae, 0x03};       /* fxsave [rbx] */
+    static const uint8_t xsave[] = {0x0f, 0xae, 0x23};        /* xsave [rbx] */
     Guest g;
     guest_init(&g);
     CPUX86State *env = &g.cpu.env;
@@ -874,15 +994,15 @@ static void test_exceptions_real_mode(void)
 
 static void test_exceptions_alignment(void)
 {
-    static const uint8_t movaps_1[] = {0x0f, 0x28, 0x43, 0x01};      /* movaps xmm0, [rbx+1] */
-    static const uint8_t movaps_16[] = {0x0f, 0x28, 0x43, 0x10};     /* movaps xmm0, [rbx+16] */
-    static const uint8_t movups_1[] = {0x0f, 0x10, 0x43, 0x01};      /* movups xmm0, [rbx+1] */
-    static const uint8_t addps_8[] = {0x0f, 0x58, 0x43, 0x08};       /* addps xmm0, [rbx+8] */
-    static const uint8_t addss_1[] = {0xf3, 0x0f, 0x58, 0x43, 0x01}; /* addss xmm0, [rbx+1] */
-    static const uint8_t vaddps_8[] = {0xc5, 0xfc, 0x58, 0x43, 0x08}; /* vaddps ymm0, [rbx+8] */
+    static const uint8_t movaps_1[] = {0x0f, 0x28, 0x43, 0x01};         /* movaps xmm0, [rbx+1] */
+    static const uint8_t movaps_16[] = {0x0f, 0x28, 0x43, 0x10};        /* movaps xmm0, [rbx+16] */
+    static const uint8_t movups_1[] = {0x0f, 0x10, 0x43, 0x01};         /* movups xmm0, [rbx+1] */
+    static const uint8_t addps_8[] = {0x0f, 0x58, 0x43, 0x08};          /* addps xmm0, [rbx+8] */
+    static const uint8_t addss_1[] = {0xf3, 0x0f, 0x58, 0x43, 0x01};    /* addss xmm0, [rbx+1] */
+    static const uint8_t vaddps_8[] = {0xc5, 0xfc, 0x58, 0x43, 0x08};   /* vaddps ymm0, [rbx+8] */
     static const uint8_t vmovaps_16[] = {0xc5, 0xfc, 0x28, 0x43, 0x10}; /* vmovaps ymm0, [rbx+16] */
     static const uint8_t vmovaps_st[] = {0xc5, 0xf8, 0x29, 0x43, 0x08}; /* vmovaps [rbx+8], xmm0 */
-    static const uint8_t movdqa_st[] = {0x66, 0x0f, 0x7f, 0x43, 0x04}; /* movdqa [rbx+4], xmm0 */
+    static const uint8_t movdqa_st[] = {0x66, 0x0f, 0x7f, 0x43, 0x04};  /* movdqa [rbx+4], xmm0 */
     Guest g;
     guest_init(&g);
     CPUX86State *env = &g.cpu.env;
@@ -937,7 +1057,7 @@ static void test_exceptions_simd(void)
 /* LDMXCSR with a reserved bit: #GP(0); STMXCSR stores it back. */
 static void test_ldmxcsr(void)
 {
-    static const uint8_t ld_st[] = {0x0f, 0xae, 0x13,       /* ldmxcsr [rbx] */
+    static const uint8_t ld_st[] = {0x0f, 0xae, 0x13,        /* ldmxcsr [rbx] */
                                     0x0f, 0xae, 0x5b, 0x04}; /* stmxcsr [rbx+4] */
     Guest g;
     guest_init(&g);
@@ -966,7 +1086,7 @@ static void fill_fp_state(CPUX86State *env)
         env->fpregs[i].exp = (uint16_t)(0x3fff + i);
     }
     env->fpregs[5].exp = 0;
-    env->fpregs[5].mant = 0; /* zero */
+    env->fpregs[5].mant = 0;     /* zero */
     env->fpregs[6].exp = 0x7fff; /* special */
     env->fpuc = 0x027f;
     env->fpus = 0x4001;
@@ -1101,10 +1221,10 @@ static void test_fxsave_32bit(void)
 
 static void test_xsave_roundtrip(void)
 {
-    static const uint8_t xsave[] = {0x0f, 0xae, 0x23};          /* xsave [rbx] */
-    static const uint8_t xrstor[] = {0x0f, 0xae, 0x2b};         /* xrstor [rbx] */
-    static const uint8_t xsaveopt[] = {0x0f, 0xae, 0x33};       /* xsaveopt [rbx] */
-    static const uint8_t xsave_u[] = {0x0f, 0xae, 0x63, 0x10};  /* xsave [rbx+16] */
+    static const uint8_t xsave[] = {0x0f, 0xae, 0x23};         /* xsave [rbx] */
+    static const uint8_t xrstor[] = {0x0f, 0xae, 0x2b};        /* xrstor [rbx] */
+    static const uint8_t xsaveopt[] = {0x0f, 0xae, 0x33};      /* xsaveopt [rbx] */
+    static const uint8_t xsave_u[] = {0x0f, 0xae, 0x63, 0x10}; /* xsave [rbx+16] */
     Guest g;
     guest_init(&g);
     CPUX86State *env = &g.cpu.env;
@@ -1213,10 +1333,12 @@ static void test_xgetbv_xsetbv(void)
     env->regs[R_ECX] = 0;
     g_assert_cmpint(guest_run(&g, 4, xsetbv, sizeof(xsetbv)), ==, EXCP_HLT);
     g_assert_true(env->hflags & HF_AVX_EN);
-    /* CPL 3: #GP */
+    /* CPL 3: #GP, XCR0 unchanged */
+    env->regs[R_EAX] = 3;
     env->segs[R_CS].selector |= 3;
     x86_cpu_update_hflags(env);
     g_assert_cmpint(guest_run(&g, 5, xsetbv, sizeof(xsetbv)), ==, EXCP_GP);
+    g_assert_cmphex(env->xcr0, ==, 7);
     guest_fini(&g);
 }
 
@@ -1258,6 +1380,7 @@ int main(int argc, char **argv)
         g_test_add_data_func(path, &insn_tests[i], test_diff);
         g_free(path);
     }
+    g_test_add_func("/sse/compat32", test_compat32);
     g_test_add_func("/sse/exceptions/enable", test_exceptions_enable);
     g_test_add_func("/sse/exceptions/real-mode", test_exceptions_real_mode);
     g_test_add_func("/sse/exceptions/alignment", test_exceptions_alignment);
