@@ -19,29 +19,30 @@
  * Bits waiting for work done elsewhere are listed next to each word; the owner of that
  * work adds them here when it lands. */
 static const uint32_t implemented[X86_FEAT_WORDS] = {
-    /* Waiting: MMX, FXSR, SSE, SSE2 (SSE lowerings, FXSAVE/FXRSTOR); VME (v8086
-     * extensions); MCA (machine-check banks). */
-    [FEAT_1_EDX] = CPUID_1_EDX_APIC | CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE |
+    /* Waiting: VME (v8086 extensions); MCA (machine-check banks). */
+    [FEAT_1_EDX] = CPUID_1_EDX_MMX | CPUID_1_EDX_FXSR | CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2 |
+                   CPUID_1_EDX_APIC | CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE |
                    CPUID_1_EDX_TSC | CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_MCE |
                    CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP | CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE |
                    CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH |
                    CPUID_1_EDX_HTT,
-    /* Waiting: SSE3, PCLMULQDQ, SSSE3, FMA, SSE4.1/4.2, AES, AVX, F16C (SSE/AVX
-     * lowerings), XSAVE (XSAVE/XRSTOR/XGETBV/XSETBV), TSC_DEADLINE, X2APIC (local
-     * APIC), PCID (paging), MONITOR. */
-    [FEAT_1_ECX] = CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND |
+    /* Waiting: FMA (FMA lowerings), TSC_DEADLINE and X2APIC (local APIC wiring), PCID
+     * (paging), MONITOR. OSXSAVE is reported from CR4. */
+    [FEAT_1_ECX] = CPUID_1_ECX_SSE3 | CPUID_1_ECX_PCLMULQDQ | CPUID_1_ECX_SSSE3 |
+                   CPUID_1_ECX_SSE41 | CPUID_1_ECX_SSE42 | CPUID_1_ECX_AES | CPUID_1_ECX_XSAVE |
+                   CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX | CPUID_1_ECX_F16C | CPUID_1_ECX_CX16 |
+                   CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND |
                    CPUID_1_ECX_HYPERVISOR,
     /* The local APIC timer runs in every C-state (ARAT). */
     [FEAT_6_EAX] = CPUID_6_EAX_ARAT,
-    /* Waiting: AVX2, SHA (SSE/AVX), SMAP (CLAC/STAC), CLFLUSHOPT. */
-    [FEAT_7_0_EBX] = CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 | CPUID_7_0_EBX_SMEP |
-                     CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ERMS | CPUID_7_0_EBX_RDSEED |
-                     CPUID_7_0_EBX_ADX,
+    /* Waiting: SHA (SHA lowerings), SMAP (CLAC/STAC), CLFLUSHOPT. */
+    [FEAT_7_0_EBX] = CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |
+                     CPUID_7_0_EBX_SMEP | CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ERMS |
+                     CPUID_7_0_EBX_RDSEED | CPUID_7_0_EBX_ADX,
     /* Waiting: UMIP. */
     [FEAT_7_0_ECX] = 0,
     [FEAT_7_0_EDX] = 0,
-    /* Waiting: XSAVEOPT (XSAVE lowerings). */
-    [FEAT_D_1_EAX] = 0,
+    [FEAT_D_1_EAX] = CPUID_D_1_EAX_XSAVEOPT,
     [FEAT_8000_0001_ECX] =
         CPUID_8000_0001_ECX_LAHF_LM | CPUID_8000_0001_ECX_LZCNT | CPUID_8000_0001_ECX_PREFETCHW,
     [FEAT_8000_0001_EDX] = CPUID_8000_0001_EDX_SYSCALL | CPUID_8000_0001_EDX_NX |

@@ -174,6 +174,24 @@ static uint64_t wrap_linear(uint32_t ctl, uint64_t linear)
     return (ctl & SSE_CTL_CODE64) ? linear : (linear & 0xffffffffu);
 }
 
+void sse_probe_write(CPUX86State *env, uint64_t addr, unsigned size, bool code64)
+{
+    uint32_t ctl = code64 ? SSE_CTL_CODE64 : 0;
+    for (unsigned off = 0; off < size;) {
+        uint64_t lin = wrap_linear(ctl, addr + off);
+        unsigned n = 0x1000 - (unsigned)(lin & 0xfff);
+        if (n > size - off)
+            n = size - off;
+        x86_probe_access(env, lin, n, X86_ACCESS_WRITE, x86_mmu_index(env->hflags));
+        off += n;
+    }
+}
+
+void helper_sse_probe_write(CPUX86State *env, uint64_t addr, uint64_t ctl)
+{
+    sse_probe_write(env, addr, (unsigned)(ctl & 0xffff), ctl & SSE_CTL_CODE64);
+}
+
 void helper_maskmov(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64_t addr)
 {
     /* SDM Vol 2B MASKMOVDQU/MASKMOVQ: each byte of the source whose mask byte has its

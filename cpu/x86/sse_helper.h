@@ -72,10 +72,11 @@ static inline unsigned sse_mmx_offset(unsigned reg)
 #define MXCSR_FTZ       0x8000u
 #define MXCSR_MASK_BITS 0xffffu /* MXCSR_MASK of FXSAVE: every defined bit, DAZ included */
 
-/* XCR0 state components (SDM Vol 1 §13.1) */
-#define XSTATE_X87       0x1u
-#define XSTATE_SSE       0x2u
-#define XSTATE_AVX       0x4u
+/* XCR0 state components (SDM Vol 1 §13.1); spelled as in cpuid.h so that both headers
+ * can be included together. */
+#define XSTATE_X87       (1u << 0)
+#define XSTATE_SSE       (1u << 1)
+#define XSTATE_AVX       (1u << 2)
 #define XSTATE_SUPPORTED (XSTATE_X87 | XSTATE_SSE | XSTATE_AVX)
 #define XSAVE_AREA_SIZE  832 /* legacy region, header, AVX (SDM Vol 1 §13.4) */
 #define XSAVE_AVX_OFFSET 576
@@ -159,6 +160,7 @@ static inline unsigned sse_mmx_offset(unsigned reg)
     H(mmx_enter, 1, 0, SSE_CALL_RAISE)                                                             \
     H(emms, 1, 0, SSE_CALL_RAISE)                                                                  \
     H(sse_check_align, 3, 0, SSE_CALL_RAISE)                                                       \
+    H(sse_probe_write, 3, 0, SSE_CALL_RAISE)                                                       \
     H(maskmov, 4, 0, SSE_CALL_RAISE)                                                               \
     H(vmaskmov_load, 4, 0, SSE_CALL_RAISE)                                                         \
     H(vmaskmov_store, 4, 0, SSE_CALL_RAISE)                                                        \
@@ -205,6 +207,10 @@ void helper_mmx_enter(CPUX86State *env);
 void helper_emms(CPUX86State *env);
 /* #GP(0) unless (addr & mask) == 0: the alignment of 16/32-byte operands. */
 void helper_sse_check_align(CPUX86State *env, uint64_t addr, uint64_t mask);
+/* Faults now if a store of (ctl & 0xffff) bytes at linear addr would (SSE_CTL_CODE64:
+ * no 32-bit wrap), so that an instruction can change state and then store. */
+void helper_sse_probe_write(CPUX86State *env, uint64_t addr, uint64_t ctl);
+void sse_probe_write(CPUX86State *env, uint64_t addr, unsigned size, bool code64);
 /* MASKMOVQ/MASKMOVDQU: bytes of a selected by b's sign bits go to linear addr. */
 void helper_maskmov(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64_t addr);
 /* VMASKMOV / VPMASKMOV (element size from ctl REX_W bit: 8 if set, else 4): loads to

@@ -14,7 +14,8 @@
  * first source; unary operations (P_UNARY) take their one source in a (and b).
  *
  * Exceptions checked at translation time (the hflags are part of the TB key), after
- * SDM Vol 2 §2.5 and the exception class tables of §2.8 / Vol 3A §13.5:
+ * SDM Vol 2A §2.4 ("AVX and SSE Instruction Exception Specification") and its
+ * exception-class tables:
  *   legacy SSE: #UD if CR0.EM or !CR4.OSFXSR, #NM if CR0.TS;
  *   MMX (no XMM operand): #UD if CR0.EM, #NM if CR0.TS, then #MF if an x87 exception
  *     is pending (at run time, with the x87 -> MMX transition);
@@ -155,7 +156,7 @@ static unsigned vec_mem_size(const DisasContext *d, const SseOp *so, unsigned k)
 }
 
 /* Legacy SSE: 16-byte operands are aligned unless the instruction says otherwise;
- * VEX: only the explicitly aligned moves check (SDM Vol 2 §2.5, Table 2-18). */
+ * VEX: only the explicitly aligned moves check (SDM Vol 1 §14.9, "Memory Alignment"). */
 static bool mem_needs_alignment(const DisasContext *d, const SseOp *so, unsigned size)
 {
     if (d->insn.vex)
@@ -403,6 +404,9 @@ static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *he
             gen_check_align(d, addr, size);
         if (mem_src)
             gen_mem_to_env(d, addr, SSE_TMP_OFFSET, size);
+        else /* the helper may set MXCSR flags: the store must not fault after it */
+            CALL(d, sse_probe_write, d->s->env, addr,
+                 cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
     }
     uint64_t regs =
         sse_regs(vec_offset(dst), vec_offset(src[0]), vec_offset(src[1]), vec_offset(src[2]));

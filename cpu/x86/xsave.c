@@ -3,10 +3,10 @@
  * chapter 13), and XGETBV/XSETBV.
  *
  * Restores read the whole image and check it before changing any register; saves
- * write memory only, so a fault part-way leaves the guest registers untouched and the
- * instruction can simply run again. */
+ * check that the whole area is writable before they write any of it. */
 #include <string.h>
 
+#include "cpu/x86/cpuid.h"
 #include "cpu/x86/sse_helper.h"
 
 /* Layout of the legacy region (FXSAVE image and XSAVE bytes 0..511). */
@@ -138,9 +138,9 @@ static uint8_t abridged_tag(uint16_t fptag)
     return t;
 }
 
-/* The full tag of a non-empty register from its contents (SDM Vol 1 §8.1.7 and
- * Table 10-? of FXRSTOR): zero, special (NaN, infinity, denormal, unsupported) or
- * valid. */
+/* The full tag of a non-empty register from its contents (SDM Vol 1 §8.1.7, and the
+ * FXSAVE page of Vol 2A on the abridged tag): zero, special (NaN, infinity, denormal,
+ * unsupported) or valid. */
 static unsigned tag_of(const X87Reg *r)
 {
     unsigned exp = r->exp & 0x7fff;
@@ -266,6 +266,7 @@ void helper_fxsave(CPUX86State *env, uint64_t addr, uint64_t ctl)
     uint8_t img[FX_SIZE];
     unsigned n = nb_xmm(ctl);
     check_alignment(env, addr, 16);
+    sse_probe_write(env, addr, FX_XMM0 + 16 * n, in_64bit_mode(ctl));
     x87_save(env, img, ctl & SSE_CTL_REX_W);
     put32(img, FX_MXCSR, env->mxcsr);
     put32(img, FX_MXCSR_MASK, MXCSR_MASK_BITS);
@@ -305,6 +306,10 @@ static void xsave_common(CPUX86State *env, uint64_t addr, uint64_t mask, uint64_
     uint64_t save = optimized ? rfbm & inuse : rfbm;
 
     check_alignment(env, addr, 64);
+    /* the legacy region and header, and the AVX part only if it is saved (an area
+     * sized for XCR0 = x87|SSE may end at the header) */
+    sse_probe_write(env, addr, (rfbm & XSTATE_AVX) ? XSAVE_AREA_SIZE : XSAVE_AVX_OFFSET,
+                    in_64bit_mode(ctl));
     uint64_t bv = x86_ld(env, wrap(ctl, addr + XSAVE_HEADER), 8);
     memset(img, 0, sizeof(img));
     if (save & XSTATE_X87) {
@@ -401,13 +406,18 @@ void helper_xrstor(CPUX86State *env, uint64_t addr, uint64_t mask, uint64_t ctl)
 
 uint64_t helper_xgetbv(CPUX86State *env, uint64_t ecx)
 {
-    /* SDM Vol 2B XGETBV: ECX = 0 reads XCR0; ECX = 1 reads XCR0 AND XINUSE (CPUID
-     * leaf 0DH sub-leaf 1 EAX bit 2); any other #GP(0). */
+    /* SDM Vol 2B XGETBV: ECX = 0 reads XCR0; ECX = 1 reads XCR0 AND XINUSE where
+     * CPUID.(EAX=0DH,ECX=1):EAX[2] says so; anything else #GP(0). */
+    const uint32_t xgetbv_ecx1 = 1u << 2;
     switch ((uint32_t)ecx) {
     case 0: return env->xcr0;
-    case 1: return env->xcr0 & xinuse(env, (env->hflags & HF_CS64) ? SSE_CTL_CODE64 : 0);
-    default: x86_raise_exception_err(env, EXCP_GP, 0);
+    case 1:
+        if (x86_cpu_model_has(x86_env_model(env), FEAT_D_1_EAX, xgetbv_ecx1))
+            return env->xcr0 & xinuse(env, (env->hflags & HF_CS64) ? SSE_CTL_CODE64 : 0);
+        break;
+    default: break;
     }
+    x86_raise_exception_err(env, EXCP_GP, 0);
 }
 
 void helper_xsetbv(CPUX86State *env, uint64_t ecx, uint64_t val)

@@ -900,6 +900,8 @@ static void test_compat32(void)
                 g_assert_cmphex(a.mmx[i], ==, b.mmx[i]);
                 g_assert_cmphex((uint32_t)a.gpr[i], ==, (uint32_t)b.gpr[i]);
             }
+            for (int i = 8; i < 16; i++) /* out of reach of 32-bit code */
+                g_assert_cmpmem(&in.vec[i], sizeof(X86Vec), &b.vec[i], sizeof(X86Vec));
             g_assert_cmphex(a.mxcsr, ==, b.mxcsr);
             g_assert_cmphex(a.rflags & CC_MASK, ==, b.rflags & CC_MASK);
             g_assert_cmpmem(mem_a, DATA_SIZE, mem_b, DATA_SIZE);
@@ -1071,6 +1073,74 @@ static void test_ldmxcsr(void)
     memcpy(g.m.ram + GUEST_DATA, &v, 4);
     g_assert_cmpint(run_bytes(&g, 1, ld_st, sizeof(ld_st)), ==, EXCP_GP);
     g_assert_cmphex(g.cpu.env.mxcsr, ==, 0x7fbf);
+    guest_fini(&g);
+}
+
+/* ---- stores that fault ---- */
+
+/* 4-level paging over the first 2 MiB, identity-mapped with 4 KiB pages; the page at
+ * ro_page is read-only (CR0.WP makes that apply at CPL 0). */
+static void guest_paging(Guest *g, uint64_t ro_page)
+{
+    CPUX86State *env = &g->cpu.env;
+    uint8_t *ram = g->m.ram;
+    const uint64_t pml4 = 0x100000, pdpt = 0x101000, pd = 0x102000, pt = 0x103000;
+    memset(ram + pml4, 0, 0x4000);
+    uint64_t e = pdpt | 3;
+    memcpy(ram + pml4, &e, 8);
+    e = pd | 3;
+    memcpy(ram + pdpt, &e, 8);
+    e = pt | 3;
+    memcpy(ram + pd, &e, 8);
+    for (uint64_t i = 0; i < 512; i++) {
+        e = (i << 12) | ((i << 12) == ro_page ? 1 : 3);
+        memcpy(ram + pt + 8 * i, &e, 8);
+    }
+    env->cr[3] = pml4;
+    env->cr[4] |= CR4_PAE;
+    env->cr[0] |= CR0_PG | CR0_WP;
+    x86_cpu_update_hflags(env);
+}
+
+/* A store that faults comes before any change: VCVTPS2PH to a read-only page leaves
+ * MXCSR's flags alone, FXSAVE into a read-only page writes nothing, and XSAVE of x87
+ * and SSE state does not touch the AVX part (which may lie beyond the area). */
+static void test_store_faults(void)
+{
+    static const uint8_t vcvtps2ph[] = {0xc4, 0xe3, 0x7d, 0x1d, 0x0b, 0x00}; /* [rbx], ymm1, 0 */
+    static const uint8_t fxsave[] = {0x0f, 0xae, 0x03};                      /* fxsave [rbx] */
+    static const uint8_t xsave[] = {0x0f, 0xae, 0x23};                       /* xsave [rbx] */
+    const uint64_t ro = 0x9000;
+    Guest g;
+    guest_init(&g);
+    CPUX86State *env = &g.cpu.env;
+    guest_mode64(env);
+    guest_paging(&g, ro);
+    for (int i = 0; i < 8; i++)
+        env->vec[1].s[i] = 1.0f / 3.0f; /* inexact in half precision */
+    env->mxcsr = 0x1f80;
+
+    env->regs[R_EBX] = ro;
+    g_assert_cmpint(guest_run(&g, 0, vcvtps2ph, sizeof(vcvtps2ph)), ==, EXCP_PF);
+    g_assert_cmphex(env->mxcsr, ==, 0x1f80);
+    env->regs[R_EBX] = ro - 0x100; /* the last 256 bytes of a writable page */
+    memset(g.m.ram + ro - 0x100, 0xcc, 0x100);
+    g_assert_cmpint(guest_run(&g, 1, fxsave, sizeof(fxsave)), ==, EXCP_PF);
+    g_assert_cmphex(g.m.ram[ro - 0x100], ==, 0xcc);
+    g_assert_cmphex(g.m.ram[ro - 1], ==, 0xcc);
+    /* XCR0 = x87|SSE: the 576-byte area ends right before the read-only page */
+    env->xcr0 = 3;
+    x86_cpu_update_hflags(env);
+    env->regs[R_EBX] = ro - 576;
+    env->regs[R_EAX] = 7;
+    env->regs[R_EDX] = 0;
+    g_assert_cmpint(guest_run(&g, 2, xsave, sizeof(xsave)), ==, EXCP_HLT);
+    /* and the read-only page does stop an XSAVE of the AVX state */
+    env->xcr0 = 7;
+    x86_cpu_update_hflags(env);
+    memset(g.m.ram + ro - 576, 0xcc, 576);
+    g_assert_cmpint(guest_run(&g, 3, xsave, sizeof(xsave)), ==, EXCP_PF);
+    g_assert_cmphex(g.m.ram[ro - 576], ==, 0xcc);
     guest_fini(&g);
 }
 
@@ -1386,6 +1456,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sse/exceptions/alignment", test_exceptions_alignment);
     g_test_add_func("/sse/exceptions/simd", test_exceptions_simd);
     g_test_add_func("/sse/ldmxcsr", test_ldmxcsr);
+    g_test_add_func("/sse/store-faults", test_store_faults);
     g_test_add_func("/sse/mmx-transition", test_mmx_transition);
     g_test_add_func("/sse/fxsave", test_fxsave_layout_roundtrip);
     g_test_add_func("/sse/fxsave-32bit", test_fxsave_32bit);
