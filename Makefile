@@ -27,7 +27,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 GUEST_SRCS := $(wildcard tests/guest/*.asm)
 GUEST_BINS := $(patsubst tests/guest/%.asm,$(BUILD)/tests/guest/%.bin,$(GUEST_SRCS))
 
-.PHONY: all check run clean setup distclean tests
+.PHONY: all check run clean setup distclean tests images check-linux run-linux
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/pacifica
@@ -71,6 +71,23 @@ run: setup
 	@# The demo ROM ends through isa-debug-exit with value 0, i.e. exit status 1.
 	$(Q)$(BUILD)/pacifica -bios $(BUILD)/tests/guest/hello.bin -nographic; \
 	  status=$$?; [ $$status -eq 1 ] || { echo "demo ROM exited with status $$status"; exit 1; }
+
+# Guest images from Debian's packages, cached outside git (tests/images/README.md).
+images:
+	$(Q)sh tests/images/build.sh
+
+# Debian's kernel booted directly: 1, 2, 4 vCPUs, then the platform variants. Slow
+# under the IR interpreter (minutes per boot), so not part of make check yet.
+check-linux: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tests/e2e/linux-boot.sh --smp 1,2,4
+	$(Q)sh tests/e2e/linux-boot.sh --smp 2 --variant noapic --variant nolapic \
+	  --variant acpi=off --variant clocksource=hpet --variant clocksource=acpi_pm
+
+# Debian's kernel with a busybox shell on the serial console.
+run-linux: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tests/images/run.sh $(RUN_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -192,7 +192,7 @@ static int create_serial_ports(PCBoard *b)
     const MachineConfig *cfg = m->cfg;
     /* Until the window exists every display choice keeps COM1 on stdio, as
      * -nographic does. */
-    const char *defaults[1] = {"stdio"};
+    const char *defaults[1] = {cfg->daemonize ? "none" : "stdio"};
     const char *const *specs = cfg->nserial ? cfg->serial : defaults;
     unsigned n = cfg->nserial ? cfg->nserial : 1;
     for (unsigned i = 0; i < n; i++) {
@@ -643,4 +643,9 @@ void pc_board_destroy(PCBoard *b)
     apic_bus_free(b->apics);
     free(b->bios);
     free(b);
+}
+
+void pc_board_power_button(PCBoard *b)
+{
+    piix4_pm_power_button(b->pm);
 }

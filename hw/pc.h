@@ -10,5 +10,7 @@ typedef struct PCBoard PCBoard;
  * the bad input (firmware file, chardev) on error. */
 PCBoard *pc_board_create(Machine *m);
 void pc_board_destroy(PCBoard *b);
+/* Presses the ACPI power button (QMP system_powerdown). Machine lock held. */
+void pc_board_power_button(PCBoard *b);
 
 #endif

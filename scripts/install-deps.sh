@@ -6,12 +6,14 @@
 
 # The compiler: build-essential, or at least its gcc, make and libc headers.
 toolchain="gcc make libc6-dev"
-# pkg-config and the libraries ./configure probes; nasm assembles the guest test ROMs.
-packages="pkg-config libglib2.0-dev libcapstone-dev libsdl2-dev libpixman-1-dev libslirp-dev nasm"
+# pkg-config and the libraries ./configure probes; nasm assembles the guest test ROMs;
+# python3 runs the QMP end-to-end test client (tests/qmp/).
+packages="pkg-config libglib2.0-dev libcapstone-dev libjson-glib-dev libsdl2-dev libpixman-1-dev libslirp-dev nasm python3"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: not a Debian system: install a C compiler, make, pkg-config, nasm" \
-        "and the development files of glib-2.0, capstone, SDL2, pixman and libslirp yourself."
+        "and the development files of glib-2.0, capstone, json-glib, SDL2, pixman and libslirp" \
+        "yourself (and python3 for the QMP tests)."
     exit 0
 fi
 

@@ -4,10 +4,74 @@
 #include <stdlib.h>
 
 #include "accel/accel.h"
+#include "cpu/x86/cpu.h"
+#include "cpu/x86/tlb.h"
 #include "hw/pc.h"
+#include "monitor/monitor.h"
 #include "system/machine.h"
 #include "system/main_loop.h"
 #include "system/options.h"
+
+/* What the monitor reaches through main: the board's power button and each vCPU's
+ * state, recorded when the accelerator resets it (the board's own hook chained). */
+typedef struct MonitorWiring {
+    PCBoard *board;
+    CPUX86State **cpu_env;
+    unsigned ncpus;
+    void (*board_reset_hook)(void *opaque, int cpu_index, void *cpu_env);
+    void *board_reset_opaque;
+} MonitorWiring;
+
+static void wiring_cpu_reset(void *opaque, int cpu_index, void *cpu_env)
+{
+    MonitorWiring *w = opaque;
+    if (cpu_index >= 0 && (unsigned)cpu_index < w->ncpus)
+        w->cpu_env[cpu_index] = cpu_env;
+    if (w->board_reset_hook)
+        w->board_reset_hook(w->board_reset_opaque, cpu_index, cpu_env);
+}
+
+static void wiring_powerdown(void *opaque)
+{
+    MonitorWiring *w = opaque;
+    pc_board_power_button(w->board);
+}
+
+static void wiring_cpu_dump(void *opaque, int cpu_index, FILE *out)
+{
+    MonitorWiring *w = opaque;
+    if (w->cpu_env[cpu_index])
+        x86_cpu_dump(w->cpu_env[cpu_index], out);
+}
+
+static bool wiring_linear_to_phys(void *opaque, int cpu_index, uint64_t linear, uint64_t *phys)
+{
+    MonitorWiring *w = opaque;
+    return w->cpu_env[cpu_index] && x86_translate_debug(w->cpu_env[cpu_index], linear, phys);
+}
+
+static int open_monitors(Monitors *mons, const MachineConfig *cfg)
+{
+    char err[256];
+    for (unsigned i = 0; i < cfg->nmonitors; i++) {
+        const MonitorConfig *mc = &cfg->monitors[i];
+        int r;
+        switch (mc->transport) {
+        case MONITOR_STDIO: r = monitors_add_stdio(mons, mc->qmp, err, sizeof(err)); break;
+        case MONITOR_UNIX:
+            r = monitors_add_unix(mons, mc->qmp, mc->path, mc->wait, err, sizeof(err));
+            break;
+        default:
+            r = monitors_add_tcp(mons, mc->qmp, mc->host, mc->port, mc->wait, err, sizeof(err));
+            break;
+        }
+        if (r < 0) {
+            fprintf(stderr, "pacifica: %s %s\n", mc->qmp ? "-qmp" : "-monitor", err);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -18,6 +82,18 @@ int main(int argc, char **argv)
     case OPTIONS_EXIT: return 0;
     case OPTIONS_ERROR: return 2;
     default: break;
+    }
+    char err[256];
+    /* Before any thread exists: a fork keeps only the calling one. */
+    Daemon daemon = {.ready_fd = -1};
+    if (cfg.daemonize && process_daemonize_start(&daemon, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pacifica: %s\n", err);
+        return 1;
+    }
+    Pidfile pidfile = {.fd = -1};
+    if (cfg.pidfile && pidfile_create(&pidfile, cfg.pidfile, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pacifica: %s\n", err);
+        return 1;
     }
 
     /* A Machine is large (memory maps, locks); it lives on the heap. */
@@ -30,17 +106,42 @@ int main(int argc, char **argv)
         free(m);
         return 1;
     }
+    MonitorWiring wiring = {
+        .board = board,
+        .cpu_env = calloc(cfg.smp, sizeof(CPUX86State *)),
+        .ncpus = cfg.smp,
+        .board_reset_hook = m->cpu_reset_hook,
+        .board_reset_opaque = m->cpu_reset_opaque,
+    };
+    m->cpu_reset_hook = wiring_cpu_reset;
+    m->cpu_reset_opaque = &wiring;
+
     const AccelOps *accel = &accel_tcg_ops;
     void *state = accel->create(m);
     if (!state) {
         fprintf(stderr, "pacifica: cannot create the %s accelerator\n", accel->name);
         return 1;
     }
+    MainLoop *loop = main_loop_new(m, accel, state);
+    MonitorMachineOps ops = {
+        .opaque = &wiring,
+        .system_powerdown = wiring_powerdown,
+        .cpu_dump = wiring_cpu_dump,
+        .cpu_linear_to_phys = wiring_linear_to_phys,
+    };
+    Monitors *mons = loop ? monitors_new(loop, &ops) : NULL;
+    if (!mons || open_monitors(mons, &cfg) < 0)
+        return 1;
     machine_reset_devices(m);
-    int status = main_loop_run(m, accel, state);
+    process_daemonize_finish(&daemon);
+    int status = main_loop_exec(loop);
+    monitors_free(mons);
+    main_loop_free(loop);
     accel->destroy(state);
     pc_board_destroy(board);
     machine_destroy(m);
     free(m);
+    free(wiring.cpu_env);
+    pidfile_remove(&pidfile);
     return status;
 }

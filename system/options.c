@@ -36,9 +36,10 @@
 typedef struct OptionParser {
     MachineConfig *cfg;
     FILE *out, *err;
-    const char *arg;     /* the option as the user typed it, for messages */
-    bool stdio_used;     /* by a -serial or -debugcon already */
-    bool debugcon_given; /* -debugcon seen (it may have been "none") */
+    const char *arg;              /* the option as the user typed it, for messages */
+    bool stdio_used;              /* by a -serial, -debugcon, -monitor or -qmp already */
+    bool debugcon_given;          /* -debugcon seen (it may have been "none") */
+    const char *monitor_on_stdio; /* the -monitor or -qmp that took stdio, or NULL */
 } OptionParser;
 
 typedef OptionsResult (*OptionHandler)(OptionParser *p, const char *value);
@@ -265,7 +266,8 @@ static OptionsResult check_chardev_spec(OptionParser *p, const char *spec)
 {
     if (!strcmp(spec, "stdio")) {
         if (p->stdio_used)
-            return fail(p, spec, "stdio is already used by another -serial or -debugcon");
+            return fail(p, spec,
+                        "stdio is already used by another -serial, -debugcon, -monitor or -qmp");
         p->stdio_used = true;
         return OPTIONS_OK;
     }
@@ -298,6 +300,204 @@ static OptionsResult opt_debugcon(OptionParser *p, const char *value)
         p->cfg->debugcon = strcmp(value, "none") ? value : NULL;
     return r;
 }
+
+#ifdef MAX_MONITORS
+/* ---- -monitor and -qmp ----
+ *
+ * QEMU's chardev syntax for them (QEMU System Emulation User's Guide, "Character device
+ * options"): stdio, unix:PATH and tcp:[HOST]:PORT, each socket followed by ",server"
+ * (or server=on) to listen, and ",wait=off" (or nowait) not to wait for a first client
+ * before the VM starts; waiting is the default for a server. */
+
+/* Copies len bytes of src into a fixed field; false if they do not fit. */
+static bool copy_field(char *dst, size_t size, const char *src, size_t len)
+{
+    if (len >= size)
+        return false;
+    memcpy(dst, src, len);
+    dst[len] = 0;
+    return true;
+}
+
+/* Parses "on"/"off" (QEMU's booleans also take yes/no, true/false). */
+static bool parse_on_off(const char *s, size_t len, bool *value)
+{
+    if (word_is(s, len, "on") || word_is(s, len, "yes") || word_is(s, len, "true")) {
+        *value = true;
+        return true;
+    }
+    if (word_is(s, len, "off") || word_is(s, len, "no") || word_is(s, len, "false")) {
+        *value = false;
+        return true;
+    }
+    return false;
+}
+
+/* The ",key[=value]" items after a socket address. */
+static OptionsResult parse_socket_params(OptionParser *p, const char *value, const char *params,
+                                         MonitorConfig *mc)
+{
+    bool server = false;
+    mc->wait = true;
+    for (const char *param = params; *param;) {
+        param++; /* the comma */
+        size_t len = strcspn(param, ",");
+        const char *eq = memchr(param, '=', len);
+        size_t key_len = eq ? (size_t)(eq - param) : len;
+        const char *val = eq ? eq + 1 : NULL;
+        size_t val_len = eq ? len - key_len - 1 : 0;
+        bool flag = true;
+        if (val && !parse_on_off(val, val_len, &flag))
+            return fail(p, value, "parameter '%.*s' expects 'on' or 'off'", (int)key_len, param);
+        if (word_is(param, key_len, "server"))
+            server = flag;
+        else if (word_is(param, key_len, "wait"))
+            mc->wait = flag;
+        else if (word_is(param, key_len, "nowait") && !val)
+            mc->wait = false;
+        else
+            return fail_param(p, value, param);
+        param += len;
+    }
+    if (!server)
+        return fail(p, value,
+                    "connecting out to a client is not supported: add ',server=on' "
+                    "to listen");
+    return OPTIONS_OK;
+}
+
+/* tcp:[HOST]:PORT, HOST possibly a bracketed IPv6 address; addr_len bytes at addr. */
+static OptionsResult parse_tcp_address(OptionParser *p, const char *value, const char *addr,
+                                       size_t addr_len, MonitorConfig *mc)
+{
+    const char *colon = NULL;
+    for (size_t i = 0; i < addr_len; i++)
+        if (addr[i] == ':')
+            colon = addr + i;
+    if (!colon)
+        return fail(p, value, "expected tcp:HOST:PORT");
+    const char *host = addr;
+    size_t host_len = (size_t)(colon - addr);
+    if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {
+        host++;
+        host_len -= 2;
+    }
+    size_t port_len = (size_t)(addr + addr_len - (colon + 1));
+    if (port_len == 0)
+        return fail(p, value, "missing port number after the host");
+    if (!copy_field(mc->host, sizeof(mc->host), host, host_len) ||
+        !copy_field(mc->port, sizeof(mc->port), colon + 1, port_len))
+        return fail(p, value, "host or port name too long");
+    return OPTIONS_OK;
+}
+
+static OptionsResult parse_monitor_spec(OptionParser *p, const char *value, MonitorConfig *mc)
+{
+    if (!strcmp(value, "stdio")) {
+        if (p->stdio_used)
+            return fail(p, value,
+                        "stdio is already used by another -serial, -debugcon, -monitor or -qmp");
+        p->stdio_used = true;
+        p->monitor_on_stdio = p->arg;
+        mc->transport = MONITOR_STDIO;
+        return OPTIONS_OK;
+    }
+    if (!strncmp(value, "mon:", 4))
+        return fail(p, value,
+                    "sharing one backend between the monitor and a serial port "
+                    "(mon:) is not supported yet");
+    const char *addr;
+    if (!strncmp(value, "unix:", 5)) {
+        mc->transport = MONITOR_UNIX;
+        addr = value + 5;
+    } else if (!strncmp(value, "tcp:", 4)) {
+        mc->transport = MONITOR_TCP;
+        addr = value + 4;
+    } else {
+        return fail(p, value,
+                    "unsupported character backend (available: stdio, none, "
+                    "unix:PATH,server=on, tcp:HOST:PORT,server=on)");
+    }
+    size_t addr_len = strcspn(addr, ",");
+    if (mc->transport == MONITOR_UNIX) {
+        if (addr_len == 0)
+            return fail(p, value, "missing socket path after 'unix:'");
+        if (!copy_field(mc->path, sizeof(mc->path), addr, addr_len))
+            return fail(p, value, "socket path too long (at most %zu bytes)", sizeof(mc->path) - 1);
+    } else {
+        OptionsResult r = parse_tcp_address(p, value, addr, addr_len, mc);
+        if (r != OPTIONS_OK)
+            return r;
+    }
+    return parse_socket_params(p, value, addr + addr_len, mc);
+}
+
+static OptionsResult add_monitor(OptionParser *p, const char *value, bool qmp)
+{
+    MachineConfig *cfg = p->cfg;
+    if (!strcmp(value, "none"))
+        return OPTIONS_OK; /* QEMU: no monitor there (the default here anyway) */
+    if (cfg->nmonitors == MAX_MONITORS)
+        return fail(p, value, "at most %d monitors (-monitor and -qmp)", MAX_MONITORS);
+    MonitorConfig mc = {.qmp = qmp};
+    OptionsResult r = parse_monitor_spec(p, value, &mc);
+    if (r == OPTIONS_OK)
+        cfg->monitors[cfg->nmonitors++] = mc;
+    return r;
+}
+
+static OptionsResult opt_monitor(OptionParser *p, const char *value)
+{
+    return add_monitor(p, value, false);
+}
+
+static OptionsResult opt_qmp(OptionParser *p, const char *value)
+{
+    return add_monitor(p, value, true);
+}
+
+static OptionsResult opt_daemonize(OptionParser *p, const char *value)
+{
+    (void)value;
+    p->cfg->daemonize = true;
+    return OPTIONS_OK;
+}
+
+static OptionsResult opt_pidfile(OptionParser *p, const char *value)
+{
+    if (!*value)
+        return fail(p, NULL, "empty file name");
+    p->cfg->pidfile = value;
+    return OPTIONS_OK;
+}
+
+/* A daemon has no terminal: what would use stdio is refused, as QEMU does. (COM1's
+ * default backend, stdio, is the board's to turn off under -daemonize.) */
+static OptionsResult check_daemonize(OptionParser *p)
+{
+    const MachineConfig *cfg = p->cfg;
+    if (!cfg->daemonize)
+        return OPTIONS_OK;
+    p->arg = "-daemonize";
+    if (cfg->nographic)
+        return fail(p, NULL, "cannot be used with -nographic");
+    if (p->stdio_used)
+        return fail(p, NULL, "cannot be used with stdio for -serial, -debugcon, -monitor or -qmp");
+    return OPTIONS_OK;
+}
+
+/* COM1 uses stdio unless -serial says otherwise; a monitor there too would need QEMU's
+ * multiplexer (mux, Ctrl-A c), which is not here yet. */
+static OptionsResult check_monitor_stdio(OptionParser *p)
+{
+    if (!p->monitor_on_stdio || p->cfg->nserial != 0)
+        return OPTIONS_OK;
+    p->arg = p->monitor_on_stdio;
+    return fail(p, "stdio",
+                "the serial port uses stdio by default, and sharing stdio is not "
+                "supported yet: add -serial none or -serial file:PATH");
+}
+#endif
 
 static OptionsResult opt_no_reboot(OptionParser *p, const char *value)
 {
@@ -481,6 +681,13 @@ static const OptionDef option_table[] = {
      "next serial port (up to 4): stdio, null, none or file:PATH"},
     {"debugcon", NULL, "DEV", opt_debugcon, "debug console at port 0xe9: same backends"},
     {"no-reboot", NULL, NULL, opt_no_reboot, "exit instead of rebooting"},
+#ifdef MAX_MONITORS
+    {"monitor", NULL, "DEV", opt_monitor,
+     "text monitor on stdio, unix:PATH,server=on[,wait=off] or tcp:HOST:PORT,server=on[,...]"},
+    {"qmp", NULL, "DEV", opt_qmp, "QMP (JSON) control on the same backends as -monitor"},
+    {"daemonize", NULL, NULL, opt_daemonize, "detach from the terminal once the VM is set up"},
+    {"pidfile", NULL, "FILE", opt_pidfile, "write the process id to FILE (removed at exit)"},
+#endif
     {"d", NULL, "ITEM,...", opt_log_items, "log these items ('-d help' lists them)"},
     {"D", NULL, "FILE", opt_log_file, "write the log to FILE instead of stderr"},
     {"h", "help", NULL, opt_help, "print this help and exit"},
@@ -492,9 +699,12 @@ static const OptionDef option_table[] = {
 // clang-format off
 static const char *const qemu_only_options[] = {
     "drive", "cdrom", "hda", "hdb", "hdc", "hdd", "fda", "fdb", "boot", "nic", "net",
-    "netdev", "device", "monitor", "qmp", "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
+    "netdev", "device", "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
     "snapshot", "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
-    "daemonize", "pidfile", "object", "global", "icount", "L", "k", "audiodev",
+    "object", "global", "icount", "L", "k", "audiodev",
+#ifndef MAX_MONITORS
+    "monitor", "qmp", "daemonize", "pidfile",
+#endif
     "full-screen", "no-shutdown", "incoming", "loadvm", "mem-path", "mem-prealloc", "numa",
     "parallel", "virtfs", "fsdev", "blockdev", "smbios", "acpitable", "fw_cfg",
     "option-rom", "tpmdev", "trace", "sandbox", "overcommit", "nodefaults", "no-acpi",
@@ -551,7 +761,14 @@ static OptionsResult check_combinations(OptionParser *p)
         p->arg = "-display";
         return fail(p, "sdl", "cannot be used with -nographic");
     }
+#ifdef MAX_MONITORS
+    OptionsResult r = check_monitor_stdio(p);
+    if (r != OPTIONS_OK)
+        return r;
+    return check_daemonize(p);
+#else
     return OPTIONS_OK;
+#endif
 }
 
 OptionsResult options_parse(MachineConfig *cfg, int argc, char **argv, FILE *out, FILE *err)

@@ -8,6 +8,22 @@
 
 #define MAX_SERIAL_PORTS 4
 
+/* -monitor and -qmp (QEMU: at most a few; each one its own socket or stdio). */
+#define MAX_MONITORS 4
+
+typedef enum MonitorTransport { MONITOR_STDIO, MONITOR_UNIX, MONITOR_TCP } MonitorTransport;
+
+/* One -monitor or -qmp option, parsed from QEMU's chardev syntax:
+ * stdio | unix:PATH[,server[=on|off]][,wait=on|off|,nowait] | tcp:[HOST]:PORT[,...]. */
+typedef struct MonitorConfig {
+    bool qmp; /* -qmp (JSON) rather than -monitor (text) */
+    MonitorTransport transport;
+    bool wait;         /* server: wait for a first client before the VM starts (wait=on) */
+    char path[108];    /* unix: the socket path (the size of sun_path) */
+    char host[256];    /* tcp: "" for every interface */
+    char port[32];     /* tcp */
+} MonitorConfig;
+
 typedef enum DisplayKind { DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL } DisplayKind;
 
 typedef struct MachineConfig {
@@ -28,6 +44,10 @@ typedef struct MachineConfig {
     const char *accel;   /* "tcg" */
     const char *machine; /* "pc" */
     const char *cpu_model; /* default "x86-64-v2" */
+    MonitorConfig monitors[MAX_MONITORS]; /* in command-line order */
+    unsigned nmonitors;
+    bool daemonize;      /* -daemonize: detach once the machine is set up */
+    const char *pidfile; /* -pidfile: NULL for none */
 } MachineConfig;
 
 typedef enum OptionsResult {

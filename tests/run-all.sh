@@ -85,6 +85,7 @@ done
 
 run_suite tests/cpu-diff/run sh tests/cpu-diff/run --check
 run_suite tests/cli/run-cli-tests.sh sh tests/cli/run-cli-tests.sh
+run_suite tests/qmp/run-qmp-tests.sh sh tests/qmp/run-qmp-tests.sh
 
 run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh
 run_suite tests/cli/run-guest-fuzz.sh sh tests/cli/run-guest-fuzz.sh 6 1

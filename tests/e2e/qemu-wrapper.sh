@@ -6,4 +6,6 @@
 # -kernel, -initrd, -append, -nographic, -no-reboot), so the arguments pass
 # through unchanged; only the accelerator is pinned to TCG, the peer of
 # Pacifica's translator (QEMU would otherwise pick KVM where it can).
-exec qemu-system-x86_64 -accel tcg "$@"
+# QEMU_EXTRA_ARGS adds options (e.g. "-rtc base=2020-01-01" to see a test fail).
+# shellcheck disable=SC2086 # split on purpose
+exec qemu-system-x86_64 -accel tcg $QEMU_EXTRA_ARGS "$@"

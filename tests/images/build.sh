@@ -50,30 +50,47 @@ have_package_lists() {
     ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1
 }
 
-# candidate PACKAGE: the version apt would install, or nothing.
-candidate() {
-    apt-cache policy "$1" 2>/dev/null | awk '$1 == "Candidate:" && $2 != "(none)" { print $2; exit }'
+# Sets info to apt's record of the candidate versions of PACKAGE... (one
+# apt-cache run: each one parses all the package lists, which takes seconds).
+read_records() {
+    info=$(apt-cache show --no-all-versions "$@" 2>/dev/null)
 }
 
-# The versioned kernel package (linux-image-6.1.0-56-amd64) behind the
-# linux-image-amd64 metapackage, or $PACIFICA_KERNEL_PACKAGE.
-kernel_package() {
+# record_field PACKAGE FIELD: that field of PACKAGE's record in $info.
+record_field() {
+    echo "$info" | awk -v pkg="$1" -v field="$2:" '
+        $1 == "Package:" { current = $2 }
+        current == pkg && $1 == field { sub(/^[^:]*: */, ""); print; exit }'
+}
+
+# Sets kernel_pkg and kernel_version: the versioned kernel package
+# (linux-image-6.1.0-56-amd64) that the linux-image-amd64 metapackage depends
+# on, at the version it names (its Depends: is "linux-image-X (= VERSION)"),
+# or $PACIFICA_KERNEL_PACKAGE at its candidate version.
+resolve_kernel() {
     if [ -n "${PACIFICA_KERNEL_PACKAGE:-}" ]; then
-        echo "$PACIFICA_KERNEL_PACKAGE"
+        kernel_pkg=$PACIFICA_KERNEL_PACKAGE
+        read_records "$kernel_pkg" busybox-static
+        kernel_version=$(record_field "$kernel_pkg" Version)
         return
     fi
-    apt-cache depends linux-image-amd64 2>/dev/null |
-        awk '$1 ~ /Depends:$/ && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+    read_records linux-image-amd64 busybox-static
+    dependency=$(record_field linux-image-amd64 Depends | tr ',' '\n' |
+        sed -n 's/^ *\(linux-image-[0-9][^ ]*\) *\((= *\([^)]*\))\)\{0,1\}.*/\1 \3/p' | head -n 1)
+    kernel_pkg=${dependency%% *}
+    kernel_version=${dependency#* }
+    if [ -n "$kernel_pkg" ] && [ -z "$kernel_version" ]; then
+        kernel_version=$(apt-cache policy "$kernel_pkg" 2>/dev/null |
+            awk '$1 == "Candidate:" && $2 != "(none)" { print $2; exit }')
+    fi
 }
 
 # Sets kernel_pkg, kernel_version, busybox_version, release, out and stamp from
 # the package lists; fails when apt cannot name them.
 resolve_packages() {
-    kernel_pkg=$(kernel_package)
-    [ -n "$kernel_pkg" ] || return 1
-    kernel_version=$(candidate "$kernel_pkg")
-    busybox_version=$(candidate busybox-static)
-    [ -n "$kernel_version" ] && [ -n "$busybox_version" ] || return 1
+    resolve_kernel
+    busybox_version=$(record_field busybox-static Version)
+    [ -n "$kernel_pkg" ] && [ -n "$kernel_version" ] && [ -n "$busybox_version" ] || return 1
     release=${kernel_pkg#linux-image-}
     out=$base/$release
     # The recipe's own files are part of the stamp: editing /init rebuilds.

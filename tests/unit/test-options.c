@@ -445,6 +445,119 @@ static void test_bad_arguments(void)
                    "0");
 }
 
+#ifdef MAX_MONITORS
+/* -qmp and -monitor: QEMU's socket chardev syntax, parsed into MonitorConfig. */
+static void test_monitor_sockets(void)
+{
+    MachineConfig cfg;
+    PARSE_OK(&cfg, "-m", "64");
+    g_assert_cmpuint(cfg.nmonitors, ==, 0);
+
+    PARSE_OK(&cfg, "-qmp", "unix:/tmp/qmp.sock,server,wait=off");
+    g_assert_cmpuint(cfg.nmonitors, ==, 1);
+    g_assert_true(cfg.monitors[0].qmp);
+    g_assert_cmpint(cfg.monitors[0].transport, ==, MONITOR_UNIX);
+    g_assert_cmpstr(cfg.monitors[0].path, ==, "/tmp/qmp.sock");
+    g_assert_false(cfg.monitors[0].wait);
+
+    PARSE_OK(&cfg, "-qmp", "unix:/tmp/a,server=on,nowait", "-monitor",
+             "tcp:127.0.0.1:4444,server,nowait", "-monitor", "tcp::4445,server=on", "-qmp",
+             "tcp:[::1]:4446,server=yes,wait=on");
+    g_assert_cmpuint(cfg.nmonitors, ==, 4);
+    g_assert_false(cfg.monitors[0].wait);
+    g_assert_false(cfg.monitors[1].qmp);
+    g_assert_cmpint(cfg.monitors[1].transport, ==, MONITOR_TCP);
+    g_assert_cmpstr(cfg.monitors[1].host, ==, "127.0.0.1");
+    g_assert_cmpstr(cfg.monitors[1].port, ==, "4444");
+    g_assert_false(cfg.monitors[1].wait);
+    g_assert_cmpstr(cfg.monitors[2].host, ==, "");
+    g_assert_cmpstr(cfg.monitors[2].port, ==, "4445");
+    /* A server waits for its first client unless told not to (QEMU's default). */
+    g_assert_true(cfg.monitors[2].wait);
+    g_assert_true(cfg.monitors[3].qmp);
+    g_assert_cmpstr(cfg.monitors[3].host, ==, "::1");
+    g_assert_true(cfg.monitors[3].wait);
+
+    /* "none" is no monitor at all, as in QEMU. */
+    PARSE_OK(&cfg, "-monitor", "none", "-qmp", "none");
+    g_assert_cmpuint(cfg.nmonitors, ==, 0);
+
+    EXPECT_MESSAGE("pacifica: -qmp unix:/tmp/q: connecting out to a client is not supported: "
+                   "add ',server=on' to listen\n",
+                   "-qmp", "unix:/tmp/q");
+    EXPECT_ERROR("add ',server=on'", NULL, "-qmp", "unix:/tmp/q,server=off");
+    EXPECT_ERROR("missing socket path", NULL, "-qmp", "unix:,server");
+    EXPECT_ERROR("expected tcp:HOST:PORT", NULL, "-qmp", "tcp:4444,server");
+    EXPECT_ERROR("missing port", NULL, "-monitor", "tcp:localhost:,server");
+    EXPECT_ERROR("parameter 'telnet' is not supported", NULL, "-monitor",
+                 "tcp::4444,server,telnet");
+    EXPECT_ERROR("parameter 'wait' expects 'on' or 'off'", NULL, "-qmp",
+                 "unix:/tmp/q,server,wait=maybe");
+    EXPECT_ERROR("unsupported character backend", NULL, "-qmp", "pty");
+    EXPECT_ERROR("unsupported character backend", NULL, "-monitor", "telnet::4444,server");
+    EXPECT_ERROR("(mon:) is not supported yet", NULL, "-monitor", "mon:stdio");
+    EXPECT_ERROR("-qmp", "missing argument", "-qmp");
+    char long_path[160];
+    memset(long_path, 'a', sizeof(long_path));
+    memcpy(long_path, "unix:/", 6);
+    strcpy(long_path + 140, ",server");
+    EXPECT_ERROR("socket path too long", NULL, "-qmp", long_path);
+    EXPECT_ERROR("at most 4 monitors", NULL, "-qmp", "unix:/a,server", "-qmp", "unix:/b,server",
+                 "-qmp", "unix:/c,server", "-qmp", "unix:/d,server", "-qmp", "unix:/e,server");
+}
+
+static void test_monitor_stdio(void)
+{
+    MachineConfig cfg;
+    PARSE_OK(&cfg, "-monitor", "stdio", "-serial", "none");
+    g_assert_cmpuint(cfg.nmonitors, ==, 1);
+    g_assert_false(cfg.monitors[0].qmp);
+    g_assert_cmpint(cfg.monitors[0].transport, ==, MONITOR_STDIO);
+    PARSE_OK(&cfg, "-serial", "file:/dev/null", "-qmp", "stdio");
+    g_assert_true(cfg.monitors[0].qmp);
+    /* COM1 defaults to stdio: both there would need the multiplexer. */
+    EXPECT_MESSAGE("pacifica: -monitor stdio: the serial port uses stdio by default, and sharing "
+                   "stdio is not supported yet: add -serial none or -serial file:PATH\n",
+                   "-monitor", "stdio");
+    EXPECT_ERROR("-qmp stdio", "sharing stdio", "-nographic", "-qmp", "stdio");
+    EXPECT_ERROR("already used", NULL, "-serial", "stdio", "-monitor", "stdio");
+    EXPECT_ERROR("already used", NULL, "-qmp", "stdio", "-serial", "stdio");
+    EXPECT_ERROR("already used", NULL, "-monitor", "stdio", "-qmp", "stdio", "-serial", "none");
+}
+
+static void test_daemonize_pidfile(void)
+{
+    MachineConfig cfg;
+    PARSE_OK(&cfg, "-m", "64");
+    g_assert_false(cfg.daemonize);
+    g_assert_null(cfg.pidfile);
+    PARSE_OK(&cfg, "-daemonize", "-pidfile", "/tmp/vm.pid", "-serial", "none", "-display", "none",
+             "-qmp", "unix:/tmp/q,server,nowait");
+    g_assert_true(cfg.daemonize);
+    g_assert_cmpstr(cfg.pidfile, ==, "/tmp/vm.pid");
+    PARSE_OK(&cfg, "-pidfile", "vm.pid");
+    g_assert_false(cfg.daemonize);
+    g_assert_cmpstr(cfg.pidfile, ==, "vm.pid");
+    EXPECT_MESSAGE("pacifica: -daemonize: cannot be used with -nographic\n", "-nographic",
+                   "-daemonize");
+    EXPECT_ERROR("-daemonize", "cannot be used with stdio", "-daemonize", "-serial", "stdio");
+    EXPECT_ERROR("-daemonize", "cannot be used with stdio", "-daemonize", "-serial", "none", "-qmp",
+                 "stdio");
+    EXPECT_ERROR("-pidfile", "empty file name", "-pidfile", "");
+    EXPECT_ERROR("-pidfile", "missing argument", "-pidfile");
+
+    char *help = NULL;
+    ParseRun run;
+    PARSE(&run, "-help");
+    help = run.out;
+    g_assert_nonnull(strstr(help, "-qmp DEV"));
+    g_assert_nonnull(strstr(help, "-monitor DEV"));
+    g_assert_nonnull(strstr(help, "-daemonize"));
+    g_assert_nonnull(strstr(help, "-pidfile FILE"));
+    parse_run_free(&run);
+}
+#endif
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -464,5 +577,10 @@ int main(int argc, char **argv)
     g_test_add_func("/options/help", test_help);
     g_test_add_func("/options/version", test_version);
     g_test_add_func("/options/bad-arguments", test_bad_arguments);
+#ifdef MAX_MONITORS
+    g_test_add_func("/options/monitor/sockets", test_monitor_sockets);
+    g_test_add_func("/options/monitor/stdio", test_monitor_stdio);
+    g_test_add_func("/options/daemonize-pidfile", test_daemonize_pidfile);
+#endif
     return g_test_run();
 }
