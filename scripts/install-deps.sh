@@ -8,7 +8,7 @@
 toolchain="gcc make libc6-dev"
 # pkg-config and the libraries ./configure probes; nasm assembles the guest test ROMs;
 # python3 runs the QMP end-to-end test client (tests/qmp/).
-packages="pkg-config libglib2.0-dev libcapstone-dev libjson-glib-dev libsdl2-dev libpixman-1-dev libslirp-dev nasm python3"
+packages="pkg-config qemu-utils libglib2.0-dev libcapstone-dev libjson-glib-dev libsdl2-dev libpixman-1-dev libslirp-dev nasm python3"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: not a Debian system: install a C compiler, make, pkg-config, nasm" \
