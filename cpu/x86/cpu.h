@@ -158,6 +158,11 @@ typedef struct SegmentCache {
 #define HF_TF       0x4000u /* EFLAGS.TF: single-step trap after each instruction */
 #define HF_OSXSAVE  0x8000u /* CR4.OSXSAVE: AVX/XGETBV usable (with XCR0 bits) */
 #define HF_AVX_EN   0x10000u /* XCR0 enables SSE and AVX state: VEX instructions usable */
+/* Key bits that x86_get_tb_key (translate.c) adds to hflags for the translation key;
+ * never set in env->hflags itself. */
+#define HF_AC_CHECK 0x20000u /* CPL 3 with CR0.AM and EFLAGS.AC: alignment checks (#AC) */
+#define HF_DBG_INSN 0x40000u /* DR7 enables an instruction breakpoint */
+#define HF_DBG_DATA 0x80000u /* DR7 enables a data breakpoint */
 
 /* CR4 (SDM 3A §2.5) */
 #define CR4_VME        (1u << 0)

@@ -473,6 +473,7 @@ static VexLRule vex_l_rule(unsigned op)
     case X86_OP_MOVHPD:
     case X86_OP_MASKMOVDQU:
     case X86_OP_PHMINPOSUW:
+    case X86_OP_DPPD: /* SDM Vol 2A DPPD: VEX.128 only (VDPPS has a VEX.256 form) */
     case X86_OP_PCMPESTRM:
     case X86_OP_PCMPESTRI:
     case X86_OP_PCMPISTRM:

@@ -72,6 +72,9 @@ typedef enum X86OpndKind {
 #define X86F_MEMONLY 0x0400 /* ModRM.mod == 3 is #UD */
 #define X86F_REGONLY 0x0800 /* ModRM.mod != 3 is #UD */
 #define X86F_CC      0x1000 /* condition code in the opcode's low nibble (Jcc, SETcc, CMOVcc) */
+/* General-purpose row of a prefix-selected table (MOVBE, BSF, group 9): a 66 prefix for
+ * which the table has no row of its own selects this row and sets the operand size. */
+#define X86F_OPSZ66  0x2000
 
 typedef struct X86OpcodeEntry {
     uint16_t op; /* X86Op */

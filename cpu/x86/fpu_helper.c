@@ -371,13 +371,17 @@ static bool store_happened(CPUX86State *env, const X87MemForm *m, const X87HostF
 }
 
 /* EFLAGS from FCOMI and its variants: ZF, PF, CF as compared, OF/SF/AF cleared (SDM
- * Vol 2A FCOMI). Intel leaves EFLAGS unchanged when an unmasked #IA is raised (Table
- * 3-22 note); AMD writes them anyway: Pacifica follows Intel. */
+ * Vol 2A FCOMI, "Flags Affected": OF, SF, AF are cleared whatever happens). Intel
+ * leaves ZF, PF, CF unchanged when an unmasked #IA is raised (Table 3-22 note); AMD
+ * writes them anyway: Pacifica follows Intel. */
 static void set_compare_eflags(CPUX86State *env, const X87HostFrame *f, uint16_t raised)
 {
+    uint32_t zpc;
     if ((raised & FPUS_IE) && !(env->fpuc & FPUS_IE))
-        return;
-    env->cc_src = (f->zf ? CC_Z : 0) | (f->pf ? CC_P : 0) | (f->cf ? CC_C : 0);
+        zpc = x86_read_eflags(env) & (CC_Z | CC_P | CC_C);
+    else
+        zpc = (f->zf ? CC_Z : 0) | (f->pf ? CC_P : 0) | (f->cf ? CC_C : 0);
+    env->cc_src = zpc;
     env->cc_op = CC_OP_EFLAGS;
 }
 
@@ -401,6 +405,9 @@ static uint16_t exec_memory_form(CPUX86State *env, unsigned fop, uint64_t linear
     const X87MemForm *m = &x87_mem_forms[X87_MEM_INDEX(fop >> 8, (fop >> 3) & 7)];
     if (!m->run)
         x86_raise_exception(env, EXCP_UD);
+    /* SDM 3A Table 6-7: word 2, single and dword 4, double, qword and extended
+     * (10 bytes) 8; packed BCD (10 bytes) is not listed: checked as extended */
+    x86_check_alignment(env, linear, m->size >= 8 ? 8 : m->size);
     if (m->dir == X87_MEM_LOAD)
         guest_read(env, linear, f->mem, m->size);
     image_from_env(env, &f->img);
@@ -465,6 +472,7 @@ void helper_x87_fnclex(CPUX86State *env)
 void helper_x87_fldcw(CPUX86State *env, uint64_t linear)
 {
     wait_for_pending(env);
+    x86_check_alignment(env, linear, 2);
     uint16_t cw = (uint16_t)x86_ld(env, linear, 2);
     env->fpuc = control_word_value(cw);
     env->fpus = with_summary(env->fpus, env->fpuc);
@@ -502,6 +510,13 @@ static uint32_t get32(const uint8_t *b, unsigned off)
 static unsigned env_image_size(unsigned layout)
 {
     return (layout & X87_ENV_32BIT) ? 28 : 14;
+}
+
+/* SDM 3A Table 6-7: the FSTENV/FLDENV and FSAVE/FRSTOR areas are aligned to 4 with a
+ * 32-bit operand size, to 2 with a 16-bit one. */
+static void check_image_alignment(CPUX86State *env, uint64_t linear, unsigned layout)
+{
+    x86_check_alignment(env, linear, (layout & X87_ENV_32BIT) ? 4 : 2);
 }
 
 /* In real-address and virtual-8086 mode the pointers are stored as 20-bit (32-bit
@@ -598,6 +613,7 @@ void helper_x87_fldenv(CPUX86State *env, uint64_t linear, uint64_t layout)
 {
     uint8_t b[28];
     wait_for_pending(env);
+    check_image_alignment(env, linear, (unsigned)layout);
     guest_read(env, linear, b, env_image_size((unsigned)layout));
     read_env_image(env, b, (unsigned)layout);
     normalize_tags(env);
@@ -609,6 +625,7 @@ void helper_x87_fnstenv(CPUX86State *env, uint64_t linear, uint64_t layout)
     uint8_t b[28];
     unsigned size = env_image_size((unsigned)layout);
     write_env_image(env, b, (unsigned)layout);
+    check_image_alignment(env, linear, (unsigned)layout);
     guest_write(env, linear, b, size);
     env->fpuc |= FPUS_EXC;
     env->fpus = with_summary(env->fpus, env->fpuc);
@@ -620,6 +637,7 @@ void helper_x87_frstor(CPUX86State *env, uint64_t linear, uint64_t layout)
     uint8_t b[28 + 80];
     unsigned size = env_image_size((unsigned)layout);
     wait_for_pending(env);
+    check_image_alignment(env, linear, (unsigned)layout);
     guest_read(env, linear, b, size + 80);
     read_env_image(env, b, (unsigned)layout);
     for (unsigned i = 0; i < 8; i++)
@@ -635,6 +653,7 @@ void helper_x87_fnsave(CPUX86State *env, uint64_t linear, uint64_t layout)
     write_env_image(env, b, (unsigned)layout);
     for (unsigned i = 0; i < 8; i++)
         reg_to_bytes(&env->fpregs[(env->fpstt + i) & 7], b + size + 10 * i);
+    check_image_alignment(env, linear, (unsigned)layout);
     guest_write(env, linear, b, size + 80);
     helper_x87_fninit(env);
 }

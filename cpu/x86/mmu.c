@@ -71,6 +71,7 @@ typedef struct Xlat {
     uint8_t *host;   /* RAM the access may touch directly, else NULL */
     uint64_t phys;   /* physical address */
     bool check_code; /* a store must first invalidate translated code on the page */
+    bool watched;    /* a data breakpoint watches the page for this kind of access */
 } Xlat;
 
 static _Noreturn void raise_fault(CPUX86State *env, const X86Fault *f)
@@ -563,6 +564,156 @@ static bool paging_enabled(const CPUX86State *env, unsigned mmu_idx)
     return mmu_idx != X86_MMU_PHYS && (env->cr[0] & CR0_PG);
 }
 
+/* ---- hardware breakpoints (SDM 3A §18.2) ---- */
+
+#define DR7_ENABLES   0xffu               /* L0 G0 ... L3 G3 */
+#define DR7_ENABLE(n) (3ull << (2 * (n))) /* Ln | Gn */
+
+/* DR7 R/Wn (SDM 3A §18.2.4) */
+enum { BP_EXEC = 0, BP_WRITE = 1, BP_IO = 2, BP_READ_WRITE = 3 };
+
+static unsigned bp_kind(uint64_t dr7, unsigned n)
+{
+    return (unsigned)(dr7 >> (16 + 4 * n)) & 3;
+}
+
+/* DR7 LENn (SDM 3A §18.2.5): 00 one byte, 01 two, 10 eight, 11 four. The range is the
+ * address aligned down to that length. */
+static uint64_t bp_len(uint64_t dr7, unsigned n)
+{
+    static const uint8_t lens[4] = {1, 2, 8, 4};
+    return lens[(dr7 >> (18 + 4 * n)) & 3];
+}
+
+/* Outside IA-32e mode linear addresses and the debug registers are 32 bits wide. */
+static uint64_t linear_mask(const CPUX86State *env)
+{
+    return (env->hflags & HF_LMA) ? ~0ull : 0xffffffffull;
+}
+
+/* The enabled data breakpoints an access of this kind can hit: R/W = 01 watches
+ * writes, 11 reads and writes. */
+static unsigned data_bps_for(uint64_t dr7, int access)
+{
+    unsigned mask = 0;
+    if (!(dr7 & DR7_ENABLES))
+        return 0;
+    for (unsigned n = 0; n < 4; n++) {
+        unsigned kind = bp_kind(dr7, n);
+        if ((dr7 & DR7_ENABLE(n)) &&
+            (kind == BP_READ_WRITE || (kind == BP_WRITE && access == X86_ACCESS_WRITE)))
+            mask |= 1u << n;
+    }
+    return mask;
+}
+
+/* The data breakpoints of mask whose range meets [linear, linear + size). */
+static unsigned data_bp_hits(const CPUX86State *env, unsigned mask, uint64_t linear, uint64_t size)
+{
+    uint64_t lmask = linear_mask(env);
+    unsigned hits = 0;
+    linear &= lmask;
+    for (unsigned n = 0; n < 4; n++) {
+        if (!(mask & (1u << n)))
+            continue;
+        uint64_t len = bp_len(env->dr[7], n);
+        uint64_t start = (env->dr[n] & lmask) & ~(len - 1);
+        if (linear < start + len && start < linear + size)
+            hits |= 1u << n;
+    }
+    return hits;
+}
+
+/* The tag bits of a page for an access kind: X86_TLB_NO_WATCH cleared when a data
+ * breakpoint watches it, so that every such access takes the slow path. */
+static uint64_t watch_bit(CPUX86State *env, uint64_t page, int access)
+{
+    unsigned mask = data_bps_for(env->dr[7], access);
+    if (!mask || !data_bp_hits(env, mask, page, X86_PAGE_SIZE))
+        return ~0ull;
+    env_cpu(env)->tlb.debug_watching = true;
+    return ~(uint64_t)X86_TLB_NO_WATCH;
+}
+
+/* A slow-path access to a watched page: records the breakpoints it hits (SDM 3A
+ * §18.3.1.2: data breakpoints are traps, raised when the instruction completes). */
+static void debug_record_access(CPUX86State *env, uint64_t linear, unsigned size, int access)
+{
+    unsigned mask = data_bps_for(env->dr[7], access);
+    if (mask)
+        env_cpu(env)->tlb.debug_hits |= data_bp_hits(env, mask, linear, size);
+}
+
+void x86_debug_update(CPUX86State *env)
+{
+    X86TLB *tlb = &env_cpu(env)->tlb;
+    bool watching = data_bps_for(env->dr[7], X86_ACCESS_WRITE) != 0;
+    if (watching || tlb->debug_watching)
+        flush_all(tlb, true);
+    tlb->debug_watching = false;
+    tlb->debug_hits = 0;
+}
+
+uint32_t x86_debug_tb_flags(const CPUX86State *env)
+{
+    uint64_t dr7 = env->dr[7];
+    uint32_t flags = 0;
+    if (!(dr7 & DR7_ENABLES))
+        return 0;
+    for (unsigned n = 0; n < 4; n++) {
+        if (!(dr7 & DR7_ENABLE(n)))
+            continue;
+        unsigned kind = bp_kind(dr7, n);
+        if (kind == BP_EXEC)
+            flags |= HF_DBG_INSN;
+        else if (kind != BP_IO)
+            flags |= HF_DBG_DATA;
+    }
+    return flags;
+}
+
+/* SDM 3A §18.2.4: an instruction breakpoint (R/W = 00, LEN = 00) is hit by the
+ * instruction whose first byte is at its address. */
+unsigned x86_debug_insn_hits(const CPUX86State *env, uint64_t linear)
+{
+    uint64_t dr7 = env->dr[7], lmask = linear_mask(env);
+    unsigned hits = 0;
+    if (!(dr7 & DR7_ENABLES))
+        return 0;
+    for (unsigned n = 0; n < 4; n++) {
+        if ((dr7 & DR7_ENABLE(n)) && bp_kind(dr7, n) == BP_EXEC &&
+            (env->dr[n] & lmask) == (linear & lmask))
+            hits |= 1u << n;
+    }
+    return hits;
+}
+
+uint64_t x86_debug_insn_key(const CPUX86State *env)
+{
+    uint64_t dr7 = env->dr[7], key = 0;
+    for (unsigned n = 0; n < 4; n++) {
+        if ((dr7 & DR7_ENABLE(n)) && bp_kind(dr7, n) == BP_EXEC) {
+            /* FNV-1a style mix of the slot and its address */
+            key = (key ^ (n + 1)) * 0x100000001b3ull;
+            key = (key ^ env->dr[n]) * 0x100000001b3ull;
+        }
+    }
+    return key;
+}
+
+/* ---- alignment check ---- */
+
+bool x86_alignment_checking(const CPUX86State *env)
+{
+    return (env->hflags & HF_CPL_MASK) == 3 && (env->cr[0] & CR0_AM) && (env->eflags & AC_MASK);
+}
+
+void x86_check_alignment(CPUX86State *env, uint64_t linear, unsigned align)
+{
+    if ((linear & (align - 1)) && x86_alignment_checking(env))
+        x86_raise_exception_err(env, EXCP_AC, 0);
+}
+
 /* Enters the translation of linear's page into the TLB entry of mmu_idx. */
 static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t linear,
                     const PageWalk *w, unsigned rights)
@@ -579,11 +730,13 @@ static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t li
 
     e->addend = rd ? (uint64_t)(uintptr_t)rd - page : 0;
     uint64_t tag_rd = rd ? fast : fast & ~(uint64_t)X86_TLB_DIRECT;
-    e->tag_read = (rights & ACCESS_BIT(X86_ACCESS_READ)) ? tag_rd : 0;
     e->tag_code = (rights & ACCESS_BIT(X86_ACCESS_EXEC)) ? tag_rd : 0;
+    e->tag_read =
+        (rights & ACCESS_BIT(X86_ACCESS_READ)) ? tag_rd & watch_bit(env, page, X86_ACCESS_READ) : 0;
     e->tag_write = 0;
     if (rights & ACCESS_BIT(X86_ACCESS_WRITE)) {
-        uint64_t tag = wr ? fast : fast & ~(uint64_t)X86_TLB_DIRECT;
+        uint64_t tag =
+            (wr ? fast : fast & ~(uint64_t)X86_TLB_DIRECT) & watch_bit(env, page, X86_ACCESS_WRITE);
         if (cpu->tb_cache && tb_cache_page_has_code(cpu->tb_cache, phys))
             tag &= ~(uint64_t)X86_TLB_NO_CODE;
         else
@@ -670,6 +823,7 @@ static bool translate(CPUX86State *env, uint64_t linear, int access, unsigned mm
     x->phys = tlb->info[mmu_idx][i].phys | (linear & ~X86_PAGE_MASK);
     x->host = (*tag & X86_TLB_DIRECT) ? (uint8_t *)(uintptr_t)(linear + e->addend) : NULL;
     x->check_code = false;
+    x->watched = !(*tag & X86_TLB_NO_WATCH);
     if (access == X86_ACCESS_WRITE && !(*tag & X86_TLB_NO_CODE)) {
         if (cpu->tb_cache && tb_cache_page_has_code(cpu->tb_cache, x->phys)) {
             x->check_code = true;
@@ -749,9 +903,14 @@ static uint64_t load_slow(CPUX86State *env, uint64_t linear, unsigned size, unsi
     X86CPU *cpu = env_cpu(env);
     Xlat a, b;
     translate_or_raise(env, linear, X86_ACCESS_READ, mmu_idx, &a);
-    if (!crosses_page(linear, size))
+    if (!crosses_page(linear, size)) {
+        if (a.watched)
+            debug_record_access(env, linear, size, X86_ACCESS_READ);
         return xlat_read(cpu, &a, size);
+    }
     translate_or_raise(env, next_page(env, linear), X86_ACCESS_READ, mmu_idx, &b);
+    if (a.watched || b.watched)
+        debug_record_access(env, linear, size, X86_ACCESS_READ);
     unsigned first = (unsigned)(X86_PAGE_SIZE - (linear & ~X86_PAGE_MASK));
     return xlat_read(cpu, &a, first) | (xlat_read(cpu, &b, size - first) << (8 * first));
 }
@@ -763,11 +922,15 @@ static void store_slow(CPUX86State *env, uint64_t linear, uint64_t val, unsigned
     Xlat a, b;
     translate_or_raise(env, linear, X86_ACCESS_WRITE, mmu_idx, &a);
     if (!crosses_page(linear, size)) {
+        if (a.watched)
+            debug_record_access(env, linear, size, X86_ACCESS_WRITE);
         xlat_write(cpu, &a, val, size);
         return;
     }
     /* Both pages are checked before either is written. */
     translate_or_raise(env, next_page(env, linear), X86_ACCESS_WRITE, mmu_idx, &b);
+    if (a.watched || b.watched)
+        debug_record_access(env, linear, size, X86_ACCESS_WRITE);
     unsigned first = (unsigned)(X86_PAGE_SIZE - (linear & ~X86_PAGE_MASK));
     xlat_write(cpu, &a, val, first);
     xlat_write(cpu, &b, val >> (8 * first), size - first);
@@ -861,6 +1024,10 @@ uint8_t *x86_probe_access(CPUX86State *env, uint64_t linear, unsigned size, int 
     translate_or_raise(env, linear, access, mmu_idx, &x);
     if (access == X86_ACCESS_WRITE && x.check_code)
         invalidate_code(env_cpu(env), x.phys, size);
+    /* the caller accesses the memory itself (through the host pointer, or in pieces
+     * after probing the whole): a watched range counts as accessed now */
+    if (x.watched && access != X86_ACCESS_EXEC)
+        debug_record_access(env, linear, size, access);
     return x.host;
 }
 

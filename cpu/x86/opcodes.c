@@ -14,10 +14,14 @@
  * rows of twobyte[] are legacy only; in the prefix-selected tables a row is valid with
  * and without VEX unless it says X86F_VEX (VEX only) or X86F_NOVEX (legacy only).
  *
- * Mandatory prefix without VEX (SDM Vol 2 §2.1.2): the last F2/F3 selects its row if
- * that row exists, else 66 selects its row if it exists, else the no-prefix row is used
- * and 66 is an operand-size prefix (so 66 0F 38 F0 is MOVBE r16, m16 and 66 F2 0F 38
- * F1 is CRC32 r32, r/m16).
+ * Mandatory prefix without VEX (SDM Vol 2 §2.1.2): the last F2/F3 seen, else 66, else
+ * none selects the row, and only that row: an empty row is #UD, never a fall back to
+ * another prefix's row (F3 0F 57 and F2 66 0F EA are #UD, not XORPS and PMINSW; checked
+ * against the host CPU by tests/cpu-diff). Where a prefix is ignored or changes the
+ * operand size instead, the table says so: an F2 that is ignored has the no-prefix
+ * instruction in its F2 row (F2 0F BC is BSF), and a general-purpose row marked
+ * X86F_OPSZ66 takes a 66 that has no row of its own as an operand-size prefix (66 0F 38
+ * F0 is MOVBE r16, m16; 66 F2 0F 38 F1 is CRC32 r32, r/m16 through the F2 row).
  */
 #include "cpu/x86/decode.h"
 
@@ -58,10 +62,10 @@ enum {
     S_X87_D8, S_X87_D9, S_X87_DA, S_X87_DB, S_X87_DC, S_X87_DD, S_X87_DE, S_X87_DF,
     /* 0F map */
     S_GRP6, S_GRP7, S_GRP7_MEM, S_GRP7_REG, S_GRP7_1, S_GRP7_2, S_GRP7_7,
-    S_GRP16, S_GRP16_MEM, S_GRP8, S_GRP9, S_GRP9_MEM, S_GRP9_REG, S_GRP9_F3, S_GRP9_F3_REG,
+    S_GRP16, S_GRP16_MEM, S_GRP8, S_GRP9, S_GRP9_MEM, S_GRP9_REG, S_GRP9_F2, S_GRP9_F3,
     S_CMPXCHG8B,
     S_GRP12_MMX, S_GRP12_SSE, S_GRP13_MMX, S_GRP13_SSE, S_GRP14_MMX, S_GRP14_SSE,
-    S_GRP15, S_GRP15_MEM, S_GRP15_REG, S_GRP15_66, S_GRP15_66_MEM, S_GRP15_F3, S_GRP15_F3_REG,
+    S_GRP15, S_GRP15_MEM, S_GRP15_REG, S_GRP15_66, S_GRP15_66_7, S_GRP15_F3, S_GRP15_F3_REG,
     S_MOVLPS, S_MOVHPS, S_MOVSS_LD, S_MOVSS_ST, S_MOVSD_LD, S_MOVSD_ST,
     S_MOVD_6E_MMX, S_MOVD_6E_SSE, S_MOVD_7E_MMX, S_MOVD_7E_SSE, S_EMMS,
     /* 0F38 / 0F3A maps */
@@ -345,7 +349,7 @@ static const X86OpcodeEntry twobyte[256] = {
     [0xc0] = {X86_OP_XADD, {OPND_Eb, OPND_Gb}, X86F_BYTE | X86F_LOCKOK},
     [0xc1] = {X86_OP_XADD, {OPND_Ev, OPND_Gv}, X86F_LOCKOK},
     [0xc2] = ESC_SSE,
-    [0xc3] = {X86_OP_MOVNTI, {OPND_M, OPND_Gy}, 0},
+    [0xc3] = ESC_SSE, /* MOVNTI: no prefix allowed */
     [0xc4] = ESC_SSE, [0xc5] = ESC_SSE, [0xc6] = ESC_SSE,
     [0xc7] = ESC_SSE,
     Z_ROWS(0xc8, BSWAP, OPND_Zv, OPND_NONE, 0),
@@ -421,9 +425,11 @@ static const X86OpcodeEntry sse_0f_none[256] = {
     [0x7f] = {X86_OP_MOVQ, {OPND_Qq, OPND_Pq}, X86F_NOVEX},
     [0xae] = ESC(S_GRP15),
     /* 0xb8 without F3: JMPE (IA-64 only): #UD */
-    [0xbc] = {X86_OP_BSF, {OPND_Gv, OPND_Ev}, X86F_NOVEX},
-    [0xbd] = {X86_OP_BSR, {OPND_Gv, OPND_Ev}, X86F_NOVEX},
+    [0xbc] = {X86_OP_BSF, {OPND_Gv, OPND_Ev}, X86F_NOVEX | X86F_OPSZ66},
+    [0xbd] = {X86_OP_BSR, {OPND_Gv, OPND_Ev}, X86F_NOVEX | X86F_OPSZ66},
     [0xc2] = {X86_OP_CMPPS, {OPND_Vx, OPND_Hx, OPND_Wx, OPND_Ib}, 0},
+    /* SDM Vol 2B MOVNTI is "NP 0F C3": 66, F2 and F3 are #UD */
+    [0xc3] = {X86_OP_MOVNTI, {OPND_M, OPND_Gy}, X86F_NOVEX},
     [0xc4] = {X86_OP_PINSRW, {OPND_Pq, OPND_Ew, OPND_Ib}, X86F_NOVEX},
     [0xc5] = {X86_OP_PEXTRW, {OPND_Gd, OPND_Nq, OPND_Ib}, X86F_NOVEX},
     [0xc6] = {X86_OP_SHUFPS, {OPND_Vx, OPND_Hx, OPND_Wx, OPND_Ib}, 0},
@@ -579,6 +585,10 @@ static const X86OpcodeEntry sse_0f_f2[256] = {
     [0x7d] = SSE(HSUBPS),
     [0xc2] = {X86_OP_CMPSD, {OPND_Vsd, OPND_Hx, OPND_Wsd, OPND_Ib}, 0},
     [0xd0] = SSE(ADDSUBPS),
+    /* BSF/BSR ignore F2 (their pages list no NFx); F3 makes them TZCNT/LZCNT */
+    [0xbc] = {X86_OP_BSF, {OPND_Gv, OPND_Ev}, X86F_NOVEX},
+    [0xbd] = {X86_OP_BSR, {OPND_Gv, OPND_Ev}, X86F_NOVEX},
+    [0xc7] = ESC(S_GRP9_F2),
     [0xd6] = {X86_OP_MOVDQ2Q, {OPND_Pq, OPND_Ux}, X86F_NOVEX},
     [0xe6] = SSE2OP(CVTPD2DQ),
     [0xf0] = {X86_OP_LDDQU, {OPND_Vx, OPND_M}, 0},
@@ -599,8 +609,9 @@ static const X86OpcodeEntry map0f38_none[256] = {
     [0xcb] = {X86_OP_SHA256RNDS2, {OPND_Vx, OPND_Wx}, X86F_NOVEX}, /* XMM0 implicit */
     [0xcc] = {X86_OP_SHA256MSG1, {OPND_Vx, OPND_Wx}, X86F_NOVEX},
     [0xcd] = {X86_OP_SHA256MSG2, {OPND_Vx, OPND_Wx}, X86F_NOVEX},
-    [0xf0] = {X86_OP_MOVBE, {OPND_Gv, OPND_M}, X86F_NOVEX},
-    [0xf1] = {X86_OP_MOVBE, {OPND_M, OPND_Gv}, X86F_NOVEX},
+    /* MOVBE: 66 sets the operand size; F3 (no row) is #UD, F2 is CRC32 */
+    [0xf0] = {X86_OP_MOVBE, {OPND_Gv, OPND_M}, X86F_NOVEX | X86F_OPSZ66},
+    [0xf1] = {X86_OP_MOVBE, {OPND_M, OPND_Gv}, X86F_NOVEX | X86F_OPSZ66},
     [0xf2] = {X86_OP_ANDN, {OPND_Gy, OPND_By, OPND_Ey}, X86F_VEX},
     [0xf3] = ESC(S_GRP17),
     [0xf5] = {X86_OP_BZHI, {OPND_Gy, OPND_Ey, OPND_By}, X86F_VEX},
@@ -952,16 +963,17 @@ static const X86Selector selectors[NB_SELECTORS] = {
     [S_GRP9] = {SEL_MOD, ROWS(2, ESC(S_GRP9_MEM), ESC(S_GRP9_REG))},
     /* /3-/5 XRSTORS/XSAVEC/XSAVES and /6 /7 VMX: not emulated */
     [S_GRP9_MEM] = {SEL_REG, ROWS(8, [1] = ESC(S_CMPXCHG8B))},
+    /* 66 sets the operand size of group 9 (66 0F C7 /6 is RDRAND r16) */
     [S_CMPXCHG8B] = {SEL_W64, ROWS(2,
-        {X86_OP_CMPXCHG8B, {OPND_M}, X86F_LOCKOK | X86F_NOVEX},
-        {X86_OP_CMPXCHG16B, {OPND_M}, X86F_LOCKOK | X86F_NOVEX})},
+        {X86_OP_CMPXCHG8B, {OPND_M}, X86F_LOCKOK | X86F_NOVEX | X86F_OPSZ66},
+        {X86_OP_CMPXCHG16B, {OPND_M}, X86F_LOCKOK | X86F_NOVEX | X86F_OPSZ66})},
     [S_GRP9_REG] = {SEL_REG, ROWS(8,
-        [6] = {X86_OP_RDRAND, {OPND_Ev}, X86F_NOVEX},
-        [7] = {X86_OP_RDSEED, {OPND_Ev}, X86F_NOVEX})},
-    /* F3: the memory forms stay (XRELEASE LOCK CMPXCHG8B); F3 /7 is RDPID (not
-     * emulated), not RDSEED */
-    [S_GRP9_F3] = {SEL_MOD, ROWS(2, ESC(S_GRP9_MEM), ESC(S_GRP9_F3_REG))},
-    [S_GRP9_F3_REG] = {SEL_REG, ROWS(8, [6] = ESC(S_GRP9_REG))},
+        [6] = {X86_OP_RDRAND, {OPND_Ev}, X86F_NOVEX | X86F_OPSZ66},
+        [7] = {X86_OP_RDSEED, {OPND_Ev}, X86F_NOVEX | X86F_OPSZ66})},
+    /* F2/F3: the memory forms stay (XACQUIRE/XRELEASE LOCK CMPXCHG8B); RDRAND and RDSEED
+     * are "NFx" (SDM Vol 2B: F2/F3 are #UD) and F3 /7 is RDPID (not emulated) */
+    [S_GRP9_F2] = {SEL_MOD, ROWS(2, ESC(S_GRP9_MEM), INVALID_ROW)},
+    [S_GRP9_F3] = {SEL_MOD, ROWS(2, ESC(S_GRP9_MEM), INVALID_ROW)},
     [S_GRP12_MMX] = {SEL_REG, ROWS(8,
         [2] = SHIFT_MMX(PSRLW), [4] = SHIFT_MMX(PSRAW), [6] = SHIFT_MMX(PSLLW))},
     [S_GRP12_SSE] = {SEL_REG, ROWS(8,
@@ -989,12 +1001,9 @@ static const X86Selector selectors[NB_SELECTORS] = {
         [6] = {X86_OP_MFENCE, {OPND_NONE}, X86F_NOVEX},
         [7] = {X86_OP_SFENCE, {OPND_NONE}, X86F_NOVEX})},
     /* 66: /6 is CLWB (not emulated), /7 CLFLUSHOPT, which is CLFLUSH here; the other
-     * memory forms ignore the 66 */
-    [S_GRP15_66] = {SEL_MOD, ROWS(2, ESC(S_GRP15_66_MEM), INVALID_ROW)},
-    [S_GRP15_66_MEM] = {SEL_REG, ROWS(8,
-        ESC(S_GRP15_MEM), ESC(S_GRP15_MEM), ESC(S_GRP15_MEM), ESC(S_GRP15_MEM),
-        ESC(S_GRP15_MEM), ESC(S_GRP15_MEM), INVALID_ROW,
-        {X86_OP_CLFLUSH, {OPND_M}, X86F_NOVEX})},
+     * forms are "NP" (FXSAVE, LDMXCSR, ...: 66 is #UD, as F2 is for the whole group) */
+    [S_GRP15_66] = {SEL_REG, ROWS(8, [7] = ESC(S_GRP15_66_7))},
+    [S_GRP15_66_7] = {SEL_MOD, ROWS(2, {X86_OP_CLFLUSH, {OPND_M}, X86F_NOVEX}, INVALID_ROW)},
     [S_GRP15_F3] = {SEL_MOD, ROWS(2, INVALID_ROW, ESC(S_GRP15_F3_REG))},
     [S_GRP15_F3_REG] = {SEL_REG, ROWS(8,
         [0] = {X86_OP_RDFSBASE, {OPND_Ey}, X86F_ONLY64 | X86F_NOVEX},
@@ -1080,6 +1089,7 @@ static const X86Selector selectors[NB_SELECTORS] = {
 /* clang-format on */
 
 static const X86OpcodeEntry invalid_row = INVALID_ROW;
+static const X86OpcodeEntry invalid_modrm_row = {X86_OP_INVALID, {OPND_NONE}, X86F_MODRM};
 
 /* ---------------------------------------------------------------------------------
  * Lookup
@@ -1104,44 +1114,66 @@ static bool row_usable(const X86OpcodeEntry *e, const X86Insn *insn)
     return e->op >= NB_X86_OPS || insn->vex || !(e->flags & X86F_VEX);
 }
 
+/* How a prefix-selected row was found. */
+typedef enum PrefixPick {
+    PICK_EXACT,    /* the selected prefix's own row */
+    PICK_OPSIZE66, /* 66 without a row: the no-prefix row, valid if marked X86F_OPSZ66 */
+} PrefixPick;
+
 /* rows[] = the none, 66, F3 and F2 rows of one opcode. With VEX, VEX.pp (already in
  * insn->mandatory) picks exactly; without, see the rule at the top of this file. */
-static const X86OpcodeEntry *pick_by_prefix(X86Insn *insn, const X86OpcodeEntry *const rows[4])
+static const X86OpcodeEntry *pick_by_prefix(X86Insn *insn, const X86OpcodeEntry *const rows[4],
+                                            PrefixPick *how)
 {
+    *how = PICK_EXACT;
     if (insn->vex)
         return rows[prefix_index(insn->mandatory)];
-    if (insn->rep && row_usable(rows[prefix_index(insn->rep)], insn)) {
-        insn->mandatory = insn->rep;
-        return rows[prefix_index(insn->rep)];
-    }
-    if (insn->opsize_prefix && row_usable(rows[1], insn)) {
-        insn->mandatory = 0x66;
-        return rows[1];
+    uint8_t prefix = insn->rep ? insn->rep : insn->opsize_prefix ? 0x66 : 0;
+    const X86OpcodeEntry *row = rows[prefix_index(prefix)];
+    if (row_usable(row, insn)) {
+        insn->mandatory = prefix;
+        return row;
     }
     insn->mandatory = 0;
-    return rows[0];
+    if (prefix == 0x66) {
+        *how = PICK_OPSIZE66;
+        return rows[0];
+    }
+    return &invalid_row;
+}
+
+/* The #UD row of a prefix-selected opcode: with its ModRM byte, so that the length is
+ * known, except for 0F 77 (EMMS) and 0F B8 (JMPE, whose operand is not a ModRM), the
+ * 0F opcodes there without one (0F38 and 0F3A opcodes always have one: the decoder
+ * reads it whatever the row says). */
+static const X86OpcodeEntry *undefined_prefixed_row(const X86Insn *insn)
+{
+    bool has_modrm = insn->map != 1 || (insn->opcode != 0x77 && insn->opcode != 0xb8);
+    return has_modrm ? &invalid_modrm_row : &invalid_row;
 }
 
 static const X86OpcodeEntry *pick_from_maps(X86Insn *insn, const X86OpcodeEntry *none,
                                             const X86OpcodeEntry *p66, const X86OpcodeEntry *pf3,
-                                            const X86OpcodeEntry *pf2)
+                                            const X86OpcodeEntry *pf2, PrefixPick *how)
 {
     unsigned opc = insn->opcode;
     const X86OpcodeEntry *const rows[4] = {&none[opc], &p66[opc], &pf3[opc], &pf2[opc]};
-    return pick_by_prefix(insn, rows);
+    const X86OpcodeEntry *e = pick_by_prefix(insn, rows, how);
+    return e->op == X86_OP_INVALID ? undefined_prefixed_row(insn) : e;
 }
 
-static const X86OpcodeEntry *primary_row(X86Insn *insn)
+static const X86OpcodeEntry *primary_row(X86Insn *insn, PrefixPick *how)
 {
+    *how = PICK_EXACT;
     switch (insn->map) {
     case 0: return &onebyte[insn->opcode];
     case 1:
         if (twobyte[insn->opcode].op == X86_ESC_SSE)
-            return pick_from_maps(insn, sse_0f_none, sse_0f_66, sse_0f_f3, sse_0f_f2);
+            return pick_from_maps(insn, sse_0f_none, sse_0f_66, sse_0f_f3, sse_0f_f2, how);
         /* VEX map 1 only encodes the SSE/AVX rows */
         return insn->vex ? &invalid_row : &twobyte[insn->opcode];
-    case 2: return pick_from_maps(insn, map0f38_none, map0f38_66, map0f38_f3, map0f38_f2);
-    case 3: return pick_from_maps(insn, map0f3a_none, map0f3a_66, map0f3a_f3, map0f3a_f2);
+    case 2: return pick_from_maps(insn, map0f38_none, map0f38_66, map0f38_f3, map0f38_f2, how);
+    case 3: return pick_from_maps(insn, map0f3a_none, map0f3a_66, map0f3a_f3, map0f3a_f2, how);
     default: return &invalid_row;
     }
 }
@@ -1179,9 +1211,10 @@ static const X86OpcodeEntry *select_row(const X86Selector *sel, X86Insn *insn)
 
 const X86OpcodeEntry *x86_opcode_lookup(X86Insn *insn)
 {
+    PrefixPick how;
     if (!insn->vex)
         insn->mandatory = 0;
-    const X86OpcodeEntry *e = primary_row(insn);
+    const X86OpcodeEntry *e = primary_row(insn, &how);
     while (e->op == X86_ESC) {
         const X86Selector *sel = &selectors[e->opnd[0]];
         if (selector_needs_modrm(sel->kind) && !insn->has_modrm)
@@ -1189,7 +1222,11 @@ const X86OpcodeEntry *x86_opcode_lookup(X86Insn *insn)
         e = select_row(sel, insn);
     }
     /* an X86_ESC_SSE row outside twobyte[] would be a table bug */
-    return e->op < NB_X86_OPS ? e : &invalid_row;
+    if (e->op >= NB_X86_OPS)
+        return &invalid_row;
+    if (how == PICK_OPSIZE66 && e->op != X86_OP_INVALID && !(e->flags & X86F_OPSZ66))
+        return undefined_prefixed_row(insn);
+    return e;
 }
 
 #define X86_OP_NAME_ITEM(name) #name,

@@ -218,8 +218,8 @@ uint64_t helper_read_dr(CPUX86State *env, uint64_t reg)
     return env->dr[dr_access(env, reg)];
 }
 
-/* Instruction and data breakpoints in DR0-DR3/DR7 are stored; matching them is left
- * to the debug-exception work. */
+/* DR0-DR3 and DR7 define the breakpoints (tlb.h, "Hardware breakpoints"): the
+ * translator and the TLB are told of every change. */
 void helper_write_dr(CPUX86State *env, uint64_t reg, uint64_t val)
 {
     unsigned n = dr_access(env, reg);
@@ -232,7 +232,13 @@ void helper_write_dr(CPUX86State *env, uint64_t reg, uint64_t val)
         val = (val & DR6_WRITABLE) | DR6_FIXED_1;
     else if (n == 7)
         val = (val & ~DR7_FIXED_0) | DR7_FIXED_1;
+    uint64_t old = env->dr[n];
     env->dr[n] = val;
+    /* RF is cleared once an instruction completes (SDM 3A §18.3.1.1): a breakpoint
+     * enabled here is not suppressed by an RF left from an earlier IRET. */
+    env->eflags &= ~(uint64_t)RF_MASK;
+    if (n != 6 && val != old)
+        x86_debug_update(env);
 }
 
 /* ---- descriptor-table instructions ---- */

@@ -29,7 +29,9 @@
  *                    MMIO, unassigned space, and ROM for writes);
  *   X86_TLB_NO_CODE  (write tags) no translated code on the physical page, so a store
  *                    need not invalidate translation blocks (self-modifying code);
- *   bits 11:3        always set in a valid tag.
+ *   X86_TLB_NO_WATCH no enabled data breakpoint watches the page for this kind of
+ *                    access: a watched page takes the slow path, which records hits;
+ *   bits 11:4        always set in a valid tag.
  * A write tag is only valid once the leaf entry's dirty bit is set (SDM 3A §4.8): the
  * first write to a clean page takes the slow path, which sets D.
  *
@@ -68,10 +70,11 @@ struct CPUX86State;
  * the same value (reserved-bit checks in page-table entries depend on it). */
 #define X86_PHYS_ADDR_BITS 40
 
-#define X86_TLB_VALID   0x001u
-#define X86_TLB_DIRECT  0x002u
-#define X86_TLB_NO_CODE 0x004u
-#define X86_TLB_FAST    0xfffu
+#define X86_TLB_VALID    0x001u
+#define X86_TLB_DIRECT   0x002u
+#define X86_TLB_NO_CODE  0x004u
+#define X86_TLB_NO_WATCH 0x008u
+#define X86_TLB_FAST     0xfffu
 
 typedef struct X86TLBEntry {
     uint64_t tag_read;
@@ -112,6 +115,11 @@ typedef struct X86TLB {
     bool pdptes_valid;
     /* Page walks done to fill entries (statistics, and tests of TLB hits). */
     uint64_t fills;
+    /* Data breakpoints (see "Hardware breakpoints" below): DR6.Bn of those the current
+     * instruction hit, recorded by the slow path and raised as a #DB trap once the
+     * instruction completes; whether entries may have been filled with watch marks. */
+    uint32_t debug_hits;
+    bool debug_watching;
 } X86TLB;
 
 /* Drops every cached translation; global ones too when include_global. */
@@ -145,5 +153,42 @@ void x86_st_idx(struct CPUX86State *env, uint64_t linear, uint64_t val, unsigned
 /* Linear -> physical without side effects (no A/D update, no TLB fill, no fault), with
  * supervisor rights: for the gdb stub and the monitor. */
 bool x86_translate_debug(struct CPUX86State *env, uint64_t linear, uint64_t *phys);
+
+/* ---- Hardware breakpoints (SDM 3A chapter 18) ----
+ *
+ * DR0-DR3 hold linear addresses and DR7 enables them (Ln/Gn), each with a kind (R/Wn)
+ * and a length (LENn). Nothing is paid while none is enabled:
+ *  - instruction breakpoints (R/W = 00) are faults checked by the translator: the TB
+ *    key carries HF_DBG_INSN, a block never runs past an enabled breakpoint address
+ *    (one there starts its own block), and each block checks on entry that the
+ *    breakpoints are those it was translated for (x86_debug_insn_key) before raising
+ *    #DB with DR6.Bn unless EFLAGS.RF is set (translate.c);
+ *  - data breakpoints (R/W = 01 writes, 11 reads and writes) are traps: TLB entries of
+ *    watched pages take the slow path (X86_TLB_NO_WATCH clear), which records exact
+ *    hits in debug_hits, and blocks translated with HF_DBG_DATA raise #DB after the
+ *    instruction that hit;
+ *  - I/O breakpoints (R/W = 10 with CR4.DE) are not emulated.
+ * The gdb stub's hardware breakpoints and watchpoints are meant to go through the
+ * same paths. */
+
+/* DR0-DR3 or DR7 changed: drops the TLB entries whose watch marks may be stale and any
+ * recorded hit. The translator needs nothing more (its checks read the registers).
+ * MOV DR calls it; so must anything else that changes those registers (loading a
+ * saved state, the gdb stub), or newly enabled data breakpoints may miss pages
+ * already in the TLB. */
+void x86_debug_update(struct CPUX86State *env);
+/* The HF_DBG_INSN / HF_DBG_DATA bits of the translation key. */
+uint32_t x86_debug_tb_flags(const struct CPUX86State *env);
+/* DR6.Bn of the enabled instruction breakpoints at linear. */
+unsigned x86_debug_insn_hits(const struct CPUX86State *env, uint64_t linear);
+/* Identifies the set of enabled instruction breakpoints (0 when there is none). */
+uint64_t x86_debug_insn_key(const struct CPUX86State *env);
+
+/* ---- Alignment check (SDM 3A §6.15 "Interrupt 17") ----
+ * At CPL 3 with CR0.AM and EFLAGS.AC set, a data access not aligned to its size raises
+ * #AC(0). Translated code checks when its key has HF_AC_CHECK; helpers call
+ * x86_check_alignment with the alignment the SDM gives their operand (Table 6-7). */
+bool x86_alignment_checking(const struct CPUX86State *env);
+void x86_check_alignment(struct CPUX86State *env, uint64_t linear, unsigned align);
 
 #endif

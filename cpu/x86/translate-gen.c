@@ -136,15 +136,35 @@ MemOp size_memop(unsigned size)
     return size == 1 ? MO_8 : size == 2 ? MO_16 : size == 4 ? MO_32 : MO_64;
 }
 
+/* SDM 3A §6.15 "Interrupt 17" and Table 6-7: with alignment checking on (HF_AC_CHECK:
+ * CPL 3, CR0.AM and EFLAGS.AC) a word, doubleword or quadword data access must be
+ * aligned to its size, else #AC(0) before the access. Only blocks translated with the
+ * check on pay for it. 16- and 32-byte SSE/AVX operands are accessed in 8-byte pieces,
+ * so they need 8-byte alignment: the SDM lets the unaligned forms (MOVUPS, MOVDQU,
+ * LDDQU) raise #AC or not below that, and the aligned forms raise #GP first. */
+void gen_check_alignment(DisasContext *d, TCGv addr, unsigned size)
+{
+    if (!(d->flags & HF_AC_CHECK) || size < 2 || size > 8)
+        return;
+    TCGLabel aligned = tcg_label_new(d->s);
+    TCGv low = tmp(d);
+    tcg_gen_andi(d->s, low, addr, size - 1);
+    tcg_gen_brcondi(d->s, TCG_COND_EQ, low, 0, aligned);
+    CALL(d, raise_exception, d->s->env, cst(d, EXCP_AC)); /* error code 0 */
+    tcg_gen_set_label(d->s, aligned);
+}
+
 TCGv gen_ld_mem(DisasContext *d, TCGv addr, unsigned size)
 {
     TCGv v = tmp(d);
+    gen_check_alignment(d, addr, size);
     tcg_gen_qemu_ld(d->s, v, addr, size_memop(size), d->mmu_idx);
     return v;
 }
 
 void gen_st_mem(DisasContext *d, TCGv addr, TCGv v, unsigned size)
 {
+    gen_check_alignment(d, addr, size);
     tcg_gen_qemu_st(d->s, v, addr, size_memop(size), d->mmu_idx);
 }
 
@@ -396,6 +416,42 @@ void gen_single_step_trap(DisasContext *d)
     tcg_gen_exit_tb(d->s, TB_EXIT_NOCHAIN);
 }
 
+/* Where the data-breakpoint hits of the current instruction are recorded (X86TLB, in
+ * the X86CPU that embeds env). */
+#define DEBUG_HITS_OFFSET                                                                          \
+    ((intptr_t)offsetof(X86CPU, tlb) + (intptr_t)offsetof(X86TLB, debug_hits) -                    \
+     (intptr_t)offsetof(X86CPU, env))
+
+/* Data breakpoints (HF_DBG_DATA): every instruction starts with no hit recorded, so
+ * that the hits of one that faulted are forgotten. */
+void gen_debug_watch_clear(DisasContext *d)
+{
+    tcg_gen_st(d->s, INDEX_op_st32, cst(d, 0), d->s->env, DEBUG_HITS_OFFSET);
+}
+
+/* Data breakpoints are traps (SDM 3A §18.3.1.2): once the instruction completes, a
+ * recorded hit raises #DB with rIP past it (eip, when set_rip; else rIP is in env
+ * already). */
+void gen_debug_watch_check(DisasContext *d, bool set_rip, uint64_t eip, bool single_step)
+{
+    TCGLabel none = tcg_label_new(d->s);
+    TCGv hits = tmp(d);
+    tcg_gen_ld(d->s, INDEX_op_ld32u, hits, d->s->env, DEBUG_HITS_OFFSET);
+    tcg_gen_brcondi(d->s, TCG_COND_EQ, hits, 0, none);
+    if (set_rip)
+        tcg_gen_movi(d->s, gv(G_RIP), (int64_t)eip);
+    CALL(d, debug_watch_trap, d->s->env, cst(d, single_step));
+    tcg_gen_set_label(d->s, none);
+}
+
+/* At a block exit after an instruction completed (rIP in env): the data-breakpoint
+ * trap, unless the block loop already emitted it for this instruction. */
+static void gen_exit_watch_check(DisasContext *d)
+{
+    if ((d->flags & HF_DBG_DATA) && !d->watch_checked)
+        gen_debug_watch_check(d, false, 0, exit_traps(d));
+}
+
 /* Ends the block with a jump to eip. Direct links (goto_tb) are made only to blocks
  * starting on the same page as this one, so that a change of mapping for another page
  * can never leave a stale link (the paging issue relies on this). */
@@ -403,9 +459,14 @@ void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
 {
     if (exit_traps(d)) {
         tcg_gen_movi(d->s, gv(G_RIP), (int64_t)eip);
+        gen_exit_watch_check(d);
         gen_single_step_trap(d);
         d->end = true;
         return;
+    }
+    if ((d->flags & HF_DBG_DATA) && !d->watch_checked) {
+        tcg_gen_movi(d->s, gv(G_RIP), (int64_t)eip);
+        gen_exit_watch_check(d);
     }
     uint64_t target = d->cs_base + eip;
     bool same_page =
@@ -420,6 +481,7 @@ void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
 /* Ends the block after a change that rip (or the mode) cannot be known statically. */
 void gen_exit_dynamic(DisasContext *d)
 {
+    gen_exit_watch_check(d);
     if (exit_traps(d)) {
         gen_single_step_trap(d);
         d->end = true;
@@ -445,6 +507,7 @@ void gen_exception(DisasContext *d, int vector)
  * and returns the operand's old value (LOCK, XCHG with memory). */
 TCGv gen_atomic_rmw(DisasContext *d, TCGv addr, unsigned rmw, TCGv val, unsigned size)
 {
+    gen_check_alignment(d, addr, size);
     return CALL(d, atomic_rmw, d->s->env, addr, val, cst(d, rmw | (size << 8)));
 }
 

@@ -18,6 +18,24 @@
  * without it, so the first trap comes after the instruction that follows them; one
  * that clears TF is still trapped after. A REP string instruction traps after each
  * iteration. MOV SS / POP SS hold the trap back until after the next instruction.
+ *
+ * Hardware breakpoints (SDM 3A §18.3.1; tlb.h "Hardware breakpoints"), only in blocks
+ * whose key says DR7 enables some (nothing is paid otherwise):
+ *  - instruction breakpoints (HF_DBG_INSN): a block ends before any instruction at an
+ *    enabled breakpoint address, so such an instruction always starts a block, and
+ *    every block begins with helper_debug_block_start, which raises the #DB fault
+ *    (DR6.Bn, rIP on the instruction) unless EFLAGS.RF suppresses it. RF is cleared
+ *    there: it only holds for the instruction an IRET returns to. The block also
+ *    passes the key of the breakpoints it was translated for: a block made for other
+ *    breakpoints (DR0-DR3/DR7 changed, or another vCPU's) is dropped and translated
+ *    again instead of being run.
+ *  - data breakpoints (HF_DBG_DATA): the memory slow path records hits (watched pages
+ *    always take it); every instruction starts by clearing them and ends by raising
+ *    the #DB trap if any, rIP past it. A repeated string instruction traps after the
+ *    iteration that hit, with rIP still on it (the check at its start).
+ *
+ * Alignment check (HF_AC_CHECK: CPL 3, CR0.AM and EFLAGS.AC): the memory emitters
+ * check each access (translate-gen.c, gen_check_alignment).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,6 +50,8 @@
 #include "cpu/x86/translate.h"
 
 #define MAX_INSNS_PER_TB 512
+
+_Static_assert(offsetof(X86CPU, env) == 0, "env is at the start of its X86CPU");
 
 static void init_globals(TCGContext *s)
 {
@@ -58,7 +78,9 @@ void x86_get_tb_key(const CPUX86State *env, uint64_t *pc, uint64_t *cs_base, uin
 {
     *cs_base = env->segs[R_CS].base;
     *pc = (env->hflags & HF_CS64) ? env->rip : ((*cs_base + env->rip) & 0xffffffffu);
-    *flags = env->hflags;
+    /* the key bits x86_cpu_update_hflags does not compute (cpu.h) */
+    *flags =
+        env->hflags | x86_debug_tb_flags(env) | (x86_alignment_checking(env) ? HF_AC_CHECK : 0);
 }
 
 static X86CodeSize code_size_of(uint32_t hflags)
@@ -172,6 +194,69 @@ static void gen_exit_if_shadowed(DisasContext *d, TCGv was_inhibited)
     tcg_gen_set_label(d->s, cont);
 }
 
+/* ---- hardware breakpoints ---- */
+
+X86_DEBUG_HELPERS(X86_DEFINE_HELPER_INFO)
+
+#define DR6_BS (1u << 14) /* SDM 3A §18.2.3 */
+
+/* Makes a fault raised now restart at linear (before any insn_start of the block ran,
+ * or, for a trap, at the next instruction). */
+static void restart_at(X86CPU *cpu, uint64_t linear, uint64_t cs_base)
+{
+    memset(cpu->exec.insn_data, 0, sizeof(cpu->exec.insn_data));
+    cpu->exec.insn_data[0] = linear;
+    cpu->exec.insn_data[1] = cs_base;
+}
+
+/* Drops the block starting at linear (the one running), found as the vCPU loop finds
+ * blocks: by the physical address the TLB gives for the fetch. rIP is that of the
+ * block's start (a chained block is entered with rIP not updated yet). */
+static bool drop_block(CPUX86State *env, uint64_t linear)
+{
+    X86CPU *cpu = env_cpu(env);
+    uint64_t phys;
+    if (!cpu->tb_cache)
+        return false;
+    env->rip = linear - env->segs[R_CS].base;
+    if (!(env->hflags & HF_CS64))
+        env->rip &= 0xffffffffu;
+    x86_get_phys_code(env, linear, &phys);
+    return tb_cache_invalidate_range(cpu->tb_cache, phys, 1) > 0;
+}
+
+void helper_debug_block_start(CPUX86State *env, uint64_t linear, uint64_t key)
+{
+    X86CPU *cpu = env_cpu(env);
+    if (key != x86_debug_insn_key(env) && drop_block(env, linear)) {
+        /* Translated for other breakpoints: leave at the first insn_start (exit
+         * request), so that the vCPU loop translates the block again. */
+        atomic_store(&cpu->exec.exit_request, 1);
+        return;
+    }
+    /* SDM 3A §18.3.1.1: RF set lets the instruction run without its breakpoint; the
+     * flag is cleared as the instruction begins (it holds for one instruction). */
+    if (env->eflags & RF_MASK) {
+        env->eflags &= ~(uint64_t)RF_MASK;
+        return;
+    }
+    unsigned hits = x86_debug_insn_hits(env, linear);
+    if (!hits)
+        return;
+    env->dr[6] |= hits;
+    restart_at(cpu, linear, env->segs[R_CS].base);
+    x86_raise_exception(env, EXCP_DB);
+}
+
+_Noreturn void helper_debug_watch_trap(CPUX86State *env, uint64_t single_step)
+{
+    X86CPU *cpu = env_cpu(env);
+    env->dr[6] |= cpu->tlb.debug_hits | (single_step ? DR6_BS : 0);
+    cpu->tlb.debug_hits = 0;
+    restart_at(cpu, env->segs[R_CS].base + env->rip, env->segs[R_CS].base);
+    x86_raise_exception(env, EXCP_DB);
+}
+
 /* Every lowering file's table; later rows win, so a file may override an op. */
 static const X86Lowering *const lowering_tables[] = {
     x86_lowerings_int, x86_lowerings_bits, x86_lowerings_sys, x86_lowerings_fpu, x86_lowerings_sse,
@@ -229,9 +314,18 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
     uint64_t last_linear = pc;
 
     tcg_func_start(s);
+    if (flags & HF_DBG_INSN)
+        CALL(&d, debug_block_start, s->env, cst(&d, (int64_t)pc),
+             cst(&d, (int64_t)x86_debug_insn_key(env)));
     TCGv was_inhibited = TCG_NO_RET;
     for (;;) {
         uint64_t linear = (d.cs_base + d.eip) & (d.code == X86_CODE64 ? ~0ull : 0xffffffffu);
+        /* An instruction at an instruction breakpoint starts its own block. */
+        if (icount > 0 && (flags & HF_DBG_INSN) && x86_debug_insn_hits(env, linear)) {
+            gen_jmp_eip(&d, d.eip, 0);
+            break;
+        }
+        d.watch_checked = false;
         DecodeOutcome outcome = decode_one(&d, icount == 0);
         if (outcome == DECODE_NEXT_BLOCK) {
             gen_jmp_eip(&d, d.eip, 0);
@@ -254,6 +348,11 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         tcg_gen_insn_start(s, linear, d.cs_base);
         if (icount == 1)
             was_inhibited = gen_close_shadow(&d);
+        if (flags & HF_DBG_DATA) {
+            if (rep_string) /* the iteration before this one hit */
+                gen_debug_watch_check(&d, true, d.eip, false);
+            gen_debug_watch_clear(&d);
+        }
         LowerFn fn = d.insn.op < NB_X86_OPS ? t->lowerers[d.insn.op] : NULL;
         if (!fn) {
             log_printf(log, LOG_UNIMP, "unimplemented instruction %s at %08" PRIx64 ": #UD\n",
@@ -264,6 +363,10 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         fn(&d);
         if (d.end)
             break;
+        if (flags & HF_DBG_DATA) {
+            gen_debug_watch_check(&d, true, d.next_eip, d.single_step && !d.shadow_blocks_trap);
+            d.watch_checked = true;
+        }
         d.eip = d.next_eip;
         if (block_must_end(&d)) {
             tcg_gen_movi(s, gv(G_RIP), (int64_t)d.eip);

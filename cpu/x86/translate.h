@@ -53,6 +53,9 @@ typedef struct DisasContext {
      * trap after themselves (SDM 3A §6.8.3). */
     bool sets_shadow;
     bool shadow_blocks_trap;
+    /* Data breakpoints (HF_DBG_DATA): the current instruction's trap check has been
+     * emitted (by the block loop); block exits emit it otherwise. */
+    bool watch_checked;
 } DisasContext;
 
 static inline TCGv tmp(DisasContext *d)
@@ -73,6 +76,22 @@ static inline uint64_t size_mask(unsigned size)
 #define CALL(d, name, ...)                                                                         \
     gen_call(d, &helper_info_##name, sizeof((TCGv[]){__VA_ARGS__}) / sizeof(TCGv),                 \
              (TCGv[]){__VA_ARGS__})
+
+/* Hardware breakpoints (tlb.h, "Hardware breakpoints"): the check at the entry of a
+ * block translated with instruction breakpoints, and the trap of data breakpoints. */
+#define X86_DEBUG_HELPERS(H)                                                                       \
+    H(debug_block_start, 3, 0, 0)                                                                  \
+    H(debug_watch_trap, 2, 0, 0)
+
+X86_DEBUG_HELPERS(X86_DECLARE_HELPER_INFO)
+
+/* Entry of a block at linear translated for the instruction breakpoints key identifies:
+ * retranslates it if they changed since, else raises the #DB fault of a breakpoint at
+ * linear unless EFLAGS.RF (which it clears) suppresses it (SDM 3A §18.3.1.1). */
+void helper_debug_block_start(CPUX86State *env, uint64_t linear, uint64_t key);
+/* The #DB trap of the data breakpoints the instruction just completed hit, rIP (in env)
+ * past it; single_step adds DR6.BS (TF was set too). */
+_Noreturn void helper_debug_watch_trap(CPUX86State *env, uint64_t single_step);
 
 /* Address of the memory operand of this instruction (computed once). */
 typedef struct Operands {
@@ -132,6 +151,9 @@ void gen_exit_dynamic(DisasContext *d);
 void gen_exit_next(DisasContext *d);
 void gen_exception(DisasContext *d, int vector);
 void gen_single_step_trap(DisasContext *d);
+void gen_debug_watch_check(DisasContext *d, bool set_rip, uint64_t eip, bool single_step);
+void gen_debug_watch_clear(DisasContext *d);
+void gen_check_alignment(DisasContext *d, TCGv addr, unsigned size);
 void gen_probe_write(DisasContext *d, TCGv addr, unsigned size);
 TCGv gen_atomic_rmw(DisasContext *d, TCGv addr, unsigned rmw, TCGv val, unsigned size);
 void gen_mark_shadow(DisasContext *d, bool blocks_trap);

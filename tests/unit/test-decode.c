@@ -301,11 +301,15 @@ static const DecodeCase decode_cases[] = {
     {C32, "f3 f0 0f c7 0e", .len = 5, .op = OP(CMPXCHG8B)}, /* XRELEASE */
     {C32, "66 0f c7 0e", .len = 4, .op = OP(CMPXCHG8B)},
     {C32, "f3 0f c7 f8", .result = UD, .len = 4},    /* RDPID, not RDSEED */
-    {C32, "f3 0f c7 f0", .len = 4, .op = OP(RDRAND)},
+    {C32, "f3 0f c7 f0", .result = UD, .len = 4},    /* RDRAND is NFx: F3 is #UD */
+    {C32, "f2 0f c7 f0", .result = UD, .len = 4},
+    {C32, "66 0f c7 f0", .len = 4, .op = OP(RDRAND), .opsize = 2},
+    {C32, "f2 f0 0f c7 0e", .len = 5, .op = OP(CMPXCHG8B)}, /* XACQUIRE */
     {C64, "c4 e1 78 c7 08", .result = UD, .len = 5}, /* no VEX CMPXCHG8B */
     {C32, "66 0f ae 38", .len = 4, .op = OP(CLFLUSH)}, /* CLFLUSHOPT */
     {C32, "66 0f ae 30", .result = UD, .len = 4},    /* CLWB */
-    {C32, "66 0f ae 00", .len = 4, .op = OP(FXSAVE)},
+    {C32, "66 0f ae 00", .result = UD, .len = 4},    /* FXSAVE is NP */
+    {C32, "f2 0f ae 00", .result = UD, .len = 4},
     {C32, "0f ae e8", .len = 3, .op = OP(LFENCE)},
     {C32, "0f ae 38", .len = 3, .op = OP(CLFLUSH)},
     {C32, "0f ae 10", .len = 3, .op = OP(LDMXCSR)},
@@ -364,6 +368,39 @@ static const DecodeCase decode_cases[] = {
     {C32, "0f bc c1", .len = 3, .op = OP(BSF)},
     {C32, "f3 0f bc c1", .len = 4, .op = OP(TZCNT)},
     {C32, "66 0f bc c1", .len = 4, .op = OP(BSF), .opsize = 2, .ck = CK_MAND, .mandatory = 0},
+    /* the selected prefix's row or #UD, never another prefix's row (host-checked) */
+    {C32, "f3 0f 57 c0", .result = UD, .len = 4},    /* not XORPS */
+    {C32, "f2 0f 57 c0", .result = UD, .len = 4},
+    {C32, "f2 66 0f ea c1", .result = UD, .len = 5}, /* not PMINSW xmm */
+    {C32, "66 f2 0f ea c1", .result = UD, .len = 5},
+    {C32, "66 f3 0f 58 c1", .len = 5, .op = OP(ADDSS)},
+    {C32, "f3 0f 60 c1", .result = UD, .len = 4},    /* MMX rows take no prefix */
+    {C32, "f2 0f fc 44 24 08", .result = UD, .len = 6},
+    {C32, "66 0f 52 c1", .result = UD, .len = 4},    /* RSQRTPS has no 66 form */
+    {C32, "66 0f 77", .result = UD, .len = 3},       /* EMMS: no ModRM */
+    {C32, "f3 0f 77", .result = UD, .len = 3},
+    {C64, "c5 fa 77", .result = UD, .len = 3},
+    {C32, "0f c3 00", .len = 3, .op = OP(MOVNTI)},   /* MOVNTI is NP */
+    {C32, "66 0f c3 00", .result = UD, .len = 4},
+    {C32, "f3 0f c3 00", .result = UD, .len = 4},
+    {C64, "f2 48 0f c3 00", .result = UD, .len = 5},
+    {C32, "0f ae 18", .len = 3, .op = OP(STMXCSR)},
+    {C32, "66 0f ae 18", .result = UD, .len = 4},    /* LDMXCSR/STMXCSR are NP */
+    {C32, "f2 0f ae 18", .result = UD, .len = 4},
+    {C32, "f3 0f ae 18", .result = UD, .len = 4},
+    {C32, "66 0f ae 10", .result = UD, .len = 4},
+    {C32, "f2 0f ae e8", .result = UD, .len = 4},    /* fences are NP */
+    {C32, "66 0f ae f0", .result = UD, .len = 4},
+    {C32, "f3 0f ae f8", .result = UD, .len = 4},
+    {C32, "f2 0f ae 38", .result = UD, .len = 4},    /* CLFLUSH: F2 has no row */
+    {C32, "66 f2 0f ae 38", .result = UD, .len = 5},
+    {C32, "66 0f ae f8", .result = UD, .len = 4},    /* CLFLUSHOPT needs memory */
+    {C32, "f2 0f bc c1", .len = 4, .op = OP(BSF), .opsize = 4, .ck = CK_MAND, .mandatory = 0xf2},
+    {C32, "f2 66 0f bc c1", .len = 5, .op = OP(BSF), .opsize = 2},
+    {C32, "f3 f2 0f bd c1", .len = 5, .op = OP(BSR)},
+    {C32, "f2 0f b8 c1", .result = UD, .len = 3},    /* POPCNT is F3 only (JMPE: no ModRM) */
+    {C32, "f3 f2 0f b8 c1", .result = UD, .len = 4},
+    {C32, "f2 f3 0f b8 c1", .len = 5, .op = OP(POPCNT)},
     /* ---- 0F38 / 0F3A ---- */
     {C32, "66 0f 38 00 c1", .len = 5, .op = OP(PSHUFB)},
     {C32, "0f 38 00 c1", .len = 4, .op = OP(PSHUFB)},
@@ -373,6 +410,21 @@ static const DecodeCase decode_cases[] = {
     {C32, "66 f2 0f 38 f1 c1", .len = 6, .op = OP(CRC32), .opsize = 2},
     {C64, "66 48 0f 38 f6 c1", .len = 6, .op = OP(ADCX), .opsize = 8},
     {C32, "66 0f 38 f6 c1", .len = 5, .op = OP(ADCX), .opsize = 4},
+    {C32, "f3 66 0f 38 f6 c1", .len = 6, .op = OP(ADOX)},
+    {C32, "f2 66 0f 38 f6 c1", .result = UD, .len = 6}, /* F2 selects MULX: VEX only */
+    {C64, "66 f2 0f 38 f6 34 a4", .result = UD, .len = 7},
+    {C32, "f2 0f 38 f6 c1", .result = UD, .len = 5},
+    {C32, "0f 38 f6 c1", .result = UD, .len = 4},
+    {C32, "f3 0f 38 f0 00", .result = UD, .len = 5},    /* MOVBE: F3 has no row */
+    {C32, "f3 66 0f 38 f1 00", .result = UD, .len = 6},
+    {C32, "f2 f3 0f 38 f1 c1", .result = UD, .len = 6},
+    {C32, "f3 f2 0f 38 f1 c1", .len = 6, .op = OP(CRC32)},
+    {C32, "66 0f 38 c8 c1", .result = UD, .len = 5},    /* SHA: no 66 form */
+    {C32, "f3 0f 38 00 c1", .result = UD, .len = 5},
+    {C32, "66 0f 3a cc c1 01", .result = UD, .len = 6},
+    {C64, "c4 e3 79 41 c1 05", .len = 6, .op = OP(DPPD)},
+    {C64, "c4 e3 7d 41 c1 05", .result = UD, .len = 6}, /* VDPPD is VEX.128 only */
+    {C64, "c4 e3 7d 40 c1 05", .len = 6, .op = OP(DPPS)},
     {C32, "0f 38 50 00", .result = UD, .len = 4},    /* undefined: still ModRM, no imm */
     {C32, "0f 38 50 44 24 08", .result = UD, .len = 6},
     {C32, "66 0f 3a 0f c1 08", .len = 6, .op = OP(PALIGNR), .ck = CK_IMM, .imm = 8},

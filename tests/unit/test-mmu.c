@@ -777,6 +777,83 @@ static void test_smc_through_alias(void)
     fixture_free(f);
 }
 
+/* ---- data breakpoints and the alignment check ---- */
+
+/* A watched page takes the slow path for the kinds of access the breakpoint watches
+ * (its TLB tag lacks X86_TLB_NO_WATCH), which records exact hits; other pages and
+ * other kinds stay on the fast path; x86_debug_update refills the entries. */
+static void test_watch_marks(void)
+{
+    Fixture *f = fixture_new();
+    CPUX86State *env = &f->cpu.env;
+    X86TLB *tlb = &f->cpu.tlb;
+    const unsigned idx = X86_MMU_PHYS;
+    /* DR1 = 0x5006, write-only, 2 bytes (SDM 3A §18.2.4) */
+    env->dr[1] = 0x5006;
+    env->dr[7] = 0x400 | (1u << 2) | (1u << 20) | (1u << 22);
+    x86_debug_update(env);
+    st(f, 0x5000, 1, 4, idx);
+    st(f, 0x6000, 1, 4, idx);
+    g_assert_cmphex(tlb->debug_hits, ==, 0);
+    const X86TLBEntry *watched = &tlb->table[idx][5], *other = &tlb->table[idx][6];
+    g_assert_false(watched->tag_write & X86_TLB_NO_WATCH);
+    g_assert_true(other->tag_write & X86_TLB_NO_WATCH);
+    ld(f, 0x5006, 2, idx);
+    g_assert_true(watched->tag_read & X86_TLB_NO_WATCH); /* reads are not watched */
+    g_assert_cmphex(tlb->debug_hits, ==, 0);
+    st(f, 0x5004, 0x11223344, 4, idx); /* bytes 5006-5007 */
+    g_assert_cmphex(tlb->debug_hits, ==, 1u << 1);
+    tlb->debug_hits = 0;
+    st(f, 0x5008, 1, 1, idx);
+    g_assert_cmphex(tlb->debug_hits, ==, 0);
+    uint8_t *host;
+    assert_ok(try_probe(f, 0x5007, X86_ACCESS_WRITE, idx, &host));
+    g_assert_cmphex(tlb->debug_hits, ==, 1u << 1);
+    g_assert_cmphex(get32(f, 0x5004), ==, 0x11223344);
+
+    /* disabled: the entries are dropped and refilled without the mark */
+    env->dr[7] = 0x400;
+    x86_debug_update(env);
+    g_assert_cmphex(tlb->debug_hits, ==, 0);
+    st(f, 0x5006, 1, 2, idx);
+    g_assert_true(watched->tag_write & X86_TLB_NO_WATCH);
+    g_assert_cmphex(tlb->debug_hits, ==, 0);
+    fixture_free(f);
+}
+
+static int try_check_alignment(Fixture *f, uint64_t linear, unsigned align)
+{
+    CPUX86State *env = &f->cpu.env;
+    if (sigsetjmp(f->cpu.jmp_env, 0) != 0)
+        return env->exception_index;
+    x86_check_alignment(env, linear, align);
+    return -1;
+}
+
+/* SDM 3A §6.15 "Interrupt 17": only at CPL 3 with CR0.AM and EFLAGS.AC. */
+static void test_alignment_check(void)
+{
+    Fixture *f = fixture_new();
+    CPUX86State *env = &f->cpu.env;
+    env->cr[0] = CR0_PE | CR0_ET | CR0_AM;
+    env->eflags |= AC_MASK;
+    env->segs[R_CS].selector = 0x1b;
+    x86_cpu_update_hflags(env);
+    g_assert_true(x86_alignment_checking(env));
+    g_assert_cmpint(try_check_alignment(f, 0x1002, 4), ==, EXCP_AC);
+    g_assert_cmpint(env->error_code, ==, 0);
+    g_assert_cmpint(try_check_alignment(f, 0x1004, 4), ==, -1);
+    g_assert_cmpint(try_check_alignment(f, 0x1001, 1), ==, -1);
+    env->eflags &= ~(uint64_t)AC_MASK;
+    g_assert_false(x86_alignment_checking(env));
+    g_assert_cmpint(try_check_alignment(f, 0x1002, 4), ==, -1);
+    env->eflags |= AC_MASK;
+    env->segs[R_CS].selector = 0x08;
+    x86_cpu_update_hflags(env);
+    g_assert_false(x86_alignment_checking(env));
+    fixture_free(f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -799,5 +876,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/mmio", test_mmio_through_paging);
     g_test_add_func("/mmu/fetch", test_fetch);
     g_test_add_func("/mmu/smc-alias", test_smc_through_alias);
+    g_test_add_func("/mmu/debug/watch-marks", test_watch_marks);
+    g_test_add_func("/mmu/alignment-check", test_alignment_check);
     return g_test_run();
 }

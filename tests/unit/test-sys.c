@@ -85,6 +85,8 @@ static const uint8_t code_sysexit32[] = {0x0f, 0x35};
 /* 32-bit: mov dr7, eax; mov ebx, dr7; mov dr0, ecx; mov edx, dr0; hlt */
 static const uint8_t code_mov_dr[] = {0x0f, 0x23, 0xf8, 0x0f, 0x21, 0xfb, 0x0f,
                                       0x23, 0xc1, 0x0f, 0x21, 0xc2, 0xf4};
+/* 32-bit: mov dr0, ecx; mov dr7, eax; nop (offset 6); hlt */
+static const uint8_t code_set_bp[] = {0x0f, 0x23, 0xc1, 0x0f, 0x23, 0xf8, 0x90, 0xf4};
 /* 32-bit: mov ebx, dr4; hlt */
 static const uint8_t code_mov_dr4[] = {0x0f, 0x21, 0xe3, 0xf4};
 /* 32-bit: mov ebx, dr6; hlt */
@@ -920,6 +922,24 @@ static void test_sysenter_sysexit(void)
 
 /* ---- debug registers ---- */
 
+/* A MOV to a debug register completes like any instruction: EFLAGS.RF (left by an
+ * IRET) is clear after it, so a breakpoint it enables is not skipped (SDM 3A
+ * §18.3.1.1); the DR0 it wrote is seen by the breakpoint checks at once. */
+static void test_mov_dr_clears_rf(void)
+{
+    Fixture *f = fx_new(code_set_bp, sizeof(code_set_bp));
+    CPUX86State *env = f->env;
+    fx_protected32(f, 0);
+    env->regs[R_EAX] = 0x401;         /* L0, R/W0 = 00: instruction breakpoint at DR0 */
+    env->regs[R_ECX] = CODE_ADDR + 6; /* the NOP right after the MOV to DR7 */
+    env->eflags |= RF_MASK;
+    g_assert_cmpint(run(f), ==, EXCP_DB);
+    g_assert_cmphex(env->rip, ==, CODE_ADDR + 6);
+    g_assert_cmphex(env->dr[6] & 0xf, ==, 1);
+    g_assert_false(env->eflags & RF_MASK);
+    fx_free(f);
+}
+
 static void test_debug_registers(void)
 {
     Fixture *f = fx_new(code_mov_dr, sizeof(code_mov_dr));
@@ -1064,6 +1084,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sys/swapgs", test_swapgs);
     g_test_add_func("/sys/sysenter-sysexit", test_sysenter_sysexit);
     g_test_add_func("/sys/debug-registers", test_debug_registers);
+    g_test_add_func("/sys/debug-registers/mov-clears-rf", test_mov_dr_clears_rf);
     g_test_add_func("/sys/cpuid", test_cpuid_instruction);
     g_test_add_func("/sys/arpl", test_arpl);
     g_test_add_func("/sys/fsgsbase", test_fsgsbase);
