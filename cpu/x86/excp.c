@@ -14,6 +14,7 @@
 #include "cpu/x86/seg_helper.h"
 
 #include "cpu/x86/decode.h"
+#include "cpu/x86/tlb.h"
 #include "system/machine.h"
 
 _Noreturn void x86_cpu_loop_exit(CPUX86State *env)
@@ -282,6 +283,7 @@ void x86_task_switch(CPUX86State *env, uint16_t selector, const X86Desc *d,
     env->cr[0] |= CR0_TS;
     /* SDM 3A §17.2.4: the local breakpoint enables are cleared on a task switch. */
     env->dr[7] &= ~0x55ull;
+    x86_debug_update(env);
     task_load_state(env, &t, tss32);
     x86_cpu_update_hflags(env);
     x86_set_restart_point(env);
@@ -665,9 +667,36 @@ static void classify_soft_interrupt(CPUX86State *env, X86Event *ev)
     }
 }
 
+/* Fault-class exceptions (SDM 3A Table 6-1); #DB is left out: only its
+ * instruction-breakpoint form is a fault, and that one must not set RF. */
+static bool is_fault_vector(int vector)
+{
+    switch (vector) {
+    case EXCP_DE:
+    case EXCP_BR:
+    case EXCP_UD:
+    case EXCP_NM:
+    case EXCP_TS:
+    case EXCP_NP:
+    case EXCP_SS:
+    case EXCP_GP:
+    case EXCP_PF:
+    case EXCP_MF:
+    case EXCP_AC:
+    case EXCP_XM: return true;
+    default: return false;
+    }
+}
+
 void x86_do_interrupt(CPUX86State *env)
 {
     X86CPU *cpu = env_cpu(env);
+    /* SDM 3A §18.3.1.1: for every fault except an instruction breakpoint, RF is set in
+     * the EFLAGS image saved on the stack, so that returning to the faulting
+     * instruction does not hit its breakpoint again. Delivery clears RF for the
+     * handler itself. */
+    if (!env->exception_soft && is_fault_vector(env->exception_index))
+        env->eflags |= RF_MASK;
     X86Event ev = {.vector = env->exception_index,
                    .kind = env->exception_soft ? EV_SOFT : EV_EXCEPTION,
                    .error_code = (uint32_t)env->error_code};

@@ -419,10 +419,40 @@ static void test_ac_sse(void)
     fx_free(f);
 }
 
+/* SDM 3A §18.3.1.1: a fault (other than an instruction breakpoint) saves EFLAGS with RF
+ * set, so that IRET back to the faulting instruction skips its breakpoint; the handler
+ * itself runs with RF clear. Flat GDT and an IDT with a 32-bit interrupt gate for #UD. */
+static void test_fault_sets_rf(void)
+{
+    static const uint8_t code_ud2[] = {0x0f, 0x0b};
+    Fixture *f = fx_new(code_ud2, sizeof(code_ud2), 0);
+    const uint32_t gdt = 0x3000, idt = 0x3100, handler = 0x4000;
+    static const uint64_t descs[3] = {0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull};
+    memcpy(f->m.ram + gdt, descs, sizeof(descs));
+    uint64_t gate = (handler & 0xffffull) | (0x08ull << 16) | (0x8eull << 40) |
+                    ((uint64_t)(handler >> 16) << 48); /* present, DPL 0, 32-bit int gate */
+    memcpy(f->m.ram + idt + 6 * 8, &gate, 8);
+    f->env->gdt.base = gdt;
+    f->env->gdt.limit = sizeof(descs) - 1;
+    f->env->idt.base = idt;
+    f->env->idt.limit = 0x7ff;
+    g_assert_cmpint(run(f), ==, EXCP_UD);
+    f->env->exception_index = EXCP_UD;
+    f->env->exception_soft = false;
+    x86_do_interrupt(f->env);
+    g_assert_cmphex(f->env->rip, ==, handler);
+    uint32_t saved_eflags = data32(f, (uint32_t)f->env->regs[R_ESP] + 8);
+    g_assert_cmphex(saved_eflags & RF_MASK, ==, RF_MASK);
+    g_assert_cmphex(data32(f, (uint32_t)f->env->regs[R_ESP]), ==, CODE_ADDR);
+    g_assert_cmphex(f->env->eflags & RF_MASK, ==, 0);
+    fx_free(f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/dbg/insn-breakpoint", test_insn_breakpoint);
+    g_test_add_func("/dbg/fault-sets-rf", test_fault_sets_rf);
     g_test_add_func("/dbg/insn-breakpoint/loop", test_insn_breakpoint_loop);
     g_test_add_func("/dbg/insn-breakpoint/moved", test_insn_breakpoint_moved);
     g_test_add_func("/dbg/data/write", test_data_write);
