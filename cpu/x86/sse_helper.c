@@ -154,8 +154,10 @@ void helper_mmx_enter(CPUX86State *env)
 
 void helper_emms(CPUX86State *env)
 {
-    /* SDM Vol 2A EMMS: marks every x87 register empty (tag 11). */
+    /* SDM Vol 2A EMMS: marks every x87 register empty (tag 11); like every MMX
+     * instruction it also sets TOP to 0 (SDM Vol 3A §12.2). */
     mmx_check_pending(env);
+    env->fpstt = 0;
     env->fptag = 0xffff;
 }
 

@@ -202,7 +202,7 @@ uint64_t helper_pcmpistri(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64_
 uint64_t helper_pcmpistrm(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64_t rax,
                           uint64_t rdx);
 /* The x87 -> MMX transition (SDM Vol 1 §9.5.1): #MF if an x87 exception is pending,
- * then TOP = 0 and every tag valid. EMMS empties every tag instead. */
+ * then TOP = 0 and every tag valid. EMMS sets TOP = 0 and empties every tag. */
 void helper_mmx_enter(CPUX86State *env);
 void helper_emms(CPUX86State *env);
 /* #GP(0) unless (addr & mask) == 0: the alignment of 16/32-byte operands. */

@@ -32,7 +32,6 @@ enum {
     P_VEX_ALIGNED = 1 << 2, /* the VEX form checks alignment too (VMOVAPS & co.) */
     P_W0 = 1 << 3,          /* VEX.W1 is #UD */
     P_W1 = 1 << 4,          /* VEX.W0 is #UD */
-    P_MMX_ALWAYS = 1 << 5,  /* MMX transition even with a memory source (CVTPI2PS) */
     P_SHIFT = 1 << 6,       /* PSLL/PSRL/PSRA: with an imm8, the count is the imm8 */
     P_SCALAR = 1 << 7,      /* 128-bit whatever VEX.L says ("LIG": MOVSS, MOVSD) */
 };
@@ -235,13 +234,17 @@ static void gen_mem_to_env(DisasContext *d, TCGv addr, unsigned off, unsigned si
     gen_store_chunks(d, off, size, chunks);
 }
 
-/* env at off -> memory. */
+/* env at off -> memory. A store of several quadwords may straddle into a page that
+ * faults: every page is probed first, so that the #PF comes before any byte is
+ * written (SDM Vol 3A §6.6: a fault leaves memory as it was before the instruction). */
 static void gen_env_to_mem(DisasContext *d, TCGv addr, unsigned off, unsigned size)
 {
-    if (size < 8) {
+    if (size <= 8) {
         gen_st_mem(d, addr, gen_env_ld(d, off, size), size);
         return;
     }
+    CALL(d, sse_probe_write, d->s->env, addr,
+         cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
     for (unsigned i = 0; i < size / 8; i++)
         gen_st_mem(d, gen_addr_plus(d, addr, 8 * i), gen_env_ld(d, off + 8 * i, 8), 8);
 }
@@ -306,8 +309,25 @@ static bool row_has_mmx_reg(const DisasContext *d)
     return false;
 }
 
-/* Checks the mode, VEX.W and does the x87 -> MMX transition; false if an exception
- * was emitted. */
+/* SDM Vol 2A CVTPI2PS/CVTPI2PD: with a memory source there is no MMX register, so
+ * no transition (row_has_mmx_reg says so). An instruction with an MMX register and a
+ * memory operand makes the transition only once its memory accesses are done, so that
+ * a fault on them leaves the x87 TOP and tags alone (precise exceptions). */
+static bool mmx_transition_deferred(const DisasContext *d)
+{
+    return d->insn.mod != 3 && row_has_mmx_reg(d);
+}
+
+/* The deferred x87 -> MMX transition: called by the lowerings of rows that may have
+ * both an MMX register and a memory operand, after their last memory access. */
+static void gen_mmx_transition_after_mem(DisasContext *d)
+{
+    if (mmx_transition_deferred(d))
+        CALL(d, mmx_enter, d->s->env);
+}
+
+/* Checks the mode, VEX.W and does the x87 -> MMX transition (unless deferred); false
+ * if an exception was emitted. */
 static bool gen_vec_prologue(DisasContext *d, const SseOp *so)
 {
     if (!gen_sse_enabled(d, row_uses_xmm(d)))
@@ -317,7 +337,7 @@ static bool gen_vec_prologue(DisasContext *d, const SseOp *so)
         gen_exception(d, EXCP_UD);
         return false;
     }
-    if (row_has_mmx_reg(d) || (so->props & P_MMX_ALWAYS))
+    if (row_has_mmx_reg(d) && !mmx_transition_deferred(d))
         CALL(d, mmx_enter, d->s->env);
     return true;
 }
@@ -408,6 +428,8 @@ static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *he
             CALL(d, sse_probe_write, d->s->env, addr,
                  cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
     }
+    /* After the memory accesses, before the helper's #XM: the order the host shows. */
+    gen_mmx_transition_after_mem(d);
     uint64_t regs =
         sse_regs(vec_offset(dst), vec_offset(src[0]), vec_offset(src[1]), vec_offset(src[2]));
     TCGv args[3] = {d->s->env, cst(d, (int64_t)regs), cst(d, (int64_t)ctl)};
@@ -464,6 +486,7 @@ static void lower_ret(DisasContext *d)
             gen_check_align(d, addr, size);
         gen_mem_to_env(d, addr, SSE_TMP_OFFSET, size);
     }
+    gen_mmx_transition_after_mem(d);
     uint64_t regs = sse_regs(0, vec_offset(s1), vec_offset(s2), 0);
     TCGv args[3] = {d->s->env, cst(d, (int64_t)regs), cst(d, (int64_t)ctl)};
     TCGv r = gen_call(d, so->helper, 3, args);
@@ -577,8 +600,17 @@ static void lower_movdq(DisasContext *d)
     }
     case VK_MMX: gen_mmx_write(d, dst.reg, v); break;
     case VK_GPR: gen_st_reg(d, dst.reg, size, v); break;
-    default: gen_st_mem(d, addr, v, size); break;
+    default:
+        /* MOVD/MOVQ m, mm: the store must neither fault after the transition nor be
+         * made before its #MF, so its page is probed first. */
+        if (mmx_transition_deferred(d))
+            CALL(d, sse_probe_write, d->s->env, addr,
+                 cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
+        gen_mmx_transition_after_mem(d);
+        gen_st_mem(d, addr, v, size);
+        return;
     }
+    gen_mmx_transition_after_mem(d);
 }
 
 /* PINSRB/PINSRW/PINSRD/PINSRQ: an element from a general register or memory into a
@@ -607,6 +639,7 @@ static void lower_pinsr(DisasContext *d)
         TCGv old = gen_env_ld(d, sse_mmx_offset(dst.reg), 8);
         tcg_gen_deposit(d->s, old, old, v, 8 * esz * idx, 8 * esz);
         gen_mmx_write(d, dst.reg, old);
+        gen_mmx_transition_after_mem(d);
         return;
     }
     unsigned off = sse_vec_offset(dst.reg);
@@ -969,7 +1002,7 @@ static void lower_xsetbv(DisasContext *d)
     VEC(X, CVTDQ2PS, cvtdq2ps, P_UNARY) VEC(X, CVTPS2DQ, cvtps2dq, P_UNARY) \
     VEC(X, CVTTPS2DQ, cvttps2dq, P_UNARY) VECM(X, CVTDQ2PD, cvtdq2pd, P_UNARY, 8, 16) \
     VEC(X, CVTPD2DQ, cvtpd2dq, P_UNARY) VEC(X, CVTTPD2DQ, cvttpd2dq, P_UNARY) \
-    VEC(X, CVTPI2PS, cvtpi2ps, P_MMX_ALWAYS) VEC(X, CVTPI2PD, cvtpi2pd, P_UNARY) \
+    VEC(X, CVTPI2PS, cvtpi2ps, 0) VEC(X, CVTPI2PD, cvtpi2pd, P_UNARY) \
     VEC(X, CVTPS2PI, cvtps2pi, P_UNARY) VEC(X, CVTTPS2PI, cvttps2pi, P_UNARY) \
     VEC(X, CVTPD2PI, cvtpd2pi, P_UNARY) VEC(X, CVTTPD2PI, cvttpd2pi, P_UNARY) \
     SPECIAL_H(X, CVTSI2SS, lower_cvtsi2s, cvtsi2ss, 0) \

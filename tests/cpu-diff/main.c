@@ -19,11 +19,13 @@
 static const bool check_families[NB_FAMILIES] = {
     [FAM_ALU] = true,    [FAM_MULDIV] = true,  [FAM_SHIFT] = true, [FAM_SHIFTD] = true,
     [FAM_BIT] = true,    [FAM_BITSCAN] = true, [FAM_XCHG] = true,  [FAM_BRANCH] = true,
-    [FAM_STRING] = true, [FAM_FLAGOP] = true,  [FAM_EXCP] = true,
+    [FAM_STRING] = true, [FAM_FLAGOP] = true,  [FAM_EXCP] = true,  [FAM_MOV] = true,
+    [FAM_STACK] = true,  [FAM_BMI] = true,     [FAM_X87] = true,   [FAM_MMX] = true,
+    [FAM_SSE] = true,    [FAM_SSE4] = true,    [FAM_AVX] = true,   [FAM_MISC] = true,
 };
 
 #define CHECK_SEED         1
-#define CHECK_RANDOM       20000
+#define CHECK_RANDOM       40000
 #define CHECK_VARIANTS     8
 #define DIRECTED_SEED_SALT 0xd12ec7edull
 

@@ -318,12 +318,20 @@ static unsigned put_tail(uint8_t *p, bool run32)
         memcpy(p + 5, &sel, 2);
         return 7;
     }
-    /* JMP [RIP+0] followed by the 64-bit target (FF /4, RIP-relative) */
-    static const uint8_t jmp_rip[6] = {0xff, 0x25, 0, 0, 0, 0};
+    /* JMP [RIP+disp32] (FF /4) through a 64-bit target stored at the next 8-byte
+     * boundary: the sequence may leave EFLAGS.AC set, and Linux runs user code with
+     * CR0.AM, so a misaligned pointer would take #AC here (SDM Vol 3A §6.15, #AC).
+     * No register is free to jump through: all 16 are compared. */
+    uintptr_t insn_end = (uintptr_t)p + 6;
+    uintptr_t slot = (insn_end + 7) & ~(uintptr_t)7;
+    int32_t disp = (int32_t)(slot - insn_end);
     uint64_t target = CD_STUB;
-    memcpy(p, jmp_rip, 6);
-    memcpy(p + 6, &target, 8);
-    return 14;
+    p[0] = 0xff;
+    p[1] = 0x25;
+    memcpy(p + 2, &disp, 4);
+    memset(p + 6, 0xcc, slot - insn_end);
+    memcpy((uint8_t *)slot, &target, 8);
+    return (unsigned)(slot + 8 - (uintptr_t)p);
 }
 
 static void load_case(Native *n, const DiffCase *c, bool run32)

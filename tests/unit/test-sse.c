@@ -1144,6 +1144,37 @@ static void test_store_faults(void)
     guest_fini(&g);
 }
 
+/* A 16- or 32-byte store that straddles into a page it may not write faults before
+ * writing its first part (SDM Vol 3A §6.6: faults leave memory unchanged). */
+static void test_store_straddle(void)
+{
+    static const uint8_t movups[] = {0x0f, 0x11, 0x03};           /* movups [rbx], xmm0 */
+    static const uint8_t vmovups[] = {0xc5, 0xfc, 0x11, 0x03};    /* vmovups [rbx], ymm0 */
+    static const uint8_t movq_store[] = {0x66, 0x0f, 0xd6, 0x03}; /* movq [rbx], xmm0 */
+    const uint64_t ro = 0x9000;
+    Guest g;
+    guest_init(&g);
+    CPUX86State *env = &g.cpu.env;
+    guest_mode64(env);
+    guest_paging(&g, ro);
+    memset(&env->vec[0], 0x5a, sizeof(env->vec[0]));
+    memset(g.m.ram + ro - 0x40, 0xcc, 0x40);
+
+    env->regs[R_EBX] = ro - 8;
+    g_assert_cmpint(guest_run(&g, 0, movups, sizeof(movups)), ==, EXCP_PF);
+    for (unsigned i = 8; i > 0; i--)
+        g_assert_cmphex(g.m.ram[ro - i], ==, 0xcc);
+    env->regs[R_EBX] = ro - 24;
+    g_assert_cmpint(guest_run(&g, 1, vmovups, sizeof(vmovups)), ==, EXCP_PF);
+    for (unsigned i = 24; i > 0; i--)
+        g_assert_cmphex(g.m.ram[ro - i], ==, 0xcc);
+    /* an 8-byte store that fits still works right before the read-only page */
+    env->regs[R_EBX] = ro - 8;
+    g_assert_cmpint(guest_run(&g, 2, movq_store, sizeof(movq_store)), ==, EXCP_HLT);
+    g_assert_cmphex(g.m.ram[ro - 1], ==, 0x5a);
+    guest_fini(&g);
+}
+
 /* ---- FXSAVE / XSAVE ---- */
 
 static void fill_fp_state(CPUX86State *env)
@@ -1428,11 +1459,53 @@ static void test_mmx_transition(void)
     g_assert_cmpuint(env->fpstt, ==, 0);
     g_assert_cmphex(env->fptag, ==, 0);
     g_assert_cmphex(env->fpregs[0].exp, ==, 0xffff);
+    env->fpstt = 3; /* SDM Vol 3A §12.2: EMMS, like every MMX instruction, sets TOP = 0 */
     g_assert_cmpint(guest_run(&g, 1, emms, sizeof(emms)), ==, EXCP_HLT);
     g_assert_cmphex(env->fptag, ==, 0xffff);
+    g_assert_cmpuint(env->fpstt, ==, 0);
     /* a pending x87 exception (FSW.ES) is reported first: #MF */
     env->fpus = 0x0081;
     g_assert_cmpint(guest_run(&g, 2, paddb_emms, 3), ==, EXCP_MF);
+    guest_fini(&g);
+}
+
+/* SDM Vol 2A CVTPI2PS/CVTPI2PD: no transition with a memory source; and an
+ * instruction with an MMX register makes the transition only if its memory operand
+ * does not fault (CVTPD2PI with a misaligned operand: #GP, x87 state untouched). */
+static void test_mmx_transition_memory(void)
+{
+    static const uint8_t cvtpi2ps_m[] = {0x0f, 0x2a, 0x03};       /* cvtpi2ps xmm0, [rbx] */
+    static const uint8_t cvtpi2pd_m[] = {0x66, 0x0f, 0x2a, 0x03}; /* cvtpi2pd xmm0, [rbx] */
+    static const uint8_t cvtpd2pi_m[] = {0x66, 0x0f, 0x2d, 0x03}; /* cvtpd2pi mm0, [rbx] */
+    static const uint8_t cvtpi2ps_r[] = {0x0f, 0x2a, 0xc1};       /* cvtpi2ps xmm0, mm1 */
+    Guest g;
+    guest_init(&g);
+    CPUX86State *env = &g.cpu.env;
+    guest_mode64(env);
+    env->regs[R_EBX] = GUEST_DATA;
+    memset(g.m.ram + GUEST_DATA, 0, 16);
+    const uint8_t *no_transition[] = {cvtpi2ps_m, cvtpi2pd_m};
+    const size_t len[] = {sizeof(cvtpi2ps_m), sizeof(cvtpi2pd_m)};
+    for (unsigned i = 0; i < 2; i++) {
+        env->fpstt = 5;
+        env->fptag = 0xffff;
+        g_assert_cmpint(guest_run(&g, i, no_transition[i], len[i]), ==, EXCP_HLT);
+        g_assert_cmpuint(env->fpstt, ==, 5);
+        g_assert_cmphex(env->fptag, ==, 0xffff);
+    }
+    env->regs[R_EBX] = GUEST_DATA + 8; /* 16-byte operand: misaligned */
+    g_assert_cmpint(guest_run(&g, 2, cvtpd2pi_m, sizeof(cvtpd2pi_m)), ==, EXCP_GP);
+    g_assert_cmpuint(env->fpstt, ==, 5);
+    g_assert_cmphex(env->fptag, ==, 0xffff);
+    env->regs[R_EBX] = GUEST_DATA;
+    g_assert_cmpint(guest_run(&g, 3, cvtpd2pi_m, sizeof(cvtpd2pi_m)), ==, EXCP_HLT);
+    g_assert_cmpuint(env->fpstt, ==, 0);
+    g_assert_cmphex(env->fptag, ==, 0);
+    env->fpstt = 5;
+    env->fptag = 0xffff;
+    g_assert_cmpint(guest_run(&g, 4, cvtpi2ps_r, sizeof(cvtpi2ps_r)), ==, EXCP_HLT);
+    g_assert_cmpuint(env->fpstt, ==, 0);
+    g_assert_cmphex(env->fptag, ==, 0);
     guest_fini(&g);
 }
 
@@ -1458,6 +1531,8 @@ int main(int argc, char **argv)
     g_test_add_func("/sse/ldmxcsr", test_ldmxcsr);
     g_test_add_func("/sse/store-faults", test_store_faults);
     g_test_add_func("/sse/mmx-transition", test_mmx_transition);
+    g_test_add_func("/sse/mmx-transition-memory", test_mmx_transition_memory);
+    g_test_add_func("/sse/store-straddle", test_store_straddle);
     g_test_add_func("/sse/fxsave", test_fxsave_layout_roundtrip);
     g_test_add_func("/sse/fxsave-32bit", test_fxsave_32bit);
     g_test_add_func("/sse/xsave", test_xsave_roundtrip);
