@@ -4,6 +4,7 @@
  * choices follow Intel parts as Bochs ("validated against Intel Pentium family
  * hardware") and QEMU model them. */
 #include "cpu/x86/int_helper.h"
+#include "cpu/x86/tlb.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -178,6 +179,7 @@ DEFINE_HOST_ATOMICS(64)
 uint64_t helper_atomic_rmw(CPUX86State *env, uint64_t linear, uint64_t val, uint64_t desc)
 {
     unsigned op = desc & 0xff, size = (unsigned)(desc >> 8);
+    x86_check_alignment(env, linear, size); /* #AC before any access (SDM 3A §6.15) */
     uint8_t *host = atomic_host_ptr(env, linear, size);
     if (host) {
         switch (size) {
@@ -196,6 +198,7 @@ uint64_t helper_atomic_cmpxchg(CPUX86State *env, uint64_t linear, uint64_t expec
                                uint64_t desired, uint64_t size)
 {
     unsigned n = (unsigned)size;
+    x86_check_alignment(env, linear, n);
     uint8_t *host = atomic_host_ptr(env, linear, n);
     expected &= size_mask(n);
     if (host) {
@@ -220,6 +223,7 @@ void helper_cmpxchg8b(CPUX86State *env, uint64_t linear)
     uint64_t *r = env->regs;
     uint64_t expected = (r[R_EAX] & 0xffffffff) | (r[R_EDX] << 32);
     uint64_t desired = (r[R_EBX] & 0xffffffff) | (r[R_ECX] << 32);
+    x86_check_alignment(env, linear, 8);
     uint8_t *host = atomic_host_ptr(env, linear, 8);
     uint64_t old;
     if (host) {
