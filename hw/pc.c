@@ -4,6 +4,7 @@
 #include "hw/pc.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "hw/port92.h"
 #include "hw/piix4_pm.h"
 #include "hw/serial.h"
+#include "hw/virtio_blk.h"
 #include "system/chardev.h"
 
 #define BIOS_ISA_WINDOW (128 * 1024)
@@ -42,6 +44,10 @@
 #define COM4_BASE       0x2e8
 #define DEBUG_EXIT_BASE 0xf4
 #define DEBUGCON_BASE   0xe9
+/* virtio-blk functions take PCI slots from here on, as QEMU's pc numbers -device
+ * virtio-blk-pci after its built-in functions (0:0 host bridge, 0:1 PIIX, 0:2 VGA,
+ * 0:3 NIC). */
+#define FIRST_DRIVE_SLOT 4
 
 struct PCBoard {
     Machine *m;
@@ -71,6 +77,13 @@ struct PCBoard {
     I440fxState *host_bridge;
     Piix3State *isa_bridge;
     Piix4PmState *pm;
+    /* One virtio-blk function per -drive, on a block node; requests complete through
+     * aio on the main loop. */
+    AioContext *aio;
+    BlockNode *drive_nodes[MAX_DRIVES];
+    VirtioBlkPci *drives[MAX_DRIVES];
+    PcDmaWrittenHook *dma_written_hook;
+    void *dma_written_opaque;
     /* Runs last at every reset when Pacifica boots the kernel itself: what firmware
      * would have set up (PM I/O, PCI interrupt routing). */
     DeviceState firmware_setup;
@@ -587,6 +600,130 @@ static int create_chipset(PCBoard *b)
     return create_pci(b);
 }
 
+/* An MSI (or MSI-X) message is a 32-bit write of data to addr; 0xFEExxxxx reaches the
+ * local APICs. SDM Vol 3A §11.11.1: address bits 19:12 are the destination ID, bit 2
+ * the destination mode (1: logical); §11.11.2: data bits 7:0 are the vector, 10:8 the
+ * delivery mode, bit 15 the trigger mode (1: level). */
+static void pc_msi_deliver(void *opaque, uint64_t addr, uint32_t data)
+{
+    PCBoard *b = opaque;
+    if ((addr & ~0xfffffull) != APIC_DEFAULT_BASE) {
+        log_printf(&b->m->log, LOG_GUEST_ERROR,
+                   "pc: MSI to 0x%" PRIx64 " is outside the APIC window, dropped\n", addr);
+        return;
+    }
+    apic_bus_deliver(b->apics, (uint32_t)(addr >> 12) & 0xff, (addr >> 2) & 1,
+                     (int)((data >> 8) & 7), (uint8_t)data, (data >> 15) & 1);
+}
+
+static void pc_dma_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+    PCBoard *b = opaque;
+    if (b->dma_written_hook)
+        b->dma_written_hook(b->dma_written_opaque, gpa, len);
+}
+
+static BlockCacheMode pc_block_cache_mode(DriveCache cache)
+{
+    switch (cache) {
+    case DRIVE_CACHE_WRITETHROUGH: return BLOCK_CACHE_WRITETHROUGH;
+    case DRIVE_CACHE_NONE: return BLOCK_CACHE_NONE;
+    case DRIVE_CACHE_DIRECTSYNC: return BLOCK_CACHE_DIRECTSYNC;
+    case DRIVE_CACHE_UNSAFE: return BLOCK_CACHE_UNSAFE;
+    default: return BLOCK_CACHE_WRITEBACK;
+    }
+}
+
+static const char *const pc_drive_formats[] = {
+    [DRIVE_FORMAT_PROBE] = NULL,
+    [DRIVE_FORMAT_RAW] = "raw",
+    [DRIVE_FORMAT_QCOW2] = "qcow2",
+};
+
+/* Opens drive i's image and puts a virtio-blk function for it at slot 4 + i. */
+static int create_drive(PCBoard *b, unsigned i)
+{
+    Machine *m = b->m;
+    const DriveConfig *dc = &m->cfg->drives[i];
+    char *err = NULL;
+    BlockOpenOptions opts = {
+        .filename = dc->file,
+        .format = pc_drive_formats[dc->format],
+        .read_only = dc->read_only,
+        .snapshot = dc->snapshot,
+        .cache = pc_block_cache_mode(dc->cache),
+        .discard_unmap = dc->discard_unmap,
+    };
+    b->drive_nodes[i] = block_open(&opts, &err);
+    if (!b->drive_nodes[i]) {
+        /* The block layer's message names the file; say which option it came from. */
+        if (err)
+            fprintf(stderr, "pacifica: -drive: %s\n", err);
+        else
+            fprintf(stderr, "pacifica: -drive: %s: cannot open the image\n", dc->file);
+        free(err);
+        return -1;
+    }
+    VirtioBlkOptions blk = {
+        .node = b->drive_nodes[i],
+        .aio = b->aio,
+        .serial = dc->serial[0] ? dc->serial : NULL,
+        .mem = &m->mem,
+        .log = &m->log,
+        .dma_written = pc_dma_written,
+        .dma_opaque = b,
+    };
+    VirtioPciConfig pci = {.msi_deliver = pc_msi_deliver, .msi_opaque = b};
+    b->drives[i] = virtio_blk_pci_new(b->pci, PCI_DEVFN(FIRST_DRIVE_SLOT + i, 0), &blk, &pci);
+    if (!b->drives[i]) {
+        fprintf(stderr, "pacifica: -drive file=%s: cannot create the virtio-blk device\n",
+                dc->file);
+        return -1;
+    }
+    machine_register_device(m, &b->drives[i]->pci.pci.dev);
+    return 0;
+}
+
+static int create_drives(PCBoard *b)
+{
+    const MachineConfig *cfg = b->m->cfg;
+    if (!cfg->ndrives)
+        return 0;
+    b->aio = aio_context_new(0);
+    if (!b->aio) {
+        fprintf(stderr, "pacifica: -drive: cannot start the block I/O threads\n");
+        return -1;
+    }
+    for (unsigned i = 0; i < cfg->ndrives; i++)
+        if (create_drive(b, i) < 0)
+            return -1;
+    return 0;
+}
+
+static void destroy_drives(PCBoard *b)
+{
+    /* Devices first (they drain their requests), then the pool, then the images. */
+    for (unsigned i = 0; i < MAX_DRIVES; i++)
+        if (b->drives[i])
+            virtio_blk_pci_free(b->drives[i]);
+    if (b->aio)
+        aio_context_free(b->aio);
+    for (unsigned i = 0; i < MAX_DRIVES; i++)
+        if (b->drive_nodes[i])
+            block_close(b->drive_nodes[i]);
+}
+
+AioContext *pc_board_aio(PCBoard *b)
+{
+    return b->aio;
+}
+
+void pc_board_set_dma_written_hook(PCBoard *b, PcDmaWrittenHook *hook, void *opaque)
+{
+    b->dma_written_hook = hook;
+    b->dma_written_opaque = opaque;
+}
+
 PCBoard *pc_board_create(Machine *m)
 {
     PCBoard *b = calloc(1, sizeof(*b));
@@ -597,7 +734,7 @@ PCBoard *pc_board_create(Machine *m)
     m->cpu_reset_hook = pc_cpu_reset_hook;
     m->cpu_reset_opaque = b;
     if (map_firmware(b) < 0 || create_chipset(b) < 0 || create_kbc(b) < 0 ||
-        create_serial_ports(b) < 0 || load_kernel(b) < 0) {
+        create_serial_ports(b) < 0 || create_drives(b) < 0 || load_kernel(b) < 0) {
         pc_board_destroy(b);
         return NULL;
     }
@@ -629,6 +766,7 @@ void pc_board_destroy(PCBoard *b)
         debug_exit_free(b->debug_exit);
     if (b->debugcon)
         debugcon_free(b->debugcon);
+    destroy_drives(b);
     piix4_pm_free(b->pm);
     piix3_free(b->isa_bridge);
     i440fx_free(b->host_bridge);

@@ -2,15 +2,29 @@
 #ifndef PACIFICA_HW_PC_H
 #define PACIFICA_HW_PC_H
 
+#include "block/aio.h"
 #include "system/machine.h"
 
 typedef struct PCBoard PCBoard;
 
-/* Maps RAM and firmware and creates the board's devices; NULL with a message naming
- * the bad input (firmware file, chardev) on error. */
+/* Told after a device wrote guest RAM by DMA (gpa, len): the accelerator drops the
+ * code it translated from there, as it does for a CPU store. */
+typedef void PcDmaWrittenHook(void *opaque, uint64_t gpa, uint64_t len);
+
+/* Maps RAM and firmware and creates the board's devices, among them a virtio-blk
+ * function per -drive at PCI slots 4, 5, ...; NULL with a message naming the bad input
+ * (firmware file, chardev, disk image) on error. */
 PCBoard *pc_board_create(Machine *m);
 void pc_board_destroy(PCBoard *b);
 /* Presses the ACPI power button (QMP system_powerdown). Machine lock held. */
 void pc_board_power_button(PCBoard *b);
+
+/* The board's block requests complete through this context: the main loop watches
+ * aio_context_fd and runs aio_context_run_completions with the machine lock held. NULL
+ * when the machine has no drive. */
+AioContext *pc_board_aio(PCBoard *b);
+/* Sets (or clears, with NULL) the hook told about DMA writes to guest RAM. The board
+ * does not own the translated code, so main connects it to the accelerator's. */
+void pc_board_set_dma_written_hook(PCBoard *b, PcDmaWrittenHook *hook, void *opaque);
 
 #endif

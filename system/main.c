@@ -11,6 +11,7 @@
 #include "system/machine.h"
 #include "system/main_loop.h"
 #include "system/options.h"
+#include "tcg/tb.h"
 
 /* What the monitor reaches through main: the board's power button and each vCPU's
  * state, recorded when the accelerator resets it (the board's own hook chained). */
@@ -48,6 +49,37 @@ static bool wiring_linear_to_phys(void *opaque, int cpu_index, uint64_t linear, 
 {
     MonitorWiring *w = opaque;
     return w->cpu_env[cpu_index] && x86_translate_debug(w->cpu_env[cpu_index], linear, phys);
+}
+
+/* A device wrote guest RAM by DMA: code translated from there is stale (all vCPUs
+ * share one translation cache, which each CPU names). Runs on the main loop with the
+ * machine lock held. */
+static void wiring_dma_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+    MonitorWiring *w = opaque;
+    CPUX86State *env = w->cpu_env[0];
+    if (env && env->cpu->tb_cache)
+        tb_cache_invalidate_range(env->cpu->tb_cache, gpa, len);
+}
+
+/* What the main loop needs to finish the board's block requests. */
+typedef struct BlockWiring {
+    Machine *m;
+    AioContext *aio;
+} BlockWiring;
+
+/* The block I/O pool finished requests: their completions touch device state, so they
+ * run under the machine lock (block/aio.h). */
+static void block_completions_ready(void *opaque, int fd, short revents)
+{
+    (void)fd;
+    (void)revents;
+    BlockWiring *bw = opaque;
+    Machine *m = bw->m;
+    AioContext *aio = bw->aio;
+    pthread_mutex_lock(&m->lock);
+    aio_context_run_completions(aio);
+    pthread_mutex_unlock(&m->lock);
 }
 
 static int open_monitors(Monitors *mons, const MachineConfig *cfg)
@@ -132,9 +164,19 @@ int main(int argc, char **argv)
     Monitors *mons = loop ? monitors_new(loop, &ops) : NULL;
     if (!mons || open_monitors(mons, &cfg) < 0)
         return 1;
+    BlockWiring block_wiring = {m, pc_board_aio(board)};
+    if (block_wiring.aio && main_loop_add_fd(loop, aio_context_fd(block_wiring.aio), POLLIN,
+                                             block_completions_ready, &block_wiring) < 0)
+        return 1;
+    pc_board_set_dma_written_hook(board, wiring_dma_written, &wiring);
     machine_reset_devices(m);
     process_daemonize_finish(&daemon);
     int status = main_loop_exec(loop);
+    /* The vCPUs' state goes with the accelerator; requests drained after that must not
+     * reach it. */
+    pc_board_set_dma_written_hook(board, NULL, NULL);
+    if (block_wiring.aio)
+        main_loop_remove_fd(loop, aio_context_fd(block_wiring.aio));
     monitors_free(mons);
     main_loop_free(loop);
     accel->destroy(state);

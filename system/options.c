@@ -301,6 +301,20 @@ static OptionsResult opt_debugcon(OptionParser *p, const char *value)
     return r;
 }
 
+/* Parses "on"/"off" (QEMU's booleans also take yes/no, true/false). */
+static bool parse_on_off(const char *s, size_t len, bool *value)
+{
+    if (word_is(s, len, "on") || word_is(s, len, "yes") || word_is(s, len, "true")) {
+        *value = true;
+        return true;
+    }
+    if (word_is(s, len, "off") || word_is(s, len, "no") || word_is(s, len, "false")) {
+        *value = false;
+        return true;
+    }
+    return false;
+}
+
 #ifdef MAX_MONITORS
 /* ---- -monitor and -qmp ----
  *
@@ -317,20 +331,6 @@ static bool copy_field(char *dst, size_t size, const char *src, size_t len)
     memcpy(dst, src, len);
     dst[len] = 0;
     return true;
-}
-
-/* Parses "on"/"off" (QEMU's booleans also take yes/no, true/false). */
-static bool parse_on_off(const char *s, size_t len, bool *value)
-{
-    if (word_is(s, len, "on") || word_is(s, len, "yes") || word_is(s, len, "true")) {
-        *value = true;
-        return true;
-    }
-    if (word_is(s, len, "off") || word_is(s, len, "no") || word_is(s, len, "false")) {
-        *value = false;
-        return true;
-    }
-    return false;
 }
 
 /* The ",key[=value]" items after a socket address. */
@@ -498,6 +498,170 @@ static OptionsResult check_monitor_stdio(OptionParser *p)
                 "supported yet: add -serial none or -serial file:PATH");
 }
 #endif
+
+/* ---- -drive, -hda, -snapshot ----
+ *
+ * QEMU System Emulation User's Guide, "Block device options": -drive takes
+ * "key=value" items after commas; a comma inside a value is written ",," (QemuOpts
+ * escaping), which matters for file names. */
+
+/* Copies the value starting at s up to the first single comma into dst, turning ",,"
+ * into ",". Returns the position of the ending comma (or NUL), or NULL if the value
+ * does not fit in size bytes. */
+static const char *copy_escaped_value(const char *s, char *dst, size_t size)
+{
+    size_t n = 0;
+    for (; *s && !(s[0] == ',' && s[1] != ','); s++) {
+        if (n + 1 >= size)
+            return NULL;
+        dst[n++] = *s;
+        if (*s == ',')
+            s++; /* the second comma of ",," */
+    }
+    dst[n] = 0;
+    return s;
+}
+
+typedef struct NamedValue {
+    const char *name;
+    int value;
+} NamedValue;
+
+/* Finds name (len bytes) in a table ending with a NULL name; -1 if absent. */
+static int lookup_name(const NamedValue *table, const char *name, size_t len)
+{
+    for (; table->name; table++)
+        if (word_is(name, len, table->name))
+            return table->value;
+    return -1;
+}
+
+static const NamedValue drive_formats[] = {
+    {"raw", DRIVE_FORMAT_RAW}, {"qcow2", DRIVE_FORMAT_QCOW2}, {NULL, 0}};
+
+static const NamedValue drive_cache_modes[] = {
+    {"writeback", DRIVE_CACHE_WRITEBACK}, {"writethrough", DRIVE_CACHE_WRITETHROUGH},
+    {"none", DRIVE_CACHE_NONE},           {"directsync", DRIVE_CACHE_DIRECTSYNC},
+    {"unsafe", DRIVE_CACHE_UNSAFE},       {NULL, 0}};
+
+/* discard=: QEMU takes ignore/off and unmap/on. */
+static const NamedValue drive_discard_modes[] = {
+    {"ignore", 0}, {"off", 0}, {"unmap", 1}, {"on", 1}, {NULL, 0}};
+
+/* if=: the interfaces QEMU knows; only virtio has a device here. */
+static OptionsResult check_drive_interface(OptionParser *p, const char *value, const char *iface)
+{
+    if (!strcmp(iface, "virtio"))
+        return OPTIONS_OK;
+    if (!strcmp(iface, "ide"))
+        return fail(p, value, "IDE disks are not supported yet: use if=virtio");
+    return fail(p, value, "interface '%s' is not supported (available: virtio)", iface);
+}
+
+/* Applies one "key=value" item of a -drive option (the value already unescaped). */
+static OptionsResult set_drive_param(OptionParser *p, const char *value, DriveConfig *d,
+                                     const char *key, size_t key_len, const char *val,
+                                     bool *have_file, bool *have_if)
+{
+    int n;
+    if (word_is(key, key_len, "file")) {
+        if (!*val)
+            return fail(p, value, "empty file name");
+        strcpy(d->file, val); /* same size as the buffer val was copied into */
+        *have_file = true;
+    } else if (word_is(key, key_len, "format")) {
+        if ((n = lookup_name(drive_formats, val, strlen(val))) < 0)
+            return fail(p, value, "unknown format '%s' (available: raw, qcow2)", val);
+        d->format = (DriveFormat)n;
+    } else if (word_is(key, key_len, "if")) {
+        *have_if = true;
+        return check_drive_interface(p, value, val);
+    } else if (word_is(key, key_len, "cache")) {
+        if ((n = lookup_name(drive_cache_modes, val, strlen(val))) < 0)
+            return fail(p, value,
+                        "unknown cache mode '%s' (available: writeback, writethrough, none, "
+                        "directsync, unsafe)",
+                        val);
+        d->cache = (DriveCache)n;
+    } else if (word_is(key, key_len, "readonly") || word_is(key, key_len, "snapshot")) {
+        bool *flag = key[0] == 'r' ? &d->read_only : &d->snapshot;
+        if (!parse_on_off(val, strlen(val), flag))
+            return fail(p, value, "parameter '%.*s' expects 'on' or 'off'", (int)key_len, key);
+    } else if (word_is(key, key_len, "discard")) {
+        if ((n = lookup_name(drive_discard_modes, val, strlen(val))) < 0)
+            return fail(p, value, "discard expects 'ignore' or 'unmap'");
+        d->discard_unmap = n;
+    } else if (word_is(key, key_len, "serial")) {
+        if (strlen(val) >= DRIVE_SERIAL_MAX)
+            return fail(p, value, "serial is longer than %d characters", DRIVE_SERIAL_MAX - 1);
+        strcpy(d->serial, val);
+    } else if (word_is(key, key_len, "media")) {
+        if (strcmp(val, "disk"))
+            return fail(p, value, "media '%s' is not supported (available: disk)", val);
+    } else {
+        return fail_param(p, value, key);
+    }
+    return OPTIONS_OK;
+}
+
+/* Parses the items of a -drive value into d. The value buffer is as large as the
+ * file name, the longest item. */
+static OptionsResult parse_drive(OptionParser *p, const char *value, DriveConfig *d)
+{
+    char val[DRIVE_FILE_MAX];
+    bool have_file = false, have_if = false;
+    for (const char *item = value; *item;) {
+        size_t key_len = strcspn(item, "=,");
+        if (item[key_len] != '=')
+            return fail(p, value, "expected 'key=value' at '%.*s'", (int)key_len, item);
+        const char *end = copy_escaped_value(item + key_len + 1, val, sizeof(val));
+        if (!end)
+            return fail(p, value, "parameter '%.*s' is too long", (int)key_len, item);
+        OptionsResult r = set_drive_param(p, value, d, item, key_len, val, &have_file, &have_if);
+        if (r != OPTIONS_OK)
+            return r;
+        item = *end ? end + 1 : end;
+    }
+    if (!have_file)
+        return fail(p, value, "missing 'file=' (empty drives are not supported)");
+    /* QEMU's -drive defaults to if=ide, which is not here: say so rather than pick
+     * another bus silently. */
+    if (!have_if)
+        return fail(p, value, "IDE disks (QEMU's default) are not supported yet: add if=virtio");
+    return OPTIONS_OK;
+}
+
+static OptionsResult opt_drive(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->ndrives == MAX_DRIVES)
+        return fail(p, value, "at most %d drives", MAX_DRIVES);
+    DriveConfig d = {.format = DRIVE_FORMAT_PROBE, .cache = DRIVE_CACHE_WRITEBACK};
+    OptionsResult r = parse_drive(p, value, &d);
+    if (r == OPTIONS_OK)
+        cfg->drives[cfg->ndrives++] = d;
+    return r;
+}
+
+/* -hda..-hdd (and a bare file name, QEMU's -hda) are IDE disks. */
+static OptionsResult opt_ide_disk(OptionParser *p, const char *value)
+{
+    return fail(p, value, "IDE disks are not supported yet: use -drive file=%s,if=virtio", value);
+}
+
+static OptionsResult opt_snapshot(OptionParser *p, const char *value)
+{
+    (void)value;
+    p->cfg->snapshot = true;
+    return OPTIONS_OK;
+}
+
+/* -snapshot applies to every drive, wherever it stands on the command line. */
+static void apply_global_snapshot(MachineConfig *cfg)
+{
+    for (unsigned i = 0; i < cfg->ndrives && cfg->snapshot; i++)
+        cfg->drives[i].snapshot = true;
+}
 
 static OptionsResult opt_no_reboot(OptionParser *p, const char *value)
 {
@@ -681,6 +845,14 @@ static const OptionDef option_table[] = {
      "next serial port (up to 4): stdio, null, none or file:PATH"},
     {"debugcon", NULL, "DEV", opt_debugcon, "debug console at port 0xe9: same backends"},
     {"no-reboot", NULL, NULL, opt_no_reboot, "exit instead of rebooting"},
+    {"drive", NULL, "file=F,if=virtio[,...]", opt_drive,
+     "a virtio disk; also format=raw|qcow2, cache=, readonly=on, snapshot=on, discard=, "
+     "serial="},
+    {"hda", NULL, "FILE", opt_ide_disk, "IDE disk 0 (not supported yet: use -drive)"},
+    {"hdb", NULL, "FILE", opt_ide_disk, "IDE disk 1 (not supported yet)"},
+    {"hdc", NULL, "FILE", opt_ide_disk, "IDE disk 2 (not supported yet)"},
+    {"hdd", NULL, "FILE", opt_ide_disk, "IDE disk 3 (not supported yet)"},
+    {"snapshot", NULL, NULL, opt_snapshot, "write to temporary files, never to the disk images"},
 #ifdef MAX_MONITORS
     {"monitor", NULL, "DEV", opt_monitor,
      "text monitor on stdio, unix:PATH,server=on[,wait=off] or tcp:HOST:PORT,server=on[,...]"},
@@ -698,9 +870,9 @@ static const OptionDef option_table[] = {
  * rather than "unknown", so that a script written for QEMU gets a useful message. */
 // clang-format off
 static const char *const qemu_only_options[] = {
-    "drive", "cdrom", "hda", "hdb", "hdc", "hdd", "fda", "fdb", "boot", "nic", "net",
+    "cdrom", "fda", "fdb", "boot", "nic", "net",
     "netdev", "device", "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
-    "snapshot", "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
+    "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
     "object", "global", "icount", "L", "k", "audiodev",
 #ifndef MAX_MONITORS
     "monitor", "qmp", "daemonize", "pidfile",
@@ -779,8 +951,10 @@ OptionsResult options_parse(MachineConfig *cfg, int argc, char **argv, FILE *out
         const char *arg = argv[i];
         p.arg = arg;
         /* QEMU takes a bare argument as the first hard disk image (-hda). */
-        if (arg[0] != '-')
-            return fail(&p, NULL, "disk images are not supported yet");
+        if (arg[0] != '-') {
+            p.arg = "-hda";
+            return opt_ide_disk(&p, arg);
+        }
         const char *name = arg + (arg[1] == '-' ? 2 : 1);
         const OptionDef *def = find_option(name);
         if (!def)
@@ -796,6 +970,7 @@ OptionsResult options_parse(MachineConfig *cfg, int argc, char **argv, FILE *out
         if (r != OPTIONS_OK)
             return r;
     }
+    apply_global_snapshot(cfg);
     return check_combinations(&p);
 }
 

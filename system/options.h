@@ -18,11 +18,39 @@ typedef enum MonitorTransport { MONITOR_STDIO, MONITOR_UNIX, MONITOR_TCP } Monit
 typedef struct MonitorConfig {
     bool qmp; /* -qmp (JSON) rather than -monitor (text) */
     MonitorTransport transport;
-    bool wait;         /* server: wait for a first client before the VM starts (wait=on) */
-    char path[108];    /* unix: the socket path (the size of sun_path) */
-    char host[256];    /* tcp: "" for every interface */
-    char port[32];     /* tcp */
+    bool wait;      /* server: wait for a first client before the VM starts (wait=on) */
+    char path[108]; /* unix: the socket path (the size of sun_path) */
+    char host[256]; /* tcp: "" for every interface */
+    char port[32];  /* tcp */
 } MonitorConfig;
+
+/* -drive and -hda: at most this many disks (virtio-blk at PCI slots 4 and up). */
+#define MAX_DRIVES       8
+#define DRIVE_FILE_MAX   4096 /* PATH_MAX */
+#define DRIVE_SERIAL_MAX 21   /* virtio-blk's 20-byte ID, NUL-terminated */
+
+typedef enum DriveFormat { DRIVE_FORMAT_PROBE, DRIVE_FORMAT_RAW, DRIVE_FORMAT_QCOW2 } DriveFormat;
+
+/* QEMU's cache= names (block/block.h gives them their meaning). */
+typedef enum DriveCache {
+    DRIVE_CACHE_WRITEBACK,
+    DRIVE_CACHE_WRITETHROUGH,
+    DRIVE_CACHE_NONE,
+    DRIVE_CACHE_DIRECTSYNC,
+    DRIVE_CACHE_UNSAFE,
+} DriveCache;
+
+/* One -drive option. Only if=virtio is accepted: IDE (QEMU's default interface, and
+ * what -hda means) is refused until an IDE controller exists. */
+typedef struct DriveConfig {
+    char file[DRIVE_FILE_MAX]; /* ",," in the option value is a literal comma */
+    DriveFormat format;
+    DriveCache cache;
+    bool read_only;
+    bool snapshot;                 /* snapshot=on, or the global -snapshot */
+    bool discard_unmap;            /* discard=unmap|on; QEMU's default "ignore" drops discards */
+    char serial[DRIVE_SERIAL_MAX]; /* "" for none */
+} DriveConfig;
 
 typedef enum DisplayKind { DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL } DisplayKind;
 
@@ -39,13 +67,16 @@ typedef struct MachineConfig {
     unsigned nserial;
     const char *debugcon; /* NULL: no debug console device */
     bool no_reboot;
-    unsigned log_mask; /* -d */
-    const char *log_file; /* -D */
-    const char *accel;   /* "tcg" */
-    const char *machine; /* "pc" */
-    const char *cpu_model; /* default "x86-64-v2" */
+    unsigned log_mask;                    /* -d */
+    const char *log_file;                 /* -D */
+    const char *accel;                    /* "tcg" */
+    const char *machine;                  /* "pc" */
+    const char *cpu_model;                /* default "x86-64-v2" */
     MonitorConfig monitors[MAX_MONITORS]; /* in command-line order */
     unsigned nmonitors;
+    DriveConfig drives[MAX_DRIVES]; /* in command-line order */
+    unsigned ndrives;
+    bool snapshot;       /* -snapshot: every drive writes to a temporary overlay */
     bool daemonize;      /* -daemonize: detach once the machine is set up */
     const char *pidfile; /* -pidfile: NULL for none */
 } MachineConfig;

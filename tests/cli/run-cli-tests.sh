@@ -82,7 +82,9 @@ fi
 
 expect_error "unknown option" "-no-such-option" -no-such-option
 expect_error "unknown option, two dashes" "--no-such-option" --no-such-option
-expect_error "QEMU option not supported" "-hda" -hda disk.img
+expect_error "QEMU option not supported" "-cdrom" -cdrom disk.iso
+expect_error "-hda is IDE, refused" "-hda disk.img: IDE disks are not supported yet" \
+    -hda disk.img
 expect_error "missing argument" "-m: missing argument" -m
 expect_error "bare disk image argument" "disk.img" disk.img
 expect_error "-m 0" "-m 0" -m 0
@@ -102,6 +104,42 @@ expect_error "-enable-kvm" "-enable-kvm" -enable-kvm
 expect_error "-machine q35" "q35" -machine q35
 expect_error "-cpu bogus" "-cpu bogus" -cpu bogus
 expect_error "-initrd without -kernel" "-initrd" -initrd /dev/null
+expect_error "-drive unknown format" "unknown format 'vmdk'" -drive file=x,if=virtio,format=vmdk
+expect_error "-drive unknown property" "parameter 'bogus=1' is not supported" \
+    -drive file=x,if=virtio,bogus=1
+expect_error "-drive without if= (IDE)" "IDE disks" -drive file=x
+expect_error "-drive bad cache mode" "unknown cache mode 'fast'" -drive file=x,if=virtio,cache=fast
+expect_error "-drive without file=" "missing 'file='" -drive if=virtio
+
+# expect_drive_error NAME FILE ARGS...: a disk image that cannot be used: exit 1 with
+# one "pacifica: ..." line on stderr that names FILE.
+expect_drive_error() {
+    name=$1
+    file=$2
+    shift 2
+    run -display none "$@"
+    if [ "$status" -ne 1 ]; then
+        not_ok "$name" "exit status $status, expected 1; stderr: $(excerpt "$work/err")"
+    elif [ "$(wc -l <"$work/err")" -ne 1 ] || ! grep -q '^pacifica: ' "$work/err"; then
+        not_ok "$name" "stderr is not one 'pacifica: ' line: $(excerpt "$work/err")"
+    elif ! grep -qF -- "$file" "$work/err"; then
+        not_ok "$name" "stderr does not name '$file': $(excerpt "$work/err")"
+    else
+        ok "$name"
+    fi
+}
+
+expect_drive_error "-drive missing file" "$work/no-such-disk.img" \
+    -drive "file=$work/no-such-disk.img,if=virtio"
+# A qcow2 header whose cluster size is absurd.
+printf 'QFI\373\0\0\0\3\0\0\0\0\0\0\0\0\0\0\0\0\377\377\377\377' >"$work/corrupt.qcow2"
+dd if=/dev/zero bs=1024 count=64 >>"$work/corrupt.qcow2" 2>/dev/null
+expect_drive_error "-drive corrupt qcow2 image" "$work/corrupt.qcow2" \
+    -drive "file=$work/corrupt.qcow2,if=virtio"
+dd if=/dev/zero of="$work/disk.raw" bs=1024 count=64 2>/dev/null
+expect_drive_error "-drive format=qcow2 on a raw image" "$work/disk.raw" \
+    -drive "file=$work/disk.raw,format=qcow2,if=virtio"
+
 expect_exit0 "--help" "Usage: pacifica" --help
 expect_exit0 "-help" "-serial" -help
 expect_exit0 "--version" "Pacifica emulator version" --version
@@ -132,5 +170,25 @@ expect_log "-d op dumps the IR" op hello "insn_start"
 expect_log "-d exec logs blocks" exec hello "exec block"
 expect_log "-d cpu dumps registers" cpu hello "EIP="
 expect_log "-d guest_errors logs unassigned ports" guest_errors ioport "I/O"
+
+# A machine with virtio disks (raw, and a throw-away overlay under -snapshot) starts,
+# runs a guest ROM to its end (isa-debug-exit, status 1) and tears the disks down.
+expect_drive_machine() {
+    name=$1
+    shift
+    run -bios build/tests/guest/hello.bin -nographic "$@"
+    if [ "$status" -ne 1 ]; then
+        not_ok "$name" "exit status $status, expected 1; stderr: $(excerpt "$work/err")"
+    elif [ -s "$work/err" ]; then
+        not_ok "$name" "printed to stderr: $(excerpt "$work/err")"
+    else
+        ok "$name"
+    fi
+}
+
+expect_drive_machine "a raw virtio disk" -drive "file=$work/disk.raw,format=raw,if=virtio"
+expect_drive_machine "two disks, read-only and -snapshot" \
+    -drive "file=$work/disk.raw,if=virtio,readonly=on" \
+    -drive "file=$work/disk.raw,if=virtio,cache=unsafe,serial=D2" -snapshot
 
 [ "$failures" -eq 0 ]

@@ -429,15 +429,142 @@ static void test_version(void)
     free(out);
 }
 
+static void test_drive_defaults(void)
+{
+    MachineConfig cfg;
+    parse_ok_list(&cfg, (const char *const[]){NULL});
+    g_assert_cmpuint(cfg.ndrives, ==, 0);
+    g_assert_false(cfg.snapshot);
+
+    PARSE_OK(&cfg, "-drive", "file=disk.img,if=virtio");
+    g_assert_cmpuint(cfg.ndrives, ==, 1);
+    const DriveConfig *d = &cfg.drives[0];
+    g_assert_cmpstr(d->file, ==, "disk.img");
+    g_assert_cmpint(d->format, ==, DRIVE_FORMAT_PROBE);
+    g_assert_cmpint(d->cache, ==, DRIVE_CACHE_WRITEBACK);
+    g_assert_false(d->read_only);
+    g_assert_false(d->snapshot);
+    g_assert_false(d->discard_unmap);
+    g_assert_cmpstr(d->serial, ==, "");
+}
+
+static void test_drive_properties(void)
+{
+    MachineConfig cfg;
+    PARSE_OK(&cfg, "-drive",
+             "if=virtio,file=a.qcow2,format=qcow2,cache=unsafe,readonly=on,snapshot=on,"
+             "discard=unmap,serial=ABC123,media=disk",
+             "--drive", "file=b.raw,format=raw,if=virtio,cache=writethrough,readonly=off");
+    g_assert_cmpuint(cfg.ndrives, ==, 2);
+    const DriveConfig *a = &cfg.drives[0], *b = &cfg.drives[1];
+    g_assert_cmpstr(a->file, ==, "a.qcow2");
+    g_assert_cmpint(a->format, ==, DRIVE_FORMAT_QCOW2);
+    g_assert_cmpint(a->cache, ==, DRIVE_CACHE_UNSAFE);
+    g_assert_true(a->read_only);
+    g_assert_true(a->snapshot);
+    g_assert_true(a->discard_unmap);
+    g_assert_cmpstr(a->serial, ==, "ABC123");
+    g_assert_cmpstr(b->file, ==, "b.raw");
+    g_assert_cmpint(b->format, ==, DRIVE_FORMAT_RAW);
+    g_assert_cmpint(b->cache, ==, DRIVE_CACHE_WRITETHROUGH);
+    g_assert_false(b->read_only);
+    g_assert_false(b->snapshot);
+
+    /* Every cache mode QEMU names. */
+    static const struct {
+        const char *arg;
+        DriveCache cache;
+    } caches[] = {
+        {"file=x,if=virtio,cache=writeback", DRIVE_CACHE_WRITEBACK},
+        {"file=x,if=virtio,cache=writethrough", DRIVE_CACHE_WRITETHROUGH},
+        {"file=x,if=virtio,cache=none", DRIVE_CACHE_NONE},
+        {"file=x,if=virtio,cache=directsync", DRIVE_CACHE_DIRECTSYNC},
+        {"file=x,if=virtio,cache=unsafe", DRIVE_CACHE_UNSAFE},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(caches); i++) {
+        PARSE_OK(&cfg, "-drive", caches[i].arg);
+        g_assert_cmpint(cfg.drives[0].cache, ==, caches[i].cache);
+    }
+    PARSE_OK(&cfg, "-drive", "file=x,if=virtio,discard=on");
+    g_assert_true(cfg.drives[0].discard_unmap);
+    PARSE_OK(&cfg, "-drive", "file=x,if=virtio,discard=ignore");
+    g_assert_false(cfg.drives[0].discard_unmap);
+}
+
+/* QemuOpts escaping: ",," is a comma inside a value. */
+static void test_drive_escaped_comma(void)
+{
+    MachineConfig cfg;
+    PARSE_OK(&cfg, "-drive", "file=a,,b.img,if=virtio");
+    g_assert_cmpstr(cfg.drives[0].file, ==, "a,b.img");
+    PARSE_OK(&cfg, "-drive", "if=virtio,file=trailing,,");
+    g_assert_cmpstr(cfg.drives[0].file, ==, "trailing,");
+}
+
+static void test_drive_snapshot(void)
+{
+    MachineConfig cfg;
+    /* -snapshot applies to every drive, before or after it on the command line. */
+    PARSE_OK(&cfg, "-drive", "file=a,if=virtio", "-snapshot", "-drive", "file=b,if=virtio");
+    g_assert_true(cfg.snapshot);
+    g_assert_true(cfg.drives[0].snapshot);
+    g_assert_true(cfg.drives[1].snapshot);
+    PARSE_OK(&cfg, "-snapshot");
+    g_assert_true(cfg.snapshot);
+}
+
+static void test_drive_errors(void)
+{
+    EXPECT_ERROR("-drive file=x,if=virtio,format=vmdk", "unknown format 'vmdk'", "-drive",
+                 "file=x,if=virtio,format=vmdk");
+    EXPECT_ERROR("parameter 'bogus=1' is not supported", NULL, "-drive",
+                 "file=x,if=virtio,bogus=1");
+    EXPECT_ERROR("missing 'file='", NULL, "-drive", "if=virtio,format=raw");
+    EXPECT_ERROR("empty file name", NULL, "-drive", "file=,if=virtio");
+    EXPECT_ERROR("IDE disks", "if=virtio", "-drive", "file=x");
+    EXPECT_ERROR("IDE disks", NULL, "-drive", "file=x,if=ide");
+    EXPECT_ERROR("interface 'scsi' is not supported", NULL, "-drive", "file=x,if=scsi");
+    EXPECT_ERROR("unknown cache mode 'fast'", NULL, "-drive", "file=x,if=virtio,cache=fast");
+    EXPECT_ERROR("'readonly' expects 'on' or 'off'", NULL, "-drive",
+                 "file=x,if=virtio,readonly=maybe");
+    EXPECT_ERROR("discard expects", NULL, "-drive", "file=x,if=virtio,discard=trim");
+    EXPECT_ERROR("serial is longer than 20", NULL, "-drive",
+                 "file=x,if=virtio,serial=123456789012345678901");
+    EXPECT_ERROR("media 'cdrom' is not supported", NULL, "-drive", "file=x,if=virtio,media=cdrom");
+    EXPECT_ERROR("expected 'key=value' at 'readonly'", NULL, "-drive", "file=x,if=virtio,readonly");
+    EXPECT_ERROR("-drive: missing argument", NULL, "-drive");
+    EXPECT_MESSAGE("pacifica: -hda disk.img: IDE disks are not supported yet: use -drive "
+                   "file=disk.img,if=virtio\n",
+                   "-hda", "disk.img");
+    EXPECT_ERROR("-hdb disk.img", "IDE", "-hdb", "disk.img");
+
+    /* A file name as long as a path may be is fine; longer is refused. */
+    char *long_name = g_strnfill(DRIVE_FILE_MAX, 'a');
+    char *arg = g_strdup_printf("if=virtio,file=%s", long_name);
+    EXPECT_ERROR("parameter 'file' is too long", NULL, "-drive", arg);
+    g_free(arg);
+    g_free(long_name);
+
+    /* At most MAX_DRIVES. */
+    const char *args[2 * MAX_DRIVES + 3];
+    for (int i = 0; i < 2 * MAX_DRIVES + 2; i += 2) {
+        args[i] = "-drive";
+        args[i + 1] = "file=x,if=virtio";
+    }
+    args[2 * MAX_DRIVES + 2] = NULL;
+    expect_error_list(args, "at most 8 drives", NULL);
+}
+
 static void test_bad_arguments(void)
 {
     EXPECT_MESSAGE("pacifica: -foo: unknown option\n", "-foo");
     EXPECT_MESSAGE("pacifica: --foo: unknown option\n", "--foo");
     EXPECT_MESSAGE("pacifica: -: unknown option\n", "-");
-    EXPECT_MESSAGE("pacifica: -hda: unsupported option\n", "-hda", "disk.img");
-    EXPECT_MESSAGE("pacifica: -drive: unsupported option\n", "-drive", "file=disk.img");
+    EXPECT_MESSAGE("pacifica: -cdrom: unsupported option\n", "-cdrom", "disk.iso");
     EXPECT_MESSAGE("pacifica: -S: unsupported option\n", "-S");
-    EXPECT_MESSAGE("pacifica: disk.img: disk images are not supported yet\n", "disk.img");
+    EXPECT_MESSAGE("pacifica: -hda disk.img: IDE disks are not supported yet: use -drive "
+                   "file=disk.img,if=virtio\n",
+                   "disk.img");
     /* An option's value is consumed, even when it looks like an option. */
     EXPECT_ERROR("-append", "only allowed with -kernel", "-append", "-nographic");
     /* Parsing stops at the first error, so only one line is printed. */
@@ -577,6 +704,11 @@ int main(int argc, char **argv)
     g_test_add_func("/options/help", test_help);
     g_test_add_func("/options/version", test_version);
     g_test_add_func("/options/bad-arguments", test_bad_arguments);
+    g_test_add_func("/options/drive/defaults", test_drive_defaults);
+    g_test_add_func("/options/drive/properties", test_drive_properties);
+    g_test_add_func("/options/drive/escaped-comma", test_drive_escaped_comma);
+    g_test_add_func("/options/drive/snapshot", test_drive_snapshot);
+    g_test_add_func("/options/drive/errors", test_drive_errors);
 #ifdef MAX_MONITORS
     g_test_add_func("/options/monitor/sockets", test_monitor_sockets);
     g_test_add_func("/options/monitor/stdio", test_monitor_stdio);
