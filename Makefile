@@ -18,7 +18,7 @@ else
 Q := @
 endif
 
-SRC_DIRS := system cpu/x86 tcg accel hw block net ui monitor gdbstub
+SRC_DIRS := system cpu/x86 tcg tcg/x86_64 accel hw block net ui monitor gdbstub
 SRCS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 LIB_SRCS := $(filter-out system/main.c,$(SRCS))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))

@@ -1,0 +1,228 @@
+/* Internals of the native x86-64 backend, shared by its files:
+ *   liveness.c  basic blocks, liveness of the block's locals, aliasing globals;
+ *   regalloc.c  where each temp's value is (register, memory, constant) and the moves
+ *               between those places;
+ *   codegen.c   host code for each IR op, and the whole-block driver;
+ *   codegen-mem.c  guest memory (qemu_ld/st, with the inline TLB fast path), calls;
+ *   native.c    the code cache, running blocks, chaining, flushing, -d out_asm.
+ *
+ * Generated code runs with a fixed frame set up by a shared prologue (native.c):
+ *   rbp = env, r15 = the TCGExecState, rsp = the frame (16-byte aligned), r11 = scratch
+ *   for single instructions; the other twelve registers hold temps.
+ * Frame: [rsp + FRAME_EXIT_INFO] the NativeExitInfo pointer, then one 8-byte slot per
+ * temp index where locals are spilled (and caller-saved registers parked around slow
+ * paths). Every block uses the same frame, so a block jumps straight into its successor
+ * (goto_tb chaining) without touching the stack. */
+#ifndef PACIFICA_TCG_X86_64_INTERNAL_H
+#define PACIFICA_TCG_X86_64_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tcg/tb.h"
+#include "tcg/tcg.h"
+#include "tcg/x86_64/emit.h"
+#include "tcg/x86_64/native.h"
+
+#define REG_ENV HR_RBP
+#define REG_ES  HR_R15
+#define REG_TMP HR_R11
+
+typedef uint32_t RegSet;
+#define REGSET(r) ((RegSet)1u << (r))
+
+/* Caller-saved registers of the SysV x86-64 ABI (psABI §3.2.1, Figure 3.4). */
+#define CALLER_SAVED_REGS                                                                          \
+    (REGSET(HR_RAX) | REGSET(HR_RCX) | REGSET(HR_RDX) | REGSET(HR_RSI) | REGSET(HR_RDI) |          \
+     REGSET(HR_R8) | REGSET(HR_R9) | REGSET(HR_R10) | REGSET(HR_R11))
+#define ALLOCATABLE_REGS                                                                           \
+    (REGSET(HR_RAX) | REGSET(HR_RCX) | REGSET(HR_RDX) | REGSET(HR_RBX) | REGSET(HR_RSI) |          \
+     REGSET(HR_RDI) | REGSET(HR_R8) | REGSET(HR_R9) | REGSET(HR_R10) | REGSET(HR_R12) |            \
+     REGSET(HR_R13) | REGSET(HR_R14))
+#define CALLEE_SAVED_ALLOCATABLE (ALLOCATABLE_REGS & ~CALLER_SAVED_REGS)
+
+#define FRAME_EXIT_INFO 0
+#define FRAME_SLOTS     16
+#define FRAME_SIZE      (FRAME_SLOTS + 8 * TCG_MAX_TEMPS + 8) /* keeps rsp 16-aligned */
+
+/* What the generated code hands back to the C runner besides its return value. */
+typedef struct NativeExitInfo {
+    TranslationBlock *chain_dest;        /* NATIVE_RET_CHAIN: the linked successor */
+    const uint8_t *_Atomic *chain_cache; /* where its code address belongs */
+} NativeExitInfo;
+
+/* Returned instead of a TB exit value: goto_tb found a linked successor whose code the
+ * block did not know yet. No TB lives at address 0, so this never looks like tb|k. */
+#define NATIVE_RET_CHAIN 1u
+
+/* ---- per-block analysis ---- */
+
+/* Where a temp's value is. */
+typedef enum ValLoc {
+    VAL_DEAD,  /* no value (a local not live here) */
+    VAL_MEM,   /* in its memory home only: env field (globals) or frame slot (locals) */
+    VAL_REG,   /* in a host register (and in memory too if mem_ok) */
+    VAL_CONST, /* a known constant (and in memory too if mem_ok) */
+} ValLoc;
+
+typedef struct TempState {
+    uint8_t loc;    /* ValLoc */
+    int8_t reg;     /* VAL_REG */
+    bool mem_ok;    /* the memory home holds the value */
+    bool is_global; /* TEMP_GLOBAL */
+    bool is_env;    /* TEMP_ENV: always in REG_ENV */
+    bool direct;    /* a global sharing bytes with another: never cached */
+    bool is64;
+    int32_t mem_disp; /* env offset (globals) or frame offset (locals) */
+    uint64_t cval;    /* VAL_CONST, reduced to the type */
+} TempState;
+
+/* One exit taken when es->exit_request is set at an insn_start: the globals that were
+ * dirty there, stored by an out-of-line stub. Stores are kept in Gen.stub_stores. */
+typedef struct ExitStub {
+    size_t jump_at; /* the jne's displacement */
+    uint32_t first, count;
+} ExitStub;
+
+typedef struct StubStore {
+    uint16_t temp;
+    int8_t reg; /* -1: the constant cval */
+    uint64_t cval;
+} StubStore;
+
+/* A guest access whose inline TLB lookup missed: the out-of-line slow path. */
+typedef struct SlowPath {
+    size_t jump_at;                  /* the jne's displacement (to the slow path) */
+    size_t resume;                   /* where to come back */
+    uint32_t first_store, nb_stores; /* dirty globals to store first (may fault) */
+    RegSet save;                  /* caller-saved registers to park in the frame around the call */
+    uint16_t save_temp[HR_COUNT]; /* whose frame slot each saved register uses */
+    bool is_store;
+    uint8_t mop;
+    uint8_t mmu_idx;
+    bool type64;
+    int8_t addr_reg, val_reg, out_reg;
+} SlowPath;
+
+typedef struct BranchPatch {
+    size_t at;
+    uint32_t label;
+} BranchPatch;
+
+/* What code generation may use on this host and guest. */
+typedef struct NativeOptions {
+    bool has_bmi1, has_bmi2; /* ANDN; SHLX/SHRX/SARX */
+    const TCGNativeTLB *tlb; /* inline TLB lookups, or NULL */
+} NativeOptions;
+
+typedef struct Gen {
+    Emitter e;
+    const TranslationBlock *tb;
+    const NativeOptions *cfg;
+    const TCGOp *ops;
+    uint32_t nb_ops, nb_temps;
+    bool failed; /* something this backend cannot compile: run the interpreter */
+
+    /* Liveness (liveness.c). */
+    uint16_t *dead;  /* per op: bit i set when args[i] (a local) is dead after it */
+    uint32_t *op_bb; /* per op: its basic block */
+    uint32_t nb_bbs;
+    uint32_t live_words; /* 64-bit words per temp bitset */
+    uint64_t *live_in;   /* per block: locals live at its start */
+    uint64_t *live_out;  /* per block: locals live at its end */
+
+    /* Register allocation (regalloc.c). */
+    TempState *ts;
+    int16_t reg_temp[HR_COUNT]; /* the temp a register holds, or -1 */
+    RegSet locked;              /* registers the current op uses */
+    unsigned evict_cursor;
+    bool direct_bound; /* some direct global is in a register */
+    bool unreachable;  /* after br/exit_tb, until the next label */
+
+    /* Branches and labels. */
+    size_t *label_pos; /* per label: offset of its code, or SIZE_MAX */
+    BranchPatch *patches;
+    uint32_t nb_patches, cap_patches;
+
+    /* Out-of-line code emitted after the block. */
+    ExitStub *stubs;
+    uint32_t nb_stubs, cap_stubs;
+    StubStore *stub_stores;
+    uint32_t nb_stub_stores, cap_stub_stores;
+    SlowPath *slow;
+    uint32_t nb_slow, cap_slow;
+    size_t nochain_exit; /* shared stub returning tb|TB_EXIT_NOCHAIN, or 0 */
+    size_t nochain_patches[64];
+    uint32_t nb_nochain_patches;
+
+    /* What es->insn_data holds, when known. */
+    bool insn_known[TCG_INSN_START_WORDS];
+    uint64_t insn_val[TCG_INSN_START_WORDS];
+
+    /* Addresses in the code buffer's executable view. */
+    uintptr_t epilogue;
+    const uint8_t *_Atomic *chain_cache; /* the block's two chain caches */
+} Gen;
+
+/* liveness.c */
+bool native_analyze(Gen *g);
+static inline bool op_arg_dead(const Gen *g, uint32_t opi, unsigned arg)
+{
+    return (g->dead[opi] >> arg) & 1;
+}
+static inline bool live_out_has(const Gen *g, uint32_t bb, unsigned temp)
+{
+    return (g->live_out[(size_t)bb * g->live_words + temp / 64] >> (temp % 64)) & 1;
+}
+static inline bool live_in_has(const Gen *g, uint32_t bb, unsigned temp)
+{
+    return (g->live_in[(size_t)bb * g->live_words + temp / 64] >> (temp % 64)) & 1;
+}
+/* Number of output and input temps of an op. */
+void native_op_arg_counts(const TCGOp *op, unsigned *nb_out, unsigned *nb_in);
+
+/* regalloc.c */
+void ra_init(Gen *g);
+HostReg ra_alloc(Gen *g, RegSet allowed);
+HostReg ra_load(Gen *g, unsigned t, RegSet allowed);
+void ra_load_into(Gen *g, unsigned t, HostReg reg);
+HostReg ra_take_reg(Gen *g, unsigned t);
+void ra_store(Gen *g, unsigned t);
+void ra_evict_reg(Gen *g, HostReg reg);
+void ra_unbind(Gen *g, unsigned t);
+void ra_bind_output(Gen *g, unsigned t, HostReg reg);
+void ra_bind_const(Gen *g, unsigned t, uint64_t v);
+void ra_after_op(Gen *g, uint32_t opi, const TCGOp *op);
+void ra_sync_globals(Gen *g);
+void ra_sync_globals_range(Gen *g, int64_t start, int64_t end);
+void ra_forget_globals(Gen *g);
+void ra_forget_globals_range(Gen *g, int64_t start, int64_t end);
+void ra_sync_bb_end(Gen *g, uint32_t bb, bool keep);
+void ra_reset_at_label(Gen *g, uint32_t bb);
+void ra_evacuate(Gen *g, RegSet clobbered, uint32_t opi, const TCGOp *op, bool forget_globals);
+bool ra_is_const(const Gen *g, unsigned t, uint64_t *v);
+bool ra_clobberable(const Gen *g, uint32_t opi, const TCGOp *op, unsigned arg);
+void ra_materialize(Gen *g, unsigned t, HostReg reg);
+void ra_mem_operand(const Gen *g, unsigned t, HostReg *base, int32_t *disp);
+uint32_t ra_snapshot_dirty(Gen *g, uint32_t *count);
+
+/* codegen.c */
+bool native_gen_block(Gen *g);
+void native_gen_op(Gen *g, uint32_t opi);
+void native_record_patch(Gen *g, size_t at, uint32_t label);
+void native_exit_value(Gen *g, uintptr_t value);
+
+/* codegen-mem.c */
+void native_gen_call(Gen *g, uint32_t opi, const TCGOp *op);
+void native_gen_qemu_ld(Gen *g, uint32_t opi, const TCGOp *op);
+void native_gen_qemu_st(Gen *g, uint32_t opi, const TCGOp *op);
+void native_gen_slow_paths(Gen *g);
+
+/* Type helpers. */
+static inline bool op_is64(const TCGOp *op)
+{
+    return op->type == TCG_TYPE_I64;
+}
+
+#endif

@@ -1,0 +1,690 @@
+/* The native backend's runtime: the code buffer with its shared prologue and epilogue,
+ * the table from TranslationBlock to compiled code, running blocks (tcg_native_run)
+ * with goto_tb chaining, flushing, and -d out_asm.
+ *
+ * Threads. Compiling and flushing hold `lock`; looking code up does not (entries are
+ * published with release stores and only freed by a flush). A flush needs every vCPU
+ * out of compiled code. Each TCGExecState that ever ran here has a slot saying whether
+ * it may be in compiled code; once a flush is pending no vCPU enters (it runs the
+ * interpreter meanwhile), and whoever finds every slot clear performs the flush. The
+ * slots are per vCPU rather than a counter because a guest fault leaves compiled code
+ * by siglongjmp, past tcg_native_run: a vCPU's slot then stays set until it comes back
+ * (a vCPU is never in compiled code when it enters tcg_native_run) or until the vCPU
+ * loop calls tcg_native_left_by_fault.
+ *
+ * Chaining. A compiled goto_tb checks tb->jmp_dest[n] and its `invalid` flag like the
+ * interpreter, then jumps to the successor's code through the block's chain cache: a
+ * code address whose 8-byte header names the TB it belongs to, so a stale cache is
+ * noticed with one compare. On a miss the block returns NATIVE_RET_CHAIN and the runner
+ * compiles the successor, fills the cache and continues there. Nothing in the code
+ * buffer is ever patched after it is published. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* capstone's x86.h has an enumerator X86_OP_INVALID that clashes with the guest CPU's
+ * (see cpu/x86/disas.c); this file does not need it, but keep the headers composable. */
+#define X86_OP_INVALID CAPSTONE_X86_OP_INVALID
+#include <capstone/capstone.h>
+#undef X86_OP_INVALID
+
+#include "tcg/codebuf.h"
+#include "tcg/x86_64/internal.h"
+
+#define DEFAULT_CODE_SIZE (64u << 20)
+#define MIN_CODE_SIZE     (64u << 10)
+#define BUCKET_BITS       16
+#define ENTRIES_PER_CHUNK 1024
+/* Room kept free for one block's code; a block that needs more fails and is run by
+ * the interpreter (never more than a few hundred KiB even for TCG_MAX_OPS ops). */
+#define MAX_BLOCK_CODE (1u << 20)
+#define MAX_VCPUS      256
+
+typedef uintptr_t (*NativeEnterFn)(void *env, TCGExecState *es, const void *code,
+                                   NativeExitInfo *info);
+
+/* A compiled block. */
+typedef struct NativeTB {
+    TranslationBlock *tb;
+    /* A copy of the TB's key: a TB freed and another allocated at the same address is
+     * not taken for the old one (as long as tcg_native_flush is called at TB cache
+     * flushes, this is only a safety net). */
+    uint64_t pc, cs_base, phys_pc;
+    uint32_t flags, cflags, nb_ops;
+    const uint8_t *code; /* executable entry point, NULL: run on the interpreter */
+    uint32_t code_size;
+    const uint8_t *_Atomic chain[2];
+    struct NativeTB *_Atomic next;
+} NativeTB;
+
+typedef struct EntryChunk {
+    struct EntryChunk *next;
+    unsigned used;
+    NativeTB entries[ENTRIES_PER_CHUNK];
+} EntryChunk;
+
+/* Whether one vCPU (one TCGExecState) may be running compiled code. */
+typedef struct VcpuSlot {
+    _Atomic(TCGExecState *) es; /* NULL: free */
+    atomic_bool in_code;
+} VcpuSlot;
+
+struct TCGNative {
+    NativeOptions opts;
+    TCGNativeTLB tlb;
+    FILE *out_asm;
+    void (*kick_all)(void *opaque);
+    void *kick_opaque;
+
+    pthread_mutex_t lock;
+    CodeBuffer cb;
+    size_t fixed_size; /* prologue, epilogue and the null chain target */
+    NativeEnterFn enter;
+    uintptr_t epilogue;
+    const uint8_t *null_target; /* code whose header names no TB */
+
+    NativeTB *_Atomic *buckets;
+    EntryChunk *chunks;
+
+    VcpuSlot vcpus[MAX_VCPUS];
+    atomic_bool flush_pending;
+
+    atomic_uint_fast64_t compiled, failed, flushes, interp_runs, chain_links;
+};
+
+/* ---- the fixed code ---- */
+
+static const HostReg saved_regs[] = {HR_RBP, HR_RBX, HR_R12, HR_R13, HR_R14, HR_R15};
+#define NB_SAVED_REGS (sizeof(saved_regs) / sizeof(saved_regs[0]))
+
+/* enter(env, es, code, info): saves the callee-saved registers, sets up the frame and
+ * the fixed registers, and jumps to code; blocks leave through the epilogue with their
+ * return value in rax. */
+static bool x64_fixed_code(TCGNative *n)
+{
+    CodeBuffer *cb = &n->cb;
+    Emitter e;
+    x64_init(&e, cb->rw, 4096, cb->rx - cb->rw);
+    for (unsigned i = 0; i < NB_SAVED_REGS; i++) {
+        x64_push(&e, saved_regs[i]);
+    }
+    /* Six pushes after the return address keep rsp at 8 mod 16; FRAME_SIZE is 8 mod 16,
+     * so calls from generated code see the 16-byte alignment the ABI requires. */
+    _Static_assert(FRAME_SIZE % 16 == 8, "frame keeps rsp aligned");
+    x64_alu_ri(&e, ALU_SUB, true, HR_RSP, FRAME_SIZE);
+    x64_mov_rr(&e, true, REG_ENV, HR_RDI);
+    x64_mov_rr(&e, true, REG_ES, HR_RSI);
+    x64_store(&e, 8, HR_RCX, HR_RSP, FRAME_EXIT_INFO);
+    x64_jmp_reg(&e, HR_RDX);
+
+    x64_align(&e, 16, 0xcc);
+    size_t epilogue = x64_offset(&e);
+    x64_alu_ri(&e, ALU_ADD, true, HR_RSP, FRAME_SIZE);
+    for (unsigned i = NB_SAVED_REGS; i-- > 0;) {
+        x64_pop(&e, saved_regs[i]);
+    }
+    x64_ret(&e);
+
+    /* A chain target whose header (TB pointer 0) matches no TB: chain caches start
+     * here, so the first use of a goto_tb always takes the miss path. */
+    x64_align(&e, 16, 0xcc);
+    x64_u64(&e, 0);
+    x64_u64(&e, 0);
+    size_t null_target = x64_offset(&e);
+    x64_byte(&e, 0x0f); /* ud2: never executed */
+    x64_byte(&e, 0x0b);
+    x64_align(&e, 16, 0xcc);
+    if (e.overflow) {
+        return false;
+    }
+    n->fixed_size = x64_offset(&e);
+    codebuf_commit(cb, n->fixed_size, 16);
+    n->enter = (NativeEnterFn)x64_rx_addr(&e, 0);
+    n->epilogue = x64_rx_addr(&e, epilogue);
+    n->null_target = (const uint8_t *)x64_rx_addr(&e, null_target);
+    return true;
+}
+
+/* ---- host features and the TLB description ---- */
+
+static void detect_features(NativeOptions *o, bool baseline_only)
+{
+    __builtin_cpu_init();
+    o->has_bmi1 = !baseline_only && __builtin_cpu_supports("bmi");
+    o->has_bmi2 = !baseline_only && __builtin_cpu_supports("bmi2");
+}
+
+/* Whether the inline lookup can address every entry with a 32-bit displacement from
+ * env and mask the index with a 32-bit immediate. */
+static bool tlb_description_usable(const TCGNativeTLB *t)
+{
+    if (!t->mmu_count || t->page_bits < t->entry_bits || t->page_bits >= 64 ||
+        t->index_bits + t->entry_bits > 30 || t->fast_bits > INT32_MAX) {
+        return false;
+    }
+    int64_t span = (int64_t)1 << (t->index_bits + t->entry_bits);
+    int64_t fields[3] = {t->read_tag, t->write_tag, t->addend};
+    for (unsigned i = 0; i < 3; i++) {
+        int64_t lo = (int64_t)t->table_offset + fields[i];
+        int64_t hi = lo + (int64_t)(t->mmu_count - 1) * (int64_t)t->mmu_stride + span;
+        if (fields[i] < 0 || (fields[i] + 8) > ((int64_t)1 << t->entry_bits) || !fits_i32(lo) ||
+            !fits_i32(hi)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- the table ---- */
+
+static size_t bucket_of(const TranslationBlock *tb)
+{
+    uint64_t h = (uintptr_t)tb;
+    h ^= h >> 29;
+    h *= UINT64_C(0xbf58476d1ce4e5b9);
+    h ^= h >> 32;
+    return (size_t)(h & ((1u << BUCKET_BITS) - 1));
+}
+
+static bool entry_matches(const NativeTB *e, const TranslationBlock *tb)
+{
+    return e->tb == tb && e->pc == tb->pc && e->cs_base == tb->cs_base &&
+           e->phys_pc == tb->phys_pc && e->flags == tb->flags && e->cflags == tb->cflags &&
+           e->nb_ops == tb->nb_ops;
+}
+
+static NativeTB *lookup(TCGNative *n, const TranslationBlock *tb)
+{
+    NativeTB *e = atomic_load_explicit(&n->buckets[bucket_of(tb)], memory_order_acquire);
+    for (; e; e = atomic_load_explicit(&e->next, memory_order_acquire)) {
+        if (entry_matches(e, tb)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static NativeTB *new_entry(TCGNative *n, TranslationBlock *tb)
+{
+    EntryChunk *c = n->chunks;
+    if (!c || c->used == ENTRIES_PER_CHUNK) {
+        c = malloc(sizeof(*c));
+        if (!c) {
+            return NULL;
+        }
+        c->next = n->chunks;
+        c->used = 0;
+        n->chunks = c;
+    }
+    NativeTB *e = &c->entries[c->used++];
+    memset(e, 0, sizeof(*e));
+    e->tb = tb;
+    e->pc = tb->pc;
+    e->cs_base = tb->cs_base;
+    e->phys_pc = tb->phys_pc;
+    e->flags = tb->flags;
+    e->cflags = tb->cflags;
+    e->nb_ops = tb->nb_ops;
+    atomic_init(&e->chain[0], n->null_target);
+    atomic_init(&e->chain[1], n->null_target);
+    return e;
+}
+
+static void publish(TCGNative *n, NativeTB *e)
+{
+    NativeTB *_Atomic *bucket = &n->buckets[bucket_of(e->tb)];
+    atomic_store_explicit(&e->next, atomic_load_explicit(bucket, memory_order_relaxed),
+                          memory_order_relaxed);
+    atomic_store_explicit(bucket, e, memory_order_release);
+}
+
+/* ---- compiling ---- */
+
+static void gen_free(Gen *g)
+{
+    free(g->dead);
+    free(g->op_bb);
+    free(g->ts);
+    free(g->label_pos);
+    free(g->live_in);
+    free(g->live_out);
+    free(g->patches);
+    free(g->stubs);
+    free(g->stub_stores);
+    free(g->slow);
+}
+
+typedef enum CompileResult { COMPILE_OK, COMPILE_REFUSED, COMPILE_NO_ROOM } CompileResult;
+
+/* Compiles tb into the free space of the code buffer, for entry e. */
+static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *e)
+{
+    CodeBuffer *cb = &n->cb;
+    if (tb->nb_temps > TCG_MAX_TEMPS) {
+        return COMPILE_REFUSED;
+    }
+    Gen g;
+    memset(&g, 0, sizeof(g));
+    g.tb = tb;
+    g.cfg = &n->opts;
+    g.ops = tb->ops;
+    g.nb_ops = tb->nb_ops;
+    g.nb_temps = tb->nb_temps;
+    g.live_words = (tb->nb_temps + 63) / 64;
+    g.epilogue = n->epilogue;
+    g.chain_cache = e->chain;
+    size_t nops = tb->nb_ops ? tb->nb_ops : 1;
+    g.dead = calloc(nops, sizeof(*g.dead));
+    g.op_bb = calloc(nops, sizeof(*g.op_bb));
+    g.ts = calloc(tb->nb_temps ? tb->nb_temps : 1, sizeof(*g.ts));
+    g.label_pos = calloc(tb->nb_labels ? tb->nb_labels : 1, sizeof(*g.label_pos));
+    if (!g.dead || !g.op_bb || !g.ts || !g.label_pos || !native_analyze(&g)) {
+        gen_free(&g);
+        return COMPILE_REFUSED;
+    }
+    /* The code is preceded by its TB's address (for the chain check), and starts
+     * 16-byte aligned. */
+    size_t start = cb->used;
+    if ((start + 8) % 16) {
+        start += 16 - (start + 8) % 16;
+    }
+    if (start + 64 >= cb->size) {
+        gen_free(&g);
+        return COMPILE_NO_ROOM;
+    }
+    size_t room = cb->size - start;
+    x64_init(&g.e, cb->rw + start, room, cb->rx - cb->rw);
+    x64_u64(&g.e, (uintptr_t)tb);
+    bool ok = native_gen_block(&g);
+    CompileResult r = ok                          ? COMPILE_OK
+                      : g.e.overflow && !g.failed ? COMPILE_NO_ROOM
+                                                  : COMPILE_REFUSED;
+    if (r == COMPILE_NO_ROOM && room >= MAX_BLOCK_CODE + 64) {
+        r = COMPILE_REFUSED; /* it would not fit an empty buffer either */
+    }
+    if (r == COMPILE_OK) {
+        e->code = (const uint8_t *)codebuf_rx_of(cb, cb->rw + start + 8);
+        e->code_size = (uint32_t)(x64_offset(&g.e) - 8);
+        cb->used = start;
+        codebuf_commit(cb, x64_offset(&g.e), 8);
+    }
+    gen_free(&g);
+    return r;
+}
+
+/* Everything goes: called with the lock held, when no thread runs compiled code. */
+static void do_flush(TCGNative *n)
+{
+    for (size_t i = 0; i < ((size_t)1 << BUCKET_BITS); i++) {
+        atomic_store_explicit(&n->buckets[i], NULL, memory_order_relaxed);
+    }
+    while (n->chunks) {
+        EntryChunk *c = n->chunks;
+        n->chunks = c->next;
+        free(c);
+    }
+    codebuf_reset(&n->cb);
+    codebuf_commit(&n->cb, n->fixed_size, 16);
+    atomic_fetch_add(&n->flushes, 1);
+    atomic_store(&n->flush_pending, false);
+}
+
+static void request_flush(TCGNative *n)
+{
+    atomic_store(&n->flush_pending, true);
+    if (n->kick_all) {
+        n->kick_all(n->kick_opaque);
+    }
+}
+
+static void print_block(TCGNative *n, const NativeTB *e)
+{
+    FILE *out = n->out_asm;
+    fprintf(out, "OUT: [size=%u] pc 0x%016llx\n", e->code_size, (unsigned long long)e->pc);
+    tcg_native_disas(out, e->code, e->code_size);
+    fputc('\n', out);
+    fflush(out);
+}
+
+static bool no_vcpu_in_code(TCGNative *n, const VcpuSlot *except);
+
+/* Compiles tb for a new entry and publishes it (lock held); NULL when the buffer is
+ * full. */
+static NativeTB *compile_new(TCGNative *n, TranslationBlock *tb, CompileResult *result)
+{
+    NativeTB *e = new_entry(n, tb);
+    CompileResult r = e ? compile_into(n, tb, e) : COMPILE_NO_ROOM;
+    *result = r;
+    if (r == COMPILE_NO_ROOM) {
+        return NULL;
+    }
+    atomic_fetch_add(r == COMPILE_OK ? &n->compiled : &n->failed, 1);
+    if (r == COMPILE_OK && n->out_asm) {
+        print_block(n, e);
+    }
+    publish(n, e);
+    return e;
+}
+
+/* The entry for tb, compiled now if needed. self is the caller's slot: the caller is
+ * between blocks, so when the buffer is full and no other vCPU is in compiled code the
+ * flush happens right here (*flushed then says so: entries read before are gone).
+ * NULL when the code cannot be had now (a flush is pending). */
+static NativeTB *find_or_compile(TCGNative *n, TranslationBlock *tb, const VcpuSlot *self,
+                                 bool *flushed)
+{
+    *flushed = false;
+    NativeTB *e = lookup(n, tb);
+    if (e) {
+        return e;
+    }
+    pthread_mutex_lock(&n->lock);
+    e = lookup(n, tb);
+    if (!e && !atomic_load(&n->flush_pending)) {
+        CompileResult r;
+        e = compile_new(n, tb, &r);
+        if (r == COMPILE_NO_ROOM) {
+            request_flush(n);
+            if (no_vcpu_in_code(n, self)) {
+                do_flush(n);
+                *flushed = true;
+                e = compile_new(n, tb, &r);
+                if (r == COMPILE_NO_ROOM) {
+                    /* Too big for the whole buffer: the interpreter runs it, always. */
+                    e = new_entry(n, tb);
+                    if (e) {
+                        atomic_fetch_add(&n->failed, 1);
+                        publish(n, e);
+                    }
+                }
+            }
+        }
+    }
+    pthread_mutex_unlock(&n->lock);
+    return e;
+}
+
+/* ---- running ---- */
+
+static bool no_vcpu_in_code(TCGNative *n, const VcpuSlot *except)
+{
+    for (unsigned i = 0; i < MAX_VCPUS; i++) {
+        if (&n->vcpus[i] != except && atomic_load(&n->vcpus[i].in_code)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void try_flush(TCGNative *n)
+{
+    pthread_mutex_lock(&n->lock);
+    if (atomic_load(&n->flush_pending) && no_vcpu_in_code(n, NULL)) {
+        do_flush(n);
+    }
+    pthread_mutex_unlock(&n->lock);
+}
+
+/* es's slot, claimed on first use; NULL when all are taken (es then always runs on
+ * the interpreter). */
+static VcpuSlot *vcpu_slot(TCGNative *n, TCGExecState *es)
+{
+    for (unsigned i = 0; i < MAX_VCPUS; i++) {
+        TCGExecState *owner = atomic_load_explicit(&n->vcpus[i].es, memory_order_acquire);
+        if (owner == es) {
+            return &n->vcpus[i];
+        }
+        if (!owner) {
+            TCGExecState *expected = NULL;
+            if (atomic_compare_exchange_strong(&n->vcpus[i].es, &expected, es) || expected == es) {
+                return &n->vcpus[i];
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Marks es as possibly in compiled code, unless a flush is pending (the flusher sees
+ * either our mark or we see its flag: both are seq_cst). */
+static VcpuSlot *enter_native(TCGNative *n, TCGExecState *es)
+{
+    VcpuSlot *slot = vcpu_slot(n, es);
+    if (!slot) {
+        return NULL;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        atomic_store(&slot->in_code, true);
+        if (!atomic_load(&n->flush_pending)) {
+            return slot;
+        }
+        atomic_store(&slot->in_code, false);
+        try_flush(n);
+    }
+    return NULL;
+}
+
+static void leave_native(VcpuSlot *slot)
+{
+    atomic_store(&slot->in_code, false);
+}
+
+static uintptr_t run_interpreted(TCGNative *n, TCGExecState *es, TranslationBlock *tb)
+{
+    atomic_fetch_add(&n->interp_runs, 1);
+    return tcg_interp_exec(es, tb);
+}
+
+uintptr_t tcg_native_run(TCGNative *n, TCGExecState *es, TranslationBlock *tb)
+{
+    for (;;) {
+        VcpuSlot *slot = enter_native(n, es);
+        if (!slot) {
+            return run_interpreted(n, es, tb);
+        }
+        bool flushed;
+        NativeTB *e = find_or_compile(n, tb, slot, &flushed);
+        if (!e || !e->code) {
+            leave_native(slot);
+            return run_interpreted(n, es, tb);
+        }
+        NativeExitInfo info = {NULL, NULL};
+        uintptr_t ret = n->enter(es->env, es, e->code, &info);
+        if (ret != NATIVE_RET_CHAIN) {
+            leave_native(slot);
+            return ret;
+        }
+        /* goto_tb found a linked successor it had no code address for. */
+        TranslationBlock *dest = info.chain_dest;
+        NativeTB *d = find_or_compile(n, dest, slot, &flushed);
+        if (d && d->code && !flushed) {
+            atomic_store_explicit(info.chain_cache, d->code, memory_order_release);
+            atomic_fetch_add(&n->chain_links, 1);
+        }
+        leave_native(slot);
+        tb = dest;
+    }
+}
+
+void tcg_native_forget_vcpu(TCGNative *n, TCGExecState *es)
+{
+    for (unsigned i = 0; i < MAX_VCPUS; i++) {
+        if (atomic_load(&n->vcpus[i].es) == es) {
+            atomic_store(&n->vcpus[i].in_code, false);
+            atomic_store(&n->vcpus[i].es, NULL);
+        }
+    }
+    if (atomic_load(&n->flush_pending)) {
+        try_flush(n);
+    }
+}
+
+void tcg_native_left_by_fault(TCGNative *n, TCGExecState *es)
+{
+    VcpuSlot *slot = vcpu_slot(n, es);
+    if (slot) {
+        leave_native(slot);
+    }
+    if (atomic_load(&n->flush_pending)) {
+        try_flush(n);
+    }
+}
+
+/* ---- the object ---- */
+
+TCGNative *tcg_native_new(const TCGNativeConfig *cfg)
+{
+    TCGNativeConfig defaults = {0};
+    if (!cfg) {
+        cfg = &defaults;
+    }
+    TCGNative *n = calloc(1, sizeof(*n));
+    if (!n) {
+        return NULL;
+    }
+    size_t size = cfg->code_size ? cfg->code_size : DEFAULT_CODE_SIZE;
+    if (size < MIN_CODE_SIZE) {
+        size = MIN_CODE_SIZE;
+    }
+    n->buckets = calloc((size_t)1 << BUCKET_BITS, sizeof(*n->buckets));
+    if (!n->buckets || !codebuf_init(&n->cb, size)) {
+        free(n->buckets);
+        free(n);
+        return NULL;
+    }
+    if (!x64_fixed_code(n)) {
+        codebuf_destroy(&n->cb);
+        free(n->buckets);
+        free(n);
+        return NULL;
+    }
+    detect_features(&n->opts, cfg->baseline_only);
+    if (cfg->tlb && tlb_description_usable(cfg->tlb)) {
+        n->tlb = *cfg->tlb;
+        n->opts.tlb = &n->tlb;
+    }
+    n->out_asm = cfg->out_asm;
+    n->kick_all = cfg->kick_all;
+    n->kick_opaque = cfg->kick_opaque;
+    pthread_mutex_init(&n->lock, NULL);
+    return n;
+}
+
+void tcg_native_free(TCGNative *n)
+{
+    if (!n) {
+        return;
+    }
+    while (n->chunks) {
+        EntryChunk *c = n->chunks;
+        n->chunks = c->next;
+        free(c);
+    }
+    codebuf_destroy(&n->cb);
+    free(n->buckets);
+    pthread_mutex_destroy(&n->lock);
+    free(n);
+}
+
+void tcg_native_flush(TCGNative *n)
+{
+    request_flush(n);
+    try_flush(n);
+}
+
+/* Compiling or reading code outside a vCPU: under the lock, which a flush needs too. */
+bool tcg_native_prepare(TCGNative *n, TranslationBlock *tb)
+{
+    pthread_mutex_lock(&n->lock);
+    NativeTB *e = lookup(n, tb);
+    if (!e && !atomic_load(&n->flush_pending)) {
+        CompileResult r;
+        e = compile_new(n, tb, &r);
+        if (r == COMPILE_NO_ROOM) {
+            request_flush(n);
+        }
+    }
+    bool ok = e && e->code;
+    pthread_mutex_unlock(&n->lock);
+    return ok;
+}
+
+bool tcg_native_dump_tb(TCGNative *n, TranslationBlock *tb, FILE *out)
+{
+    pthread_mutex_lock(&n->lock);
+    NativeTB *e = lookup(n, tb);
+    bool ok = e && e->code;
+    if (ok) {
+        tcg_native_disas(out, e->code, e->code_size);
+    }
+    pthread_mutex_unlock(&n->lock);
+    return ok;
+}
+
+void tcg_native_disas(FILE *out, const void *code, size_t size)
+{
+    csh handle;
+    const uint8_t *p = code;
+    uint64_t addr = (uintptr_t)code;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) {
+        for (size_t i = 0; i < size; i++) {
+            fprintf(out, "0x%016llx:  .byte 0x%02x\n", (unsigned long long)(addr + i), p[i]);
+        }
+        return;
+    }
+    cs_insn *insn = cs_malloc(handle);
+    while (size > 0) {
+        if (cs_disasm_iter(handle, &p, &size, &addr, insn)) {
+            fprintf(out, "0x%016llx:  %s %s\n", (unsigned long long)insn->address, insn->mnemonic,
+                    insn->op_str);
+        } else {
+            fprintf(out, "0x%016llx:  .byte 0x%02x\n", (unsigned long long)addr, *p);
+            p++;
+            size--;
+            addr++;
+        }
+    }
+    cs_free(insn, 1);
+    cs_close(&handle);
+}
+
+void tcg_native_get_stats(TCGNative *n, TCGNativeStats *stats)
+{
+    pthread_mutex_lock(&n->lock);
+    stats->compiled = atomic_load(&n->compiled);
+    stats->failed = atomic_load(&n->failed);
+    stats->flushes = atomic_load(&n->flushes);
+    stats->interp_runs = atomic_load(&n->interp_runs);
+    stats->chain_links = atomic_load(&n->chain_links);
+    stats->code_bytes = n->cb.used;
+    stats->dual_mapping = n->cb.dual;
+    pthread_mutex_unlock(&n->lock);
+}
+
+/* ---- the process-wide instance ---- */
+
+/* The one piece of process-wide state of this backend: tcg_native_exec has the
+ * interpreter's signature, which has no place for a TCGNative. It goes once the vCPU
+ * loop owns a TCGNative (see the report for the interface change). */
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+static TCGNative *default_native;
+
+static void make_default(void)
+{
+    default_native = tcg_native_new(NULL);
+}
+
+TCGNative *tcg_native_default(void)
+{
+    pthread_once(&default_once, make_default);
+    return default_native;
+}
+
+uintptr_t tcg_native_exec(TCGExecState *es, TranslationBlock *tb)
+{
+    TCGNative *n = tcg_native_default();
+    if (!n) {
+        return tcg_interp_exec(es, tb);
+    }
+    return tcg_native_run(n, es, tb);
+}
