@@ -1,7 +1,8 @@
 /* The x86-64 instruction encoder of the native backend: small functions that append
  * one host instruction each to a byte buffer. Encodings follow the Intel SDM Vol 2
  * (§2.1 instruction format, §2.2.1 REX prefixes, §2.3 VEX prefixes, and the opcode
- * tables of Vol 2 Appendix A). Nothing here knows about the IR. */
+ * tables of Vol 2 Appendix A). Nothing here knows about the IR; the functions are
+ * named x64_ after the instruction (set) they emit. */
 #ifndef PACIFICA_TCG_X86_64_EMIT_H
 #define PACIFICA_TCG_X86_64_EMIT_H
 

@@ -1,7 +1,8 @@
 /* Internals of the native x86-64 backend, shared by its files:
- *   liveness.c  basic blocks, liveness of the block's locals, aliasing globals;
- *   regalloc.c  where each temp's value is (register, memory, constant) and the moves
- *               between those places;
+ *   emit.c      the x86-64 instruction encoder (x64_*);
+ *   liveness.c  what the backend supports, basic blocks, liveness of the locals;
+ *   regalloc.c  where each temp's value is (register, memory, constant), the moves
+ *               between those places, and the globals that alias one another;
  *   codegen.c   host code for each IR op, and the whole-block driver;
  *   codegen-mem.c  guest memory (qemu_ld/st, with the inline TLB fast path), calls;
  *   native.c    the code cache, running blocks, chaining, flushing, -d out_asm.
