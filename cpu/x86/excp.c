@@ -230,6 +230,10 @@ static void task_load_state(CPUX86State *env, const TaskImage *t, bool tss32)
      * new task). */
     for (int i = 0; i < 6; i++)
         x86_load_seg_cache(env, i, t->segs[i], 0, 0, 0);
+    /* The CPL is SS.DPL (x86_cpu_update_hflags): until SS is checked, the new CS.RPL
+     * (SDM 3A §7.3 step 13) stands in for it. */
+    x86_load_seg_cache(env, R_SS, t->segs[R_SS], 0, 0,
+                       (uint32_t)(t->segs[R_CS] & X86_SEL_RPL) << DESC_DPL_SHIFT);
     x86_set_restart_point(env);
     if (tss32)
         task_load_cr3(env, t->cr3);

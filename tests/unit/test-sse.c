@@ -1437,6 +1437,7 @@ static void test_xgetbv_xsetbv(void)
     /* CPL 3: #GP, XCR0 unchanged */
     env->regs[R_EAX] = 3;
     env->segs[R_CS].selector |= 3;
+    env->segs[R_SS].flags |= 3u << DESC_DPL_SHIFT; /* the CPL is SS.DPL */
     x86_cpu_update_hflags(env);
     g_assert_cmpint(guest_run(&g, 5, xsetbv, sizeof(xsetbv)), ==, EXCP_GP);
     g_assert_cmphex(env->xcr0, ==, 7);
