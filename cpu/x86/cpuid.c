@@ -35,10 +35,10 @@ static const uint32_t implemented[X86_FEAT_WORDS] = {
                    CPUID_1_ECX_HYPERVISOR,
     /* The local APIC timer runs in every C-state (ARAT). */
     [FEAT_6_EAX] = CPUID_6_EAX_ARAT,
-    /* Waiting: SHA (SHA lowerings), SMAP (CLAC/STAC), CLFLUSHOPT. */
+    /* Waiting: SMAP (CLAC/STAC), CLFLUSHOPT. */
     [FEAT_7_0_EBX] = CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |
                      CPUID_7_0_EBX_SMEP | CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ERMS |
-                     CPUID_7_0_EBX_RDSEED | CPUID_7_0_EBX_ADX,
+                     CPUID_7_0_EBX_RDSEED | CPUID_7_0_EBX_ADX | CPUID_7_0_EBX_SHA,
     /* Waiting: UMIP. */
     [FEAT_7_0_ECX] = 0,
     [FEAT_7_0_EDX] = 0,

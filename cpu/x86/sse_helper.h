@@ -115,7 +115,9 @@ static inline unsigned sse_mmx_offset(unsigned reg)
     X(A, vpermilpd) X(A, vpermilpd_imm) X(A, vpermd) X(A, vpermq) X(A, vperm2f128) \
     X(A, vinsertf128) X(A, vextractf128) X(A, vbroadcast8) X(A, vbroadcast16) \
     X(A, vbroadcast32) X(A, vbroadcast64) X(A, vbroadcast128) X(A, pclmulqdq) X(A, aesenc) \
-    X(A, aesenclast) X(A, aesdec) X(A, aesdeclast) X(A, aesimc) X(A, aeskeygenassist)
+    X(A, aesenclast) X(A, aesdec) X(A, aesdeclast) X(A, aesimc) X(A, aeskeygenassist) \
+    X(A, sha1rnds4) X(A, sha1nexte) X(A, sha1msg1) X(A, sha1msg2) X(A, sha256rnds2) \
+    X(A, sha256msg1) X(A, sha256msg2)
 
 /* Vector ops that depend on MXCSR and may raise #XM: void helper_NAME(env, regs, ctl). */
 #define SSE_FP_OPS(X, A) \

@@ -346,9 +346,12 @@ static bool gen_vec_prologue(DisasContext *d, const SseOp *so)
 
 static const SseOp sse_ops[NB_X86_OPS];
 
-static bool is_variable_blend(unsigned op)
+/* The legacy rows with XMM0 as an implicit third source: the variable blends' mask
+ * (SDM Vol 2B BLENDVPS) and SHA256RNDS2's W+K pair. */
+static bool reads_xmm0(unsigned op)
 {
-    return op == X86_OP_PBLENDVB || op == X86_OP_BLENDVPS || op == X86_OP_BLENDVPD;
+    return op == X86_OP_PBLENDVB || op == X86_OP_BLENDVPS || op == X86_OP_BLENDVPD ||
+           op == X86_OP_SHA256RNDS2;
 }
 
 /* Emits helper(dest, sources) for the current row with the properties of so. */
@@ -395,8 +398,8 @@ static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *he
     }
     if (nsrc == 1)
         src[nsrc++] = src[0];
-    if (nsrc == 2 && is_variable_blend(in->op) && !in->vex)
-        src[nsrc++] = vo(VK_XMM, 0); /* SDM Vol 2B BLENDVPS: the mask is XMM0 */
+    if (nsrc == 2 && reads_xmm0(in->op) && !in->vex)
+        src[nsrc++] = vo(VK_XMM, 0);
     if (nsrc == 2)
         src[nsrc++] = src[0];
 
@@ -1072,6 +1075,10 @@ static void lower_xsetbv(DisasContext *d)
     VEC(X, AESENC, aesenc, 0) VEC(X, AESENCLAST, aesenclast, 0) \
     VEC(X, AESDEC, aesdec, 0) VEC(X, AESDECLAST, aesdeclast, 0) \
     VEC(X, AESIMC, aesimc, P_UNARY) VEC(X, AESKEYGENASSIST, aeskeygenassist, P_UNARY) \
+    VEC(X, SHA1RNDS4, sha1rnds4, 0) VEC(X, SHA1NEXTE, sha1nexte, 0) \
+    VEC(X, SHA1MSG1, sha1msg1, 0) VEC(X, SHA1MSG2, sha1msg2, 0) \
+    VEC(X, SHA256RNDS2, sha256rnds2, 0) VEC(X, SHA256MSG1, sha256msg1, 0) \
+    VEC(X, SHA256MSG2, sha256msg2, 0) \
     /* AVX / AVX2 only */ \
     SPECIAL(X, VPERMILPS, lower_vpermil, P_W0) SPECIAL(X, VPERMILPD, lower_vpermil, P_W0) \
     SPECIAL_H(X, VTESTPS, lower_ret, vtestps, P_W0) \
