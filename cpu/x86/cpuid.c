@@ -26,12 +26,12 @@ static const uint32_t implemented[X86_FEAT_WORDS] = {
                    CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP | CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE |
                    CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH |
                    CPUID_1_EDX_HTT,
-    /* Waiting: TSC_DEADLINE and X2APIC (local APIC wiring), PCID (paging), MONITOR.
-     * OSXSAVE is reported from CR4. */
+    /* Waiting: TSC_DEADLINE (local APIC wiring), PCID (paging), MONITOR. OSXSAVE is
+     * reported from CR4. */
     [FEAT_1_ECX] = CPUID_1_ECX_SSE3 | CPUID_1_ECX_PCLMULQDQ | CPUID_1_ECX_FMA | CPUID_1_ECX_SSSE3 |
-                   CPUID_1_ECX_SSE41 | CPUID_1_ECX_SSE42 | CPUID_1_ECX_AES | CPUID_1_ECX_XSAVE |
-                   CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX | CPUID_1_ECX_F16C | CPUID_1_ECX_CX16 |
-                   CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND |
+                   CPUID_1_ECX_X2APIC | CPUID_1_ECX_SSE41 | CPUID_1_ECX_SSE42 | CPUID_1_ECX_AES |
+                   CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX | CPUID_1_ECX_F16C |
+                   CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND |
                    CPUID_1_ECX_HYPERVISOR,
     /* The local APIC timer runs in every C-state (ARAT). */
     [FEAT_6_EAX] = CPUID_6_EAX_ARAT,
