@@ -19,7 +19,7 @@
  * Bits waiting for work done elsewhere are listed next to each word; the owner of that
  * work adds them here when it lands. */
 static const uint32_t implemented[X86_FEAT_WORDS] = {
-    /* Waiting: VME (v8086 extensions). MCA is not advertised: without it there are no
+    /* MCA is not advertised: without it there are no
      * machine-check banks or IA32_MCG_* MSRs to provide (SDM 3B §16.3), and MCE alone
      * (CR4.MCE, #MC) is consistent since no machine check is ever signalled. */
     [FEAT_1_EDX] = CPUID_1_EDX_MMX | CPUID_1_EDX_FXSR | CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2 |
@@ -27,7 +27,7 @@ static const uint32_t implemented[X86_FEAT_WORDS] = {
                    CPUID_1_EDX_TSC | CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_MCE |
                    CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP | CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE |
                    CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH |
-                   CPUID_1_EDX_HTT,
+                   CPUID_1_EDX_HTT | CPUID_1_EDX_VME,
     /* Waiting: TSC_DEADLINE (local APIC wiring), PCID (paging). OSXSAVE is reported
      * from CR4. MONITOR stays off (MONITOR/MWAIT are #UD): an MWAIT that waits must
      * wake on a store to the monitored line, which Linux's idle loop relies on to skip
