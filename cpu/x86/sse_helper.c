@@ -225,6 +225,10 @@ void helper_maskmov(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64_t addr
      * top bit set is stored at DS:rDI + i; the others are not written. */
     VecCtx c;
     frame_init(&c, env, regs, ctl);
+    /* MASKMOVQ's quadword is checked for #AC (SDM 3A Table 6-7); for MASKMOVDQU's
+     * unaligned double quadword it is implementation-specific (§6.15) and not done. */
+    if (c.oprsz == 8)
+        x86_check_alignment(env, wrap_linear(c.ctl, addr), 8);
     for (unsigned i = 0; i < c.oprsz; i++) {
         if (c.b.b[i] & 0x80)
             x86_st(env, wrap_linear(c.ctl, addr + i), c.a.b[i], 1);

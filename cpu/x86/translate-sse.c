@@ -652,10 +652,12 @@ static void lower_movdq(DisasContext *d)
     case VK_GPR: gen_st_reg(d, dst.reg, size, v); break;
     default:
         /* MOVD/MOVQ m, mm: the store must neither fault after the transition nor be
-         * made before its #MF, so its page is probed first. */
-        if (mmx_transition_deferred(d))
+         * made before its #MF, so its alignment (#AC) and page are checked first. */
+        if (mmx_transition_deferred(d)) {
+            gen_check_alignment(d, addr, size);
             CALL(d, sse_probe_write, d->s->env, addr,
                  cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
+        }
         gen_mmx_transition_after_mem(d);
         gen_st_mem(d, addr, v, size);
         return;

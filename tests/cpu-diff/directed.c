@@ -743,6 +743,12 @@ static const DirectedEntry directed[] = {
     E(FAM_MMX, "0f 2d c1", "cvtps2pi mm0, xmm1"),
     E(FAM_MMX, "f3 0f d6 c1", "movq2dq xmm0, mm1"),
     EP(FAM_MMX, "0f e7 03", "movntq [rbx], mm0", BX),
+    /* EFLAGS.AC set by POPF (CR0.AM, CPL 3): #AC comes before the x87 -> MMX
+     * transition of a store from an MMX register, and MASKMOVQ checks its quadword */
+    EP(FAM_MMX, "9c 81 0c 24 00 00 04 00 9d 0f 7e 43 01",
+       "pushfq; or dword [rsp], 0x40000; popfq; movd [rbx + 1], mm0", BX),
+    EP(FAM_MMX, "9c 81 0c 24 00 00 04 00 9d 0f f7 c1",
+       "pushfq; or dword [rsp], 0x40000; popfq; maskmovq mm0, mm1", DI),
     E(FAM_MMX, "0f 77", "emms"),
     E(FAM_MMX, "0f 6f c1 0f 77", "movq mm0, mm1; emms"),
 

@@ -425,7 +425,8 @@ static const char *check_insn(const Analysis *a, const X86Insn *in, const DiffSt
     }
     if (isa_modrm_mem(in) && (why = check_mem_operand(a, in)))
         return why;
-    if (isa_modrm_mem(in) && a->t.ac_maybe && is_vector_family(isa_family(in)))
+    if (a->t.ac_maybe &&
+        ((isa_modrm_mem(in) && is_vector_family(isa_family(in))) || in->op == X86_OP_MASKMOVDQU))
         /* SDM Vol 3A §6.15, interrupt 17: for the unaligned 128-bit loads and stores
          * #AC "may or may not be generated depending on processor implementation"
          * (Table 6-7 lists 16 bytes for a double quadword); the AMD host raises it for
