@@ -11,7 +11,9 @@
 
 typedef struct TcgRunner TcgRunner;
 
-/* On the IR interpreter (the reference backend). */
+/* On the IR interpreter (the reference backend), or on the native backend when the
+ * environment has PACIFICA_TCG_BACKEND=native: tests/run-all.sh runs the CPU unit
+ * tests and the differential tests both ways. */
 TcgRunner *tcg_runner_new(void);
 /* On the native backend when native, else the interpreter; NULL if out of memory. */
 TcgRunner *tcg_runner_new_backend(bool native);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "accel/accel.h"
 #include "accel/tcg-run.h"
@@ -503,7 +504,8 @@ struct TcgRunner {
 
 TcgRunner *tcg_runner_new(void)
 {
-    return tcg_runner_new_backend(false);
+    const char *backend = getenv("PACIFICA_TCG_BACKEND");
+    return tcg_runner_new_backend(backend && !strcmp(backend, "native"));
 }
 
 TcgRunner *tcg_runner_new_backend(bool native)

@@ -216,4 +216,9 @@ if command -v timeout >/dev/null 2>&1; then
     fi
 fi
 
+# -accel tcg,backend=: native code (default) or the IR interpreter.
+expect_error "-accel unknown backend" "unknown backend 'jit'" -accel tcg,backend=jit
+expect_drive_machine "-accel tcg,backend=interp runs a ROM" -accel tcg,backend=interp
+expect_drive_machine "-accel tcg,backend=native runs a ROM" -accel tcg,backend=native
+
 [ "$failures" -eq 0 ]
