@@ -264,7 +264,8 @@ static OptionsResult opt_display(OptionParser *p, const char *value)
  * two devices reading one terminal would steal each other's input. */
 static OptionsResult check_chardev_spec(OptionParser *p, const char *spec)
 {
-    if (!strcmp(spec, "stdio")) {
+    /* mon:stdio: stdio shared with the text monitor through the Ctrl-A multiplexer. */
+    if (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio")) {
         if (p->stdio_used)
             return fail(p, spec,
                         "stdio is already used by another -serial, -debugcon, -monitor or -qmp");
@@ -275,7 +276,9 @@ static OptionsResult check_chardev_spec(OptionParser *p, const char *spec)
         return OPTIONS_OK;
     if (!strncmp(spec, "file:", 5))
         return spec[5] ? OPTIONS_OK : fail(p, spec, "missing file name after 'file:'");
-    return fail(p, spec, "unsupported character backend (available: stdio, null, none, file:PATH)");
+    return fail(p, spec,
+                "unsupported character backend (available: stdio, mon:stdio, null, none, "
+                "file:PATH)");
 }
 
 static OptionsResult opt_serial(OptionParser *p, const char *value)
@@ -723,12 +726,20 @@ static OptionsResult opt_accel(OptionParser *p, const char *value)
     OptionsResult r = check_accel_name(p, value, value, len);
     if (r != OPTIONS_OK)
         return r;
-    /* TCG sub-options: Pacifica always runs one host thread per vCPU (thread=multi)
-     * and has no other knob yet; anything else is refused rather than ignored. */
+    /* TCG sub-options: Pacifica always runs one host thread per vCPU (thread=multi);
+     * backend= picks how translated blocks run (Pacifica's own: native code, or the IR
+     * interpreter that is the reference). Anything else is refused, not ignored. */
     for (const char *param = value + len; *param;) {
         param++;
         size_t plen = strcspn(param, ",");
-        if (!word_is(param, plen, "thread=multi"))
+        if (word_is(param, plen, "backend=native"))
+            p->cfg->tcg_backend = TCG_BACKEND_NATIVE;
+        else if (word_is(param, plen, "backend=interp"))
+            p->cfg->tcg_backend = TCG_BACKEND_INTERP;
+        else if (!strncmp(param, "backend=", 8))
+            return fail(p, value, "unknown backend '%.*s' (available: native, interp)",
+                        (int)plen - 8, param + 8);
+        else if (!word_is(param, plen, "thread=multi"))
             return fail_param(p, value, param);
         param += plen;
     }
@@ -827,13 +838,36 @@ static OptionsResult opt_version(OptionParser *p, const char *value)
     return OPTIONS_EXIT;
 }
 
+/* ---- -device ---- */
+
+/* Only split here: the board knows the drivers and their properties (hw/pc.c), and
+ * "-device help" / "-device DRIVER,help" are answered there too. */
+static OptionsResult opt_device(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->ndevices == MAX_DEVICES)
+        return fail(p, value, "at most %d devices", MAX_DEVICES);
+    char err[256];
+    KeyValueList *kv = &cfg->devices[cfg->ndevices];
+    if (keyval_parse(kv, "-device", value, true, err, sizeof(err)) < 0)
+        return fail(p, value, "%s", err);
+    if (!kv->driver[0] && !kv->help) {
+        keyval_free(kv);
+        return fail(p, value, "missing the device name ('-device help' lists them)");
+    }
+    cfg->ndevices++;
+    return OPTIONS_OK;
+}
+
 static const OptionDef option_table[] = {
     {"m", NULL, "[size=]SIZE", opt_memory,
      "RAM size: a number of MiB, or with a suffix K, M, G, T (default 128M)"},
     {"smp", NULL, "[cpus=]N", opt_smp, "number of CPUs, 1 to 255 (default 1)"},
     {"machine", "M", "[type=]pc", opt_machine, "machine type: only pc (default); 'help' lists"},
     {"cpu", NULL, "MODEL", opt_cpu, "qemu64, x86-64-v2 (default), x86-64-v3, max; 'help' lists"},
-    {"accel", NULL, "tcg", opt_accel, "accelerator: tcg (the only one so far)"},
+    {"accel", NULL, "tcg[,backend=native|interp]", opt_accel,
+     "accelerator: tcg (the only one so far); backend: native code (default) or the IR "
+     "interpreter"},
     {"enable-kvm", NULL, NULL, opt_enable_kvm, "use KVM (not supported yet)"},
     {"bios", NULL, "FILE", opt_bios, "firmware ROM image to boot"},
     {"kernel", NULL, "FILE", opt_kernel, "boot this kernel directly"},
@@ -842,7 +876,7 @@ static const OptionDef option_table[] = {
     {"nographic", NULL, NULL, opt_nographic, "no window; serial port on stdio"},
     {"display", NULL, "sdl|none", opt_display, "sdl: a window; none: no display"},
     {"serial", NULL, "DEV", opt_serial,
-     "next serial port (up to 4): stdio, null, none or file:PATH"},
+     "next serial port (up to 4): stdio, mon:stdio, null, none or file:PATH"},
     {"debugcon", NULL, "DEV", opt_debugcon, "debug console at port 0xe9: same backends"},
     {"no-reboot", NULL, NULL, opt_no_reboot, "exit instead of rebooting"},
     {"drive", NULL, "file=F,if=virtio[,...]", opt_drive,
@@ -853,6 +887,8 @@ static const OptionDef option_table[] = {
     {"hdc", NULL, "FILE", opt_ide_disk, "IDE disk 2 (not supported yet)"},
     {"hdd", NULL, "FILE", opt_ide_disk, "IDE disk 3 (not supported yet)"},
     {"snapshot", NULL, NULL, opt_snapshot, "write to temporary files, never to the disk images"},
+    {"device", NULL, "DRIVER[,PROP=VALUE...]", opt_device,
+     "add a device ('-device help' lists them, '-device DRIVER,help' their properties)"},
 #ifdef MAX_MONITORS
     {"monitor", NULL, "DEV", opt_monitor,
      "text monitor on stdio, unix:PATH,server=on[,wait=off] or tcp:HOST:PORT,server=on[,...]"},
@@ -871,7 +907,7 @@ static const OptionDef option_table[] = {
 // clang-format off
 static const char *const qemu_only_options[] = {
     "cdrom", "fda", "fdb", "boot", "nic", "net",
-    "netdev", "device", "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
+    "netdev", "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
     "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
     "object", "global", "icount", "L", "k", "audiodev",
 #ifndef MAX_MONITORS
