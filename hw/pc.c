@@ -32,6 +32,8 @@
 #include "hw/port92.h"
 #include "hw/piix4_pm.h"
 #include "hw/pc_fw_cfg.h"
+#include "hw/pc_testdev.h"
+#include "hw/pci_testdev.h"
 #include "hw/smbios.h"
 #include "hw/serial.h"
 #include "hw/virtio_blk.h"
@@ -64,6 +66,9 @@ struct PCBoard {
     unsigned nuser_debug_exits;
     DebugconState *debugcon;
     FwCfgState *fw_cfg;
+    PcTestdevState *pc_testdev;                 /* -device pc-testdev */
+    PciTestdevState *pci_testdevs[MAX_DEVICES]; /* -device pci-testdev */
+    unsigned npci_testdevs;
     uint8_t uuid[16];  /* the machine's UUID (fw_cfg, SMBIOS type 1), random per run */
     X86BootState boot; /* where the boot CPU starts after each reset */
     PicState *pic;
@@ -853,9 +858,73 @@ static int pc_create_isa_debug_exit(PCBoard *b, KeyValueList *kv, char *err, siz
     return 0;
 }
 
+static void pc_testdev_flush(void *opaque, uint64_t page)
+{
+    pc_dma_written(opaque, page, 4096);
+}
+
+/* QEMU's pc-testdev at its fixed ports: its interrupt lines 0-15 are the ISA IRQs,
+ * 16-23 the I/O APIC's PCI pins. */
+static int pc_create_pc_testdev(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    (void)kv;
+    if (b->pc_testdev) {
+        snprintf(err, errlen, "only one pc-testdev fits (its ports are fixed)");
+        return -1;
+    }
+    IrqLine irqs[PC_TESTDEV_NUM_IRQS];
+    for (unsigned i = 0; i < PC_TESTDEV_NUM_IRQS; i++)
+        irqs[i] = i < 16 ? pc_isa_line(b, i) : ioapic_irq_line(b->ioapic, i);
+    b->pc_testdev = pc_testdev_new(&b->m->io, &b->m->mem, irqs, pc_testdev_flush, b, &b->m->log);
+    machine_register_device(b->m, &b->pc_testdev->dev);
+    return 0;
+}
+
+/* The PCI slot (function 0) of a -device: addr=SLOT[.FN] in hex as QEMU writes it, or
+ * the first free slot from 2 on; -1 with a message in err. */
+static int pc_pci_devfn(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    const char *addr = keyval_take(kv, "addr");
+    if (!addr) {
+        for (unsigned slot = 2; slot < 32; slot++)
+            if (!b->pci->devices[PCI_DEVFN(slot, 0)])
+                return PCI_DEVFN(slot, 0);
+        snprintf(err, errlen, "no free PCI slot left");
+        return -1;
+    }
+    char *end;
+    unsigned long slot = strtoul(addr, &end, 16), fn = 0;
+    if (end != addr && *end == '.')
+        fn = strtoul(end + 1, &end, 16);
+    if (end == addr || *end || slot > 31 || fn > 7) {
+        snprintf(err, errlen, "property 'addr': '%s' is not a PCI address (SLOT[.FN], hex)", addr);
+        return -1;
+    }
+    if (b->pci->devices[PCI_DEVFN(slot, fn)]) {
+        snprintf(err, errlen, "PCI address %02lx.%lx is already taken", slot, fn);
+        return -1;
+    }
+    return PCI_DEVFN(slot, fn);
+}
+
+static int pc_create_pci_testdev(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    int devfn = pc_pci_devfn(b, kv, err, errlen);
+    if (devfn < 0)
+        return -1;
+    PciTestdevState *d = pci_testdev_new(b->pci, (uint8_t)devfn);
+    b->pci_testdevs[b->npci_testdevs++] = d;
+    machine_register_device(b->m, &d->pci.dev);
+    return 0;
+}
+
 static const PcDeviceType pc_device_types[] = {
     {"isa-debug-exit", "ISA", "exits the emulator with a status the guest writes",
      "iobase=uint16 (0x501), iosize=uint16 (2)", pc_create_isa_debug_exit},
+    {"pc-testdev", "ISA", "QEMU's PC test device (ports 0xe0-0xeb, 0x2000, memory at 0xe8000000)",
+     "", pc_create_pc_testdev},
+    {"pci-testdev", "PCI", "PCI Test Device", "addr=pci-address (first free slot)",
+     pc_create_pci_testdev},
 };
 
 #define PC_NDEVICE_TYPES (sizeof(pc_device_types) / sizeof(pc_device_types[0]))
@@ -1019,6 +1088,9 @@ void pc_board_destroy(PCBoard *b)
     if (b->debugcon)
         debugcon_free(b->debugcon);
     fw_cfg_free(b->fw_cfg);
+    pc_testdev_free(b->pc_testdev);
+    for (unsigned i = 0; i < b->npci_testdevs; i++)
+        pci_testdev_free(b->pci_testdevs[i]);
     destroy_drives(b);
     piix4_pm_free(b->pm);
     piix3_free(b->isa_bridge);
