@@ -921,7 +921,7 @@ static int pc_create_pci_testdev(PCBoard *b, KeyValueList *kv, char *err, size_t
 static const PcDeviceType pc_device_types[] = {
     {"isa-debug-exit", "ISA", "exits the emulator with a status the guest writes",
      "iobase=uint16 (0x501), iosize=uint16 (2)", pc_create_isa_debug_exit},
-    {"pc-testdev", "ISA", "QEMU's PC test device (ports 0xe0-0xeb, 0x2000, memory at 0xe8000000)",
+    {"pc-testdev", "ISA", "QEMU's PC test device (ports 0xe0-0xeb, 0x2000, memory at 0xff000000)",
      "", pc_create_pc_testdev},
     {"pci-testdev", "PCI", "PCI Test Device", "addr=pci-address (first free slot)",
      pc_create_pci_testdev},

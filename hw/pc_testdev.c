@@ -75,7 +75,7 @@ static void irq_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
 static const MemoryRegionOps irq_ops = {
     .read = flush_read, .write = irq_write, .min_access = 1, .max_access = 1};
 
-/* ---- device memory (0xe8000000) ---- */
+/* ---- device memory (0xff000000) ---- */
 
 static uint64_t iomem_read(void *opaque, uint64_t addr, unsigned size)
 {

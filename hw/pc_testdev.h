@@ -8,8 +8,9 @@
  *   ports 0x2000-0x2017  a byte write of V to 0x2000 + N sets interrupt line N to
  *                    V != 0: lines 0-15 are the ISA IRQs (PIC and I/O APIC), 16-23
  *                    the I/O APIC's PCI pins;
- *   memory 0xe8000000-0xe800ffff  64 KiB of device memory (MMIO, not RAM) that
- *                    reads back what was written, for instruction-emulation tests.
+ *   memory 0xff000000-0xff00ffff  64 KiB of device memory (MMIO, not RAM) that
+ *                    reads back what was written, for instruction-emulation tests
+ *                    (where QEMU 7.2 puts it, checked with tests/guest/mb-testdev).
  */
 #ifndef PACIFICA_HW_PC_TESTDEV_H
 #define PACIFICA_HW_PC_TESTDEV_H
@@ -21,7 +22,7 @@
 #include "system/log.h"
 #include "system/memory.h"
 
-#define PC_TESTDEV_IOMEM_BASE 0xe8000000u
+#define PC_TESTDEV_IOMEM_BASE 0xff000000u
 #define PC_TESTDEV_IOMEM_SIZE 0x10000u
 #define PC_TESTDEV_IRQ_BASE   0x2000
 #define PC_TESTDEV_NUM_IRQS   24
