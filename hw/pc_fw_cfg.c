@@ -120,7 +120,8 @@ static bool add_linux_kernel(FwCfgState *fw, const PcFirmwareInfo *info)
         unsigned sects = kernel[HDR_SETUP_SECTS] ? kernel[HDR_SETUP_SECTS] : 4;
         setup_size = ((size_t)sects + 1) * 512;
     }
-    bool is_linux = version >= 0x206 && (kernel[HDR_LOADFLAGS] & 1) && setup_size < size;
+    bool is_linux =
+        version >= 0x206 && (kernel[HDR_LOADFLAGS] & 1) && setup_size < size && size <= UINT32_MAX;
     bool ok = true;
     if (is_linux) {
         uint8_t *setup = kernel; /* patched in place: only the setup part is handed out */
