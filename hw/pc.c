@@ -340,6 +340,7 @@ static void pc_acpi_info(const PCBoard *b, AcpiBoardInfo *out)
         .ioapic_id = 0,
         .have_hpet = true,
         .hpet_addr = HPET_DEFAULT_BASE,
+        .have_fw_cfg = true,
         .pm_base = PIIX4_PM_DEFAULT_BASE,
         .sci_irq = 9,
         .smi_cmd = PIIX4_APM_CNT_PORT,

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* The ACPI tables handed to firmware through fw_cfg: the "etc/table-loader" script is
  * run here the way SeaBIOS runs it (romfile_loader_execute: allocate, add pointers,
  * fix checksums), and the installed tables are then checked as an OS reads them. */
@@ -130,6 +131,7 @@ static AcpiBoardInfo board(unsigned ncpus)
         .ioapic_addr = 0xfec00000,
         .have_hpet = true,
         .hpet_addr = 0xfed00000,
+        .have_fw_cfg = true,
         .pm_base = 0x600,
         .sci_irq = 9,
         .smi_cmd = 0xb2,
@@ -180,7 +182,10 @@ static void test_loader_installs_tables(void)
             const uint8_t *facs = ld.mem + rd32(t + 36);
             g_assert_cmpmem(facs, 4, "FACS", 4);
             g_assert_cmpuint(rd32(t + 36) % 64, ==, 0);
-            checked_table(&ld, rd32(t + 40), "DSDT");
+            const uint8_t *dsdt = checked_table(&ld, rd32(t + 40), "DSDT");
+            /* The fw_cfg device, for Linux's qemu_fw_cfg driver. */
+            g_assert_nonnull(memmem(dsdt, rd32(dsdt + 4), "QEMU0002", 8));
+            g_assert_nonnull(memmem(dsdt, rd32(dsdt + 4), "FWCF", 4));
         }
         seen_madt |= !memcmp(t, "APIC", 4);
         seen_hpet |= !memcmp(t, "HPET", 4);
