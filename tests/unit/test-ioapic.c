@@ -28,7 +28,7 @@ static void fixture_init(Fixture *f)
     *f = (Fixture){0};
     clock_init(&f->clock);
     address_space_init(&f->mem, "mem", 1ull << 52, &f->log);
-    ApicCpuOps ops = {f_set_intr, NULL, NULL, NULL, NULL, f};
+    ApicCpuOps ops = {f_set_intr, NULL, NULL, NULL, NULL, f, 0};
     f->apics = apic_bus_new(2, &f->clock, &ops, &f->log);
     f->apics->eoi_broadcast = f_eoi;
     f->apics->eoi_opaque = f;
