@@ -81,8 +81,8 @@ run-demo: setup
 images:
 	$(Q)sh tests/images/build.sh
 
-# Debian's kernel booted directly: 1, 2, 4 vCPUs, then the platform variants. Slow
-# under the IR interpreter (minutes per boot), so not part of make check yet.
+# Debian's kernel booted directly: 1, 2, 4 vCPUs, then the platform variants (make
+# check runs one -smp 2 boot and the shell of make run).
 check-linux: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/e2e/linux-boot.sh --smp 1,2,4
