@@ -27,6 +27,7 @@
 #include "hw/mc146818.h"
 #include "hw/mptable.h"
 #include "hw/multiboot.h"
+#include "cpu/x86/msr.h"
 #include "cpu/x86/tlb.h"
 #include "hw/piix3.h"
 #include "hw/port92.h"
@@ -486,28 +487,36 @@ static int pc_interrupt_ack(void *opaque, int cpu_index)
 
 static void pc_apic_set_intr(void *opaque, int cpu, int level)
 {
-    machine_set_cpu_intr(opaque, cpu, level);
+    machine_set_cpu_intr(((PCBoard *)opaque)->m, cpu, level);
 }
 
 static void pc_apic_nmi(void *opaque, int cpu)
 {
-    Machine *m = opaque;
+    Machine *m = ((PCBoard *)opaque)->m;
     if (m->cpu_nmi)
         m->cpu_nmi(m->accel, cpu);
 }
 
 static void pc_apic_init(void *opaque, int cpu)
 {
-    Machine *m = opaque;
+    Machine *m = ((PCBoard *)opaque)->m;
     if (m->cpu_init)
         m->cpu_init(m->accel, cpu);
 }
 
 static void pc_apic_sipi(void *opaque, int cpu, uint8_t vector)
 {
-    Machine *m = opaque;
+    Machine *m = ((PCBoard *)opaque)->m;
     if (m->cpu_sipi)
         m->cpu_sipi(m->accel, cpu, vector);
+}
+
+/* The TSC of the APIC's CPU, for the TSC-deadline timer mode. */
+static uint64_t pc_apic_tsc(void *opaque, int cpu)
+{
+    PCBoard *b = opaque;
+    X86CPU *c = (unsigned)cpu < sizeof(b->cpus) / sizeof(b->cpus[0]) ? b->cpus[cpu] : NULL;
+    return c ? x86_tsc_read(&c->env) : 0;
 }
 
 static void pc_apic_eoi_broadcast(void *opaque, uint8_t vector)
@@ -656,7 +665,8 @@ static int create_kbc(PCBoard *b)
 static int create_chipset(PCBoard *b)
 {
     Machine *m = b->m;
-    ApicCpuOps cpu_ops = {pc_apic_set_intr, pc_apic_nmi, pc_apic_init, pc_apic_sipi, NULL, m};
+    ApicCpuOps cpu_ops = {pc_apic_set_intr, pc_apic_nmi, pc_apic_init, pc_apic_sipi,
+                          pc_apic_tsc,      b,           X86_TSC_HZ};
     b->apics = apic_bus_new(m->cfg->smp, &m->clock, &cpu_ops, &m->log);
     if (!b->apics)
         return -1;

@@ -28,6 +28,8 @@
 #                     nolapic, acpi=off, clocksource=hpet, clocksource=acpi_pm, or
 #                     "all" for every one; repeatable (default plain)
 #   --append ARGS     more kernel arguments for every boot
+#   --cpu MODEL       the emulator's -cpu (x86-64-v3 and max have the TSC-deadline
+#                     APIC timer, which Linux then uses)
 #   --repeat K        boot each configuration K times in a row (default 1)
 #   --timeout S       seconds one boot may take (default $LINUX_BOOT_TIMEOUT or 300)
 #   --expect-cpus N   the CPU count every boot must show, instead of the -smp value
@@ -59,6 +61,7 @@ extra_append=
 repeat=1
 todo=
 expect_cpus=
+cpu_model=
 
 all_variants="plain noapic nolapic acpi=off clocksource=hpet clocksource=acpi_pm"
 # What the kernel log must never say. "WARNING" also catches WARN() splats
@@ -77,7 +80,7 @@ die() {
 parse_args() {
     while [ $# -gt 0 ]; do
         case $1 in
-        --smp | --variant | --append | --repeat | --timeout | --todo | --expect-cpus)
+        --smp | --variant | --append | --repeat | --timeout | --todo | --expect-cpus | --cpu)
             [ $# -ge 2 ] || die "$1 needs a value"
             ;;
         esac
@@ -93,6 +96,7 @@ parse_args() {
             esac
             ;;
         --append) extra_append="$extra_append $2" ;;
+        --cpu) cpu_model=$2 ;;
         --repeat) repeat=$2 ;;
         --timeout) timeout_secs=$2 ;;
         --todo) todo=$2 ;;
@@ -134,7 +138,7 @@ boot() {
     rm -f "$3.status" "$3.hostdate"
     {
         timeout -k 10 "$timeout_secs" "$pacifica" -m "$memory" -smp "$1" \
-            -kernel "$kernel" -initrd "$initrd" -append "$2" \
+            ${cpu_model:+-cpu "$cpu_model"} -kernel "$kernel" -initrd "$initrd" -append "$2" \
             -nographic -no-reboot </dev/null 2>&1
         echo $? >"$3.status"
     } | while IFS= read -r line || [ -n "$line" ]; do
