@@ -420,3 +420,10 @@ void monitors_free(Monitors *mons)
         server_free(mons->servers[i]);
     g_free(mons);
 }
+
+void monitors_execute_hmp(Monitors *mons, const char *line, GString *out)
+{
+    HmpState st;
+    hmp_state_init(&st);
+    hmp_execute(&mons->mm, &st, line, out);
+}

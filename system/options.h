@@ -79,6 +79,11 @@ typedef struct MachineConfig {
     bool snapshot;       /* -snapshot: every drive writes to a temporary overlay */
     bool daemonize;      /* -daemonize: detach once the machine is set up */
     const char *pidfile; /* -pidfile: NULL for none */
+    /* -gdb DEV / -s: the gdb stub listens there (gdb_socket's transport, path, host and
+     * port; the stub never waits for gdb: -S does). */
+    bool gdb;
+    MonitorConfig gdb_socket;
+    bool start_paused; /* -S: the vCPUs wait for cont (monitor or gdb) */
 } MachineConfig;
 
 typedef enum OptionsResult {
