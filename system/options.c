@@ -780,12 +780,20 @@ static OptionsResult opt_accel(OptionParser *p, const char *value)
     OptionsResult r = check_accel_name(p, value, value, len);
     if (r != OPTIONS_OK)
         return r;
-    /* TCG sub-options: Pacifica always runs one host thread per vCPU (thread=multi)
-     * and has no other knob yet; anything else is refused rather than ignored. */
+    /* TCG sub-options: Pacifica always runs one host thread per vCPU (thread=multi);
+     * backend= picks how translated blocks run (Pacifica's own: native code, or the IR
+     * interpreter that is the reference). Anything else is refused, not ignored. */
     for (const char *param = value + len; *param;) {
         param++;
         size_t plen = strcspn(param, ",");
-        if (!word_is(param, plen, "thread=multi"))
+        if (word_is(param, plen, "backend=native"))
+            p->cfg->tcg_backend = TCG_BACKEND_NATIVE;
+        else if (word_is(param, plen, "backend=interp"))
+            p->cfg->tcg_backend = TCG_BACKEND_INTERP;
+        else if (!strncmp(param, "backend=", 8))
+            return fail(p, value, "unknown backend '%.*s' (available: native, interp)",
+                        (int)plen - 8, param + 8);
+        else if (!word_is(param, plen, "thread=multi"))
             return fail_param(p, value, param);
         param += plen;
     }
@@ -884,13 +892,36 @@ static OptionsResult opt_version(OptionParser *p, const char *value)
     return OPTIONS_EXIT;
 }
 
+/* ---- -device ---- */
+
+/* Only split here: the board knows the drivers and their properties (hw/pc.c), and
+ * "-device help" / "-device DRIVER,help" are answered there too. */
+static OptionsResult opt_device(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->ndevices == MAX_DEVICES)
+        return fail(p, value, "at most %d devices", MAX_DEVICES);
+    char err[256];
+    KeyValueList *kv = &cfg->devices[cfg->ndevices];
+    if (keyval_parse(kv, "-device", value, true, err, sizeof(err)) < 0)
+        return fail(p, value, "%s", err);
+    if (!kv->driver[0] && !kv->help) {
+        keyval_free(kv);
+        return fail(p, value, "missing the device name ('-device help' lists them)");
+    }
+    cfg->ndevices++;
+    return OPTIONS_OK;
+}
+
 static const OptionDef option_table[] = {
     {"m", NULL, "[size=]SIZE", opt_memory,
      "RAM size: a number of MiB, or with a suffix K, M, G, T (default 128M)"},
     {"smp", NULL, "[cpus=]N", opt_smp, "number of CPUs, 1 to 255 (default 1)"},
     {"machine", "M", "[type=]pc", opt_machine, "machine type: only pc (default); 'help' lists"},
     {"cpu", NULL, "MODEL", opt_cpu, "qemu64, x86-64-v2 (default), x86-64-v3, max; 'help' lists"},
-    {"accel", NULL, "tcg", opt_accel, "accelerator: tcg (the only one so far)"},
+    {"accel", NULL, "tcg[,backend=native|interp]", opt_accel,
+     "accelerator: tcg (the only one so far); backend: native code (default) or the IR "
+     "interpreter"},
     {"enable-kvm", NULL, NULL, opt_enable_kvm, "use KVM (not supported yet)"},
     {"bios", NULL, "FILE", opt_bios, "firmware ROM image to boot"},
     {"kernel", NULL, "FILE", opt_kernel, "boot this kernel directly"},
@@ -910,6 +941,8 @@ static const OptionDef option_table[] = {
     {"hdc", NULL, "FILE", opt_ide_disk, "IDE disk 2 (not supported yet)"},
     {"hdd", NULL, "FILE", opt_ide_disk, "IDE disk 3 (not supported yet)"},
     {"snapshot", NULL, NULL, opt_snapshot, "write to temporary files, never to the disk images"},
+    {"device", NULL, "DRIVER[,PROP=VALUE...]", opt_device,
+     "add a device ('-device help' lists them, '-device DRIVER,help' their properties)"},
 #ifdef MAX_MONITORS
     {"monitor", NULL, "DEV", opt_monitor,
      "text monitor on stdio, unix:PATH,server=on[,wait=off] or tcp:HOST:PORT,server=on[,...]"},
@@ -931,7 +964,7 @@ static const OptionDef option_table[] = {
 // clang-format off
 static const char *const qemu_only_options[] = {
     "cdrom", "fda", "fdb", "boot", "nic", "net",
-    "netdev", "device", "qmp-pretty", "mon", "chardev",
+    "netdev", "qmp-pretty", "mon", "chardev",
     "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
     "object", "global", "icount", "L", "k", "audiodev",
 #ifndef MAX_MONITORS

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "system/keyval.h"
+
 #define MAX_SERIAL_PORTS 4
 
 /* -monitor and -qmp (QEMU: at most a few; each one its own socket or stdio). */
@@ -52,6 +54,13 @@ typedef struct DriveConfig {
     char serial[DRIVE_SERIAL_MAX]; /* "" for none */
 } DriveConfig;
 
+/* -device options (QEMU's syntax: DRIVER,prop=value,...), created by the board in
+ * command-line order; it takes the properties each device knows (system/keyval.h). */
+#define MAX_DEVICES 32
+
+/* How TCG runs translated blocks (-accel tcg,backend=). */
+typedef enum TcgBackend { TCG_BACKEND_NATIVE, TCG_BACKEND_INTERP } TcgBackend;
+
 typedef enum DisplayKind { DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL } DisplayKind;
 
 typedef struct MachineConfig {
@@ -70,15 +79,18 @@ typedef struct MachineConfig {
     unsigned log_mask;                    /* -d */
     const char *log_file;                 /* -D */
     const char *accel;                    /* "tcg" */
+    TcgBackend tcg_backend;               /* default native (x86-64 hosts) */
     const char *machine;                  /* "pc" */
     const char *cpu_model;                /* default "x86-64-v2" */
     MonitorConfig monitors[MAX_MONITORS]; /* in command-line order */
     unsigned nmonitors;
     DriveConfig drives[MAX_DRIVES]; /* in command-line order */
     unsigned ndrives;
-    bool snapshot;       /* -snapshot: every drive writes to a temporary overlay */
-    bool daemonize;      /* -daemonize: detach once the machine is set up */
-    const char *pidfile; /* -pidfile: NULL for none */
+    bool snapshot;                     /* -snapshot: every drive writes to a temporary overlay */
+    bool daemonize;                    /* -daemonize: detach once the machine is set up */
+    const char *pidfile;               /* -pidfile: NULL for none */
+    KeyValueList devices[MAX_DEVICES]; /* -device, in command-line order */
+    unsigned ndevices;
     /* -gdb DEV / -s: the gdb stub listens there (gdb_socket's transport, path, host and
      * port; the stub never waits for gdb: -S does). */
     bool gdb;
