@@ -76,11 +76,13 @@ run: setup
 images:
 	$(Q)sh tests/images/build.sh
 
-# Debian's kernel booted directly: 1, 2, 4 vCPUs, then the platform variants. Slow
-# under the IR interpreter (minutes per boot), so not part of make check yet.
+# Debian's kernel booted directly: 1, 2, 4 vCPUs, gdb on it (tests/gdb/linux-gdb.sh), then
+# the platform variants. Slow under the IR interpreter (minutes per boot), so not part
+# of make check yet.
 check-linux: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/e2e/linux-boot.sh --smp 1,2,4
+	$(Q)sh tests/gdb/linux-gdb.sh
 	$(Q)sh tests/e2e/linux-boot.sh --smp 2 --variant noapic --variant nolapic \
 	  --variant acpi=off --variant clocksource=hpet --variant clocksource=acpi_pm
 

@@ -49,7 +49,8 @@ int socket_listen_unix(const char *path, char *err, size_t errlen)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof(addr.sun_path)) {
-        snprintf(err, errlen, "unix:%s: socket path too long", path);
+        snprintf(err, errlen, "unix:%s: socket path too long (at most %zu bytes)", path,
+                 sizeof(addr.sun_path) - 1);
         return -1;
     }
     memcpy(addr.sun_path, path, strlen(path) + 1);
