@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "gdbstub/internal.h"
@@ -243,6 +244,15 @@ static void conn_ready(void *opaque, int fd, short revents)
         conn_event(s, gdb_packet_feed(&s->conn.parser, buf[i]));
 }
 
+/* Whether the attached gdb has hung up (its end-of-file not read yet): a gdb that
+ * reconnects at once must not find its own old connection in the way. */
+static bool conn_hung_up(int fd)
+{
+    char byte;
+    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static void accept_ready(void *opaque, int fd, short revents)
 {
     (void)revents;
@@ -251,6 +261,8 @@ static void accept_ready(void *opaque, int fd, short revents)
     if (cfd < 0)
         return;
     GdbConn *c = &s->conn;
+    if (c->fd >= 0 && conn_hung_up(c->fd))
+        gdb_disconnect(s, false);
     if (c->fd >= 0 || main_loop_add_fd(s->loop, cfd, POLLIN, conn_ready, s) < 0) {
         close(cfd); /* one gdb at a time */
         return;

@@ -8,7 +8,8 @@ loop_top 0x100040 (inc dword [counter]; call tick; ...), tick 0x100080 (add dwor
    hardware and software breakpoints, registers, memory read and write, stepi, a
    watchpoint, monitor commands, kill.
 2. A raw remote-protocol client checks what gdb does not show: acks and '-' on bad
-   checksums, malformed packets, Ctrl-C, vCont steps of exactly one instruction.
+   checksums, malformed packets, Ctrl-C, vCont steps of exactly one instruction,
+   into and out of an exception handler.
 3. Junk, valid packets with wild arguments and abrupt disconnects while the guest
    runs; then the guest must still run and a new gdb attach.
 """
@@ -23,6 +24,7 @@ import time
 
 PACIFICA, KERNEL = sys.argv[1], sys.argv[2]
 LOOP_TOP, TICK, COUNTER, TICKS3, POKE = 0x100040, 0x100080, 0x100100, 0x100104, 0x100108
+FAULT_INSN, UD_HANDLER = 0x1000c0, 0x1000d0  # ud2; the #UD handler (add [esp], 2; iret)
 failures = 0
 
 
@@ -47,10 +49,16 @@ class Vm:
             [PACIFICA, "-kernel", KERNEL, "-m", "32", "-display", "none",
              "-gdb", f"unix:{self.sock}", *args],
             stdout=self.log, stderr=subprocess.STDOUT)
+        # the socket file appears at bind(), a moment before listen()
         for _ in range(100):
-            if os.path.exists(self.sock):
+            try:
+                probe = socket.socket(socket.AF_UNIX)
+                probe.connect(self.sock)
+                probe.close()
                 return
-            time.sleep(0.05)
+            except OSError:
+                probe.close()
+                time.sleep(0.05)
         raise RuntimeError("the gdb socket did not appear")
 
     def alive(self):
@@ -254,6 +262,18 @@ def test_protocol(workdir):
         r = c.packet()
         after = c.read_u32(COUNTER)
         report("ctrl-c", r == "T02thread:01;" and after > before, f"{r} {before} {after}")
+        # a step of a faulting instruction stops on the handler's first instruction;
+        # the handler's IRET steps back out
+        set_rip = lambda v: c.ask("P10=" + v.to_bytes(8, "little").hex())
+        set_rip(FAULT_INSN)
+        steps = []
+        for _ in range(3):
+            c.send("vCont;s:1")
+            c.packet()
+            steps.append(regs_pc(c))
+        report("step-into-exception", steps == [UD_HANDLER, UD_HANDLER + 4, FAULT_INSN + 2],
+               " ".join(hex(v) for v in steps))
+        set_rip(LOOP_TOP)
         report("detach", c.ask("D") == "OK")
         c.close()
     finally:
