@@ -459,6 +459,63 @@ static OptionsResult opt_qmp(OptionParser *p, const char *value)
     return add_monitor(p, value, true);
 }
 
+/* -gdb DEV (QEMU: a chardev the stub listens on; tcp:[HOST]:PORT or unix:PATH, with
+ * an implied ",server=on,wait=off") and -s (= -gdb tcp::1234). */
+static OptionsResult opt_gdb(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (!strcmp(value, "none")) {
+        cfg->gdb = false;
+        return OPTIONS_OK;
+    }
+    MonitorConfig mc = {0};
+    const char *addr;
+    if (!strncmp(value, "unix:", 5)) {
+        mc.transport = MONITOR_UNIX;
+        addr = value + 5;
+    } else if (!strncmp(value, "tcp:", 4)) {
+        mc.transport = MONITOR_TCP;
+        addr = value + 4;
+    } else {
+        return fail(p, value, "unsupported gdb device (available: tcp:[HOST]:PORT, unix:PATH)");
+    }
+    size_t addr_len = strcspn(addr, ",");
+    if (mc.transport == MONITOR_UNIX) {
+        if (addr_len == 0)
+            return fail(p, value, "missing socket path after 'unix:'");
+        if (!copy_field(mc.path, sizeof(mc.path), addr, addr_len))
+            return fail(p, value, "socket path too long (at most %zu bytes)", sizeof(mc.path) - 1);
+    } else {
+        OptionsResult r = parse_tcp_address(p, value, addr, addr_len, &mc);
+        if (r != OPTIONS_OK)
+            return r;
+    }
+    /* The socket options as QEMU takes them, server=on implied; the stub never waits
+     * for gdb (-S makes the machine wait). */
+    char params[512];
+    if (snprintf(params, sizeof(params), ",server=on%s", addr + addr_len) >= (int)sizeof(params))
+        return fail(p, value, "too long");
+    OptionsResult r = parse_socket_params(p, value, params, &mc);
+    if (r != OPTIONS_OK)
+        return r;
+    cfg->gdb = true;
+    cfg->gdb_socket = mc;
+    return OPTIONS_OK;
+}
+
+static OptionsResult opt_gdb_default(OptionParser *p, const char *value)
+{
+    (void)value;
+    return opt_gdb(p, "tcp::1234");
+}
+
+static OptionsResult opt_start_paused(OptionParser *p, const char *value)
+{
+    (void)value;
+    p->cfg->start_paused = true;
+    return OPTIONS_OK;
+}
+
 static OptionsResult opt_daemonize(OptionParser *p, const char *value)
 {
     (void)value;
@@ -895,6 +952,9 @@ static const OptionDef option_table[] = {
     {"qmp", NULL, "DEV", opt_qmp, "QMP (JSON) control on the same backends as -monitor"},
     {"daemonize", NULL, NULL, opt_daemonize, "detach from the terminal once the VM is set up"},
     {"pidfile", NULL, "FILE", opt_pidfile, "write the process id to FILE (removed at exit)"},
+    {"gdb", NULL, "DEV", opt_gdb, "gdb stub on tcp:[HOST]:PORT or unix:PATH"},
+    {"s", NULL, NULL, opt_gdb_default, "shorthand for -gdb tcp::1234"},
+    {"S", NULL, NULL, opt_start_paused, "do not start the CPUs (gdb or the monitor continues)"},
 #endif
     {"d", NULL, "ITEM,...", opt_log_items, "log these items ('-d help' lists them)"},
     {"D", NULL, "FILE", opt_log_file, "write the log to FILE instead of stderr"},
@@ -907,7 +967,7 @@ static const OptionDef option_table[] = {
 // clang-format off
 static const char *const qemu_only_options[] = {
     "cdrom", "fda", "fdb", "boot", "nic", "net",
-    "netdev", "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
+    "netdev", "qmp-pretty", "mon", "chardev",
     "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
     "object", "global", "icount", "L", "k", "audiodev",
 #ifndef MAX_MONITORS

@@ -91,6 +91,11 @@ typedef struct MachineConfig {
     const char *pidfile;               /* -pidfile: NULL for none */
     KeyValueList devices[MAX_DEVICES]; /* -device, in command-line order */
     unsigned ndevices;
+    /* -gdb DEV / -s: the gdb stub listens there (gdb_socket's transport, path, host and
+     * port; the stub never waits for gdb: -S does). */
+    bool gdb;
+    MonitorConfig gdb_socket;
+    bool start_paused; /* -S: the vCPUs wait for cont (monitor or gdb) */
 } MachineConfig;
 
 typedef enum OptionsResult {
