@@ -58,6 +58,10 @@ typedef struct DriveConfig {
  * command-line order; it takes the properties each device knows (system/keyval.h). */
 #define MAX_DEVICES 32
 
+/* -chardev options (QEMU's syntax: BACKEND,id=ID,...), opened by the devices that name
+ * them (system/chardev_options.h). */
+#define MAX_CHARDEV_OPTIONS 8
+
 typedef enum DisplayKind { DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL } DisplayKind;
 
 typedef struct MachineConfig {
@@ -87,6 +91,8 @@ typedef struct MachineConfig {
     const char *pidfile;               /* -pidfile: NULL for none */
     KeyValueList devices[MAX_DEVICES]; /* -device, in command-line order */
     unsigned ndevices;
+    KeyValueList chardevs[MAX_CHARDEV_OPTIONS]; /* -chardev, in command-line order */
+    unsigned nchardevs;
 } MachineConfig;
 
 typedef enum OptionsResult {
