@@ -44,17 +44,17 @@ typedef struct VtMachine {
     VtQueue q[VT_MAX_QUEUES];
 } VtMachine;
 
-static int vt_map_irq(uint8_t devfn, int pin)
+static inline int vt_map_irq(uint8_t devfn, int pin)
 {
     return ((devfn >> 3) + pin) & 3;
 }
 
-static void vt_set_pirq(void *opaque, int pirq, int level)
+static inline void vt_set_pirq(void *opaque, int pirq, int level)
 {
     ((VtMachine *)opaque)->pirq_level[pirq] = level;
 }
 
-static void vt_msi(void *opaque, uint64_t addr, uint32_t data)
+static inline void vt_msi(void *opaque, uint64_t addr, uint32_t data)
 {
     VtMachine *m = opaque;
     (void)addr;
@@ -62,7 +62,7 @@ static void vt_msi(void *opaque, uint64_t addr, uint32_t data)
     m->msi_data = data;
 }
 
-static void vt_machine_init(VtMachine *m)
+static inline void vt_machine_init(VtMachine *m)
 {
     memset(m, 0, sizeof(*m));
     m->log.mask = LOG_GUEST_ERROR;
@@ -77,12 +77,12 @@ static void vt_machine_init(VtMachine *m)
     m->bus->pirq_opaque = m;
 }
 
-static VirtioPciConfig vt_pci_config(VtMachine *m, bool transitional)
+static inline VirtioPciConfig vt_pci_config(VtMachine *m, bool transitional)
 {
     return (VirtioPciConfig){.msi_deliver = vt_msi, .msi_opaque = m, .transitional = transitional};
 }
 
-static void vt_machine_destroy(VtMachine *m)
+static inline void vt_machine_destroy(VtMachine *m)
 {
     pci_bus_free(m->bus);
     address_space_destroy(&m->mem);
@@ -92,52 +92,52 @@ static void vt_machine_destroy(VtMachine *m)
     free(m->log_buf);
 }
 
-static bool vt_logged(VtMachine *m, const char *text)
+static inline bool vt_logged(VtMachine *m, const char *text)
 {
     fflush(m->log.out);
     return m->log_buf && strstr(m->log_buf, text) != NULL;
 }
 
-static uint32_t vt_cfg_read(VtMachine *m, unsigned addr, unsigned size)
+static inline uint32_t vt_cfg_read(VtMachine *m, unsigned addr, unsigned size)
 {
     return pci_config_read(m->bus, VT_DEVFN, addr, size);
 }
 
-static void vt_cfg_write(VtMachine *m, unsigned addr, uint32_t val, unsigned size)
+static inline void vt_cfg_write(VtMachine *m, unsigned addr, uint32_t val, unsigned size)
 {
     pci_config_write(m->bus, VT_DEVFN, addr, val, size);
 }
 
-static void vt_put16(uint8_t *p, uint16_t v)
+static inline void vt_put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
 }
 
-static uint16_t vt_get16(const uint8_t *p)
+static inline uint16_t vt_get16(const uint8_t *p)
 {
     return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static uint32_t vt_get32(const uint8_t *p)
+static inline uint32_t vt_get32(const uint8_t *p)
 {
     return (uint32_t)vt_get16(p) | (uint32_t)vt_get16(p + 2) << 16;
 }
 
-static void vt_put32(uint8_t *p, uint32_t v)
+static inline void vt_put32(uint8_t *p, uint32_t v)
 {
     vt_put16(p, (uint16_t)v);
     vt_put16(p + 2, (uint16_t)(v >> 16));
 }
 
-static void vt_put64(uint8_t *p, uint64_t v)
+static inline void vt_put64(uint8_t *p, uint64_t v)
 {
     vt_put32(p, (uint32_t)v);
     vt_put32(p + 4, (uint32_t)(v >> 32));
 }
 
 /* Firmware: BARs programmed, decoding and bus mastering on; then the capability walk. */
-static void vt_enumerate(VtMachine *m)
+static inline void vt_enumerate(VtMachine *m)
 {
     vt_cfg_write(m, PCI_BAR0, VT_LEGACY_BASE, 4);
     vt_cfg_write(m, PCI_BAR0 + 4 * VIRTIO_PCI_MSIX_BAR, (uint32_t)VT_MSIX_BASE, 4);
@@ -158,33 +158,33 @@ static void vt_enumerate(VtMachine *m)
     m->notify_mult = vt_cfg_read(m, n + 16, 4);
 }
 
-static uint64_t vt_common_rd(VtMachine *m, unsigned off, unsigned size)
+static inline uint64_t vt_common_rd(VtMachine *m, unsigned off, unsigned size)
 {
     return address_space_read(&m->mem, VT_MODERN_BASE + VIRTIO_PCI_COMMON_OFFSET + off, size);
 }
 
-static void vt_common_wr(VtMachine *m, unsigned off, uint64_t val, unsigned size)
+static inline void vt_common_wr(VtMachine *m, unsigned off, uint64_t val, unsigned size)
 {
     address_space_write(&m->mem, VT_MODERN_BASE + VIRTIO_PCI_COMMON_OFFSET + off, val, size);
 }
 
-static uint64_t vt_legacy_rd(VtMachine *m, unsigned off, unsigned size)
+static inline uint64_t vt_legacy_rd(VtMachine *m, unsigned off, unsigned size)
 {
     return address_space_read(&m->io, VT_LEGACY_BASE + off, size);
 }
 
-static void vt_legacy_wr(VtMachine *m, unsigned off, uint64_t val, unsigned size)
+static inline void vt_legacy_wr(VtMachine *m, unsigned off, uint64_t val, unsigned size)
 {
     address_space_write(&m->io, VT_LEGACY_BASE + off, val, size);
 }
 
-static uint8_t vt_status(VtMachine *m)
+static inline uint8_t vt_status(VtMachine *m)
 {
     return m->legacy ? (uint8_t)vt_legacy_rd(m, 0x12, 1)
                      : (uint8_t)vt_common_rd(m, VIRTIO_PCI_COMMON_STATUS, 1);
 }
 
-static void vt_set_status(VtMachine *m, uint8_t s)
+static inline void vt_set_status(VtMachine *m, uint8_t s)
 {
     if (m->legacy)
         vt_legacy_wr(m, 0x12, s, 1);
@@ -193,7 +193,7 @@ static void vt_set_status(VtMachine *m, uint8_t s)
 }
 
 /* Modern queue setup (§4.1.5.1.3) at the fixed ring addresses, num entries. */
-static void vt_modern_queue(VtMachine *m, unsigned q, uint16_t num, uint16_t vector)
+static inline void vt_modern_queue(VtMachine *m, unsigned q, uint16_t num, uint16_t vector)
 {
     VtQueue *vq = &m->q[q];
     uint64_t base = VT_RING_BASE + q * VT_RING_STRIDE;
@@ -211,7 +211,7 @@ static void vt_modern_queue(VtMachine *m, unsigned q, uint16_t num, uint16_t vec
 
 /* §3.1.1 with the modern interface: accepts VERSION_1 and the features in want that
  * the device offers; sets up queues 0..nq-1 and DRIVER_OK. Returns the features. */
-static uint64_t vt_modern_init(VtMachine *m, uint64_t want, unsigned nq, uint16_t num)
+static inline uint64_t vt_modern_init(VtMachine *m, uint64_t want, unsigned nq, uint16_t num)
 {
     m->legacy = false;
     vt_set_status(m, 0);
@@ -238,7 +238,7 @@ static uint64_t vt_modern_init(VtMachine *m, uint64_t want, unsigned nq, uint16_
 
 /* §4.1.4.8 legacy initialisation: 32 feature bits, queues at page frames of the size
  * the device fixes, DRIVER_OK without FEATURES_OK. Returns the features. */
-static uint32_t vt_legacy_init(VtMachine *m, uint32_t want, unsigned nq)
+static inline uint32_t vt_legacy_init(VtMachine *m, uint32_t want, unsigned nq)
 {
     m->legacy = true;
     vt_set_status(m, 0);
@@ -269,7 +269,7 @@ typedef struct VtBuf {
     bool writable;
 } VtBuf;
 
-static uint16_t vt_add_chain(VtMachine *m, unsigned q, const VtBuf *bufs, unsigned n)
+static inline uint16_t vt_add_chain(VtMachine *m, unsigned q, const VtBuf *bufs, unsigned n)
 {
     VtQueue *vq = &m->q[q];
     uint16_t head = vq->next_desc;
@@ -292,7 +292,7 @@ static uint16_t vt_add_chain(VtMachine *m, unsigned q, const VtBuf *bufs, unsign
     return head;
 }
 
-static void vt_kick(VtMachine *m, unsigned q)
+static inline void vt_kick(VtMachine *m, unsigned q)
 {
     if (m->legacy)
         vt_legacy_wr(m, 0x10, q, 2);
@@ -300,15 +300,16 @@ static void vt_kick(VtMachine *m, unsigned q)
         address_space_write(&m->mem, m->notify_base + (uint64_t)q * m->notify_mult, q, 2);
 }
 
-static uint16_t vt_used_idx(VtMachine *m, unsigned q)
+static inline uint16_t vt_used_idx(VtMachine *m, unsigned q)
 {
     return vt_get16(m->ram + m->q[q].used + 2);
 }
 
 /* The next used element of queue q: false if there is none; *len its length. */
-static bool vt_take_used(VtMachine *m, unsigned q, uint32_t *id, uint32_t *len)
+static inline bool vt_take_used(VtMachine *m, unsigned q, uint32_t *id, uint32_t *len)
 {
     VtQueue *vq = &m->q[q];
+    *id = *len = 0;
     if (vt_used_idx(m, q) == vq->last_used)
         return false;
     const uint8_t *e = m->ram + vq->used + 4 + 8 * (vq->last_used % vq->num);
