@@ -6,6 +6,7 @@
 #   CLI tests    tests/cli/run-cli-tests.sh
 #   guest tests  tests/guest/run-guest-tests.sh
 #   guest fuzz   tests/cli/run-guest-fuzz.sh (random ROMs must not crash Pacifica)
+#   virtio-blk   tests/e2e/vblk-guest.sh (a small guest writes disks, SIGKILL on qcow2)
 #
 # Each suite prints TAP-style "ok ..." / "not ok ..." lines; every such line counts
 # as one test. A suite that exits non-zero without a "not ok" line (a crash, an
@@ -89,6 +90,7 @@ run_suite tests/qmp/run-qmp-tests.sh sh tests/qmp/run-qmp-tests.sh
 
 run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh
 run_suite tests/cli/run-guest-fuzz.sh sh tests/cli/run-guest-fuzz.sh 6 1
+run_suite tests/e2e/vblk-guest.sh sh tests/e2e/vblk-guest.sh
 
 echo
 if [ -s "$work/failures" ]; then
