@@ -333,8 +333,11 @@ static void build_capabilities(VirtioPci *p)
     pci_set_long(cfg + VIRTIO_PCI_NOTIFY_CAP + 16, VIRTIO_PCI_NOTIFY_MULT);
     add_virtio_cap(p, VIRTIO_PCI_ISR_CAP, VIRTIO_PCI_DEVICE_CAP, VIRTIO_PCI_CAP_LEN,
                    VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_ISR_OFFSET, 1);
+    /* A device without configuration (virtio-rng) still gets a non-empty window, which
+     * reads as zeros: Linux's driver refuses a capability of length 0. */
     add_virtio_cap(p, VIRTIO_PCI_DEVICE_CAP, VIRTIO_PCI_PCI_CFG_CAP, VIRTIO_PCI_CAP_LEN,
-                   VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFFSET, p->vdev->config_len);
+                   VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFFSET,
+                   p->vdev->config_len ? p->vdev->config_len : 4);
     /* §4.1.4.8: the PCI configuration access window: bar, offset, length and data are
      * the driver's to write. */
     add_virtio_cap(p, VIRTIO_PCI_PCI_CFG_CAP, 0, VIRTIO_PCI_CAP_LEN + 4, VIRTIO_PCI_CAP_PCI_CFG, 0,

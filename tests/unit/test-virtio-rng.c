@@ -38,6 +38,10 @@ static void test_identity(Fixture *f, gconstpointer data)
     if (transitional)
         g_assert_cmpuint(vt_cfg_read(&f->m, PCI_SUBSYSTEM_ID, 2), ==, VIRTIO_ID_RNG);
     g_assert_cmpuint(vt_cfg_read(&f->m, PCI_REVISION_ID, 4) >> 8, ==, 0x00ff00);
+    /* No configuration, but a device capability with a length (Linux refuses 0). */
+    uint8_t dev_cap = f->m.caps[VIRTIO_PCI_CAP_DEVICE_CFG];
+    g_assert_cmpuint(dev_cap, !=, 0);
+    g_assert_cmpuint(vt_cfg_read(&f->m, dev_cap + 12, 4), >, 0);
     /* BAR0 is an I/O BAR only on a transitional function. */
     vt_cfg_write(&f->m, PCI_BAR0, 0xffffffff, 4);
     uint32_t bar0 = vt_cfg_read(&f->m, PCI_BAR0, 4);
