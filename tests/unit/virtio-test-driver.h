@@ -36,6 +36,7 @@ typedef struct VtMachine {
     PciBus *bus;
     int pirq_level[4];
     unsigned msi_count;
+    uint64_t msi_addr;
     uint32_t msi_data;
     bool legacy; /* the driver uses BAR0's legacy registers */
     uint8_t caps[6];
@@ -57,8 +58,8 @@ static inline void vt_set_pirq(void *opaque, int pirq, int level)
 static inline void vt_msi(void *opaque, uint64_t addr, uint32_t data)
 {
     VtMachine *m = opaque;
-    (void)addr;
     m->msi_count++;
+    m->msi_addr = addr;
     m->msi_data = data;
 }
 
