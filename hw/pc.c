@@ -29,6 +29,7 @@
 #include "hw/multiboot.h"
 #include "cpu/x86/msr.h"
 #include "cpu/x86/tlb.h"
+#include "hw/pc_virtio.h"
 #include "hw/piix3.h"
 #include "hw/port92.h"
 #include "hw/piix4_pm.h"
@@ -97,6 +98,8 @@ struct PCBoard {
     AioContext *aio;
     BlockNode *drive_nodes[MAX_DRIVES];
     VirtioBlkPci *drives[MAX_DRIVES];
+    /* -device virtio-rng-pci, virtio-serial-pci, virtconsole (hw/pc_virtio.c). */
+    PcVirtioFunctions virtio_fns;
     PcDmaWrittenHook *dma_written_hook;
     void *dma_written_opaque;
     /* Runs last at every reset when Pacifica boots the kernel itself: what firmware
@@ -774,7 +777,8 @@ static int create_drive(PCBoard *b, unsigned i)
         .dma_written = pc_dma_written,
         .dma_opaque = b,
     };
-    VirtioPciConfig pci = {.msi_deliver = pc_msi_deliver, .msi_opaque = b};
+    /* Transitional, as QEMU's pc machine makes its virtio functions. */
+    VirtioPciConfig pci = {.msi_deliver = pc_msi_deliver, .msi_opaque = b, .transitional = true};
     b->drives[i] = virtio_blk_pci_new(b->pci, PCI_DEVFN(FIRST_DRIVE_SLOT + i, 0), &blk, &pci);
     if (!b->drives[i]) {
         fprintf(stderr, "pacifica: -drive file=%s: cannot create the virtio-blk device\n",
@@ -932,6 +936,34 @@ static int pc_create_pci_testdev(PCBoard *b, KeyValueList *kv, char *err, size_t
     return 0;
 }
 
+/* The virtio functions of hw/pc_virtio.c, with this board's bus and interrupts. */
+static PcVirtioEnv pc_virtio_env(PCBoard *b)
+{
+    return (PcVirtioEnv){.m = b->m,
+                         .bus = b->pci,
+                         .pci = {.msi_deliver = pc_msi_deliver, .msi_opaque = b},
+                         .dma_written = pc_dma_written,
+                         .dma_opaque = b};
+}
+
+static int pc_create_virtio_rng(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    PcVirtioEnv env = pc_virtio_env(b);
+    return pc_virtio_create_rng(&b->virtio_fns, &env, kv, err, errlen);
+}
+
+static int pc_create_virtio_serial(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    PcVirtioEnv env = pc_virtio_env(b);
+    return pc_virtio_create_serial(&b->virtio_fns, &env, kv, err, errlen);
+}
+
+static int pc_create_virtconsole(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    PcVirtioEnv env = pc_virtio_env(b);
+    return pc_virtio_create_console(&b->virtio_fns, &env, kv, err, errlen);
+}
+
 static const PcDeviceType pc_device_types[] = {
     {"isa-debug-exit", "ISA", "exits the emulator with a status the guest writes",
      "iobase=uint16 (0x501), iosize=uint16 (2)", pc_create_isa_debug_exit},
@@ -939,6 +971,12 @@ static const PcDeviceType pc_device_types[] = {
      "", pc_create_pc_testdev},
     {"pci-testdev", "PCI", "PCI Test Device", "addr=pci-address (first free slot)",
      pc_create_pci_testdev},
+    {"virtio-rng-pci", "PCI", "entropy from the host's getrandom", PC_VIRTIO_PCI_PROPS,
+     pc_create_virtio_rng},
+    {"virtio-serial-pci", "PCI", "virtio console device for a virtconsole port",
+     PC_VIRTIO_PCI_PROPS, pc_create_virtio_serial},
+    {"virtconsole", "virtio-serial-bus", "a console port (guest /dev/hvc0) on a -chardev",
+     "chardev=str (required)", pc_create_virtconsole},
 };
 
 #define PC_NDEVICE_TYPES (sizeof(pc_device_types) / sizeof(pc_device_types[0]))
@@ -1105,6 +1143,7 @@ void pc_board_destroy(PCBoard *b)
     pc_testdev_free(b->pc_testdev);
     for (unsigned i = 0; i < b->npci_testdevs; i++)
         pci_testdev_free(b->pci_testdevs[i]);
+    pc_virtio_destroy(&b->virtio_fns);
     destroy_drives(b);
     piix4_pm_free(b->pm);
     piix3_free(b->isa_bridge);

@@ -58,6 +58,10 @@ typedef struct DriveConfig {
  * command-line order; it takes the properties each device knows (system/keyval.h). */
 #define MAX_DEVICES 32
 
+/* -chardev options (QEMU's syntax: BACKEND,id=ID,...), opened by the devices that name
+ * them (system/chardev_options.h). */
+#define MAX_CHARDEV_OPTIONS 8
+
 /* How TCG runs translated blocks (-accel tcg,backend=). */
 typedef enum TcgBackend { TCG_BACKEND_NATIVE, TCG_BACKEND_INTERP } TcgBackend;
 
@@ -96,6 +100,8 @@ typedef struct MachineConfig {
     bool gdb;
     MonitorConfig gdb_socket;
     bool start_paused; /* -S: the vCPUs wait for cont (monitor or gdb) */
+    KeyValueList chardevs[MAX_CHARDEV_OPTIONS]; /* -chardev, in command-line order */
+    unsigned nchardevs;
 } MachineConfig;
 
 typedef enum OptionsResult {
