@@ -54,7 +54,10 @@ struct PCBoard {
     uint8_t *bios;
     size_t bios_size;
     SerialState *serial[MAX_SERIAL_PORTS];
-    DebugExitState *debug_exit;
+    DebugExitState *debug_exit; /* the built-in one at 0xf4, unless -device gives one */
+    /* isa-debug-exit devices from -device. */
+    DebugExitState *user_debug_exits[MAX_DEVICES];
+    unsigned nuser_debug_exits;
     DebugconState *debugcon;
     X86BootState boot; /* where the boot CPU starts after each reset */
     PicState *pic;
@@ -724,6 +727,168 @@ void pc_board_set_dma_written_hook(PCBoard *b, PcDmaWrittenHook *hook, void *opa
     b->dma_written_opaque = opaque;
 }
 
+/* ---- -device ----
+ *
+ * The devices a user can add by name, with QEMU's names and property names, so that
+ * command lines written for QEMU (test suites, kvm-unit-tests) work unchanged. Each
+ * creator takes the properties it knows from the list (keyval_take); one left over is
+ * an error naming it. */
+
+typedef struct PcDeviceType {
+    const char *name;
+    const char *bus; /* as QEMU's "-device help" groups them */
+    const char *desc;
+    const char *props; /* "name=type (default), ..." for "-device NAME,help" */
+    int (*create)(PCBoard *b, KeyValueList *kv, char *err, size_t errlen);
+} PcDeviceType;
+
+/* Reads an optional integer property; false with a message in err if malformed. */
+static bool pc_device_uint_prop(KeyValueList *kv, const char *key, uint64_t max, uint64_t *val,
+                                char *err, size_t errlen)
+{
+    const char *s = keyval_take(kv, key);
+    if (!s)
+        return true;
+    if (keyval_parse_uint(s, max, val))
+        return true;
+    snprintf(err, errlen, "property '%s': '%s' is not a number from 0 to %" PRIu64, key, s, max);
+    return false;
+}
+
+/* QEMU's isa-debug-exit (hw/misc/debugexit.c): iobase 0x501 and iosize 2 by default. */
+static int pc_create_isa_debug_exit(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    uint64_t base = 0x501, size = 2;
+    if (!pc_device_uint_prop(kv, "iobase", 0xffff, &base, err, errlen) ||
+        !pc_device_uint_prop(kv, "iosize", 0x10000, &size, err, errlen))
+        return -1;
+    if (size == 0 || base + size > 0x10000) {
+        snprintf(err, errlen, "iobase 0x%" PRIx64 " and iosize 0x%" PRIx64 " leave the I/O space",
+                 base, size);
+        return -1;
+    }
+    DebugExitState *d =
+        debug_exit_new(&b->m->io, (uint16_t)base, (uint16_t)size, debug_exit_request, b->m);
+    b->user_debug_exits[b->nuser_debug_exits++] = d;
+    machine_register_device(b->m, &d->dev);
+    return 0;
+}
+
+static const PcDeviceType pc_device_types[] = {
+    {"isa-debug-exit", "ISA", "exits the emulator with a status the guest writes",
+     "iobase=uint16 (0x501), iosize=uint16 (2)", pc_create_isa_debug_exit},
+};
+
+#define PC_NDEVICE_TYPES (sizeof(pc_device_types) / sizeof(pc_device_types[0]))
+
+static const PcDeviceType *pc_find_device_type(const char *name)
+{
+    for (size_t i = 0; i < PC_NDEVICE_TYPES; i++)
+        if (!strcmp(pc_device_types[i].name, name))
+            return &pc_device_types[i];
+    return NULL;
+}
+
+bool pc_device_help(const MachineConfig *cfg, FILE *out)
+{
+    for (unsigned i = 0; i < cfg->ndevices; i++) {
+        const KeyValueList *kv = &cfg->devices[i];
+        if (!kv->help)
+            continue;
+        const PcDeviceType *t = kv->driver[0] ? pc_find_device_type(kv->driver) : NULL;
+        if (t) {
+            fprintf(out, "%s options:\n  %s\n", t->name, t->props[0] ? t->props : "(none)");
+            return true;
+        }
+        if (kv->driver[0])
+            fprintf(out, "unknown device '%s'; ", kv->driver);
+        fprintf(out, "available devices:\n");
+        for (size_t j = 0; j < PC_NDEVICE_TYPES; j++)
+            fprintf(out, "  name \"%s\", bus %s, desc \"%s\"\n", pc_device_types[j].name,
+                    pc_device_types[j].bus, pc_device_types[j].desc);
+        return true;
+    }
+    return false;
+}
+
+/* Whether t's property list (its help text, "name=type (default), ...") has key. */
+static bool pc_device_type_has_prop(const PcDeviceType *t, const char *key)
+{
+    size_t len = strlen(key);
+    for (const char *p = t->props; *p;) {
+        if (!strncmp(p, key, len) && p[len] == '=')
+            return true;
+        const char *comma = strstr(p, ", ");
+        if (!comma)
+            break;
+        p = comma + 2;
+    }
+    return false;
+}
+
+bool pc_check_devices(const MachineConfig *cfg, FILE *err)
+{
+    for (unsigned i = 0; i < cfg->ndevices; i++) {
+        const KeyValueList *kv = &cfg->devices[i];
+        const PcDeviceType *t = pc_find_device_type(kv->driver);
+        if (!t) {
+            fprintf(err, "pacifica: -device %s: unknown device '%s' ('-device help' lists them)\n",
+                    kv->text, kv->driver);
+            return false;
+        }
+        for (unsigned j = 0; j < kv->nitems; j++) {
+            if (!pc_device_type_has_prop(t, kv->items[j].key)) {
+                fprintf(err,
+                        "pacifica: -device %s: %s has no property '%s' ('-device %s,help' lists "
+                        "them)\n",
+                        kv->text, t->name, kv->items[j].key, t->name);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool pc_has_user_device(const MachineConfig *cfg, const char *name)
+{
+    for (unsigned i = 0; i < cfg->ndevices; i++)
+        if (!strcmp(cfg->devices[i].driver, name))
+            return true;
+    return false;
+}
+
+/* Creates the -device devices in command-line order. The list is the board's to
+ * consume (properties are marked taken), so it works on a copy of each. */
+static int create_user_devices(PCBoard *b)
+{
+    const MachineConfig *cfg = b->m->cfg;
+    for (unsigned i = 0; i < cfg->ndevices; i++) {
+        KeyValueList kv = cfg->devices[i];
+        char err[256] = "";
+        const PcDeviceType *t = pc_find_device_type(kv.driver);
+        for (unsigned j = 0; j < kv.nitems; j++)
+            kv.items[j].taken = false;
+        if (!t) {
+            fprintf(stderr,
+                    "pacifica: -device %s: unknown device '%s' ('-device help' lists them)\n",
+                    kv.text, kv.driver);
+            return -1;
+        }
+        /* Checked before creating, so a typo never leaves a half-made device. */
+        const char *unused = NULL;
+        if (t->create(b, &kv, err, sizeof(err)) < 0) {
+            fprintf(stderr, "pacifica: -device %s: %s\n", kv.text, err);
+            return -1;
+        }
+        if ((unused = keyval_first_unused(&kv))) {
+            fprintf(stderr, "pacifica: -device %s: %s has no property '%s'\n", kv.text, t->name,
+                    unused);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 PCBoard *pc_board_create(Machine *m)
 {
     PCBoard *b = calloc(1, sizeof(*b));
@@ -734,12 +899,17 @@ PCBoard *pc_board_create(Machine *m)
     m->cpu_reset_hook = pc_cpu_reset_hook;
     m->cpu_reset_opaque = b;
     if (map_firmware(b) < 0 || create_chipset(b) < 0 || create_kbc(b) < 0 ||
-        create_serial_ports(b) < 0 || create_drives(b) < 0 || load_kernel(b) < 0) {
+        create_serial_ports(b) < 0 || create_drives(b) < 0 || load_kernel(b) < 0 ||
+        create_user_devices(b) < 0) {
         pc_board_destroy(b);
         return NULL;
     }
-    b->debug_exit = debug_exit_new(&m->io, DEBUG_EXIT_BASE, 4, debug_exit_request, m);
-    machine_register_device(m, &b->debug_exit->dev);
+    /* Pacifica's tests exit through 0xf4 (QEMU: -device isa-debug-exit,iobase=0xf4,
+     * iosize=4); a machine given its own isa-debug-exit gets only that one. */
+    if (!pc_has_user_device(m->cfg, "isa-debug-exit")) {
+        b->debug_exit = debug_exit_new(&m->io, DEBUG_EXIT_BASE, 4, debug_exit_request, m);
+        machine_register_device(m, &b->debug_exit->dev);
+    }
     if (m->cfg->debugcon && strcmp(m->cfg->debugcon, "none")) {
         Chardev *chr = machine_open_chardev(m, m->cfg->debugcon);
         if (!chr) {
@@ -764,6 +934,8 @@ void pc_board_destroy(PCBoard *b)
             serial_free(b->serial[i]);
     if (b->debug_exit)
         debug_exit_free(b->debug_exit);
+    for (unsigned i = 0; i < b->nuser_debug_exits; i++)
+        debug_exit_free(b->user_debug_exits[i]);
     if (b->debugcon)
         debugcon_free(b->debugcon);
     destroy_drives(b);

@@ -2,6 +2,9 @@
 #ifndef PACIFICA_HW_PC_H
 #define PACIFICA_HW_PC_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "block/aio.h"
 #include "system/machine.h"
 
@@ -16,6 +19,13 @@ typedef void PcDmaWrittenHook(void *opaque, uint64_t gpa, uint64_t len);
  * (firmware file, chardev, disk image) on error. */
 PCBoard *pc_board_create(Machine *m);
 void pc_board_destroy(PCBoard *b);
+/* Answers "-device help" (the device list) and "-device NAME,help" (its properties)
+ * if cfg has either: returns true when it printed something (the process then exits
+ * 0, as QEMU does). */
+bool pc_device_help(const MachineConfig *cfg, FILE *out);
+/* Checks that every -device names a known device and only properties it has (their
+ * values are checked when the board creates them); false with a one-line message. */
+bool pc_check_devices(const MachineConfig *cfg, FILE *err);
 /* Presses the ACPI power button (QMP system_powerdown). Machine lock held. */
 void pc_board_power_button(PCBoard *b);
 

@@ -115,6 +115,10 @@ int main(int argc, char **argv)
     case OPTIONS_ERROR: return 2;
     default: break;
     }
+    if (pc_device_help(&cfg, stdout))
+        return 0;
+    if (!pc_check_devices(&cfg, stderr))
+        return 2;
     char err[256];
     /* Before any thread exists: a fork keeps only the calling one. */
     Daemon daemon = {.ready_fd = -1};

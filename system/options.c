@@ -827,6 +827,27 @@ static OptionsResult opt_version(OptionParser *p, const char *value)
     return OPTIONS_EXIT;
 }
 
+/* ---- -device ---- */
+
+/* Only split here: the board knows the drivers and their properties (hw/pc.c), and
+ * "-device help" / "-device DRIVER,help" are answered there too. */
+static OptionsResult opt_device(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->ndevices == MAX_DEVICES)
+        return fail(p, value, "at most %d devices", MAX_DEVICES);
+    char err[256];
+    KeyValueList *kv = &cfg->devices[cfg->ndevices];
+    if (keyval_parse(kv, "-device", value, true, err, sizeof(err)) < 0)
+        return fail(p, value, "%s", err);
+    if (!kv->driver[0] && !kv->help) {
+        keyval_free(kv);
+        return fail(p, value, "missing the device name ('-device help' lists them)");
+    }
+    cfg->ndevices++;
+    return OPTIONS_OK;
+}
+
 static const OptionDef option_table[] = {
     {"m", NULL, "[size=]SIZE", opt_memory,
      "RAM size: a number of MiB, or with a suffix K, M, G, T (default 128M)"},
@@ -853,6 +874,8 @@ static const OptionDef option_table[] = {
     {"hdc", NULL, "FILE", opt_ide_disk, "IDE disk 2 (not supported yet)"},
     {"hdd", NULL, "FILE", opt_ide_disk, "IDE disk 3 (not supported yet)"},
     {"snapshot", NULL, NULL, opt_snapshot, "write to temporary files, never to the disk images"},
+    {"device", NULL, "DRIVER[,PROP=VALUE...]", opt_device,
+     "add a device ('-device help' lists them, '-device DRIVER,help' their properties)"},
 #ifdef MAX_MONITORS
     {"monitor", NULL, "DEV", opt_monitor,
      "text monitor on stdio, unix:PATH,server=on[,wait=off] or tcp:HOST:PORT,server=on[,...]"},
@@ -871,7 +894,7 @@ static const OptionDef option_table[] = {
 // clang-format off
 static const char *const qemu_only_options[] = {
     "cdrom", "fda", "fdb", "boot", "nic", "net",
-    "netdev", "device", "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
+    "netdev", "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
     "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
     "object", "global", "icount", "L", "k", "audiodev",
 #ifndef MAX_MONITORS

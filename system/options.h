@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "system/keyval.h"
+
 #define MAX_SERIAL_PORTS 4
 
 /* -monitor and -qmp (QEMU: at most a few; each one its own socket or stdio). */
@@ -52,6 +54,10 @@ typedef struct DriveConfig {
     char serial[DRIVE_SERIAL_MAX]; /* "" for none */
 } DriveConfig;
 
+/* -device options (QEMU's syntax: DRIVER,prop=value,...), created by the board in
+ * command-line order; it takes the properties each device knows (system/keyval.h). */
+#define MAX_DEVICES 32
+
 typedef enum DisplayKind { DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL } DisplayKind;
 
 typedef struct MachineConfig {
@@ -76,9 +82,11 @@ typedef struct MachineConfig {
     unsigned nmonitors;
     DriveConfig drives[MAX_DRIVES]; /* in command-line order */
     unsigned ndrives;
-    bool snapshot;       /* -snapshot: every drive writes to a temporary overlay */
-    bool daemonize;      /* -daemonize: detach once the machine is set up */
-    const char *pidfile; /* -pidfile: NULL for none */
+    bool snapshot;                     /* -snapshot: every drive writes to a temporary overlay */
+    bool daemonize;                    /* -daemonize: detach once the machine is set up */
+    const char *pidfile;               /* -pidfile: NULL for none */
+    KeyValueList devices[MAX_DEVICES]; /* -device, in command-line order */
+    unsigned ndevices;
 } MachineConfig;
 
 typedef enum OptionsResult {

@@ -191,4 +191,29 @@ expect_drive_machine "two disks, read-only and -snapshot" \
     -drive "file=$work/disk.raw,if=virtio,readonly=on" \
     -drive "file=$work/disk.raw,if=virtio,cache=unsafe,serial=D2" -snapshot
 
+# -device: QEMU's syntax; the board names unknown devices and properties.
+expect_error "-device unknown device" "unknown device 'no-such-dev'" -device no-such-dev
+expect_error "-device unknown property" "isa-debug-exit has no property 'bogus'" \
+    -device isa-debug-exit,iobase=0xf4,bogus=1
+expect_error "-device without a name" "missing the device name" -device iobase=0xf4
+expect_error "-device property twice" "parameter 'iobase' given twice" \
+    -device isa-debug-exit,iobase=1,iobase=2
+expect_exit0 "-device help" 'name "isa-debug-exit"' -device help
+expect_exit0 "-device NAME,help" "iosize=" -device isa-debug-exit,help
+expect_drive_machine "-device isa-debug-exit at 0xf4 (QEMU's test setup)" \
+    -device isa-debug-exit,iobase=0xf4,iosize=4
+# With an isa-debug-exit elsewhere the built-in one at 0xf4 is gone: the ROM's exit
+# write goes nowhere and the machine runs on until stopped.
+if command -v timeout >/dev/null 2>&1; then
+    timeout 3 "$bin" -bios build/tests/guest/hello.bin -nographic \
+        -device isa-debug-exit,iobase=0x501,iosize=2 </dev/null >"$work/out" 2>"$work/err"
+    status=$?
+    if [ "$status" -eq 124 ]; then
+        ok "-device isa-debug-exit,iobase=0x501 replaces the one at 0xf4"
+    else
+        not_ok "-device isa-debug-exit,iobase=0x501 replaces the one at 0xf4" \
+            "exit status $status, expected a timeout"
+    fi
+fi
+
 [ "$failures" -eq 0 ]
