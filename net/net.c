@@ -106,6 +106,22 @@ void net_stack_dispatch_fd(NetStack *s, int fd, short revents)
         watch_dispatch(w, revents);
 }
 
+int net_stack_poll(NetStack *s, int timeout_ms)
+{
+    struct pollfd fds[64];
+    nfds_t n = 0;
+    for (NetWatch *w = s->watches; w && n < G_N_ELEMENTS(fds); w = w->next)
+        fds[n++] = (struct pollfd){.fd = w->fd, .events = w->events};
+    int r = poll(fds, n, timeout_ms);
+    for (nfds_t i = 0; r > 0 && i < n; i++) {
+        /* A handler may have removed a later watch: look each one up again. */
+        NetWatch *w = fds[i].revents ? find_watch(s, fds[i].fd) : NULL;
+        if (w)
+            watch_dispatch(w, fds[i].revents);
+    }
+    return r;
+}
+
 int net_stack_start(NetStack *s, MainLoop *loop)
 {
     s->loop = loop;
@@ -238,6 +254,11 @@ NetClient *net_stack_find(NetStack *s, const char *id)
         if (s->clients[i] && !s->clients[i]->is_nic && !strcmp(s->clients[i]->id, id))
             return s->clients[i];
     return NULL;
+}
+
+NetClient *net_stack_client(NetStack *s, unsigned i)
+{
+    return i < NET_MAX_CLIENTS ? s->clients[i] : NULL;
 }
 
 int net_client_connect(NetClient *a, NetClient *b)

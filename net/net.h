@@ -94,6 +94,9 @@ void net_watch_set_events(NetStack *s, int fd, short events);
 void net_unwatch_fd(NetStack *s, int fd);
 /* Runs the handler of fd as if poll had reported revents (unit tests). */
 void net_stack_dispatch_fd(NetStack *s, int fd, short revents);
+/* Without a main loop (unit tests, tools): polls every watch once for up to
+ * timeout_ms and runs the handlers of those ready. Returns poll's result. */
+int net_stack_poll(NetStack *s, int timeout_ms);
 /* Runs the clients' scheduled work now (the main loop does it; unit tests call it). */
 void net_stack_run_scheduled(NetStack *s);
 
@@ -104,6 +107,8 @@ NetClient *net_client_new(NetStack *s, const NetClientOps *ops, size_t size, con
 /* Takes the client out of the stack and frees it (cleanup first). */
 void net_client_free(NetClient *nc);
 NetClient *net_stack_find(NetStack *s, const char *id);
+/* The i'th slot of the stack (i < NET_MAX_CLIENTS), NULL if free. */
+NetClient *net_stack_client(NetStack *s, unsigned i);
 /* Joins a NIC and a backend; -1 if either already has a peer. */
 int net_client_connect(NetClient *a, NetClient *b);
 

@@ -173,6 +173,9 @@ int main(int argc, char **argv)
                                              block_completions_ready, &block_wiring) < 0)
         return 1;
     pc_board_set_dma_written_hook(board, wiring_dma_written, &wiring);
+    NetStack *net = pc_board_net(board);
+    if (net_stack_start(net, loop) < 0)
+        return 1;
     machine_reset_devices(m);
     process_daemonize_finish(&daemon);
     int status = main_loop_exec(loop);
@@ -181,6 +184,7 @@ int main(int argc, char **argv)
     pc_board_set_dma_written_hook(board, NULL, NULL);
     if (block_wiring.aio)
         main_loop_remove_fd(loop, aio_context_fd(block_wiring.aio));
+    net_stack_stop(net);
     monitors_free(mons);
     main_loop_free(loop);
     accel->destroy(state);

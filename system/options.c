@@ -848,6 +848,27 @@ static OptionsResult opt_device(OptionParser *p, const char *value)
     return OPTIONS_OK;
 }
 
+/* ---- -netdev, -nic ---- */
+
+/* Kept as typed; the board's network code (net/netdev.c) parses and checks them. */
+static OptionsResult opt_netdev(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->nnetdevs == MAX_NETDEVS)
+        return fail(p, value, "at most %d network backends", MAX_NETDEVS);
+    cfg->netdevs[cfg->nnetdevs++] = value;
+    return OPTIONS_OK;
+}
+
+static OptionsResult opt_nic(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->nnics == MAX_NETDEVS)
+        return fail(p, value, "at most %d network cards", MAX_NETDEVS);
+    cfg->nics[cfg->nnics++] = value;
+    return OPTIONS_OK;
+}
+
 static const OptionDef option_table[] = {
     {"m", NULL, "[size=]SIZE", opt_memory,
      "RAM size: a number of MiB, or with a suffix K, M, G, T (default 128M)"},
@@ -874,6 +895,11 @@ static const OptionDef option_table[] = {
     {"hdc", NULL, "FILE", opt_ide_disk, "IDE disk 2 (not supported yet)"},
     {"hdd", NULL, "FILE", opt_ide_disk, "IDE disk 3 (not supported yet)"},
     {"snapshot", NULL, NULL, opt_snapshot, "write to temporary files, never to the disk images"},
+    {"netdev", NULL, "user|tap|socket,id=ID[,...]", opt_netdev,
+     "network backend: user[,hostfwd=tcp::HPORT-:GPORT], tap,ifname=NAME,script=no, "
+     "socket,listen=|connect=|mcast=|udp="},
+    {"nic", NULL, "user|tap|socket|none[,model=virtio-net-pci][,mac=MAC][,...]", opt_nic,
+     "a virtio-net-pci card on a new backend (default: no network)"},
     {"device", NULL, "DRIVER[,PROP=VALUE...]", opt_device,
      "add a device ('-device help' lists them, '-device DRIVER,help' their properties)"},
 #ifdef MAX_MONITORS
@@ -893,8 +919,8 @@ static const OptionDef option_table[] = {
  * rather than "unknown", so that a script written for QEMU gets a useful message. */
 // clang-format off
 static const char *const qemu_only_options[] = {
-    "cdrom", "fda", "fdb", "boot", "nic", "net",
-    "netdev", "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
+    "cdrom", "fda", "fdb", "boot", "net",
+    "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
     "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
     "object", "global", "icount", "L", "k", "audiodev",
 #ifndef MAX_MONITORS

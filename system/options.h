@@ -58,6 +58,10 @@ typedef struct DriveConfig {
  * command-line order; it takes the properties each device knows (system/keyval.h). */
 #define MAX_DEVICES 32
 
+/* -netdev and -nic, kept as typed: net/netdev.c parses them when the board creates the
+ * backends. */
+#define MAX_NETDEVS 8
+
 typedef enum DisplayKind { DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL } DisplayKind;
 
 typedef struct MachineConfig {
@@ -87,6 +91,10 @@ typedef struct MachineConfig {
     const char *pidfile;               /* -pidfile: NULL for none */
     KeyValueList devices[MAX_DEVICES]; /* -device, in command-line order */
     unsigned ndevices;
+    const char *netdevs[MAX_NETDEVS]; /* -netdev TYPE,id=ID,... */
+    unsigned nnetdevs;
+    const char *nics[MAX_NETDEVS]; /* -nic TYPE,... */
+    unsigned nnics;
 } MachineConfig;
 
 typedef enum OptionsResult {
