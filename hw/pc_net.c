@@ -124,6 +124,24 @@ void pc_net_check_peers(PcNet *pn)
     }
 }
 
+bool pc_net_check_options(const MachineConfig *cfg, FILE *out)
+{
+    char err[NET_ERR_MAX];
+    for (unsigned i = 0; i < cfg->nnetdevs; i++) {
+        if (net_check_option(cfg->netdevs[i], false, err, sizeof(err)) < 0) {
+            fprintf(out, "pacifica: -netdev %s: %s\n", cfg->netdevs[i], err);
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < cfg->nnics; i++) {
+        if (net_check_option(cfg->nics[i], true, err, sizeof(err)) < 0) {
+            fprintf(out, "pacifica: -nic %s: %s\n", cfg->nics[i], err);
+            return false;
+        }
+    }
+    return true;
+}
+
 NetStack *pc_net_stack(PcNet *pn)
 {
     return pn ? pn->stack : NULL;

@@ -5,7 +5,9 @@
 #ifndef PACIFICA_HW_PC_NET_H
 #define PACIFICA_HW_PC_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "hw/pci.h"
 #include "hw/virtio_pci.h"
@@ -23,6 +25,9 @@ typedef struct PcNetWiring {
     void *dma_opaque;
 } PcNetWiring;
 
+/* Checks the -netdev and -nic options before anything is opened: backend types,
+ * parameter names, ids, models, MACs. false after printing a one-line error. */
+bool pc_net_check_options(const MachineConfig *cfg, FILE *err);
 /* Creates the -netdev backends and the -nic cards of m->cfg. NULL after printing a
  * one-line error naming the bad option. */
 PcNet *pc_net_create(const PcNetWiring *w);

@@ -164,6 +164,84 @@ static const struct {
     {"socket", net_socket_new},
 };
 
+/* The parameters each backend takes, for checking a command line before anything is
+ * opened (the backends read them themselves, and refuse any left over too). */
+static const struct {
+    const char *type;
+    const char *const keys[12];
+} backend_keys[] = {
+    {"user", {"net", "host", "dhcpstart", "dns", "restrict", "ipv6", "hostname", "hostfwd"}},
+    {"tap", {"ifname", "script", "downscript"}},
+    {"socket", {"listen", "connect", "mcast", "udp", "localaddr"}},
+};
+
+static bool backend_has_key(const char *type, const char *key, bool nic)
+{
+    if (nic ? (!strcmp(key, "model") || !strcmp(key, "mac")) : !strcmp(key, "id"))
+        return true;
+    for (size_t i = 0; i < G_N_ELEMENTS(backend_keys); i++)
+        if (!strcmp(backend_keys[i].type, type))
+            for (size_t k = 0; k < G_N_ELEMENTS(backend_keys[i].keys) && backend_keys[i].keys[k];
+                 k++)
+                if (!strcmp(backend_keys[i].keys[k], key))
+                    return true;
+    return false;
+}
+
+static bool known_type(const char *type)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(backend_keys); i++)
+        if (!strcmp(backend_keys[i].type, type))
+            return true;
+    return false;
+}
+
+static bool valid_id(const char *id);
+static int nic_model(NetOpts *o, NicConfig *nic, char *err, size_t errlen);
+
+static int check_opts(NetOpts *o, bool nic, char *err, size_t errlen)
+{
+    if (nic && !strcmp(o->type, "none"))
+        return net_opts_check_used(o, err, errlen);
+    if (!known_type(o->type)) {
+        snprintf(err, errlen, "unknown network backend '%s' (user, tap, socket)", o->type);
+        return -1;
+    }
+    for (unsigned i = 0; i < o->n; i++) {
+        if (!backend_has_key(o->type, o->key[i], nic)) {
+            snprintf(err, errlen, "%s: unknown parameter '%s'", o->type, o->key[i]);
+            return -1;
+        }
+    }
+    NicConfig cfg;
+    const char *id = net_opts_get(o, "id");
+    const char *mac = net_opts_get(o, "mac");
+    if (!nic && !id) {
+        snprintf(err, errlen, "%s: missing 'id='", o->type);
+    } else if (!nic && !valid_id(id)) {
+        snprintf(err, errlen, "id '%s': letters, digits, '-', '_', '.' starting with a letter",
+                 id);
+    } else if (nic && nic_model(o, &cfg, err, errlen) < 0) {
+        return -1;
+    } else if (mac && net_parse_mac(mac, cfg.mac) < 0) {
+        snprintf(err, errlen, "mac '%s': expected six hex bytes like 52:54:00:12:34:56, unicast",
+                 mac);
+    } else {
+        return 0;
+    }
+    return -1;
+}
+
+int net_check_option(const char *arg, bool nic, char *err, size_t errlen)
+{
+    NetOpts o;
+    if (net_opts_parse(&o, arg, err, errlen) < 0)
+        return -1;
+    int r = check_opts(&o, nic, err, errlen);
+    net_opts_free(&o);
+    return r;
+}
+
 static NetClient *create_backend(NetStack *s, const char *id, NetOpts *o, char *err, size_t errlen)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(backend_types); i++) {
@@ -197,10 +275,8 @@ int net_netdev_add(NetStack *s, const char *arg, char *err, size_t errlen)
         return -1;
     int ret = -1;
     const char *id = net_opts_get(&o, "id");
-    if (!id)
-        snprintf(err, errlen, "%s: missing 'id='", o.type);
-    else if (!valid_id(id))
-        snprintf(err, errlen, "id '%s': letters, digits, '-', '_', '.' starting with a letter", id);
+    if (check_opts(&o, false, err, errlen) < 0)
+        ;
     else if (net_stack_find(s, id))
         snprintf(err, errlen, "duplicate id '%s'", id);
     else if (create_backend(s, id, &o, err, errlen))
@@ -214,18 +290,15 @@ static const char *const nic_models[] = {"virtio-net-pci", "virtio"};
 static int nic_model(NetOpts *o, NicConfig *nic, char *err, size_t errlen)
 {
     const char *model = net_opts_get(o, "model");
-    if (!model) {
-        snprintf(nic->model, sizeof(nic->model), "virtio-net-pci");
-        return 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(nic_models) && model; i++)
+        if (!strcmp(model, nic_models[i]))
+            model = NULL;
+    if (model) {
+        snprintf(err, errlen, "unknown NIC model '%s' (Pacifica has virtio-net-pci only)", model);
+        return -1;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(nic_models); i++) {
-        if (!strcmp(model, nic_models[i])) {
-            snprintf(nic->model, sizeof(nic->model), "virtio-net-pci");
-            return 0;
-        }
-    }
-    snprintf(err, errlen, "unknown NIC model '%s' (Pacifica has virtio-net-pci only)", model);
-    return -1;
+    snprintf(nic->model, sizeof(nic->model), "virtio-net-pci");
+    return 0;
 }
 
 int net_nic_add(NetStack *s, const char *arg, unsigned index, NicConfig *nic, char *err,
@@ -236,20 +309,21 @@ int net_nic_add(NetStack *s, const char *arg, unsigned index, NicConfig *nic, ch
         return -1;
     memset(nic, 0, sizeof(*nic));
     int ret = -1;
-    if (!strcmp(o.type, "none")) {
-        ret = net_opts_check_used(&o, err, errlen) < 0 ? -1 : 0;
+    if (check_opts(&o, true, err, errlen) < 0) {
         net_opts_free(&o);
-        return ret;
+        return -1;
+    }
+    if (!strcmp(o.type, "none")) {
+        net_opts_free(&o);
+        return 0;
     }
     const char *mac = net_opts_get(&o, "mac");
     net_default_mac(index, nic->mac);
+    if (mac)
+        net_parse_mac(mac, nic->mac); /* checked above */
+    nic_model(&o, nic, err, errlen);
     snprintf(nic->netdev, sizeof(nic->netdev), "__nic%u", index);
-    if (nic_model(&o, nic, err, errlen) < 0)
-        ;
-    else if (mac && net_parse_mac(mac, nic->mac) < 0)
-        snprintf(err, errlen, "mac '%s': expected six hex bytes like 52:54:00:12:34:56, unicast",
-                 mac);
-    else if (create_backend(s, nic->netdev, &o, err, errlen))
+    if (create_backend(s, nic->netdev, &o, err, errlen))
         ret = 1;
     net_opts_free(&o);
     return ret;

@@ -51,6 +51,10 @@ NetClient *net_user_new(NetStack *s, const char *id, NetOpts *o, char *err, size
 NetClient *net_tap_new(NetStack *s, const char *id, NetOpts *o, char *err, size_t errlen);
 NetClient *net_socket_new(NetStack *s, const char *id, NetOpts *o, char *err, size_t errlen);
 
+/* Checks a -netdev (nic false) or -nic value without opening anything: the backend
+ * type, the parameter names, id=, model= and mac=. -1 with a message in err. */
+int net_check_option(const char *arg, bool nic, char *err, size_t errlen);
+
 /* -netdev: creates the backend. -1 with a message in err. */
 int net_netdev_add(NetStack *s, const char *arg, char *err, size_t errlen);
 

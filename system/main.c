@@ -7,6 +7,7 @@
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/tlb.h"
 #include "hw/pc.h"
+#include "hw/pc_net.h"
 #include "monitor/monitor.h"
 #include "system/machine.h"
 #include "system/main_loop.h"
@@ -118,6 +119,8 @@ int main(int argc, char **argv)
     if (pc_device_help(&cfg, stdout))
         return 0;
     if (!pc_check_devices(&cfg, stderr))
+        return 2;
+    if (!pc_net_check_options(&cfg, stderr))
         return 2;
     char err[256];
     /* Before any thread exists: a fork keeps only the calling one. */
