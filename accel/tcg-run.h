@@ -4,13 +4,19 @@
 #ifndef PACIFICA_ACCEL_TCG_RUN_H
 #define PACIFICA_ACCEL_TCG_RUN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpu/x86/cpu.h"
 
 typedef struct TcgRunner TcgRunner;
 
+/* On the IR interpreter (the reference backend), or on the native backend when the
+ * environment has PACIFICA_TCG_BACKEND=native: tests/run-all.sh runs the CPU unit
+ * tests and the differential tests both ways. */
 TcgRunner *tcg_runner_new(void);
+/* On the native backend when native, else the interpreter; NULL if out of memory. */
+TcgRunner *tcg_runner_new_backend(bool native);
 void tcg_runner_free(TcgRunner *r);
 /* The runner's translation cache (give it to x86_cpu_init for self-modifying code). */
 TBCache *tcg_runner_tb_cache(TcgRunner *r);

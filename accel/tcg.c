@@ -1,15 +1,20 @@
 /* The TCG accelerator: one host thread per vCPU, each translating guest code into
- * blocks (shared cache) and running them with the IR interpreter. */
+ * blocks (shared cache) and running them as native host code (tcg/x86_64), or with the
+ * IR interpreter under -accel tcg,backend=interp. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "accel/accel.h"
 #include "accel/tcg-run.h"
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/seg_helper.h"
+#include "cpu/x86/tlb.h"
+#include "tcg/x86_64/native.h"
 
 typedef struct TcgVcpu {
     X86CPU cpu;
@@ -24,6 +29,7 @@ typedef struct TcgVcpu {
 typedef struct TcgAccel {
     Machine *m;
     TBCache tbc;
+    TCGNative *native; /* NULL: blocks run on the IR interpreter */
     unsigned ncpus;
     TcgVcpu *vcpus;
     atomic_bool stop;
@@ -41,6 +47,61 @@ static void tcg_kick_vcpus(void *opaque)
     pthread_mutex_lock(&a->halt_lock);
     pthread_cond_broadcast(&a->halt_cond);
     pthread_mutex_unlock(&a->halt_lock);
+}
+
+/* ---- the native backend ---- */
+
+/* The vCPU's software TLB (cpu/x86/tlb.h) as the backend's inline lookup reads it:
+ * offsets from env, which is the first member of X86CPU. */
+_Static_assert(sizeof(X86TLBEntry) == 32, "TLB entries are 1 << 5 bytes");
+_Static_assert(offsetof(X86CPU, env) == 0, "env starts the X86CPU");
+static const TCGNativeTLB x86_native_tlb = {
+    .table_offset = offsetof(X86CPU, tlb) + offsetof(X86TLB, table),
+    .mmu_stride = sizeof(X86TLBEntry) * X86_TLB_SIZE,
+    .mmu_count = X86_TLB_MMU_COUNT,
+    .index_bits = X86_TLB_BITS,
+    .page_bits = X86_PAGE_BITS,
+    .entry_bits = 5,
+    .read_tag = offsetof(X86TLBEntry, tag_read),
+    .write_tag = offsetof(X86TLBEntry, tag_write),
+    .addend = offsetof(X86TLBEntry, addend),
+    .fast_bits = X86_TLB_FAST,
+};
+
+static void tcg_native_flush_hook(void *opaque)
+{
+    tcg_native_flush(opaque);
+}
+
+/* A code buffer shared by every vCPU of the machine (or of a test runner), dropped
+ * whenever the TB cache is flushed. kick makes running vCPUs leave compiled code so
+ * that a full buffer can be emptied. out_asm: -d out_asm's stream, or NULL. */
+static TCGNative *tcg_native_create(TBCache *tbc, void (*kick)(void *), void *kick_opaque,
+                                    FILE *out_asm)
+{
+    TCGNativeConfig cfg = {
+        .tlb = &x86_native_tlb,
+        .out_asm = out_asm,
+        .kick_all = kick,
+        .kick_opaque = kick_opaque,
+    };
+    TCGNative *n = tcg_native_new(&cfg);
+    if (n) {
+        tbc->on_flush = tcg_native_flush_hook;
+        tbc->on_flush_opaque = n;
+    }
+    return n;
+}
+
+/* Runs tb (and what it chains to) on the machine's backend. Compiled code inlines TLB
+ * lookups without the memory-map check the C entry points do, so the TLB is brought up
+ * to date first (memory map changes kick every vCPU out to here). */
+static uintptr_t tcg_exec_block(TCGNative *native, X86CPU *cpu, TranslationBlock *tb)
+{
+    if (!native)
+        return tcg_interp_exec(&cpu->exec, tb);
+    x86_tlb_sync_memory_map(&cpu->env);
+    return tcg_native_run(native, &cpu->exec, tb);
 }
 
 /* INTR of one vCPU (from the PIC/APIC): a rising line makes the vCPU look at it at its
@@ -183,6 +244,20 @@ static void *tcg_create(Machine *m)
     }
     pthread_mutex_init(&a->halt_lock, NULL);
     pthread_cond_init(&a->halt_cond, NULL);
+    if (m->cfg->tcg_backend == TCG_BACKEND_NATIVE) {
+        FILE *out_asm =
+            log_enabled(&m->log, LOG_OUT_ASM) ? (m->log.out ? m->log.out : stderr) : NULL;
+        a->native = tcg_native_create(&a->tbc, tcg_kick_vcpus, a, out_asm);
+        if (!a->native) {
+            fprintf(stderr, "pacifica: cannot map memory for native code: use "
+                            "-accel tcg,backend=interp\n");
+            free(a->vcpus);
+            free(a);
+            return NULL;
+        }
+        m->mem.on_change = tcg_kick_vcpus;
+        m->mem.on_change_opaque = a;
+    }
     m->accel = a;
     m->kick_vcpus = tcg_kick_vcpus;
     m->set_cpu_intr = tcg_set_cpu_intr;
@@ -223,8 +298,8 @@ static bool tcg_must_stop(const X86CPU *cpu, const atomic_bool *stop)
     return atomic_load(stop) || atomic_load(&m->exit_requested) || atomic_load(&m->reset_requested);
 }
 
-static void tcg_run_blocks(TBCache *tbc, const Log *log, X86CPU *cpu, X86Translator *t,
-                           const atomic_bool *stop, uint64_t *budget)
+static void tcg_run_blocks(TBCache *tbc, TCGNative *native, const Log *log, X86CPU *cpu,
+                           X86Translator *t, const atomic_bool *stop, uint64_t *budget)
 {
     CPUX86State *env = &cpu->env;
     TranslationBlock *last = NULL;
@@ -250,7 +325,7 @@ static void tcg_run_blocks(TBCache *tbc, const Log *log, X86CPU *cpu, X86Transla
             x86_cpu_dump(env, log->out ? log->out : stderr);
         log_printf(log, LOG_EXEC, "cpu%d: exec block %08" PRIx64 " [%04x:%08" PRIx64 "]\n",
                    cpu->index, tb->pc, env->segs[R_CS].selector, env->rip);
-        uintptr_t ret = tcg_interp_exec(&cpu->exec, tb);
+        uintptr_t ret = tcg_exec_block(native, cpu, tb);
         TranslationBlock *ret_tb = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);
         unsigned why = ret & TB_EXIT_MASK;
         last = NULL;
@@ -327,6 +402,8 @@ static void *tcg_vcpu_thread(void *opaque)
             continue;
         }
         if (sigsetjmp(cpu->jmp_env, 0) != 0) {
+            if (a->native)
+                tcg_native_left_by_fault(a->native, &cpu->exec);
             tcg_handle_exception(cpu);
             continue;
         }
@@ -339,8 +416,10 @@ static void *tcg_vcpu_thread(void *opaque)
             tcg_check_shutdown(cpu);
             continue;
         }
-        tcg_run_blocks(&a->tbc, &a->m->log, cpu, t, &a->stop, NULL);
+        tcg_run_blocks(&a->tbc, a->native, &a->m->log, cpu, t, &a->stop, NULL);
     }
+    if (a->native)
+        tcg_native_forget_vcpu(a->native, &cpu->exec);
     x86_translator_free(t);
     return NULL;
 }
@@ -395,7 +474,10 @@ static void tcg_reset(void *opaque)
 static void tcg_destroy(void *opaque)
 {
     TcgAccel *a = opaque;
+    a->m->mem.on_change = NULL;
+    a->tbc.on_flush = NULL;
     tb_cache_destroy(&a->tbc);
+    tcg_native_free(a->native);
     pthread_cond_destroy(&a->halt_cond);
     pthread_mutex_destroy(&a->halt_lock);
     free(a->vcpus);
@@ -415,20 +497,28 @@ const AccelOps accel_tcg_ops = {
 
 struct TcgRunner {
     TBCache tbc;
+    TCGNative *native;
     X86Translator *t;
     atomic_bool stop;
 };
 
 TcgRunner *tcg_runner_new(void)
 {
+    const char *backend = getenv("PACIFICA_TCG_BACKEND");
+    return tcg_runner_new_backend(backend && !strcmp(backend, "native"));
+}
+
+TcgRunner *tcg_runner_new_backend(bool native)
+{
     TcgRunner *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
     tb_cache_init(&r->tbc);
     r->t = x86_translator_new();
-    if (!r->t) {
-        tb_cache_destroy(&r->tbc);
-        free(r);
+    if (native)
+        r->native = tcg_native_create(&r->tbc, NULL, NULL, NULL);
+    if (!r->t || (native && !r->native)) {
+        tcg_runner_free(r);
         return NULL;
     }
     return r;
@@ -439,7 +529,9 @@ void tcg_runner_free(TcgRunner *r)
     if (!r)
         return;
     x86_translator_free(r->t);
+    r->tbc.on_flush = NULL;
     tb_cache_destroy(&r->tbc);
+    tcg_native_free(r->native);
     free(r);
 }
 
@@ -453,6 +545,8 @@ int tcg_runner_run(TcgRunner *r, X86CPU *cpu, uint64_t max_blocks)
     CPUX86State *env = &cpu->env;
     cpu->tb_cache = &r->tbc;
     if (sigsetjmp(cpu->jmp_env, 0) != 0) {
+        if (r->native)
+            tcg_native_left_by_fault(r->native, &cpu->exec);
         if (!env->exception_soft)
             x86_restore_state(env, cpu->exec.insn_data);
         int vector = env->exception_index;
@@ -460,6 +554,6 @@ int tcg_runner_run(TcgRunner *r, X86CPU *cpu, uint64_t max_blocks)
         return vector;
     }
     uint64_t budget = max_blocks;
-    tcg_run_blocks(&r->tbc, &cpu->machine->log, cpu, r->t, &r->stop, &budget);
+    tcg_run_blocks(&r->tbc, r->native, &cpu->machine->log, cpu, r->t, &r->stop, &budget);
     return -1;
 }

@@ -533,6 +533,9 @@ static void pc_update_a20(PCBoard *b)
     for (unsigned i = 0; i < sizeof(b->cpus) / sizeof(b->cpus[0]); i++)
         if (b->cpus[i])
             x86_set_a20(&b->cpus[i]->env, open);
+    /* Each vCPU empties its TLB before its next block. */
+    if (b->m->kick_vcpus && b->m->accel)
+        b->m->kick_vcpus(b->m->accel);
 }
 
 static void pc_kbc_set_a20(void *opaque, bool enabled)

@@ -129,6 +129,8 @@ static void address_space_update(AddressSpace *as, MemoryRegion *retired_mr)
     }
     old->next_old = as->old_views;
     as->old_views = old;
+    if (as->on_change)
+        as->on_change(as->on_change_opaque);
 }
 
 static void flatview_free(struct FlatView *v)

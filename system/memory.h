@@ -28,8 +28,8 @@ typedef struct MemoryRegionOps {
 typedef struct MemoryRegion {
     const char *name;
     uint64_t base, size;
-    uint8_t *ram;   /* host memory for RAM and ROM regions, NULL for MMIO */
-    bool readonly;  /* ROM: guest writes are dropped (logged as guest errors) */
+    uint8_t *ram;  /* host memory for RAM and ROM regions, NULL for MMIO */
+    bool readonly; /* ROM: guest writes are dropped (logged as guest errors) */
     bool enabled;
     int priority;
     const MemoryRegionOps *ops;
@@ -51,6 +51,11 @@ typedef struct AddressSpace {
      * reader on another thread never sees freed memory (region changes are rare). */
     struct FlatView *_Atomic view;
     struct FlatView *old_views;
+    /* Told after every new view is published (NULL: nobody): the machine makes the
+     * vCPUs leave translated code, whose inlined TLB lookups hold host addresses from
+     * the old map, so that they drop them before running on. */
+    void (*on_change)(void *opaque);
+    void *on_change_opaque;
 } AddressSpace;
 
 void address_space_init(AddressSpace *as, const char *name, uint64_t size, const Log *log);

@@ -723,12 +723,20 @@ static OptionsResult opt_accel(OptionParser *p, const char *value)
     OptionsResult r = check_accel_name(p, value, value, len);
     if (r != OPTIONS_OK)
         return r;
-    /* TCG sub-options: Pacifica always runs one host thread per vCPU (thread=multi)
-     * and has no other knob yet; anything else is refused rather than ignored. */
+    /* TCG sub-options: Pacifica always runs one host thread per vCPU (thread=multi);
+     * backend= picks how translated blocks run (Pacifica's own: native code, or the IR
+     * interpreter that is the reference). Anything else is refused, not ignored. */
     for (const char *param = value + len; *param;) {
         param++;
         size_t plen = strcspn(param, ",");
-        if (!word_is(param, plen, "thread=multi"))
+        if (word_is(param, plen, "backend=native"))
+            p->cfg->tcg_backend = TCG_BACKEND_NATIVE;
+        else if (word_is(param, plen, "backend=interp"))
+            p->cfg->tcg_backend = TCG_BACKEND_INTERP;
+        else if (!strncmp(param, "backend=", 8))
+            return fail(p, value, "unknown backend '%.*s' (available: native, interp)",
+                        (int)plen - 8, param + 8);
+        else if (!word_is(param, plen, "thread=multi"))
             return fail_param(p, value, param);
         param += plen;
     }
@@ -875,7 +883,9 @@ static const OptionDef option_table[] = {
     {"smp", NULL, "[cpus=]N", opt_smp, "number of CPUs, 1 to 255 (default 1)"},
     {"machine", "M", "[type=]pc", opt_machine, "machine type: only pc (default); 'help' lists"},
     {"cpu", NULL, "MODEL", opt_cpu, "qemu64, x86-64-v2 (default), x86-64-v3, max; 'help' lists"},
-    {"accel", NULL, "tcg", opt_accel, "accelerator: tcg (the only one so far)"},
+    {"accel", NULL, "tcg[,backend=native|interp]", opt_accel,
+     "accelerator: tcg (the only one so far); backend: native code (default) or the IR "
+     "interpreter"},
     {"enable-kvm", NULL, NULL, opt_enable_kvm, "use KVM (not supported yet)"},
     {"bios", NULL, "FILE", opt_bios, "firmware ROM image to boot"},
     {"kernel", NULL, "FILE", opt_kernel, "boot this kernel directly"},

@@ -62,6 +62,9 @@ typedef struct DriveConfig {
  * backends. */
 #define MAX_NETDEVS 8
 
+/* How TCG runs translated blocks (-accel tcg,backend=). */
+typedef enum TcgBackend { TCG_BACKEND_NATIVE, TCG_BACKEND_INTERP } TcgBackend;
+
 typedef enum DisplayKind { DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL } DisplayKind;
 
 typedef struct MachineConfig {
@@ -80,6 +83,7 @@ typedef struct MachineConfig {
     unsigned log_mask;                    /* -d */
     const char *log_file;                 /* -D */
     const char *accel;                    /* "tcg" */
+    TcgBackend tcg_backend;               /* default native (x86-64 hosts) */
     const char *machine;                  /* "pc" */
     const char *cpu_model;                /* default "x86-64-v2" */
     MonitorConfig monitors[MAX_MONITORS]; /* in command-line order */

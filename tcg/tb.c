@@ -589,4 +589,6 @@ void tb_cache_flush(TBCache *c)
     memset(c->hash, 0, ((size_t)1 << c->hash_bits) * sizeof(TranslationBlock *));
     c->count = 0;
     pthread_mutex_unlock(&c->lock);
+    if (c->on_flush)
+        c->on_flush(c->on_flush_opaque);
 }

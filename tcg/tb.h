@@ -11,25 +11,26 @@
 
 /* What a block returns to the vCPU loop: the TB pointer (8-byte aligned) ORed with
  * the reason in the low bits. */
-#define TB_EXIT_MASK      3u
-#define TB_EXIT_IDX0      0u /* left through goto_tb slot 0 (not linked yet) */
-#define TB_EXIT_IDX1      1u /* left through goto_tb slot 1 */
-#define TB_EXIT_NOCHAIN   2u /* exit_tb(TB_EXIT_NOCHAIN): guest state is stored */
-#define TB_EXIT_REQUESTED 3u /* exit_request seen at an instruction boundary: the
-                                guest state must be restored from insn_data */
+#define TB_EXIT_MASK    3u
+#define TB_EXIT_IDX0    0u /* left through goto_tb slot 0 (not linked yet) */
+#define TB_EXIT_IDX1    1u /* left through goto_tb slot 1 */
+#define TB_EXIT_NOCHAIN 2u /* exit_tb(TB_EXIT_NOCHAIN): guest state is stored */
+#define TB_EXIT_REQUESTED                                                                          \
+    3u /* exit_request seen at an instruction boundary: the                                        \
+          guest state must be restored from insn_data */
 
 typedef struct TranslationBlock TranslationBlock;
 
 struct TranslationBlock {
     /* The key. */
-    uint64_t pc;       /* guest linear address of the first instruction */
+    uint64_t pc; /* guest linear address of the first instruction */
     uint64_t cs_base;
-    uint32_t flags;    /* guest CPU mode bits the code depends on */
-    uint32_t cflags;   /* translation options (e.g. max instructions) */
-    uint64_t phys_pc;  /* guest physical address of the first byte */
+    uint32_t flags;      /* guest CPU mode bits the code depends on */
+    uint32_t cflags;     /* translation options (e.g. max instructions) */
+    uint64_t phys_pc;    /* guest physical address of the first byte */
     uint64_t phys_page2; /* physical page of the last byte if it differs, else -1 */
-    uint32_t size;     /* guest bytes covered */
-    uint32_t icount;   /* guest instructions */
+    uint32_t size;       /* guest bytes covered */
+    uint32_t icount;     /* guest instructions */
 
     /* The block's IR, owned by the TB (copied from the TCGContext). */
     TCGOp *ops;
@@ -59,7 +60,7 @@ typedef struct TBCache {
     pthread_mutex_t lock;
     TranslationBlock **hash;
     unsigned hash_bits;
-    TranslationBlock *all;      /* every TB, for flush */
+    TranslationBlock *all;       /* every TB, for flush */
     TranslationBlock *graveyard; /* invalidated TBs, freed at flush (a vCPU may still
                                     be running one) */
     unsigned count;
@@ -68,6 +69,10 @@ typedef struct TBCache {
     uint64_t *code_bitmap;
     uint64_t *high_pages;
     unsigned nhigh, high_cap;
+    /* Told after every flush (NULL: nobody): a backend that keeps compiled code per
+     * TB drops it, since the TBs' memory is reused. */
+    void (*on_flush)(void *opaque);
+    void *on_flush_opaque;
 } TBCache;
 
 void tb_cache_init(TBCache *c);

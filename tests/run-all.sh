@@ -83,11 +83,25 @@ for test in build/tests/unit/test-*; do
     run_suite "$test" "$test" --tap
 done
 
+# The unit tests of instruction semantics and the differential tests run on the IR
+# interpreter by default (accel/tcg-run.h); once more on the native backend.
+for test in build/tests/unit/test-runner build/tests/unit/test-int build/tests/unit/test-sse \
+    build/tests/unit/test-fpu build/tests/unit/test-seg build/tests/unit/test-sys \
+    build/tests/unit/test-mmu build/tests/unit/test-dbg; do
+    if [ -x "$test" ]; then
+        run_suite "$test (native backend)" env PACIFICA_TCG_BACKEND=native "$test" --tap
+    fi
+done
 run_suite tests/cpu-diff/run sh tests/cpu-diff/run --check
+run_suite "tests/cpu-diff/run (native backend)" env PACIFICA_TCG_BACKEND=native \
+    sh tests/cpu-diff/run --check
 run_suite tests/cli/run-cli-tests.sh sh tests/cli/run-cli-tests.sh
 run_suite tests/qmp/run-qmp-tests.sh sh tests/qmp/run-qmp-tests.sh
 
 run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh
+# The emulator runs native code by default; the guest programs also on the interpreter.
+run_suite "tests/guest/run-guest-tests.sh (interpreter)" \
+    env GUEST_EXTRA_ARGS="-accel tcg,backend=interp" sh tests/guest/run-guest-tests.sh
 run_suite tests/cli/run-guest-fuzz.sh sh tests/cli/run-guest-fuzz.sh 6 1
 
 echo

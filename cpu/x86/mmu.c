@@ -254,10 +254,19 @@ void x86_tlb_reset(CPUX86State *env)
     memset(&env_cpu(env)->tlb, 0, sizeof(X86TLB));
 }
 
+/* The gate may be set from another vCPU's thread (the one that wrote port 92h): only
+ * the mask changes here; the owning vCPU empties its TLB when it notices (cpu_tlb on
+ * its next slow-path access, x86_tlb_sync_memory_map before its next block), so no
+ * thread ever writes another's TLB. */
 void x86_set_a20(CPUX86State *env, bool enabled)
 {
-    env->a20_mask_lo = enabled ? ~0u : ~(1u << 20);
-    x86_tlb_flush(env, true);
+    atomic_store_explicit((_Atomic uint32_t *)&env->a20_mask_lo, enabled ? ~0u : ~(1u << 20),
+                          memory_order_relaxed);
+}
+
+void x86_tlb_sync_memory_map(CPUX86State *env)
+{
+    cpu_tlb(env);
 }
 
 /* Grows the index's large-page region to cover [linear & ~(size-1), + size). */

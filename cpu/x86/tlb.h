@@ -136,9 +136,15 @@ void x86_tlb_reset(struct CPUX86State *env);
  * Call it last, once every other check of the MOV has passed. */
 bool x86_mmu_load_pdptes(struct CPUX86State *env, uint64_t cr3);
 
-/* Opens (enabled) or closes the A20 gate (port 92h, keyboard controller) and flushes
- * the TLB: physical addresses change under every translation. */
+/* Opens (enabled) or closes the A20 gate (port 92h, keyboard controller). Physical
+ * addresses change under every translation, so the TLB is emptied; from any thread:
+ * the vCPU does it itself before its next access through the C entry points or its
+ * next block (kick it so that it leaves the current one). */
 void x86_set_a20(struct CPUX86State *env, bool enabled);
+/* Empties the TLB if the memory map or the A20 gate changed since it was filled. The
+ * vCPU loop calls it before each block when translated code inlines TLB lookups (they
+ * do not check); the C entry points check by themselves. */
+void x86_tlb_sync_memory_map(struct CPUX86State *env);
 
 /* The MMU index of implicit supervisor accesses (descriptor tables, TSS, the IDT, the
  * stacks of an interrupt delivery): SDM 3A §4.6.1 forbids implicit supervisor data

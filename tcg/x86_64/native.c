@@ -660,31 +660,3 @@ void tcg_native_get_stats(TCGNative *n, TCGNativeStats *stats)
     stats->dual_mapping = n->cb.dual;
     pthread_mutex_unlock(&n->lock);
 }
-
-/* ---- the process-wide instance ---- */
-
-/* The one piece of process-wide state of this backend: tcg_native_exec has the
- * interpreter's signature, which has no place for a TCGNative. It goes once the vCPU
- * loop owns a TCGNative (see the report for the interface change). */
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-static TCGNative *default_native;
-
-static void make_default(void)
-{
-    default_native = tcg_native_new(NULL);
-}
-
-TCGNative *tcg_native_default(void)
-{
-    pthread_once(&default_once, make_default);
-    return default_native;
-}
-
-uintptr_t tcg_native_exec(TCGExecState *es, TranslationBlock *tb)
-{
-    TCGNative *n = tcg_native_default();
-    if (!n) {
-        return tcg_interp_exec(es, tb);
-    }
-    return tcg_native_run(n, es, tb);
-}

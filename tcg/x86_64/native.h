@@ -13,9 +13,9 @@
  * One assumption beyond tb.h: the TCGGuestMemOps callbacks change neither globals nor
  * es->insn_data unless they fault (helpers may do both, as their flags say).
  *
- * Until TranslationBlock has a field for its host code, TCGNative keeps a side table
- * from TranslationBlock* to code. Because a TB's memory is reused after tb_cache_flush
- * frees it, whoever flushes the TB cache must call tcg_native_flush too. */
+ * TCGNative keeps a table from TranslationBlock* to code. Because a TB's memory is
+ * reused after tb_cache_flush frees it, whoever flushes the TB cache must call
+ * tcg_native_flush too (TBCache.on_flush). */
 #ifndef PACIFICA_TCG_X86_64_NATIVE_H
 #define PACIFICA_TCG_X86_64_NATIVE_H
 
@@ -99,11 +99,5 @@ bool tcg_native_dump_tb(TCGNative *n, TranslationBlock *tb, FILE *out);
 void tcg_native_disas(FILE *out, const void *code, size_t size);
 
 void tcg_native_get_stats(TCGNative *n, TCGNativeStats *stats);
-
-/* The process-wide TCGNative behind tcg_native_exec (64 MiB, no inline TLB), made on
- * first use. */
-TCGNative *tcg_native_default(void);
-/* tcg_interp_exec's signature, on the default TCGNative. */
-uintptr_t tcg_native_exec(TCGExecState *es, TranslationBlock *tb);
 
 #endif

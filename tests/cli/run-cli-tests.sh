@@ -169,6 +169,7 @@ expect_log "-d int logs exceptions" int ud "exception 6"
 expect_log "-d op dumps the IR" op hello "insn_start"
 expect_log "-d exec logs blocks" exec hello "exec block"
 expect_log "-d cpu dumps registers" cpu hello "EIP="
+expect_log "-d out_asm disassembles host code" out_asm hello "OUT: [size="
 expect_log "-d guest_errors logs unassigned ports" guest_errors ioport "I/O"
 
 # A machine with virtio disks (raw, and a throw-away overlay under -snapshot) starts,
@@ -233,5 +234,10 @@ expect_drive_machine "-nic user with hostfwd" -nic user,model=virtio-net-pci,hos
 expect_drive_machine "-netdev socket,listen= and -device virtio-net-pci,mac=" \
     -netdev socket,id=s0,listen=127.0.0.1:0 -device virtio-net-pci,netdev=s0,mac=52:54:00:00:00:02 \
     -nic none
+
+# -accel tcg,backend=: native code (default) or the IR interpreter.
+expect_error "-accel unknown backend" "unknown backend 'jit'" -accel tcg,backend=jit
+expect_drive_machine "-accel tcg,backend=interp runs a ROM" -accel tcg,backend=interp
+expect_drive_machine "-accel tcg,backend=native runs a ROM" -accel tcg,backend=native
 
 [ "$failures" -eq 0 ]
