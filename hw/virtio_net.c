@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "block/block.h" /* iov helpers */
+#include "net/gso.h"
 
 /* Our end of the link: the NetClient the backend talks to. */
 typedef struct VirtioNetClient {
@@ -160,48 +161,50 @@ static ssize_t net_receive(NetClient *nc, const uint8_t *buf, size_t len)
 
 /* ---- Transmit (§5.1.6.2) ---- */
 
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-    for (size_t i = 0; i + 1 < len; i += 2)
-        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (len & 1)
-        sum += (uint32_t)p[len - 1] << 8;
-    return sum;
-}
-
 bool virtio_net_fill_checksum(uint8_t *frame, size_t len, uint16_t csum_start, uint16_t csum_offset)
 {
     if ((size_t)csum_start + csum_offset + 2 > len)
         return false;
     /* The driver put the pseudo-header sum in the field; the rest is ours (RFC 1071). */
-    uint32_t sum = sum16(frame + csum_start, len - csum_start, 0);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    uint16_t csum = (uint16_t)~sum;
+    uint16_t csum = net_checksum_finish(net_checksum_add(0, frame + csum_start, len - csum_start));
     frame[csum_start + csum_offset] = (uint8_t)(csum >> 8);
     frame[csum_start + csum_offset + 1] = (uint8_t)csum;
     return true;
 }
 
-/* Turns one transmit chain into a frame in n->tx_buf; its length, or 0 to drop it. */
-static size_t build_frame(VirtioNet *n, const VirtqElement *e)
+/* Whether the driver may ask for this segmentation (§5.1.6.2). */
+static bool gso_allowed(VirtioNet *n, uint8_t gso_type)
+{
+    VirtioDevice *v = &n->vdev;
+    if ((gso_type & VIRTIO_NET_HDR_GSO_ECN) && !virtio_has_feature(v, VIRTIO_NET_F_HOST_ECN))
+        return false;
+    switch (gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+    case VIRTIO_NET_HDR_GSO_TCPV4: return virtio_has_feature(v, VIRTIO_NET_F_HOST_TSO4);
+    case VIRTIO_NET_HDR_GSO_TCPV6: return virtio_has_feature(v, VIRTIO_NET_F_HOST_TSO6);
+    default: return false;
+    }
+}
+
+/* Turns one transmit chain into a frame in n->tx_buf, its header in hdr; the frame's
+ * length, or 0 to drop it. */
+static size_t build_frame(VirtioNet *n, const VirtqElement *e, uint8_t *hdr)
 {
     if (e->out_len < VIRTIO_NET_HDR_LEN || e->out_len - VIRTIO_NET_HDR_LEN > NET_MAX_FRAME) {
         log_printf(n->vdev.log, LOG_GUEST_ERROR, "%s: transmit chain of %zu bytes dropped\n",
                    n->vdev.name, e->out_len);
         return 0;
     }
-    uint8_t hdr[VIRTIO_NET_HDR_LEN];
     size_t len = e->out_len - VIRTIO_NET_HDR_LEN;
-    iov_to_buf(e->out_iov, (int)e->out_num, 0, hdr, sizeof(hdr));
+    iov_to_buf(e->out_iov, (int)e->out_num, 0, hdr, VIRTIO_NET_HDR_LEN);
     iov_to_buf(e->out_iov, (int)e->out_num, VIRTIO_NET_HDR_LEN, n->tx_buf, len);
-    if (hdr[1] != VIRTIO_NET_HDR_GSO_NONE) {
-        /* We offer no HOST_TSO/UFO feature: segmentation requests are the driver's bug. */
+    if (hdr[1] != VIRTIO_NET_HDR_GSO_NONE && !gso_allowed(n, hdr[1])) {
+        /* UDP fragmentation, or a kind the driver did not negotiate. */
         log_printf(n->vdev.log, LOG_GUEST_ERROR, "%s: gso_type %u not negotiated, dropped\n",
                    n->vdev.name, hdr[1]);
         return 0;
     }
-    if ((hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+    /* Segmentation computes every checksum itself. */
+    if (hdr[1] == VIRTIO_NET_HDR_GSO_NONE && (hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
         !virtio_net_fill_checksum(n->tx_buf, len, get_le16(hdr + 6), get_le16(hdr + 8))) {
         log_printf(n->vdev.log, LOG_GUEST_ERROR,
                    "%s: checksum offsets %u+%u outside a %zu-byte frame, dropped\n", n->vdev.name,
@@ -209,6 +212,39 @@ static size_t build_frame(VirtioNet *n, const VirtqElement *e)
         return 0;
     }
     return len;
+}
+
+typedef struct TxTarget {
+    VirtioNet *n;
+    VirtioNetQueuePair *qp;
+} TxTarget;
+
+static void send_frame(void *opaque, const uint8_t *frame, size_t len)
+{
+    TxTarget *t = opaque;
+    t->n->stats.tx_frames++;
+    if (net_send(t->n->nc, frame, len) == 0)
+        t->qp->tx_blocked = true; /* queued by the backend: wait for it */
+}
+
+static void send_chain(VirtioNet *n, VirtioNetQueuePair *qp, const VirtqElement *e)
+{
+    uint8_t hdr[VIRTIO_NET_HDR_LEN];
+    TxTarget t = {n, qp};
+    size_t len = build_frame(n, e, hdr);
+    uint8_t gso = hdr[1] & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+    if (len && gso != VIRTIO_NET_HDR_GSO_NONE) {
+        NetGsoType type = gso == VIRTIO_NET_HDR_GSO_TCPV4 ? NET_GSO_TCPV4 : NET_GSO_TCPV6;
+        if (net_gso_segment(n->tx_buf, len, type, get_le16(hdr + 4), send_frame, &t) >= 0)
+            return;
+        log_printf(n->vdev.log, LOG_GUEST_ERROR, "%s: TSO frame not TCP over IP, dropped\n",
+                   n->vdev.name);
+        len = 0;
+    }
+    if (len)
+        send_frame(&t, n->tx_buf, len);
+    else
+        n->stats.tx_dropped++;
 }
 
 /* Sends up to a batch of frames; true if the ring may hold more. */
@@ -222,14 +258,7 @@ static bool flush_tx(VirtioNet *n, VirtioNetQueuePair *qp)
         int r = virtqueue_pop(vq, &e);
         if (r <= 0)
             return false;
-        size_t len = build_frame(n, e);
-        if (len) {
-            n->stats.tx_frames++;
-            if (net_send(n->nc, n->tx_buf, len) == 0)
-                qp->tx_blocked = true; /* queued by the backend: wait for it */
-        } else {
-            n->stats.tx_dropped++;
-        }
+        send_chain(n, qp, e);
         virtqueue_push(vq, e, 0);
         virtqueue_notify(vq);
         virtqueue_element_free(e);
@@ -354,7 +383,8 @@ int virtio_net_init(VirtioNet *n, const VirtioNetOptions *o)
 {
     uint64_t features = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
                         (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_NET_F_CSUM) |
-                        (1ull << VIRTIO_NET_F_GUEST_CSUM);
+                        (1ull << VIRTIO_NET_F_GUEST_CSUM) | (1ull << VIRTIO_NET_F_HOST_TSO4) |
+                        (1ull << VIRTIO_NET_F_HOST_TSO6) | (1ull << VIRTIO_NET_F_HOST_ECN);
     virtio_init(&n->vdev, "virtio-net", VIRTIO_ID_NET, VIRTIO_NET_CONFIG_LEN, features, &net_ops,
                 o->mem, o->log);
     n->vdev.dma_written = o->dma_written;

@@ -4,7 +4,9 @@
  * VIRTIO_NET_F_MQ can add more. Offered features: MAC, STATUS (link always up),
  * MRG_RXBUF (frames spread over several receive buffers), CSUM (the driver may leave
  * a TCP/UDP checksum for us: we compute it in software, since the backends want whole
- * frames) and GUEST_CSUM (accepted; we always deliver fully checksummed frames).
+ * frames), HOST_TSO4/TSO6/ECN (the driver may hand us 64 KiB TCP frames: we cut them
+ * into MSS-sized ones, net/gso.c) and GUEST_CSUM (accepted; we always deliver fully
+ * checksummed frames).
  *
  * Transmit runs on the main loop when the driver notifies the queue (the vCPU only
  * schedules it), receive whenever the backend has a frame; frames that find no
@@ -38,12 +40,18 @@
 #define VIRTIO_NET_F_CSUM       0
 #define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_HOST_TSO4  11
+#define VIRTIO_NET_F_HOST_TSO6  12
+#define VIRTIO_NET_F_HOST_ECN   13
 #define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16
 
 /* Header fields (§5.1.6). */
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIRTIO_NET_HDR_GSO_NONE     0
+#define VIRTIO_NET_HDR_GSO_TCPV4    1
+#define VIRTIO_NET_HDR_GSO_TCPV6    4
+#define VIRTIO_NET_HDR_GSO_ECN      0x80
 #define VIRTIO_NET_S_LINK_UP        1
 
 typedef struct VirtioNetOptions {

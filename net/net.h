@@ -26,7 +26,7 @@
 
 #include "system/log.h"
 
-#define NET_MAX_FRAME   65536 /* a frame with TSO/GSO-sized payload, plus headers */
+#define NET_MAX_FRAME   69632 /* a 64 KiB TSO frame with its headers (QEMU's NET_BUFSIZE) */
 #define NET_QUEUE_LIMIT 1024  /* frames waiting for one receiver before drops */
 #define NET_MAX_CLIENTS 16
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hw/virtio_net.h"
+#include "net/gso.h"
 
 #define RAM_SIZE 0x100000
 #define QNUM     16
@@ -246,6 +247,65 @@ static void test_tx_checksum(Fixture *f, gconstpointer data)
     g_assert_false(virtio_net_fill_checksum(copy, 10, 8, 2));
 }
 
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* A 3000-byte TCP payload over IPv4 with MSS 1000: three frames, each with its own
+ * IP length, identification and header checksum, sequence number and a TCP checksum
+ * that verifies; FIN and PSH only on the last (§5.1.6.2 HOST_TSO4). */
+static void test_tx_tso(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    enum { PAYLOAD = 3000, MSS = 1000, L3 = 14, L4 = 34, DATA = 54 };
+    uint8_t *hdr = f->ram + BUF_BASE, *fr = f->ram + BUF_BASE + HDR;
+    memset(hdr, 0, HDR);
+    hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    hdr[1] = VIRTIO_NET_HDR_GSO_TCPV4;
+    put16(hdr + 2, DATA); /* hdr_len */
+    put16(hdr + 4, MSS);  /* gso_size */
+    put16(hdr + 6, L4);   /* csum_start */
+    put16(hdr + 8, 16);   /* csum_offset */
+    memset(fr, 0, DATA);
+    fr[12] = 0x08; /* IPv4 */
+    fr[L3] = 0x45;
+    fr[L3 + 4] = 0x12; /* identification 0x1234 */
+    fr[L3 + 5] = 0x34;
+    fr[L3 + 8] = 64;
+    fr[L3 + 9] = 6; /* TCP */
+    memcpy(fr + L3 + 12, "\x0a\x00\x02\x0f\x0a\x00\x02\x02", 8);
+    fr[L4 + 7] = 100;   /* sequence 100 */
+    fr[L4 + 12] = 0x50; /* header length 20 */
+    fr[L4 + 13] = 0x19; /* FIN PSH ACK */
+    for (int i = 0; i < PAYLOAD; i++)
+        fr[DATA + i] = (uint8_t)(i * 13);
+    put_desc(f, TX_DESC, 0, BUF_BASE, HDR + DATA + PAYLOAD, 0, 0);
+    make_available(f, TX_AVAIL, 0);
+    kick(f, 1);
+    g_assert_cmpuint(f->backend->nseen, ==, 3);
+    for (unsigned i = 0; i < 3; i++) {
+        const uint8_t *o = f->backend->seen[i];
+        g_assert_cmpuint(f->backend->seen_len[i], ==, DATA + MSS);
+        g_assert_cmpuint(be16(o + L3 + 2), ==, 20 + 20 + MSS);
+        g_assert_cmpuint(be16(o + L3 + 4), ==, 0x1234 + i);
+        g_assert_cmpuint(net_checksum_finish(net_checksum_add(0, o + L3, 20)), ==, 0);
+        g_assert_cmpuint(o[L4 + 7] | o[L4 + 6] << 8, ==, 100 + MSS * i);
+        g_assert_cmphex(o[L4 + 13], ==, i == 2 ? 0x19 : 0x10);
+        /* The TCP checksum, pseudo-header included, verifies. */
+        uint32_t sum = net_checksum_add(0, o + L3 + 12, 8) + 6 + 20 + MSS;
+        g_assert_cmpuint(net_checksum_finish(net_checksum_add(sum, o + L4, 20 + MSS)), ==, 0);
+        g_assert_cmpmem(o + DATA, 100, fr + DATA + MSS * i, 100);
+    }
+    /* Not TCP: dropped with a message, the device goes on. */
+    fr[L3 + 9] = 17;
+    make_available(f, TX_AVAIL, 0);
+    kick(f, 1);
+    g_assert_cmpuint(f->backend->nseen, ==, 3);
+    g_assert_true(logged(f, "TSO frame not TCP"));
+    g_assert_cmpuint(used_idx(f, TX_USED), ==, 2);
+}
+
 static void test_tx_bad_requests(Fixture *f, gconstpointer data)
 {
     (void)data;
@@ -444,6 +504,8 @@ static void test_config_and_reset(Fixture *f, gconstpointer data)
 #define CSUM                                                                                       \
     ((gconstpointer)(uintptr_t)((1u << VIRTIO_NET_F_CSUM) | (1u << VIRTIO_NET_F_MRG_RXBUF)))
 
+#define TSO ((gconstpointer)(uintptr_t)((1u << VIRTIO_NET_F_CSUM) | (1u << VIRTIO_NET_F_HOST_TSO4)))
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -452,6 +514,7 @@ int main(int argc, char **argv)
     ADD("tx/split-frame", MRG, test_tx_split_frame);
     ADD("tx/checksum", CSUM, test_tx_checksum);
     ADD("tx/bad-requests", CSUM, test_tx_bad_requests);
+    ADD("tx/tso", TSO, test_tx_tso);
     ADD("tx/chain-outside-ram", MRG, test_tx_chain_outside_ram);
     ADD("rx/single-buffer", NULL, test_rx_single_buffer);
     ADD("rx/mergeable", MRG, test_rx_mergeable);
