@@ -14,6 +14,7 @@
 #   PACIFICA_KERNEL, PACIFICA_INITRD
 #                             images to boot instead of building them
 #   PACIFICA_TIMEOUT          seconds before a boot counts as hung (default 900)
+#   PACIFICA_NET_TESTS        which checks: "user socket" (default), or one of them
 
 root=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 pacifica=${PACIFICA:-$root/build/pacifica}
@@ -61,21 +62,31 @@ ok() {
     echo "ok - net/$1"
 }
 
+check_kernel() {
+    if grep -aqE 'BUG|WARNING|panic|Oops' "$1"; then
+        not_ok "kernel" "kernel trouble in $1"
+    fi
+}
+
 not_ok() {
     echo "not ok - net/$1 ($2)"
     failed=1
 }
 
-# boot LOG NETWORK-OPTIONS... -- APPEND: one guest in the background ($! is its pid).
+# boot LOG APPEND NETWORK-OPTIONS...: one guest in the background ($! is its pid).
+# no_timer_check: on a loaded host the kernel's few-tick test of the IO-APIC timer
+# route can miss its window and panic; the route itself is tested elsewhere.
 boot() {
     log=$1
     append=$2
     shift 2
     timeout -k 10 "$timeout_secs" "$pacifica" -m 256M -kernel "$kernel" -initrd "$initrd" \
-        -append "console=ttyS0 $append" -nographic -no-reboot "$@" </dev/null >"$log" 2>&1 &
+        -append "console=ttyS0 no_timer_check $append" -nographic -no-reboot "$@" </dev/null >"$log" 2>&1 &
 }
 
 # ---- 1. user-mode network ----
+
+test_user() {
 
 mkdir -p "$work/www"
 seq 1 20000 | sed 's/^/line /' >"$work/www/pacifica-net.txt"
@@ -133,8 +144,12 @@ pacifica-guest-listener*)
 *) not_ok "user-hostfwd" "host read '$host_got' through hostfwd; see $log" ;;
 esac
 [ "$status" -eq 0 ] || not_ok "user-exit" "exit status $status; see $log"
+check_kernel "$log"
+}
 
 # ---- 2. socket link between two guests ----
+
+test_socket() {
 
 link_port=$(free_port)
 log_a=$logdir/net-socket-listen.log
@@ -160,9 +175,11 @@ else
     not_ok "socket-link" "sent '$sent', received '$got'; see $log_a and $log_b"
 fi
 
-for l in "$log" "$log_a" "$log_b"; do
-    if grep -aqE 'BUG|WARNING|panic|Oops' "$l"; then
-        not_ok "kernel" "kernel trouble in $l"
-    fi
-done
+check_kernel "$log_a"
+check_kernel "$log_b"
+}
+
+tests=${PACIFICA_NET_TESTS:-user socket}
+case " $tests " in *" user "*) test_user ;; esac
+case " $tests " in *" socket "*) test_socket ;; esac
 exit "$failed"
