@@ -119,7 +119,9 @@ static void stream_ready(void *opaque, int fd, short revents)
         return;
     }
     stream_deliver(sb);
-    if (sb->read_paused)
+    if (sb->reader.broken)
+        stream_close(sb, "frame length out of range: not a QEMU socket stream");
+    else if (sb->read_paused)
         stream_fd_events(sb);
 }
 

@@ -396,6 +396,32 @@ static void test_socket_mcast(void)
     net_stack_free(s);
 }
 
+static void test_socket_udp(void)
+{
+    char err[NET_ERR_MAX], arg[128];
+    uint16_t pa = free_tcp_port(), pb = free_tcp_port();
+    NetStack *s = net_stack_new(NULL, NULL);
+    snprintf(arg, sizeof(arg), "socket,id=a,udp=127.0.0.1:%u,localaddr=127.0.0.1:%u", pb, pa);
+    if (net_netdev_add(s, arg, err, sizeof(err)) < 0)
+        g_error("%s", err);
+    snprintf(arg, sizeof(arg), "socket,id=b,udp=127.0.0.1:%u,localaddr=127.0.0.1:%u", pa, pb);
+    if (net_netdev_add(s, arg, err, sizeof(err)) < 0)
+        g_error("%s", err);
+    FakeNic *na = new_nic(s, "na"), *nb = new_nic(s, "nb");
+    net_client_connect(&na->nc, net_stack_find(s, "a"));
+    net_client_connect(&nb->nc, net_stack_find(s, "b"));
+    uint8_t frame[120];
+    memset(frame, 0x31, sizeof(frame));
+    net_send(&na->nc, frame, sizeof(frame));
+    net_send(&nb->nc, frame, 70);
+    PUMP_UNTIL(s, NULL, nb->nseen >= 1 && na->nseen >= 1);
+    g_assert_cmpuint(nb->nseen, ==, 1);
+    g_assert_cmpuint(nb->seen_len[0], ==, 120);
+    g_assert_cmpuint(na->nseen, ==, 1);
+    g_assert_cmpuint(na->seen_len[0], ==, 70);
+    net_stack_free(s);
+}
+
 /* ---- The user backend ---- */
 
 #ifdef CONFIG_SLIRP
@@ -450,6 +476,7 @@ int main(int argc, char **argv)
     g_test_add_func("/net/socket/link", test_socket_link);
     g_test_add_func("/net/socket/qemu-framing", test_socket_qemu_framing);
     g_test_add_func("/net/socket/mcast", test_socket_mcast);
+    g_test_add_func("/net/socket/udp", test_socket_udp);
 #ifdef CONFIG_SLIRP
     g_test_add_func("/net/user/arp", test_user_arp);
 #endif
