@@ -57,7 +57,8 @@ typedef struct UserBackend {
     unsigned nfill;
     int watched[USER_MAX_FDS];
     unsigned nwatched;
-    bool in_poll; /* re-entrancy guard: slirp calls back into us */
+    bool in_poll;     /* re-entrancy guard: slirp calls back into us */
+    int64_t armed_ms; /* when the timerfd fires (INT64_MAX: disarmed) */
 } UserBackend;
 
 static int64_t now_ns(void)
@@ -238,6 +239,11 @@ static void arm_timer(UserBackend *u, uint32_t timeout_ms)
     for (unsigned i = 0; i < USER_MAX_TIMERS; i++)
         if (u->timers[i].used && u->timers[i].armed && u->timers[i].expire_ms < deadline)
             deadline = u->timers[i].expire_ms;
+    /* An earlier wake-up than needed is harmless (a round finds nothing to do and
+     * re-arms): keep the armed one when it still comes first, and save a syscall. */
+    if (u->armed_ms > now_ms && u->armed_ms <= deadline)
+        return;
+    u->armed_ms = deadline;
     struct itimerspec its = {0};
     if (deadline != INT64_MAX) {
         if (deadline <= now_ms)

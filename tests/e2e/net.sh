@@ -15,9 +15,13 @@
 #                             images to boot instead of building them
 #   PACIFICA_TIMEOUT          seconds before a boot counts as hung (default 900)
 #   PACIFICA_NET_TESTS        which checks: "user socket" (default), or one of them
+#   PACIFICA_PEER             the emulator of the connecting guest in the socket check
+#                             (default $PACIFICA): tests/e2e/qemu-wrapper.sh links a
+#                             Pacifica VM with a QEMU VM
 
 root=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 pacifica=${PACIFICA:-$root/build/pacifica}
+peer=${PACIFICA_PEER:-$pacifica}
 timeout_secs=${PACIFICA_TIMEOUT:-900}
 logdir=$root/build/tests/e2e
 mkdir -p "$logdir" || exit 1
@@ -96,10 +100,15 @@ not_ok() {
 # no_timer_check: on a loaded host the kernel's few-tick test of the IO-APIC timer
 # route can miss its window and panic; the route itself is tested elsewhere.
 boot() {
-    log=$1
-    append=$2
-    shift 2
-    timeout -k 10 "$timeout_secs" "$pacifica" -m 256M -kernel "$kernel" -initrd "$initrd" \
+    boot_with "$pacifica" "$@"
+}
+
+boot_with() {
+    emulator=$1
+    log=$2
+    append=$3
+    shift 3
+    timeout -k 10 "$timeout_secs" "$emulator" -m 256M -kernel "$kernel" -initrd "$initrd" \
         -append "console=ttyS0 no_timer_check $append" -nographic -no-reboot "$@" </dev/null >"$log" 2>&1 &
 }
 
@@ -178,7 +187,7 @@ guest_a=$!
 pids="$pids $guest_a"
 # Its listening socket is bound at start-up, long before its guest boots.
 sleep 2
-boot "$log_b" "pacifica.test=netlink pacifica.netip=10.0.3.2/24 pacifica.netpeer=10.0.3.1" \
+boot_with "$peer" "$log_b" "pacifica.test=netlink pacifica.netip=10.0.3.2/24 pacifica.netpeer=10.0.3.1" \
     -netdev "socket,id=link,connect=127.0.0.1:$link_port" \
     -device virtio-net-pci,netdev=link,mac=52:54:00:12:34:57
 guest_b=$!
