@@ -90,6 +90,7 @@ check-linux: setup
 	$(Q)sh tests/e2e/linux-boot.sh --smp 2 --variant noapic --variant nolapic \
 	  --variant acpi=off --variant clocksource=hpet --variant clocksource=acpi_pm
 	$(Q)sh tests/e2e/disk.sh
+	$(Q)sh tests/e2e/net.sh
 
 # Debian's kernel with a busybox shell on the serial console.
 run-linux: setup

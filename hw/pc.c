@@ -39,6 +39,7 @@
 #include "hw/smbios.h"
 #include "hw/serial.h"
 #include "hw/virtio_blk.h"
+#include "hw/pc_net.h"
 #include "system/chardev.h"
 
 #define BIOS_ISA_WINDOW (128 * 1024)
@@ -101,6 +102,7 @@ struct PCBoard {
     /* -device virtio-rng-pci, virtio-serial-pci, virtconsole (hw/pc_virtio.c). */
     PcVirtioFunctions virtio_fns;
     PcDmaWrittenHook *dma_written_hook;
+    PcNet *net; /* -netdev backends and virtio-net cards (hw/pc_net.c) */
     void *dma_written_opaque;
     /* Runs last at every reset when Pacifica boots the kernel itself: what firmware
      * would have set up (PM I/O, PCI interrupt routing). */
@@ -964,7 +966,14 @@ static int pc_create_virtconsole(PCBoard *b, KeyValueList *kv, char *err, size_t
     return pc_virtio_create_console(&b->virtio_fns, &env, kv, err, errlen);
 }
 
+static int pc_create_virtio_net(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    return pc_net_add_virtio_net(b->net, kv, err, errlen);
+}
+
 static const PcDeviceType pc_device_types[] = {
+    {"virtio-net-pci", "PCI", "virtio network card",
+     "netdev=str (none), mac=str (52:54:00:12:34:56 + index)", pc_create_virtio_net},
     {"isa-debug-exit", "ISA", "exits the emulator with a status the guest writes",
      "iobase=uint16 (0x501), iosize=uint16 (2)", pc_create_isa_debug_exit},
     {"pc-testdev", "ISA", "QEMU's PC test device (ports 0xe0-0xeb, 0x2000, memory at 0xff000000)",
@@ -1089,6 +1098,25 @@ static int create_user_devices(PCBoard *b)
     return 0;
 }
 
+/* Backends and -nic cards; -device virtio-net-pci ones come with the other devices. */
+static int create_network(PCBoard *b)
+{
+    PcNetWiring w = {.m = b->m,
+                     .bus = b->pci,
+                     .pci = {.msi_deliver = pc_msi_deliver, .msi_opaque = b},
+                     .dma_written = pc_dma_written,
+                     .dma_opaque = b};
+    b->net = pc_net_create(&w);
+    return b->net ? 0 : -1;
+}
+
+NetStack *pc_board_net(PCBoard *b)
+{
+    if (b->net)
+        pc_net_check_peers(b->net);
+    return pc_net_stack(b->net);
+}
+
 PCBoard *pc_board_create(Machine *m)
 {
     PCBoard *b = calloc(1, sizeof(*b));
@@ -1101,7 +1129,7 @@ PCBoard *pc_board_create(Machine *m)
     pc_make_uuid(b->uuid);
     if (map_firmware(b) < 0 || create_chipset(b) < 0 || create_kbc(b) < 0 ||
         create_serial_ports(b) < 0 || create_drives(b) < 0 || load_kernel(b) < 0 ||
-        create_fw_cfg(b) < 0 || create_user_devices(b) < 0) {
+        create_fw_cfg(b) < 0 || create_network(b) < 0 || create_user_devices(b) < 0) {
         pc_board_destroy(b);
         return NULL;
     }
@@ -1145,6 +1173,7 @@ void pc_board_destroy(PCBoard *b)
         pci_testdev_free(b->pci_testdevs[i]);
     pc_virtio_destroy(&b->virtio_fns);
     destroy_drives(b);
+    pc_net_free(b->net);
     piix4_pm_free(b->pm);
     piix3_free(b->isa_bridge);
     i440fx_free(b->host_bridge);

@@ -574,6 +574,44 @@ void virtqueue_push(VirtQueue *vq, const VirtqElement *elem, uint32_t len)
     vq->used_idx = idx;
 }
 
+/* Writes used-ring entry used_idx + offset without publishing it: a device that
+ * returns several chains for one request (virtio-net's mergeable receive buffers,
+ * virtio 1.1 §5.1.6.4) fills them all, then makes them visible at once with
+ * virtqueue_flush, so the driver never sees part of the set. */
+void virtqueue_fill(VirtQueue *vq, const VirtqElement *elem, uint32_t len, unsigned offset)
+{
+    if (vq->inflight > 0)
+        vq->inflight--;
+    if (vq->vdev->broken || !vq->enabled)
+        return;
+    if (len > elem->in_len)
+        len = (uint32_t)elem->in_len;
+    mark_written(vq, elem, len);
+    uint8_t used_elem[8];
+    for (int i = 0; i < 4; i++) {
+        used_elem[i] = (uint8_t)((uint32_t)elem->head >> (8 * i));
+        used_elem[4 + i] = (uint8_t)(len >> (8 * i));
+    }
+    uint16_t slot = (uint16_t)(vq->used_idx + offset);
+    ring_store(vq, vq->used + 4 + 8 * (uint64_t)(slot % vq->num), used_elem, 8);
+}
+
+void virtqueue_flush(VirtQueue *vq, unsigned count)
+{
+    if (vq->vdev->broken || !vq->enabled)
+        return;
+    uint16_t idx = (uint16_t)(vq->used_idx + count);
+    if (ring_store(vq, vq->used + 2, &idx, 2))
+        vq->used_idx = idx;
+}
+
+void virtqueue_unpop(VirtQueue *vq)
+{
+    vq->last_avail_idx--;
+    if (vq->inflight > 0)
+        vq->inflight--;
+}
+
 /* §2.6.7.2 / §2.6.10.1: vring_need_event, in the spec's words: interrupt if the
  * driver's used_event lies in (old, new]. */
 static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)

@@ -156,6 +156,13 @@ int virtqueue_pop(VirtQueue *vq, VirtqElement **elem);
 /* Puts a finished chain in the used ring; len is the number of bytes written to its
  * device-writable buffers. */
 void virtqueue_push(VirtQueue *vq, const VirtqElement *elem, uint32_t len);
+/* Several chains at once: virtqueue_fill puts each at used_idx + offset (offset 0, 1,
+ * ...), virtqueue_flush then publishes count of them. */
+void virtqueue_fill(VirtQueue *vq, const VirtqElement *elem, uint32_t len, unsigned offset);
+void virtqueue_flush(VirtQueue *vq, unsigned count);
+/* Gives back the last chain taken (and not filled): the next pop takes it again. Undo
+ * several pops in reverse order. The element itself is freed by the caller. */
+void virtqueue_unpop(VirtQueue *vq);
 /* Interrupts the driver for vq unless it suppressed that (§2.6.7.2, §2.6.10.1). */
 void virtqueue_notify(VirtQueue *vq);
 /* Asks the driver to (not) notify us of new buffers (§2.6.7.1, §2.6.10.2). */

@@ -947,6 +947,27 @@ static OptionsResult opt_chardev(OptionParser *p, const char *value)
     return OPTIONS_OK;
 }
 
+/* ---- -netdev, -nic ---- */
+
+/* Kept as typed; the board's network code (net/netdev.c) parses and checks them. */
+static OptionsResult opt_netdev(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->nnetdevs == MAX_NETDEVS)
+        return fail(p, value, "at most %d network backends", MAX_NETDEVS);
+    cfg->netdevs[cfg->nnetdevs++] = value;
+    return OPTIONS_OK;
+}
+
+static OptionsResult opt_nic(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->nnics == MAX_NETDEVS)
+        return fail(p, value, "at most %d network cards", MAX_NETDEVS);
+    cfg->nics[cfg->nnics++] = value;
+    return OPTIONS_OK;
+}
+
 static const OptionDef option_table[] = {
     {"m", NULL, "[size=]SIZE", opt_memory,
      "RAM size: a number of MiB, or with a suffix K, M, G, T (default 128M)"},
@@ -978,6 +999,11 @@ static const OptionDef option_table[] = {
     {"chardev", NULL, "BACKEND,id=ID[,...]", opt_chardev,
      "character backend for a device: null, stdio, file,path=P, socket,path=P|host=H,port=N"
      "[,server=on][,wait=off]"},
+    {"netdev", NULL, "user|tap|socket,id=ID[,...]", opt_netdev,
+     "network backend: user[,hostfwd=tcp::HPORT-:GPORT], tap,ifname=NAME,script=no, "
+     "socket,listen=|connect=|mcast=|udp="},
+    {"nic", NULL, "user|tap|socket|none[,model=virtio-net-pci][,mac=MAC][,...]", opt_nic,
+     "a virtio-net-pci card on a new backend (default: no network)"},
     {"device", NULL, "DRIVER[,PROP=VALUE...]", opt_device,
      "add a device ('-device help' lists them, '-device DRIVER,help' their properties)"},
 #ifdef MAX_MONITORS
@@ -1000,8 +1026,8 @@ static const OptionDef option_table[] = {
  * rather than "unknown", so that a script written for QEMU gets a useful message. */
 // clang-format off
 static const char *const qemu_only_options[] = {
-    "cdrom", "fda", "fdb", "boot", "nic", "net",
-    "netdev", "qmp-pretty", "mon",
+    "cdrom", "fda", "fdb", "boot", "net",
+    "qmp-pretty", "mon",
     "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
     "object", "global", "icount", "L", "k", "audiodev",
 #ifndef MAX_MONITORS
