@@ -326,17 +326,30 @@ static bool write_mtrr_def_type(CPUX86State *env, uint32_t index, uint64_t val)
     return true;
 }
 
+/* IA32_TSC_DEADLINE belongs to the local APIC's timer (SDM 3A §11.5.4.1): forwarded
+ * to it; without an APIC the value is only stored. */
 static bool read_tsc_deadline(CPUX86State *env, uint32_t index, uint64_t *val)
 {
-    (void)index;
+    X86CPU *cpu = env_cpu(env);
+    if (cpu && cpu->apic_ops) {
+        pthread_mutex_lock(&cpu->machine->lock);
+        bool ok = cpu->apic_ops->msr_read(cpu->apic, index, val);
+        pthread_mutex_unlock(&cpu->machine->lock);
+        return ok;
+    }
     *val = env->tsc_deadline;
     return true;
 }
 
-/* Stored until the local APIC's TSC-deadline timer mode exists to act on it. */
 static bool write_tsc_deadline(CPUX86State *env, uint32_t index, uint64_t val)
 {
-    (void)index;
+    X86CPU *cpu = env_cpu(env);
+    if (cpu && cpu->apic_ops) {
+        pthread_mutex_lock(&cpu->machine->lock);
+        bool ok = cpu->apic_ops->msr_write(cpu->apic, index, val);
+        pthread_mutex_unlock(&cpu->machine->lock);
+        return ok;
+    }
     env->tsc_deadline = val;
     return true;
 }
