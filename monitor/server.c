@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "monitor/internal.h"
+#include "system/chardev.h"
+#include "system/sockets.h"
 
 #define MAX_MONITOR_SERVERS 8
 /* Output queued for a client that does not read, before it is dropped. */
@@ -36,6 +38,7 @@ typedef struct MonitorServer {
     bool dead; /* the client failed (write error, EOF, overflow): drop it soon */
     QmpSession *qmp_session;
     HmpSession *hmp_session;
+    Chardev *chr; /* mon:stdio: the multiplexed chardev carries the text monitor */
 } MonitorServer;
 
 struct Monitors {
@@ -87,6 +90,13 @@ static void update_events(MonitorServer *srv)
 static void server_output(void *opaque, const char *data, size_t len)
 {
     MonitorServer *srv = opaque;
+    if (srv->chr) {
+        /* The terminal shows the monitor only while it has the keyboard (its greeting
+         * is not mixed into the guest's console at start-up). */
+        if (chardev_mux_monitor_focused(srv->chr))
+            chardev_write(srv->chr, (const uint8_t *)data, len);
+        return;
+    }
     if (srv->dead || srv->out_fd < 0)
         return;
     if (srv->out_queue->len + len > MAX_OUTPUT_QUEUE) {
@@ -283,33 +293,29 @@ int monitors_add_stdio(Monitors *mons, bool qmp, char *err, size_t errlen)
     return 0;
 }
 
+/* Input the multiplexer gives the monitor (Ctrl-A c). */
+static void mux_monitor_read(void *opaque, const uint8_t *buf, size_t len)
+{
+    session_feed(opaque, buf, len);
+}
+
+int monitors_add_mux(Monitors *mons, Chardev *chr, char *err, size_t errlen)
+{
+    MonitorServer *srv = server_new(mons, false, "mon:stdio", err, errlen);
+    if (!srv)
+        return -1;
+    srv->chr = chr;
+    chardev_mux_set_monitor(chr, mux_monitor_read, srv);
+    session_open(srv);
+    return 0;
+}
+
 int monitors_add_unix(Monitors *mons, bool qmp, const char *path, bool wait, char *err,
                       size_t errlen)
 {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(addr.sun_path)) {
-        snprintf(err, errlen, "unix:%s: socket path too long (at most %zu bytes)", path,
-                 sizeof(addr.sun_path) - 1);
+    int fd = socket_listen_unix(path, err, errlen);
+    if (fd < 0)
         return -1;
-    }
-    strcpy(addr.sun_path, path);
-    /* A socket file left by an earlier run is replaced (as QEMU does); any other file
-     * is not ours to delete. */
-    struct stat st;
-    if (lstat(path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) {
-            snprintf(err, errlen, "unix:%s: file exists and is not a socket", path);
-            return -1;
-        }
-        unlink(path);
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
-        snprintf(err, errlen, "unix:%s: cannot listen: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
     char *name = g_strdup_printf("unix:%s", path);
     MonitorServer *srv = server_new(mons, qmp, name, err, errlen);
     g_free(name);
@@ -325,45 +331,10 @@ int monitors_add_unix(Monitors *mons, bool qmp, const char *path, bool wait, cha
     return 0;
 }
 
-/* Binds the first address of host:port that takes it; -1 with a message otherwise. */
-static int tcp_listen(const char *host, const char *port, char *err, size_t errlen)
-{
-    struct addrinfo hints = {
-        .ai_family = AF_UNSPEC,
-        .ai_socktype = SOCK_STREAM,
-        .ai_flags = AI_PASSIVE,
-    };
-    struct addrinfo *res;
-    int rc = getaddrinfo(*host ? host : NULL, port, &hints, &res);
-    if (rc != 0) {
-        snprintf(err, errlen, "tcp:%s:%s: %s", host, port, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, saved_errno = 0;
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            saved_errno = errno;
-            continue;
-        }
-        int on = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1) < 0) {
-            saved_errno = errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0)
-        snprintf(err, errlen, "tcp:%s:%s: cannot listen: %s", host, port, strerror(saved_errno));
-    return fd;
-}
-
 int monitors_add_tcp(Monitors *mons, bool qmp, const char *host, const char *port, bool wait,
                      char *err, size_t errlen)
 {
-    int fd = tcp_listen(host, port, err, errlen);
+    int fd = socket_listen_tcp(host, port, err, errlen);
     if (fd < 0)
         return -1;
     char *name = g_strdup_printf("tcp:%s:%s", host, port);
@@ -396,6 +367,10 @@ static void drain_output(MonitorServer *srv)
 
 static void server_free(MonitorServer *srv)
 {
+    if (srv->chr) {
+        chardev_mux_set_monitor(srv->chr, NULL, NULL);
+        session_close(srv);
+    }
     drain_output(srv);
     if (srv->in_fd >= 0)
         disconnect_client(srv);
@@ -419,4 +394,11 @@ void monitors_free(Monitors *mons)
     for (unsigned i = 0; i < mons->nservers; i++)
         server_free(mons->servers[i]);
     g_free(mons);
+}
+
+void monitors_execute_hmp(Monitors *mons, const char *line, GString *out)
+{
+    HmpState st;
+    hmp_state_init(&st);
+    hmp_execute(&mons->mm, &st, line, out);
 }

@@ -1,4 +1,5 @@
-/* Character backends: stdio, null and file:PATH, named as on QEMU's command line.
+/* Character backends: stdio, null, file:PATH and sockets (unix:PATH, tcp:HOST:PORT,
+ * listening with ",server=on" or connecting out), named as on QEMU's command line.
  *
  * Output may come from several threads at once (vCPU threads writing a UART's
  * THR, the main loop echoing), so each backend serialises its writes with a mutex
@@ -6,6 +7,8 @@
  * way a UART with nobody listening loses them.
  */
 #include "system/chardev.h"
+
+#include "system/sockets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +19,17 @@
 #include <termios.h>
 #include <unistd.h>
 
-typedef enum ChardevKind { CHARDEV_STDIO, CHARDEV_NULL, CHARDEV_FILE } ChardevKind;
+typedef enum ChardevKind { CHARDEV_STDIO, CHARDEV_NULL, CHARDEV_FILE, CHARDEV_SOCKET } ChardevKind;
 
 struct Chardev {
     ChardevKind kind;
     int in_fd;  /* -1: no input */
     int out_fd; /* -1: output dropped */
     bool owns_out_fd;
+    /* A listening socket: its fd (-1 otherwise); in_fd/out_fd are the client, -1
+     * while there is none; the socket file to remove at close. */
+    int listen_fd;
+    char *unlink_path;
     pthread_mutex_t write_lock;
     /* stdio on a terminal: the settings to restore on close. */
     bool termios_saved;
@@ -30,7 +37,17 @@ struct Chardev {
     size_t (*can_read)(void *opaque);
     void (*read)(void *opaque, const uint8_t *buf, size_t len);
     void *opaque;
+    /* mon:stdio: the multiplexer's state and its monitor and quit consumers. */
+    bool mux;
+    bool mux_escape;     /* Ctrl-A seen, the command key comes next */
+    bool mux_to_monitor; /* the monitor has the keyboard */
+    void (*monitor_read)(void *opaque, const uint8_t *buf, size_t len);
+    void *monitor_opaque;
+    void (*quit)(void *opaque);
+    void *quit_opaque;
 };
+
+#define MUX_ESCAPE 0x01 /* Ctrl-A */
 
 static Chardev *chardev_new(ChardevKind kind, int in_fd, int out_fd, bool owns_out_fd)
 {
@@ -41,6 +58,7 @@ static Chardev *chardev_new(ChardevKind kind, int in_fd, int out_fd, bool owns_o
     chr->in_fd = in_fd;
     chr->out_fd = out_fd;
     chr->owns_out_fd = owns_out_fd;
+    chr->listen_fd = -1;
     pthread_mutex_init(&chr->write_lock, NULL);
     return chr;
 }
@@ -87,21 +105,108 @@ static Chardev *chardev_open_file(const char *spec, const char *path, char *err,
     return chr;
 }
 
+/* The ",server=on|off,wait=on|off" items after a socket address (QEMU's chardev
+ * socket options; "server" and "nowait" alone are the old spellings). */
+static bool parse_socket_flags(const char *spec, const char *params, bool *server, bool *wait,
+                               char *err, size_t errlen)
+{
+    *server = false;
+    *wait = true;
+    while (*params == ',') {
+        params++;
+        size_t len = strcspn(params, ",");
+        bool on = true;
+        const char *eq = memchr(params, '=', len);
+        size_t key_len = eq ? (size_t)(eq - params) : len;
+        if (eq) {
+            size_t vlen = len - key_len - 1;
+            if (vlen == 2 && !strncmp(eq + 1, "on", 2))
+                on = true;
+            else if (vlen == 3 && !strncmp(eq + 1, "off", 3))
+                on = false;
+            else {
+                snprintf(err, errlen, "'%s': '%.*s' expects on or off", spec, (int)key_len, params);
+                return false;
+            }
+        }
+        if (key_len == 6 && !strncmp(params, "server", 6))
+            *server = on;
+        else if (key_len == 4 && !strncmp(params, "wait", 4))
+            *wait = on;
+        else if (len == 6 && !strncmp(params, "nowait", 6))
+            *wait = false;
+        else {
+            snprintf(err, errlen, "'%s': unknown socket option '%.*s'", spec, (int)len, params);
+            return false;
+        }
+        params += len;
+    }
+    return true;
+}
+
+/* Opens "unix:PATH[,...]" or "tcp:HOST:PORT[,...]". A server with wait=on (QEMU's
+ * default) waits here for its first client, before the machine runs. */
+static Chardev *chardev_open_socket(const char *spec, char *err, size_t errlen)
+{
+    bool is_unix = !strncmp(spec, "unix:", 5);
+    const char *addr = spec + (is_unix ? 5 : 4);
+    size_t addr_len = strcspn(addr, ",");
+    bool server, wait;
+    if (!parse_socket_flags(spec, addr + addr_len, &server, &wait, err, errlen))
+        return NULL;
+    char *a = strndup(addr, addr_len);
+    char *colon = is_unix ? NULL : strrchr(a, ':');
+    if (!a || !*a || (!is_unix && !colon)) {
+        snprintf(err, errlen, "'%s': expected unix:PATH or tcp:HOST:PORT", spec);
+        free(a);
+        return NULL;
+    }
+    if (colon)
+        *colon = 0;
+    int fd = is_unix ? (server ? socket_listen_unix(a, err, errlen)
+                               : socket_connect_unix(a, err, errlen))
+                     : (server ? socket_listen_tcp(a, colon + 1, err, errlen)
+                               : socket_connect_tcp(a, colon + 1, err, errlen));
+    Chardev *chr =
+        fd < 0 ? NULL : chardev_new(CHARDEV_SOCKET, server ? -1 : fd, server ? -1 : fd, true);
+    if (chr && server) {
+        chr->listen_fd = fd;
+        if (is_unix)
+            chr->unlink_path = realpath(a, NULL);
+        if (wait) {
+            fprintf(stderr, "pacifica: waiting for connection on %.*s%.*s\n", is_unix ? 5 : 4, spec,
+                    (int)addr_len, addr);
+            chr->in_fd = chr->out_fd = socket_accept(fd, true);
+        }
+    } else if (!chr && fd >= 0) {
+        close(fd);
+        snprintf(err, errlen, "'%s': out of memory", spec);
+    }
+    free(a);
+    return chr;
+}
+
 Chardev *chardev_open(const char *spec, char *err, size_t errlen)
 {
     Chardev *chr;
     if (!spec)
         spec = "";
-    if (!strcmp(spec, "stdio")) {
+    if (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio")) {
         chr = chardev_new(CHARDEV_STDIO, STDIN_FILENO, STDOUT_FILENO, false);
-        if (chr)
+        if (chr) {
+            chr->mux = spec[0] == 'm';
             stdio_enter_raw_mode(chr);
+        }
     } else if (!strcmp(spec, "null")) {
         chr = chardev_new(CHARDEV_NULL, -1, -1, false);
     } else if (!strncmp(spec, "file:", 5)) {
         return chardev_open_file(spec, spec + 5, err, errlen);
+    } else if (!strncmp(spec, "unix:", 5) || !strncmp(spec, "tcp:", 4)) {
+        return chardev_open_socket(spec, err, errlen);
     } else {
-        snprintf(err, errlen, "'%s': unknown character backend (expected stdio, null, file:PATH)",
+        snprintf(err, errlen,
+                 "'%s': unknown character backend (expected stdio, mon:stdio, null, file:PATH, "
+                 "unix:PATH, tcp:HOST:PORT)",
                  spec);
         return NULL;
     }
@@ -116,8 +221,13 @@ void chardev_close(Chardev *chr)
         return;
     if (chr->termios_saved)
         tcsetattr(chr->in_fd, TCSANOW, &chr->saved_termios);
-    if (chr->owns_out_fd)
+    if (chr->owns_out_fd && chr->out_fd >= 0)
         close(chr->out_fd);
+    if (chr->listen_fd >= 0)
+        close(chr->listen_fd);
+    if (chr->unlink_path)
+        unlink(chr->unlink_path);
+    free(chr->unlink_path);
     pthread_mutex_destroy(&chr->write_lock);
     free(chr);
 }
@@ -151,18 +261,120 @@ void chardev_set_handlers(Chardev *chr, size_t (*can_read)(void *opaque),
     chr->opaque = opaque;
 }
 
+/* ---- the mon:stdio multiplexer ---- */
+
+static void mux_print(Chardev *chr, const char *text)
+{
+    chardev_write(chr, (const uint8_t *)text, strlen(text));
+}
+
+/* The terminal is raw (no echo, for the guest's sake): what is typed to the monitor
+ * is echoed here, Enter as a line break. */
+static void mux_echo(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\r' || buf[i] == '\n')
+            mux_print(chr, "\r\n");
+        else if (buf[i] == 0x7f || buf[i] == '\b')
+            mux_print(chr, "\b \b");
+        else if (buf[i] >= 0x20)
+            chardev_write(chr, &buf[i], 1);
+    }
+}
+
+/* Passes input on to whoever has the keyboard. */
+static void mux_deliver(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    if (!len)
+        return;
+    if (chr->mux_to_monitor && chr->monitor_read) {
+        mux_echo(chr, buf, len);
+        chr->monitor_read(chr->monitor_opaque, buf, len);
+    } else if (chr->read)
+        chr->read(chr->opaque, buf, len);
+}
+
+/* The key after Ctrl-A (QEMU's mux commands; the ones for features Pacifica does not
+ * have, s (save disks), t (timestamps) and b (break), are ignored). */
+static void mux_command(Chardev *chr, uint8_t key)
+{
+    switch (key) {
+    case 'x':
+        mux_print(chr, "\r\nPacifica: Terminated\r\n");
+        if (chr->quit)
+            chr->quit(chr->quit_opaque);
+        break;
+    case 'c':
+        if (chr->monitor_read) {
+            chr->mux_to_monitor = !chr->mux_to_monitor;
+            /* The monitor shows its prompt again when it gets the keyboard. */
+            if (chr->mux_to_monitor)
+                chr->monitor_read(chr->monitor_opaque, (const uint8_t *)"\n", 1);
+        }
+        break;
+    case 'h':
+    case '?':
+        mux_print(chr, "\r\nC-a h    print this help\r\n"
+                       "C-a x    exit emulator\r\n"
+                       "C-a c    switch between console and monitor\r\n"
+                       "C-a C-a  sends C-a\r\n");
+        break;
+    case MUX_ESCAPE: mux_deliver(chr, &key, 1); break;
+    default: break;
+    }
+}
+
+/* Splits input into runs for the focused consumer and Ctrl-A commands. */
+static void mux_input(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (chr->mux_escape) {
+            chr->mux_escape = false;
+            start = i + 1;
+            mux_command(chr, buf[i]);
+        } else if (buf[i] == MUX_ESCAPE) {
+            mux_deliver(chr, buf + start, i - start);
+            chr->mux_escape = true;
+            start = i + 1;
+        }
+    }
+    if (start < len)
+        mux_deliver(chr, buf + start, len - start);
+}
+
 int chardev_input_fd(const Chardev *chr)
 {
+    if (chr && chr->listen_fd >= 0 && chr->in_fd < 0)
+        return chr->listen_fd; /* readable when a client connects */
     return chr ? chr->in_fd : -1;
+}
+
+/* A listening socket's client connects or leaves: output goes to it, or is dropped
+ * while there is none (as QEMU's socket chardev). */
+static void socket_set_client(Chardev *chr, int fd)
+{
+    pthread_mutex_lock(&chr->write_lock);
+    if (chr->in_fd >= 0)
+        close(chr->in_fd);
+    chr->in_fd = chr->out_fd = fd;
+    pthread_mutex_unlock(&chr->write_lock);
 }
 
 bool chardev_handle_input(Chardev *chr)
 {
+    if (chr && chr->listen_fd >= 0 && chr->in_fd < 0) {
+        int fd = socket_accept(chr->listen_fd, false);
+        if (fd >= 0)
+            socket_set_client(chr, fd);
+        return true;
+    }
     if (!chr || chr->in_fd < 0)
         return false;
     uint8_t buf[256];
     size_t want = sizeof(buf);
-    if (chr->read) {
+    /* Flow control is the device's: the monitor takes whatever comes. */
+    if (chr->read && !(chr->mux && chr->mux_to_monitor)) {
         size_t room = chr->can_read ? chr->can_read(chr->opaque) : sizeof(buf);
         if (room == 0)
             return true; /* the frontend is full; the bytes wait in the fd */
@@ -172,11 +384,47 @@ bool chardev_handle_input(Chardev *chr)
     /* Without a frontend the bytes are read and discarded, so that a readable fd
      * does not keep waking the main loop. */
     ssize_t n = read(chr->in_fd, buf, want);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+        return true;
+    if (n < 0 && chr->listen_fd >= 0) {
+        socket_set_client(chr, -1); /* a reset connection: wait for the next client */
+        return true;
+    }
     if (n < 0)
-        return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK;
+        return false;
+    if (n == 0 && chr->listen_fd >= 0) {
+        socket_set_client(chr, -1); /* back to waiting for the next client */
+        return true;
+    }
     if (n == 0)
         return false;
-    if (chr->read)
+    if (chr->mux)
+        mux_input(chr, buf, (size_t)n);
+    else if (chr->read)
         chr->read(chr->opaque, buf, n);
     return true;
+}
+
+bool chardev_is_mux(const Chardev *chr)
+{
+    return chr && chr->mux;
+}
+
+void chardev_mux_set_monitor(Chardev *chr,
+                             void (*read)(void *opaque, const uint8_t *buf, size_t len),
+                             void *opaque)
+{
+    chr->monitor_read = read;
+    chr->monitor_opaque = opaque;
+}
+
+bool chardev_mux_monitor_focused(const Chardev *chr)
+{
+    return chr->mux && chr->mux_to_monitor;
+}
+
+void chardev_mux_set_quit(Chardev *chr, void (*quit)(void *opaque), void *opaque)
+{
+    chr->quit = quit;
+    chr->quit_opaque = opaque;
 }

@@ -20,26 +20,32 @@
  * Bits waiting for work done elsewhere are listed next to each word; the owner of that
  * work adds them here when it lands. */
 static const uint32_t implemented[X86_FEAT_WORDS] = {
-    /* Waiting: VME (v8086 extensions); MCA (machine-check banks). */
+    /* MCA is not advertised: without it there are no
+     * machine-check banks or IA32_MCG_* MSRs to provide (SDM 3B §16.3), and MCE alone
+     * (CR4.MCE, #MC) is consistent since no machine check is ever signalled. */
     [FEAT_1_EDX] = CPUID_1_EDX_MMX | CPUID_1_EDX_FXSR | CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2 |
                    CPUID_1_EDX_APIC | CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE |
                    CPUID_1_EDX_TSC | CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_MCE |
                    CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP | CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE |
                    CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH |
-                   CPUID_1_EDX_HTT,
-    /* Waiting: FMA (FMA lowerings), X2APIC (x2APIC MSR forwarding), PCID (paging),
-     * MONITOR. OSXSAVE is reported from CR4. */
+                   CPUID_1_EDX_HTT | CPUID_1_EDX_VME,
+    /* Waiting: PCID (paging). OSXSAVE is reported from CR4. MONITOR stays off
+     * (MONITOR/MWAIT are #UD): an MWAIT that waits must wake on a store to the monitored
+     * line, which Linux's idle loop relies on to skip the wake-up IPI, and one that
+     * returns at once would spin the host CPU through the guest's idle time; without it
+     * guests idle with HLT. */
     [FEAT_1_ECX] = CPUID_1_ECX_TSC_DEADLINE | CPUID_1_ECX_SSE3 | CPUID_1_ECX_PCLMULQDQ |
-                   CPUID_1_ECX_SSSE3 | CPUID_1_ECX_SSE41 | CPUID_1_ECX_SSE42 | CPUID_1_ECX_AES |
+                   CPUID_1_ECX_FMA | CPUID_1_ECX_SSSE3 | CPUID_1_ECX_X2APIC | CPUID_1_ECX_SSE41 |
+                   CPUID_1_ECX_SSE42 | CPUID_1_ECX_AES |
                    CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX | CPUID_1_ECX_F16C |
                    CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND |
                    CPUID_1_ECX_HYPERVISOR,
     /* The local APIC timer runs in every C-state (ARAT). */
     [FEAT_6_EAX] = CPUID_6_EAX_ARAT,
-    /* Waiting: SHA (SHA lowerings), SMAP (CLAC/STAC), CLFLUSHOPT. */
+    /* Waiting: SMAP (CLAC/STAC), CLFLUSHOPT. */
     [FEAT_7_0_EBX] = CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |
                      CPUID_7_0_EBX_SMEP | CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ERMS |
-                     CPUID_7_0_EBX_RDSEED | CPUID_7_0_EBX_ADX,
+                     CPUID_7_0_EBX_RDSEED | CPUID_7_0_EBX_ADX | CPUID_7_0_EBX_SHA,
     /* Waiting: UMIP. */
     [FEAT_7_0_ECX] = 0,
     [FEAT_7_0_EDX] = 0,

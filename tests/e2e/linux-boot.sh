@@ -18,6 +18,7 @@
 #   - the guest's clock, when it reports it, is within DATE_TOLERANCE seconds of the
 #     host's clock at the moment the line comes out;
 #   - every workload process finished with the right SHA-256 (recomputed here);
+#   - the kernel found the SMBIOS tables (its "DMI: ..." line);
 #   - nothing in the kernel log (console and dmesg) says BUG, WARNING, panic, Oops,
 #     soft lockup, hard LOCKUP, an RCU stall or a hung task.
 #
@@ -248,6 +249,13 @@ check_kernel_log() {
     [ -z "$bad" ] || problem "kernel log: $(echo "$bad" | cut -c1-120)"
 }
 
+# check_dmi LOG: the kernel found the SMBIOS tables (dmi_scan prints "SMBIOS 2.8
+# present." and the "DMI: <system>, BIOS ..." line) in the 0xF0000 segment.
+check_dmi() {
+    grep -q 'SMBIOS [0-9.]* present' "$1" || problem "the kernel found no SMBIOS tables"
+    grep -q 'DMI: [^ ]' "$1" || problem "no DMI system line in the kernel log"
+}
+
 # run_one NAME SMP VARIANT: one boot, checked; prints its TAP line.
 run_one() {
     tap_name=$1
@@ -283,6 +291,7 @@ run_one() {
         problem "the init script never started"
     fi
     check_kernel_log "$log"
+    check_dmi "$log"
     rm -f "$log.status" "$log.hostdate"
 
     if [ -z "$problems" ]; then
