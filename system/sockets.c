@@ -54,6 +54,8 @@ int socket_listen_unix(const char *path, char *err, size_t errlen)
         return -1;
     }
     memcpy(addr.sun_path, path, strlen(path) + 1);
+    /* A socket file left by an earlier run is replaced (as QEMU does); any other file
+     * is not ours to delete. */
     struct stat st;
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
