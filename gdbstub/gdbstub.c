@@ -257,7 +257,7 @@ static void accept_ready(void *opaque, int fd, short revents)
 {
     (void)revents;
     GdbStub *s = opaque;
-    int cfd = socket_accept(fd);
+    int cfd = socket_accept(fd, false);
     if (cfd < 0)
         return;
     GdbConn *c = &s->conn;

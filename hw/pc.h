@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "block/aio.h"
+#include "net/net.h"
 #include "system/machine.h"
 
 typedef struct PCBoard PCBoard;
@@ -19,6 +20,8 @@ typedef void PcDmaWrittenHook(void *opaque, uint64_t gpa, uint64_t len);
  * (firmware file, chardev, disk image) on error. */
 PCBoard *pc_board_create(Machine *m);
 void pc_board_destroy(PCBoard *b);
+/* The network stack, for main to start on its loop (warns about unused backends). */
+NetStack *pc_board_net(PCBoard *b);
 /* Answers "-device help" (the device list) and "-device NAME,help" (its properties)
  * if cfg has either: returns true when it printed something (the process then exits
  * 0, as QEMU does). */

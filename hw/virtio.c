@@ -112,6 +112,7 @@ void virtio_reset(VirtioDevice *vdev)
     vdev->isr = 0;
     vdev->config_vector = VIRTIO_NO_VECTOR;
     vdev->broken = false;
+    vdev->legacy = false;
     for (unsigned i = 0; i < vdev->nqueues; i++)
         queue_reset(&vdev->vq[i]);
 }
@@ -166,6 +167,13 @@ void virtio_set_status(VirtioDevice *vdev, uint8_t status)
         return;
     }
     uint8_t added = status & ~vdev->status;
+    if (vdev->legacy) {
+        /* §4.1.4.8 / §3.1.2 legacy initialisation: features are final when written and
+         * there is no FEATURES_OK; DRIVER_OK alone starts the device. */
+        vdev->status = (uint8_t)((status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) |
+                                 (vdev->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET));
+        return;
+    }
     if ((added & VIRTIO_STATUS_FEATURES_OK) && !features_acceptable(vdev))
         status &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
     if ((added & VIRTIO_STATUS_DRIVER_OK) && !(status & VIRTIO_STATUS_FEATURES_OK)) {
@@ -176,6 +184,18 @@ void virtio_set_status(VirtioDevice *vdev, uint8_t status)
     status = (uint8_t)((status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) |
                        (vdev->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET));
     vdev->status = status;
+}
+
+void virtio_set_legacy_features(VirtioDevice *vdev, uint32_t features)
+{
+    uint64_t offered = vdev->host_features & 0xffffffffull;
+    uint64_t extra = features & ~offered;
+    if (extra)
+        log_printf(vdev->log, LOG_GUEST_ERROR,
+                   "%s: legacy driver accepted unoffered features 0x%llx: dropped\n", vdev->name,
+                   (unsigned long long)extra);
+    vdev->legacy = true;
+    vdev->guest_features = features & offered;
 }
 
 /* ---- Queue setup ---- */
@@ -552,6 +572,44 @@ void virtqueue_push(VirtQueue *vq, const VirtqElement *elem, uint32_t len)
     if (!ring_store(vq, vq->used + 2, &idx, 2))
         return;
     vq->used_idx = idx;
+}
+
+/* Writes used-ring entry used_idx + offset without publishing it: a device that
+ * returns several chains for one request (virtio-net's mergeable receive buffers,
+ * virtio 1.1 §5.1.6.4) fills them all, then makes them visible at once with
+ * virtqueue_flush, so the driver never sees part of the set. */
+void virtqueue_fill(VirtQueue *vq, const VirtqElement *elem, uint32_t len, unsigned offset)
+{
+    if (vq->inflight > 0)
+        vq->inflight--;
+    if (vq->vdev->broken || !vq->enabled)
+        return;
+    if (len > elem->in_len)
+        len = (uint32_t)elem->in_len;
+    mark_written(vq, elem, len);
+    uint8_t used_elem[8];
+    for (int i = 0; i < 4; i++) {
+        used_elem[i] = (uint8_t)((uint32_t)elem->head >> (8 * i));
+        used_elem[4 + i] = (uint8_t)(len >> (8 * i));
+    }
+    uint16_t slot = (uint16_t)(vq->used_idx + offset);
+    ring_store(vq, vq->used + 4 + 8 * (uint64_t)(slot % vq->num), used_elem, 8);
+}
+
+void virtqueue_flush(VirtQueue *vq, unsigned count)
+{
+    if (vq->vdev->broken || !vq->enabled)
+        return;
+    uint16_t idx = (uint16_t)(vq->used_idx + count);
+    if (ring_store(vq, vq->used + 2, &idx, 2))
+        vq->used_idx = idx;
+}
+
+void virtqueue_unpop(VirtQueue *vq)
+{
+    vq->last_avail_idx--;
+    if (vq->inflight > 0)
+        vq->inflight--;
 }
 
 /* §2.6.7.2 / §2.6.10.1: vring_need_event, in the spec's words: interrupt if the

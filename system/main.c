@@ -8,6 +8,7 @@
 #include "cpu/x86/tlb.h"
 #include "gdbstub/gdbstub.h"
 #include "hw/pc.h"
+#include "hw/pc_net.h"
 #include "monitor/monitor.h"
 #include "system/chardev.h"
 #include "system/machine.h"
@@ -203,6 +204,8 @@ int main(int argc, char **argv)
         return 0;
     if (!pc_check_devices(&cfg, stderr))
         return 2;
+    if (!pc_net_check_options(&cfg, stderr))
+        return 2;
     char err[256];
     /* Before any thread exists: a fork keeps only the calling one. */
     Daemon daemon = {.ready_fd = -1};
@@ -263,6 +266,9 @@ int main(int argc, char **argv)
                                              block_completions_ready, &block_wiring) < 0)
         return 1;
     pc_board_set_dma_written_hook(board, wiring_dma_written, &wiring);
+    NetStack *net = pc_board_net(board);
+    if (net_stack_start(net, loop) < 0)
+        return 1;
     machine_reset_devices(m);
     process_daemonize_finish(&daemon);
     int status = main_loop_exec(loop);
@@ -272,6 +278,7 @@ int main(int argc, char **argv)
     if (block_wiring.aio)
         main_loop_remove_fd(loop, aio_context_fd(block_wiring.aio));
     gdbstub_free(gdb);
+    net_stack_stop(net);
     monitors_free(mons);
     main_loop_free(loop);
     accel->destroy(state);

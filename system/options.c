@@ -5,6 +5,7 @@
 #include "system/options.h"
 
 #include "config.h"
+#include "system/chardev_options.h"
 #include "system/log.h"
 
 #include <ctype.h>
@@ -916,6 +917,57 @@ static OptionsResult opt_device(OptionParser *p, const char *value)
     return OPTIONS_OK;
 }
 
+/* ---- -chardev ---- */
+
+static OptionsResult opt_chardev(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->nchardevs == MAX_CHARDEV_OPTIONS)
+        return fail(p, value, "at most %d chardevs", MAX_CHARDEV_OPTIONS);
+    KeyValueList *kv = &cfg->chardevs[cfg->nchardevs];
+    char err[256], spec[4200];
+    bool is_stdio;
+    if (keyval_parse(kv, "-chardev", value, true, err, sizeof(err)) < 0)
+        return fail(p, value, "%s", err);
+    const char *id = chardev_options_id(kv);
+    OptionsResult r = OPTIONS_OK;
+    if (chardev_options_spec(kv, spec, sizeof(spec), &is_stdio, err, sizeof(err)) < 0)
+        r = fail(p, value, "%s", err);
+    for (unsigned i = 0; i < cfg->nchardevs && r == OPTIONS_OK; i++)
+        if (!strcmp(chardev_options_id(&cfg->chardevs[i]), id))
+            r = fail(p, value, "duplicate chardev id '%s'", id);
+    if (r == OPTIONS_OK && is_stdio && p->stdio_used)
+        r = fail(p, value, "stdio is already used by another option");
+    if (r != OPTIONS_OK) {
+        keyval_free(kv);
+        return r;
+    }
+    p->stdio_used |= is_stdio;
+    cfg->nchardevs++;
+    return OPTIONS_OK;
+}
+
+/* ---- -netdev, -nic ---- */
+
+/* Kept as typed; the board's network code (net/netdev.c) parses and checks them. */
+static OptionsResult opt_netdev(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->nnetdevs == MAX_NETDEVS)
+        return fail(p, value, "at most %d network backends", MAX_NETDEVS);
+    cfg->netdevs[cfg->nnetdevs++] = value;
+    return OPTIONS_OK;
+}
+
+static OptionsResult opt_nic(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->nnics == MAX_NETDEVS)
+        return fail(p, value, "at most %d network cards", MAX_NETDEVS);
+    cfg->nics[cfg->nnics++] = value;
+    return OPTIONS_OK;
+}
+
 static const OptionDef option_table[] = {
     {"m", NULL, "[size=]SIZE", opt_memory,
      "RAM size: a number of MiB, or with a suffix K, M, G, T (default 128M)"},
@@ -944,6 +996,14 @@ static const OptionDef option_table[] = {
     {"hdc", NULL, "FILE", opt_ide_disk, "IDE disk 2 (not supported yet)"},
     {"hdd", NULL, "FILE", opt_ide_disk, "IDE disk 3 (not supported yet)"},
     {"snapshot", NULL, NULL, opt_snapshot, "write to temporary files, never to the disk images"},
+    {"chardev", NULL, "BACKEND,id=ID[,...]", opt_chardev,
+     "character backend for a device: null, stdio, file,path=P, socket,path=P|host=H,port=N"
+     "[,server=on][,wait=off]"},
+    {"netdev", NULL, "user|tap|socket,id=ID[,...]", opt_netdev,
+     "network backend: user[,hostfwd=tcp::HPORT-:GPORT], tap,ifname=NAME,script=no, "
+     "socket,listen=|connect=|mcast=|udp="},
+    {"nic", NULL, "user|tap|socket|none[,model=virtio-net-pci][,mac=MAC][,...]", opt_nic,
+     "a virtio-net-pci card on a new backend (default: no network)"},
     {"device", NULL, "DRIVER[,PROP=VALUE...]", opt_device,
      "add a device ('-device help' lists them, '-device DRIVER,help' their properties)"},
 #ifdef MAX_MONITORS
@@ -966,8 +1026,8 @@ static const OptionDef option_table[] = {
  * rather than "unknown", so that a script written for QEMU gets a useful message. */
 // clang-format off
 static const char *const qemu_only_options[] = {
-    "cdrom", "fda", "fdb", "boot", "nic", "net",
-    "netdev", "qmp-pretty", "mon", "chardev",
+    "cdrom", "fda", "fdb", "boot", "net",
+    "qmp-pretty", "mon",
     "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
     "object", "global", "icount", "L", "k", "audiodev",
 #ifndef MAX_MONITORS

@@ -705,8 +705,8 @@ uint32_t x86_debug_tb_flags(const CPUX86State *env)
         unsigned kind = bp_kind(dr7, n);
         if (kind == BP_EXEC)
             flags |= HF_DBG_INSN;
-        else if (kind != BP_IO)
-            flags |= HF_DBG_DATA;
+        else if (kind != BP_IO || (env->cr[4] & CR4_DE))
+            flags |= HF_DBG_DATA; /* I/O breakpoints report like data ones */
     }
     return flags;
 }
@@ -1152,8 +1152,27 @@ bool x86_mmu_load_pdptes(CPUX86State *env, uint64_t cr3)
 
 /* ---- port I/O ---- */
 
+/* I/O breakpoints (SDM 3A §18.2.4, R/W = 10 with CR4.DE = 1; undefined without DE):
+ * an IN, OUT, INS or OUTS touching the port range of an enabled one is recorded like
+ * a data breakpoint hit, a trap after the instruction (§18.3.1.2). */
+static void debug_record_io(CPUX86State *env, uint16_t port, unsigned size)
+{
+    uint64_t dr7 = env->dr[7];
+    if (!(dr7 & DR7_ENABLES) || !(env->cr[4] & CR4_DE))
+        return;
+    for (unsigned n = 0; n < 4; n++) {
+        if (!(dr7 & DR7_ENABLE(n)) || bp_kind(dr7, n) != BP_IO)
+            continue;
+        uint64_t len = bp_len(dr7, n);
+        uint64_t start = (env->dr[n] & 0xffff) & ~(len - 1);
+        if (port < start + len && start < (uint64_t)port + size)
+            env_cpu(env)->tlb.debug_hits |= 1u << n;
+    }
+}
+
 uint32_t x86_io_read(CPUX86State *env, uint16_t port, unsigned size)
 {
+    debug_record_io(env, port, size);
     Machine *m = env_cpu(env)->machine;
     pthread_mutex_lock(&m->lock);
     uint32_t v = (uint32_t)address_space_read(&m->io, port, size);
@@ -1163,6 +1182,7 @@ uint32_t x86_io_read(CPUX86State *env, uint16_t port, unsigned size)
 
 void x86_io_write(CPUX86State *env, uint16_t port, uint32_t val, unsigned size)
 {
+    debug_record_io(env, port, size);
     Machine *m = env_cpu(env)->machine;
     pthread_mutex_lock(&m->lock);
     address_space_write(&m->io, port, val, size);

@@ -217,6 +217,37 @@ if command -v timeout >/dev/null 2>&1; then
     fi
 fi
 
+# QEMU's test devices: properties checked before the machine starts, values when the
+# board creates them (exit 1, one line naming the bad value).
+expect_exit0 "-device help lists the test devices" 'name "pci-testdev", bus PCI' -device help
+expect_exit0 "-device pci-testdev,help" "addr=" -device pci-testdev,help
+expect_error "-device pc-testdev has no properties" "pc-testdev has no property 'iobase'" \
+    -device pc-testdev,iobase=1
+expect_drive_error "-device pci-testdev,addr=zz" "'zz' is not a PCI address" \
+    -device pci-testdev,addr=zz
+expect_drive_error "-device pci-testdev on a taken slot" "PCI address 00.0 is already taken" \
+    -device pci-testdev,addr=0
+expect_drive_error "two pc-testdevs" "only one pc-testdev" -device pc-testdev -device pc-testdev
+expect_drive_machine "-device pc-testdev and pci-testdev,addr=0x10" \
+    -device pc-testdev -device pci-testdev,addr=0x10
+# -netdev / -nic: QEMU's syntax; bad types, parameters, models and MACs are named.
+expect_error "-netdev unknown backend" "unknown network backend 'bogus'" -netdev bogus,id=n0
+expect_error "-netdev unknown parameter" "user: unknown parameter 'colour'" \
+    -netdev user,id=n0,colour=red
+expect_error "-netdev without id" "user: missing 'id='" -netdev user
+expect_error "-nic unknown model" "unknown NIC model 'e1000'" -nic user,model=e1000
+expect_error "-nic bad mac" "mac '52:54:00:zz:00:01'" -nic user,mac=52:54:00:zz:00:01
+expect_drive_error "-device virtio-net-pci on a missing netdev" "netdev 'nope' not found" \
+    -device virtio-net-pci,netdev=nope
+expect_drive_error "-netdev socket connect refused" "connect=127.0.0.1:1" \
+    -netdev socket,id=s0,connect=127.0.0.1:1 -device virtio-net-pci,netdev=s0
+expect_drive_error "-netdev user bad hostfwd" "hostfwd=tcp:22" -nic user,hostfwd=tcp:22
+# Machines with network cards start and end cleanly (the ROM ignores the cards).
+expect_drive_machine "-nic user with hostfwd" -nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:0-:22
+expect_drive_machine "-netdev socket,listen= and -device virtio-net-pci,mac=" \
+    -netdev socket,id=s0,listen=127.0.0.1:0 -device virtio-net-pci,netdev=s0,mac=52:54:00:00:00:02 \
+    -nic none
+
 # -accel tcg,backend=: native code (default) or the IR interpreter.
 expect_error "-accel unknown backend" "unknown backend 'jit'" -accel tcg,backend=jit
 expect_drive_machine "-accel tcg,backend=interp runs a ROM" -accel tcg,backend=interp

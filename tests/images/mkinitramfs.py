@@ -32,6 +32,8 @@ APPLETS = [
     "gunzip", "gzip", "head", "insmod", "ls", "lsmod", "mkdir", "modprobe",
     "mount", "nproc", "poweroff", "printf", "reboot", "sed", "seq", "setsid",
     "sha256sum", "sleep", "tr", "umount", "uname", "wc",
+    # pacifica.test=net / netlink
+    "chmod", "cut", "ip", "nc", "udhcpc",
 ]
 
 MODULE_SUFFIXES = (".ko", ".ko.xz", ".ko.zst", ".ko.gz")
