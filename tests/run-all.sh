@@ -4,7 +4,8 @@
 #
 #   unit tests   build/tests/unit/test-*, GTest binaries run with --tap
 #   CLI tests    tests/cli/run-cli-tests.sh
-#   gdb stub     tests/gdb/run-gdb-tests.sh (Debian's gdb and a raw protocol client)
+#   gdb stub     tests/gdb/run-gdb-tests.sh (Debian's gdb and a raw protocol client),
+#                tests/gdb/linux-gdb.sh (gdb on Debian's kernel, if make images made it)
 #   guest tests  tests/guest/run-guest-tests.sh
 #   guest fuzz   tests/cli/run-guest-fuzz.sh (random ROMs must not crash Pacifica)
 #   Linux        tests/e2e/linux-boot.sh (one -smp 2 boot), tests/e2e/linux-shell.sh
@@ -101,6 +102,7 @@ run_suite "tests/cpu-diff/run (native backend)" env PACIFICA_TCG_BACKEND=native 
 run_suite tests/cli/run-cli-tests.sh sh tests/cli/run-cli-tests.sh
 run_suite tests/qmp/run-qmp-tests.sh sh tests/qmp/run-qmp-tests.sh
 run_suite tests/gdb/run-gdb-tests.sh sh tests/gdb/run-gdb-tests.sh
+run_suite tests/gdb/linux-gdb.sh sh tests/gdb/linux-gdb.sh --if-cached
 
 run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh
 # The emulator runs native code by default; the guest programs also on the interpreter.
