@@ -24,6 +24,7 @@ typedef struct TcgVcpu {
      * INIT); only a start-up IPI makes it run. */
     atomic_bool wait_for_sipi;
     struct TcgAccel *accel;
+    TBJumpCache jmp_cache;
 } TcgVcpu;
 
 typedef struct TcgAccel {
@@ -273,17 +274,19 @@ static void *tcg_create(Machine *m)
 }
 
 /* The block to run for the current state: from the cache, or translated now. */
-static TranslationBlock *tcg_find_block(TBCache *tbc, const Log *log, X86CPU *cpu, X86Translator *t)
+static TranslationBlock *tcg_find_block(TBCache *tbc, TBJumpCache *jc, const Log *log,
+                                        X86CPU *cpu, X86Translator *t)
 {
     CPUX86State *env = &cpu->env;
     uint64_t pc, cs_base, phys;
     uint32_t flags;
     x86_get_tb_key(env, &pc, &cs_base, &flags);
     x86_get_phys_code(env, pc, &phys);
-    TranslationBlock *tb = tb_cache_lookup(tbc, phys, pc, cs_base, flags, 0);
+    TranslationBlock *tb = tb_jmp_cache_lookup(jc, tbc, phys, pc, cs_base, flags, 0);
     if (!tb) {
         tb = x86_translate_block(t, env, 0, log);
         tb_cache_insert(tbc, tb);
+        tb_jmp_cache_insert(jc, tbc, tb);
     }
     return tb;
 }
@@ -298,8 +301,9 @@ static bool tcg_must_stop(const X86CPU *cpu, const atomic_bool *stop)
     return atomic_load(stop) || atomic_load(&m->exit_requested) || atomic_load(&m->reset_requested);
 }
 
-static void tcg_run_blocks(TBCache *tbc, TCGNative *native, const Log *log, X86CPU *cpu,
-                           X86Translator *t, const atomic_bool *stop, uint64_t *budget)
+static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, const Log *log,
+                           X86CPU *cpu, X86Translator *t, const atomic_bool *stop,
+                           uint64_t *budget)
 {
     CPUX86State *env = &cpu->env;
     TranslationBlock *last = NULL;
@@ -318,7 +322,7 @@ static void tcg_run_blocks(TBCache *tbc, TCGNative *native, const Log *log, X86C
             tcg_take_interrupt(cpu);
             last = NULL;
         }
-        TranslationBlock *tb = tcg_find_block(tbc, log, cpu, t);
+        TranslationBlock *tb = tcg_find_block(tbc, jc, log, cpu, t);
         if (last && !atomic_load(&last->invalid))
             atomic_store(&last->jmp_dest[last_slot], tb);
         if (log_enabled(log, LOG_CPU))
@@ -416,7 +420,7 @@ static void *tcg_vcpu_thread(void *opaque)
             tcg_check_shutdown(cpu);
             continue;
         }
-        tcg_run_blocks(&a->tbc, a->native, &a->m->log, cpu, t, &a->stop, NULL);
+        tcg_run_blocks(&a->tbc, &v->jmp_cache, a->native, &a->m->log, cpu, t, &a->stop, NULL);
     }
     if (a->native)
         tcg_native_forget_vcpu(a->native, &cpu->exec);
@@ -497,6 +501,7 @@ const AccelOps accel_tcg_ops = {
 
 struct TcgRunner {
     TBCache tbc;
+    TBJumpCache jmp_cache;
     TCGNative *native;
     X86Translator *t;
     atomic_bool stop;
@@ -554,6 +559,7 @@ int tcg_runner_run(TcgRunner *r, X86CPU *cpu, uint64_t max_blocks)
         return vector;
     }
     uint64_t budget = max_blocks;
-    tcg_run_blocks(&r->tbc, r->native, &cpu->machine->log, cpu, r->t, &r->stop, &budget);
+    tcg_run_blocks(&r->tbc, &r->jmp_cache, r->native, &cpu->machine->log, cpu, r->t, &r->stop,
+                   &budget);
     return -1;
 }

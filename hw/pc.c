@@ -209,8 +209,8 @@ static int create_serial_ports(PCBoard *b)
     Machine *m = b->m;
     const MachineConfig *cfg = m->cfg;
     /* Until the window exists every display choice keeps COM1 on stdio, as
-     * -nographic does. */
-    const char *defaults[1] = {cfg->daemonize ? "none" : "stdio"};
+     * -nographic does: shared with the text monitor (QEMU's mon:stdio, Ctrl-A c). */
+    const char *defaults[1] = {cfg->daemonize ? "none" : "mon:stdio"};
     const char *const *specs = cfg->nserial ? cfg->serial : defaults;
     unsigned n = cfg->nserial ? cfg->nserial : 1;
     for (unsigned i = 0; i < n; i++) {

@@ -56,6 +56,10 @@ int monitors_add_stdio(Monitors *mons, bool qmp, char *err, size_t errlen);
  * (QEMU's wait=on, the default) this blocks until a first client connects. */
 int monitors_add_unix(Monitors *mons, bool qmp, const char *path, bool wait, char *err,
                       size_t errlen);
+/* The text monitor on a mon:stdio chardev (system/chardev.h), sharing the terminal
+ * with the serial port: it gets the keyboard after Ctrl-A c. */
+struct Chardev;
+int monitors_add_mux(Monitors *mons, struct Chardev *chr, char *err, size_t errlen);
 /* A TCP server socket on host ("" for every interface) and port. */
 int monitors_add_tcp(Monitors *mons, bool qmp, const char *host, const char *port, bool wait,
                      char *err, size_t errlen);

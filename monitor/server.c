@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "monitor/internal.h"
+#include "system/chardev.h"
 
 #define MAX_MONITOR_SERVERS 8
 /* Output queued for a client that does not read, before it is dropped. */
@@ -36,6 +37,7 @@ typedef struct MonitorServer {
     bool dead; /* the client failed (write error, EOF, overflow): drop it soon */
     QmpSession *qmp_session;
     HmpSession *hmp_session;
+    Chardev *chr; /* mon:stdio: the multiplexed chardev carries the text monitor */
 } MonitorServer;
 
 struct Monitors {
@@ -87,6 +89,13 @@ static void update_events(MonitorServer *srv)
 static void server_output(void *opaque, const char *data, size_t len)
 {
     MonitorServer *srv = opaque;
+    if (srv->chr) {
+        /* The terminal shows the monitor only while it has the keyboard (its greeting
+         * is not mixed into the guest's console at start-up). */
+        if (chardev_mux_monitor_focused(srv->chr))
+            chardev_write(srv->chr, (const uint8_t *)data, len);
+        return;
+    }
     if (srv->dead || srv->out_fd < 0)
         return;
     if (srv->out_queue->len + len > MAX_OUTPUT_QUEUE) {
@@ -283,6 +292,23 @@ int monitors_add_stdio(Monitors *mons, bool qmp, char *err, size_t errlen)
     return 0;
 }
 
+/* Input the multiplexer gives the monitor (Ctrl-A c). */
+static void mux_monitor_read(void *opaque, const uint8_t *buf, size_t len)
+{
+    session_feed(opaque, buf, len);
+}
+
+int monitors_add_mux(Monitors *mons, Chardev *chr, char *err, size_t errlen)
+{
+    MonitorServer *srv = server_new(mons, false, "mon:stdio", err, errlen);
+    if (!srv)
+        return -1;
+    srv->chr = chr;
+    chardev_mux_set_monitor(chr, mux_monitor_read, srv);
+    session_open(srv);
+    return 0;
+}
+
 int monitors_add_unix(Monitors *mons, bool qmp, const char *path, bool wait, char *err,
                       size_t errlen)
 {
@@ -396,6 +422,10 @@ static void drain_output(MonitorServer *srv)
 
 static void server_free(MonitorServer *srv)
 {
+    if (srv->chr) {
+        chardev_mux_set_monitor(srv->chr, NULL, NULL);
+        session_close(srv);
+    }
     drain_output(srv);
     if (srv->in_fd >= 0)
         disconnect_client(srv);

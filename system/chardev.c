@@ -30,7 +30,17 @@ struct Chardev {
     size_t (*can_read)(void *opaque);
     void (*read)(void *opaque, const uint8_t *buf, size_t len);
     void *opaque;
+    /* mon:stdio: the multiplexer's state and its monitor and quit consumers. */
+    bool mux;
+    bool mux_escape;     /* Ctrl-A seen, the command key comes next */
+    bool mux_to_monitor; /* the monitor has the keyboard */
+    void (*monitor_read)(void *opaque, const uint8_t *buf, size_t len);
+    void *monitor_opaque;
+    void (*quit)(void *opaque);
+    void *quit_opaque;
 };
+
+#define MUX_ESCAPE 0x01 /* Ctrl-A */
 
 static Chardev *chardev_new(ChardevKind kind, int in_fd, int out_fd, bool owns_out_fd)
 {
@@ -92,16 +102,19 @@ Chardev *chardev_open(const char *spec, char *err, size_t errlen)
     Chardev *chr;
     if (!spec)
         spec = "";
-    if (!strcmp(spec, "stdio")) {
+    if (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio")) {
         chr = chardev_new(CHARDEV_STDIO, STDIN_FILENO, STDOUT_FILENO, false);
-        if (chr)
+        if (chr) {
+            chr->mux = spec[0] == 'm';
             stdio_enter_raw_mode(chr);
+        }
     } else if (!strcmp(spec, "null")) {
         chr = chardev_new(CHARDEV_NULL, -1, -1, false);
     } else if (!strncmp(spec, "file:", 5)) {
         return chardev_open_file(spec, spec + 5, err, errlen);
     } else {
-        snprintf(err, errlen, "'%s': unknown character backend (expected stdio, null, file:PATH)",
+        snprintf(err, errlen,
+                 "'%s': unknown character backend (expected stdio, mon:stdio, null, file:PATH)",
                  spec);
         return NULL;
     }
@@ -151,6 +164,88 @@ void chardev_set_handlers(Chardev *chr, size_t (*can_read)(void *opaque),
     chr->opaque = opaque;
 }
 
+/* ---- the mon:stdio multiplexer ---- */
+
+static void mux_print(Chardev *chr, const char *text)
+{
+    chardev_write(chr, (const uint8_t *)text, strlen(text));
+}
+
+/* The terminal is raw (no echo, for the guest's sake): what is typed to the monitor
+ * is echoed here, Enter as a line break. */
+static void mux_echo(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\r' || buf[i] == '\n')
+            mux_print(chr, "\r\n");
+        else if (buf[i] == 0x7f || buf[i] == '\b')
+            mux_print(chr, "\b \b");
+        else if (buf[i] >= 0x20)
+            chardev_write(chr, &buf[i], 1);
+    }
+}
+
+/* Passes input on to whoever has the keyboard. */
+static void mux_deliver(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    if (!len)
+        return;
+    if (chr->mux_to_monitor && chr->monitor_read) {
+        mux_echo(chr, buf, len);
+        chr->monitor_read(chr->monitor_opaque, buf, len);
+    } else if (chr->read)
+        chr->read(chr->opaque, buf, len);
+}
+
+/* The key after Ctrl-A (QEMU's mux commands; the ones for features Pacifica does not
+ * have, s (save disks), t (timestamps) and b (break), are ignored). */
+static void mux_command(Chardev *chr, uint8_t key)
+{
+    switch (key) {
+    case 'x':
+        mux_print(chr, "\r\nPacifica: Terminated\r\n");
+        if (chr->quit)
+            chr->quit(chr->quit_opaque);
+        break;
+    case 'c':
+        if (chr->monitor_read) {
+            chr->mux_to_monitor = !chr->mux_to_monitor;
+            /* The monitor shows its prompt again when it gets the keyboard. */
+            if (chr->mux_to_monitor)
+                chr->monitor_read(chr->monitor_opaque, (const uint8_t *)"\n", 1);
+        }
+        break;
+    case 'h':
+    case '?':
+        mux_print(chr, "\r\nC-a h    print this help\r\n"
+                       "C-a x    exit emulator\r\n"
+                       "C-a c    switch between console and monitor\r\n"
+                       "C-a C-a  sends C-a\r\n");
+        break;
+    case MUX_ESCAPE: mux_deliver(chr, &key, 1); break;
+    default: break;
+    }
+}
+
+/* Splits input into runs for the focused consumer and Ctrl-A commands. */
+static void mux_input(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (chr->mux_escape) {
+            chr->mux_escape = false;
+            start = i + 1;
+            mux_command(chr, buf[i]);
+        } else if (buf[i] == MUX_ESCAPE) {
+            mux_deliver(chr, buf + start, i - start);
+            chr->mux_escape = true;
+            start = i + 1;
+        }
+    }
+    if (start < len)
+        mux_deliver(chr, buf + start, len - start);
+}
+
 int chardev_input_fd(const Chardev *chr)
 {
     return chr ? chr->in_fd : -1;
@@ -162,7 +257,8 @@ bool chardev_handle_input(Chardev *chr)
         return false;
     uint8_t buf[256];
     size_t want = sizeof(buf);
-    if (chr->read) {
+    /* Flow control is the device's: the monitor takes whatever comes. */
+    if (chr->read && !(chr->mux && chr->mux_to_monitor)) {
         size_t room = chr->can_read ? chr->can_read(chr->opaque) : sizeof(buf);
         if (room == 0)
             return true; /* the frontend is full; the bytes wait in the fd */
@@ -176,7 +272,33 @@ bool chardev_handle_input(Chardev *chr)
         return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK;
     if (n == 0)
         return false;
-    if (chr->read)
+    if (chr->mux)
+        mux_input(chr, buf, (size_t)n);
+    else if (chr->read)
         chr->read(chr->opaque, buf, n);
     return true;
+}
+
+bool chardev_is_mux(const Chardev *chr)
+{
+    return chr && chr->mux;
+}
+
+void chardev_mux_set_monitor(Chardev *chr,
+                             void (*read)(void *opaque, const uint8_t *buf, size_t len),
+                             void *opaque)
+{
+    chr->monitor_read = read;
+    chr->monitor_opaque = opaque;
+}
+
+bool chardev_mux_monitor_focused(const Chardev *chr)
+{
+    return chr->mux && chr->mux_to_monitor;
+}
+
+void chardev_mux_set_quit(Chardev *chr, void (*quit)(void *opaque), void *opaque)
+{
+    chr->quit = quit;
+    chr->quit_opaque = opaque;
 }

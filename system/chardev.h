@@ -1,5 +1,10 @@
 /* Character backends for -serial, -debugcon (and later -monitor): QEMU's names
- * "stdio", "null", "file:PATH", "none" (no device at all). */
+ * "stdio", "mon:stdio", "null", "file:PATH", "none" (no device at all).
+ *
+ * mon:stdio is stdio with QEMU's multiplexer (the default under -nographic): Ctrl-A
+ * followed by a key is a command (QEMU User Documentation, "Keys in the character
+ * backend multiplexer"): x ends Pacifica, c switches the input between the device and
+ * the text monitor, h prints the list, Ctrl-A sends a Ctrl-A itself. */
 #ifndef PACIFICA_SYSTEM_CHARDEV_H
 #define PACIFICA_SYSTEM_CHARDEV_H
 
@@ -20,11 +25,20 @@ void chardev_write(Chardev *chr, const uint8_t *buf, size_t len);
 
 /* Input: the frontend says how many bytes it can take now and receives them. */
 void chardev_set_handlers(Chardev *chr, size_t (*can_read)(void *opaque),
-                          void (*read)(void *opaque, const uint8_t *buf, size_t len),
-                          void *opaque);
+                          void (*read)(void *opaque, const uint8_t *buf, size_t len), void *opaque);
 /* A file descriptor the main loop polls for input, or -1 if the backend has none. */
 int chardev_input_fd(const Chardev *chr);
 /* Called by the main loop when the input fd is readable; returns false at EOF. */
 bool chardev_handle_input(Chardev *chr);
+
+/* mon:stdio: whether chr multiplexes, and where its two extra consumers go: the text
+ * monitor's input (Ctrl-A c gives it the keyboard) and Ctrl-A x. */
+bool chardev_is_mux(const Chardev *chr);
+void chardev_mux_set_monitor(Chardev *chr,
+                             void (*read)(void *opaque, const uint8_t *buf, size_t len),
+                             void *opaque);
+void chardev_mux_set_quit(Chardev *chr, void (*quit)(void *opaque), void *opaque);
+/* Whether the monitor has the keyboard now. */
+bool chardev_mux_monitor_focused(const Chardev *chr);
 
 #endif

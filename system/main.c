@@ -9,6 +9,7 @@
 #include "hw/pc.h"
 #include "hw/pc_net.h"
 #include "monitor/monitor.h"
+#include "system/chardev.h"
 #include "system/machine.h"
 #include "system/main_loop.h"
 #include "system/options.h"
@@ -106,6 +107,29 @@ static int open_monitors(Monitors *mons, const MachineConfig *cfg)
     return 0;
 }
 
+/* Ctrl-A x on a mon:stdio terminal: ends the process as QEMU does (status 0). */
+static void mux_quit(void *opaque)
+{
+    main_loop_request_shutdown(opaque, SHUTDOWN_CAUSE_HOST_UI, 0);
+}
+
+/* A text monitor on each mon:stdio chardev (COM1 by default under -nographic). */
+static int attach_mux_monitors(Machine *m, Monitors *mons, MainLoop *loop)
+{
+    for (unsigned i = 0; i < m->nchardevs; i++) {
+        Chardev *chr = m->chardevs[i];
+        if (!chardev_is_mux(chr))
+            continue;
+        char err[256];
+        if (monitors_add_mux(mons, chr, err, sizeof(err)) < 0) {
+            fprintf(stderr, "pacifica: mon:stdio: %s\n", err);
+            return -1;
+        }
+        chardev_mux_set_quit(chr, mux_quit, loop);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     MachineConfig cfg;
@@ -169,7 +193,7 @@ int main(int argc, char **argv)
         .cpu_linear_to_phys = wiring_linear_to_phys,
     };
     Monitors *mons = loop ? monitors_new(loop, &ops) : NULL;
-    if (!mons || open_monitors(mons, &cfg) < 0)
+    if (!mons || open_monitors(mons, &cfg) < 0 || attach_mux_monitors(m, mons, loop) < 0)
         return 1;
     BlockWiring block_wiring = {m, pc_board_aio(board)};
     if (block_wiring.aio && main_loop_add_fd(loop, aio_context_fd(block_wiring.aio), POLLIN,

@@ -264,7 +264,8 @@ static OptionsResult opt_display(OptionParser *p, const char *value)
  * two devices reading one terminal would steal each other's input. */
 static OptionsResult check_chardev_spec(OptionParser *p, const char *spec)
 {
-    if (!strcmp(spec, "stdio")) {
+    /* mon:stdio: stdio shared with the text monitor through the Ctrl-A multiplexer. */
+    if (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio")) {
         if (p->stdio_used)
             return fail(p, spec,
                         "stdio is already used by another -serial, -debugcon, -monitor or -qmp");
@@ -275,7 +276,9 @@ static OptionsResult check_chardev_spec(OptionParser *p, const char *spec)
         return OPTIONS_OK;
     if (!strncmp(spec, "file:", 5))
         return spec[5] ? OPTIONS_OK : fail(p, spec, "missing file name after 'file:'");
-    return fail(p, spec, "unsupported character backend (available: stdio, null, none, file:PATH)");
+    return fail(p, spec,
+                "unsupported character backend (available: stdio, mon:stdio, null, none, "
+                "file:PATH)");
 }
 
 static OptionsResult opt_serial(OptionParser *p, const char *value)
@@ -894,7 +897,7 @@ static const OptionDef option_table[] = {
     {"nographic", NULL, NULL, opt_nographic, "no window; serial port on stdio"},
     {"display", NULL, "sdl|none", opt_display, "sdl: a window; none: no display"},
     {"serial", NULL, "DEV", opt_serial,
-     "next serial port (up to 4): stdio, null, none or file:PATH"},
+     "next serial port (up to 4): stdio, mon:stdio, null, none or file:PATH"},
     {"debugcon", NULL, "DEV", opt_debugcon, "debug console at port 0xe9: same backends"},
     {"no-reboot", NULL, NULL, opt_no_reboot, "exit instead of rebooting"},
     {"drive", NULL, "file=F,if=virtio[,...]", opt_drive,

@@ -430,6 +430,42 @@ TranslationBlock *tb_cache_lookup(TBCache *c, uint64_t phys_pc, uint64_t pc, uin
     return tb;
 }
 
+static unsigned tb_jmp_cache_index(uint64_t pc)
+{
+    return (unsigned)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & ((1u << TB_JMP_CACHE_BITS) - 1));
+}
+
+/* Empties jc if c was flushed since it was filled (its TBs are gone). */
+static void tb_jmp_cache_check(TBJumpCache *jc, TBCache *c)
+{
+    unsigned flushes = atomic_load_explicit(&c->flushes, memory_order_acquire);
+    if (jc->flushes != flushes) {
+        memset(jc->entry, 0, sizeof(jc->entry));
+        jc->flushes = flushes;
+    }
+}
+
+TranslationBlock *tb_jmp_cache_lookup(TBJumpCache *jc, TBCache *c, uint64_t phys_pc, uint64_t pc,
+                                      uint64_t cs_base, uint32_t flags, uint32_t cflags)
+{
+    tb_jmp_cache_check(jc, c);
+    TranslationBlock **slot = &jc->entry[tb_jmp_cache_index(pc)];
+    TranslationBlock *tb = *slot;
+    if (tb && tb->pc == pc && tb->phys_pc == phys_pc && tb->cs_base == cs_base &&
+        tb->flags == flags && tb->cflags == cflags && !atomic_load(&tb->invalid))
+        return tb;
+    tb = tb_cache_lookup(c, phys_pc, pc, cs_base, flags, cflags);
+    if (tb)
+        *slot = tb;
+    return tb;
+}
+
+void tb_jmp_cache_insert(TBJumpCache *jc, TBCache *c, TranslationBlock *tb)
+{
+    tb_jmp_cache_check(jc, c);
+    jc->entry[tb_jmp_cache_index(tb->pc)] = tb;
+}
+
 static void tb_hash_grow(TBCache *c)
 {
     unsigned old_bits = c->hash_bits;
@@ -588,6 +624,7 @@ void tb_cache_flush(TBCache *c)
     c->graveyard = NULL;
     memset(c->hash, 0, ((size_t)1 << c->hash_bits) * sizeof(TranslationBlock *));
     c->count = 0;
+    atomic_fetch_add(&c->flushes, 1);
     pthread_mutex_unlock(&c->lock);
     if (c->on_flush)
         c->on_flush(c->on_flush_opaque);

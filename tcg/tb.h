@@ -69,6 +69,8 @@ typedef struct TBCache {
     uint64_t *code_bitmap;
     uint64_t *high_pages;
     unsigned nhigh, high_cap;
+    /* Counts flushes: a TBJumpCache filled under another count is stale. */
+    atomic_uint flushes;
     /* Told after every flush (NULL: nobody): a backend that keeps compiled code per
      * TB drops it, since the TBs' memory is reused. */
     void (*on_flush)(void *opaque);
@@ -86,6 +88,23 @@ bool tb_cache_page_has_code(TBCache *c, uint64_t phys_addr);
 unsigned tb_cache_invalidate_range(TBCache *c, uint64_t start, uint64_t len);
 /* Drops every TB. Only when no vCPU runs translated code. */
 void tb_cache_flush(TBCache *c);
+
+/* A vCPU's own cache in front of tb_cache_lookup: one TB per slot, indexed by guest
+ * pc, read and written by that vCPU only, so without the cache's lock. An entry is
+ * used only if its whole key matches and it is still valid; TBs are freed only by a
+ * flush, after which the flush count empties the cache. */
+#define TB_JMP_CACHE_BITS 12
+
+typedef struct TBJumpCache {
+    unsigned flushes; /* TBCache.flushes the entries were filled under */
+    TranslationBlock *entry[1u << TB_JMP_CACHE_BITS];
+} TBJumpCache;
+
+/* tb_cache_lookup through jc (filling it on a miss). */
+TranslationBlock *tb_jmp_cache_lookup(TBJumpCache *jc, TBCache *c, uint64_t phys_pc, uint64_t pc,
+                                      uint64_t cs_base, uint32_t flags, uint32_t cflags);
+/* Records tb (just translated) in jc. */
+void tb_jmp_cache_insert(TBJumpCache *jc, TBCache *c, TranslationBlock *tb);
 
 /* Guest memory for qemu_ld/qemu_st, supplied by the guest CPU. A fault leaves through
  * siglongjmp in the callback; the caller restores state from insn_data. */

@@ -30,6 +30,9 @@ TCGv gen_call(DisasContext *d, const TCGHelperInfo *info, unsigned n, const TCGv
 {
     TCGv ret = info->has_ret ? tmp(d) : TCG_NO_RET;
     tcg_gen_call(d->s, info, ret, n, args);
+    /* A helper that may write guest state may have changed the lazy flags. */
+    if (!(info->flags & TCG_CALL_NO_WRITE_GLOBALS))
+        d->cc_op_static = CC_OP_DYNAMIC;
     return ret;
 }
 
@@ -349,46 +352,6 @@ void gen_st_opnd(DisasContext *d, Operands *o, unsigned i, TCGv v)
     case OPND_GS: gen_load_seg(d, k == OPND_Sw ? in->reg & 7 : sreg_opnd(k), v); return;
     default: return;
     }
-}
-
-/* ---- flags ---- */
-
-void gen_set_cc(DisasContext *d, CCOp op, TCGv dst, TCGv src, TCGv src2)
-{
-    tcg_gen_movi(d->s, gv(G_CC_OP), op);
-    tcg_gen_mov(d->s, gv(G_CC_DST), dst);
-    if (src.idx != TCG_NO_RET.idx)
-        tcg_gen_mov(d->s, gv(G_CC_SRC), src);
-    if (src2.idx != TCG_NO_RET.idx)
-        tcg_gen_mov(d->s, gv(G_CC_SRC2), src2);
-}
-
-CCOp cc_sized(CCOp base, unsigned size)
-{
-    return (CCOp)(base + (size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3));
-}
-
-TCGv gen_compute_eflags(DisasContext *d)
-{
-    return CALL(d, cc_compute_all, gv(G_CC_OP), gv(G_CC_DST), gv(G_CC_SRC), gv(G_CC_SRC2));
-}
-
-TCGv gen_compute_cf(DisasContext *d)
-{
-    return CALL(d, cc_compute_c, gv(G_CC_OP), gv(G_CC_DST), gv(G_CC_SRC), gv(G_CC_SRC2));
-}
-
-TCGv gen_cond(DisasContext *d, unsigned cc)
-{
-    return CALL(d, cc_compute_cond, gv(G_CC_OP), gv(G_CC_DST), gv(G_CC_SRC), gv(G_CC_SRC2),
-                cst(d, cc));
-}
-
-/* Replaces the arithmetic flags with those in v (CC_OP_EFLAGS). */
-void gen_set_eflags_arith(DisasContext *d, TCGv v)
-{
-    tcg_gen_movi(d->s, gv(G_CC_OP), CC_OP_EFLAGS);
-    tcg_gen_andi(d->s, gv(G_CC_SRC), v, CC_MASK);
 }
 
 /* ---- control flow ---- */

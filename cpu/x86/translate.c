@@ -306,6 +306,7 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
     d.mmu_idx = x86_mmu_index(flags);
     d.eip = env->rip;
     d.single_step = (flags & HF_TF) != 0;
+    d.cc_op_static = CC_OP_DYNAMIC; /* whatever the previous block left */
 
     uint64_t phys_pc, phys_last = 0;
     x86_get_phys_code(env, pc, &phys_pc);
@@ -340,6 +341,7 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         icount++;
         d.sets_shadow = false;
         d.shadow_blocks_trap = false;
+        unsigned labels_before = s->nb_labels;
         bool rep_string = (d.insn.entry->flags & X86F_STRING) && d.insn.rep;
         if (rep_string) {
             d.rep_top = tcg_label_new(s);
@@ -363,6 +365,10 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         fn(&d);
         if (d.end)
             break;
+        /* An instruction with branches inside may set the flags on one path only (a
+         * shift by CL = 0, REP with rCX = 0): what cc_op holds is known at run time. */
+        if (s->nb_labels != labels_before)
+            d.cc_op_static = CC_OP_DYNAMIC;
         if (flags & HF_DBG_DATA) {
             gen_debug_watch_check(&d, true, d.next_eip, d.single_step && !d.shadow_blocks_trap);
             d.watch_checked = true;

@@ -56,7 +56,15 @@ typedef struct DisasContext {
     /* Data breakpoints (HF_DBG_DATA): the current instruction's trap check has been
      * emitted (by the block loop); block exits emit it otherwise. */
     bool watch_checked;
+    /* The lazy-flags operation (CCOp) the guest's cc_op global holds at this point of
+     * the block, when the translator knows it (set by the last flag-setting
+     * instruction of this block), else CC_OP_DYNAMIC: conditions on a known operation
+     * are computed inline (translate-cc.c). */
+    int cc_op_static;
 } DisasContext;
+
+/* DisasContext.cc_op_static when cc_op is only known at run time. */
+#define CC_OP_DYNAMIC (-1)
 
 static inline TCGv tmp(DisasContext *d)
 {

@@ -240,4 +240,24 @@ expect_error "-accel unknown backend" "unknown backend 'jit'" -accel tcg,backend
 expect_drive_machine "-accel tcg,backend=interp runs a ROM" -accel tcg,backend=interp
 expect_drive_machine "-accel tcg,backend=native runs a ROM" -accel tcg,backend=native
 
+# -nographic: COM1 and the text monitor share stdio (mon:stdio); Ctrl-A c gives the
+# monitor the keyboard and Ctrl-A x ends Pacifica with status 0, as in QEMU.
+printf '\001cinfo status\r\001x' | {
+    if command -v timeout >/dev/null 2>&1; then
+        timeout 20 "$bin" -bios build/tests/guest/idle.bin -nographic
+    else
+        "$bin" -bios build/tests/guest/idle.bin -nographic
+    fi
+} >"$work/out" 2>"$work/err"
+status=$?
+if [ "$status" -ne 0 ]; then
+    not_ok "-nographic Ctrl-A c / Ctrl-A x" "exit status $status, expected 0"
+elif ! grep -q "VM status: running" "$work/out"; then
+    not_ok "-nographic Ctrl-A c / Ctrl-A x" "no monitor reply: $(excerpt "$work/out")"
+else
+    ok "-nographic Ctrl-A c / Ctrl-A x"
+fi
+expect_error "-serial mon:stdio twice" "stdio is already used" \
+    -serial mon:stdio -serial stdio
+
 [ "$failures" -eq 0 ]
