@@ -103,6 +103,10 @@ run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh
 run_suite "tests/guest/run-guest-tests.sh (interpreter)" \
     env GUEST_EXTRA_ARGS="-accel tcg,backend=interp" sh tests/guest/run-guest-tests.sh
 run_suite tests/cli/run-guest-fuzz.sh sh tests/cli/run-guest-fuzz.sh 6 1
+# Debian's kernel on the user-mode network: DHCP, HTTP from the host, hostfwd (one
+# boot, well under a minute on the native backend; the socket link between two VMs
+# runs in make check-linux).
+run_suite "tests/e2e/net.sh (user)" env PACIFICA_NET_TESTS=user sh tests/e2e/net.sh
 
 echo
 if [ -s "$work/failures" ]; then
