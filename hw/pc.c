@@ -87,8 +87,8 @@ struct PCBoard {
     BlockNode *drive_nodes[MAX_DRIVES];
     VirtioBlkPci *drives[MAX_DRIVES];
     PcDmaWrittenHook *dma_written_hook;
-    PcNet *net; /* -netdev backends and virtio-net cards (hw/pc_net.c) */
     void *dma_written_opaque;
+    PcNet *net; /* -netdev backends and virtio-net cards (hw/pc_net.c) */
     /* Runs last at every reset when Pacifica boots the kernel itself: what firmware
      * would have set up (PM I/O, PCI interrupt routing). */
     DeviceState firmware_setup;
