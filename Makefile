@@ -1,5 +1,5 @@
 # Pacifica: one non-recursive Makefile. Objects go to build/.
-# make [all] | check | run | clean      (V=1 shows commands)
+# make [all] | check | run | run-demo | clean      (V=1 shows commands)
 
 -include config.mak
 
@@ -27,7 +27,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 GUEST_SRCS := $(wildcard tests/guest/*.asm)
 GUEST_BINS := $(patsubst tests/guest/%.asm,$(BUILD)/tests/guest/%.bin,$(GUEST_SRCS))
 
-.PHONY: all check run clean setup distclean tests images check-linux run-linux
+.PHONY: all check run run-demo clean setup distclean tests images check-linux run-linux
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/pacifica
@@ -66,7 +66,12 @@ check: setup
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)sh tests/run-all.sh
 
-run: setup
+# Debian's kernel with a busybox shell on the serial console (tests/images/); "exit"
+# or "poweroff" ends it. RUN_ARGS adds emulator options, e.g. RUN_ARGS="-smp 4".
+run: run-linux
+
+# The demo ROM: greets on COM1 and powers off.
+run-demo: setup
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/guest/hello.bin
 	@# The demo ROM ends through isa-debug-exit with value 0, i.e. exit status 1.
 	$(Q)$(BUILD)/pacifica -bios $(BUILD)/tests/guest/hello.bin -nographic; \
@@ -76,13 +81,15 @@ run: setup
 images:
 	$(Q)sh tests/images/build.sh
 
-# Debian's kernel booted directly: 1, 2, 4 vCPUs, then the platform variants. Slow
-# under the IR interpreter (minutes per boot), so not part of make check yet.
+# Debian's kernel booted directly: 1, 2, 4 vCPUs, gdb on it (tests/gdb/linux-gdb.sh), then
+# the platform variants (make check runs one -smp 2 boot and the shell of make run).
 check-linux: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/e2e/linux-boot.sh --smp 1,2,4
+	$(Q)sh tests/gdb/linux-gdb.sh
 	$(Q)sh tests/e2e/linux-boot.sh --smp 2 --variant noapic --variant nolapic \
 	  --variant acpi=off --variant clocksource=hpet --variant clocksource=acpi_pm
+	$(Q)sh tests/e2e/disk.sh
 	$(Q)sh tests/e2e/net.sh
 
 # Debian's kernel with a busybox shell on the serial console.

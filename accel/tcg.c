@@ -14,6 +14,7 @@
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/seg_helper.h"
 #include "cpu/x86/tlb.h"
+#include "system/debug.h"
 #include "tcg/x86_64/native.h"
 
 typedef struct TcgVcpu {
@@ -351,17 +352,79 @@ static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, con
     }
 }
 
+/* ---- the gdb stub's stops (system/debug.h) ---- */
+
+/* Tells the debugger this vCPU stopped, and makes every vCPU leave guest code: their
+ * threads end, and the main loop then stops the machine (the stub's stop hook wakes
+ * it). */
+static void tcg_debug_stop(X86CPU *cpu, DebugStopReason reason)
+{
+    TcgAccel *a = cpu->machine->accel;
+    MachineDebug *dbg = cpu->machine->debug;
+    DebugStop stop = {.cpu_index = cpu->index, .reason = reason};
+    if (reason == DEBUG_STOP_WATCH) {
+        stop.watch_addr = cpu->tlb.gdb_watch_addr;
+        stop.watch_kind = (DebugWatchKind)cpu->tlb.gdb_watch_kind;
+    }
+    if (dbg && dbg->stop)
+        dbg->stop(dbg->opaque, &stop);
+    atomic_store(&a->stop, true);
+    tcg_kick_vcpus(a);
+}
+
+static bool tcg_debug_stepping(const X86CPU *cpu)
+{
+    return cpu->machine && machine_debug_stepping(cpu->machine->debug, cpu->index);
+}
+
+/* gdb's single-step: exactly one instruction, in a block of its own that is never
+ * chained, with no interrupt taken before it (QEMU's default SSTEP_NOIRQ). A fault
+ * comes back through the vCPU loop's sigsetjmp: tcg_handle_exception delivers it and
+ * stops on the handler's first instruction. */
+static void tcg_debug_step(TcgAccel *a, X86CPU *cpu, X86Translator *t)
+{
+    CPUX86State *env = &cpu->env;
+    uint64_t pc, cs_base, phys;
+    uint32_t flags;
+    const uint32_t cflags = X86_CF_GDB_STEP | 1;
+    x86_get_tb_key(env, &pc, &cs_base, &flags);
+    x86_get_phys_code(env, pc, &phys);
+    TranslationBlock *tb = tb_cache_lookup(&a->tbc, phys, pc, cs_base, flags, cflags);
+    if (!tb) {
+        tb = x86_translate_block(t, env, cflags, &a->m->log);
+        tb_cache_insert(&a->tbc, tb);
+    }
+    uintptr_t ret = tcg_exec_block(a->native, cpu, tb);
+    if ((ret & TB_EXIT_MASK) == TB_EXIT_REQUESTED) {
+        /* Kicked before the instruction completed: run it again, unless stopping. */
+        x86_restore_state(env, cpu->exec.insn_data);
+        atomic_store(&cpu->exec.exit_request, 0);
+        return;
+    }
+    tcg_debug_stop(cpu, DEBUG_STOP_STEP);
+}
+
 /* An exception left translated code (cpu_loop_exit): deliver it or act on it. */
 static void tcg_handle_exception(X86CPU *cpu)
 {
     CPUX86State *env = &cpu->env;
     if (!env->exception_soft)
         x86_restore_state(env, cpu->exec.insn_data);
+    if (env->exception_index == EXCP_DEBUG || env->exception_index == EXCP_DEBUG_WATCH) {
+        bool watch = env->exception_index == EXCP_DEBUG_WATCH;
+        env->exception_index = -1;
+        tcg_debug_stop(cpu, watch ? DEBUG_STOP_WATCH : DEBUG_STOP_BREAKPOINT);
+        return;
+    }
     if (env->exception_index == EXCP_HLT)
         env->exception_index = -1;
     else if (env->exception_index != EXCP_SHUTDOWN)
         x86_do_interrupt(env);
     tcg_check_shutdown(cpu);
+    /* A stepped instruction that raised an exception (or halted) stops once the
+     * exception is delivered, on the handler's first instruction. */
+    if (tcg_debug_stepping(cpu))
+        tcg_debug_stop(cpu, DEBUG_STOP_STEP);
 }
 
 /* What wakes a halted vCPU: a deliverable interrupt, an NMI, INIT or SIPI; a vCPU
@@ -401,6 +464,10 @@ static void *tcg_vcpu_thread(void *opaque)
     while (!tcg_must_stop(cpu, &a->stop)) {
         if (atomic_load(&cpu->interrupt_request) & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI))
             tcg_handle_init_sipi(a, cpu);
+        if (cpu->env.halted && tcg_debug_stepping(cpu)) {
+            tcg_debug_stop(cpu, DEBUG_STOP_STEP); /* interrupts are masked while stepping */
+            continue;
+        }
         if (cpu->env.halted && !tcg_cpu_has_work(a, cpu)) {
             tcg_wait_halted(a, cpu);
             continue;
@@ -420,7 +487,11 @@ static void *tcg_vcpu_thread(void *opaque)
             tcg_check_shutdown(cpu);
             continue;
         }
-        tcg_run_blocks(&a->tbc, &v->jmp_cache, a->native, &a->m->log, cpu, t, &a->stop, NULL);
+        if (tcg_debug_stepping(cpu))
+            tcg_debug_step(a, cpu, t);
+        else
+            tcg_run_blocks(&a->tbc, &v->jmp_cache, a->native, &a->m->log, cpu, t, &a->stop,
+                           NULL);
     }
     if (a->native)
         tcg_native_forget_vcpu(a->native, &cpu->exec);

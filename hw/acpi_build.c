@@ -167,6 +167,18 @@ static Aml *build_dsdt_body(const AcpiBoardInfo *info)
         aml_append(hpet, aml_name("_CRS", aml_res_template(r)));
         aml_append(sb, aml_device("HPET", hpet));
     }
+    if (info->have_fw_cfg) {
+        /* QEMU's fw_cfg as QEMU describes it (QEMU docs/specs/fw_cfg.rst), so that
+         * Linux's qemu_fw_cfg driver finds it: QEMU0002, present and decoding, its
+         * selector, data and DMA ports. */
+        Aml *fw = aml_new();
+        aml_append(fw, aml_name("_HID", aml_string("QEMU0002")));
+        aml_append(fw, aml_name("_STA", aml_int(0x0b)));
+        r = aml_new();
+        aml_res_io(r, 0x510, 0x0c);
+        aml_append(fw, aml_name("_CRS", aml_res_template(r)));
+        aml_append(sb, aml_device("FWCF", fw));
+    }
     aml_append(root, aml_scope("\\_SB", sb));
     return root;
 }

@@ -15,6 +15,7 @@ typedef struct AcpiBoardInfo {
     uint8_t ioapic_id;
     bool have_hpet;
     uint64_t hpet_addr;
+    bool have_fw_cfg; /* QEMU's fw_cfg at ports 0x510-0x51b (hw/fw_cfg.h) */
     uint16_t pm_base; /* PM1a event block; control at +4, timer at +8, GPE0 at +0xc */
     uint8_t sci_irq;
     uint16_t smi_cmd; /* APM control port the OS writes ACPI enable to */

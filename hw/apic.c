@@ -106,10 +106,26 @@ static int apic_deliverable_vector(const ApicState *s)
     return irrv;
 }
 
+/* Whether the next interrupt acknowledge goes to the 8259: an ExtINT message is
+ * waiting, or the LINT0 pin is high while LINT0 is an unmasked ExtINT entry (§11.5.1:
+ * ExtINT is always level sensitive) or while the APIC is globally disabled (§11.4.3:
+ * INTR then goes straight to the processor; only the BSP's pin is wired on a PC). */
+static bool apic_extint_asserted(const ApicState *s)
+{
+    if (s->extint_pending)
+        return true;
+    if (!s->lint0_level)
+        return false;
+    if (!apic_globally_enabled(s))
+        return s->cpu_index == 0;
+    uint32_t lvt = s->lvt[APIC_LVT_LINT0];
+    return !(lvt & LVT_MASKED) && ((lvt >> 8) & 7) == APIC_DM_EXTINT;
+}
+
 static void apic_update_intr(ApicState *s)
 {
-    uint8_t level = s->extint_pending || (apic_globally_enabled(s) && apic_sw_enabled(s) &&
-                                          apic_deliverable_vector(s) >= 0);
+    uint8_t level = apic_extint_asserted(s) || (apic_globally_enabled(s) && apic_sw_enabled(s) &&
+                                                apic_deliverable_vector(s) >= 0);
     if (level != s->intr_level) {
         s->intr_level = level;
         const ApicCpuOps *ops = &s->bus->cpu_ops;
@@ -163,10 +179,13 @@ static void apic_timer_arm(ApicState *s)
             return;
         }
         uint64_t now_tsc = ops->tsc(ops->opaque, s->cpu_index);
-        /* The guest TSC runs at the virtual clock's rate (1 tick per ns, see the TSC
-         * model in cpu/x86): the deadline is that many ns away. */
-        int64_t delta = s->tsc_deadline > now_tsc ? (int64_t)(s->tsc_deadline - now_tsc) : 0;
-        timer_mod(&s->timer, clock_now_ns(s->clock) + delta);
+        uint64_t hz = ops->tsc_hz ? ops->tsc_hz : 1000000000u;
+        /* The TSC counts hz ticks per virtual second: the deadline is that many ticks
+         * away, rounded up to whole ns so that the TSC has reached it when it fires. */
+        uint64_t ticks = s->tsc_deadline > now_tsc ? s->tsc_deadline - now_tsc : 0;
+        unsigned __int128 ns = ((unsigned __int128)ticks * 1000000000u + hz - 1) / hz;
+        timer_mod(&s->timer,
+                  clock_now_ns(s->clock) + (ns > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)ns));
         return;
     }
     if (!s->timer_initial) {
@@ -287,29 +306,28 @@ static void apic_send_ipi(ApicState *s, uint32_t lo, uint32_t dest)
     }
 }
 
+/* LINT0 follows the 8259's INTR as a level: an ExtINT entry (or a globally disabled
+ * APIC) asks for an acknowledge while it is high, so unmasking LINT0 while the 8259
+ * already requests, or a request still pending after an acknowledge, is not lost.
+ * The other delivery modes act on the rising edge. */
 void apic_bus_set_lint0(ApicBus *bus, int level)
 {
     for (unsigned i = 0; i < bus->count; i++) {
         ApicState *s = bus->apics[i];
         uint32_t lvt = s->lvt[APIC_LVT_LINT0];
-        if (!apic_globally_enabled(s)) {
-            /* §11.4.3: with the APIC globally disabled, INTR goes straight to the CPU;
-             * only the boot processor's pin is wired on a PC. */
-            s->extint_pending = level && s->cpu_index == 0;
-        } else if (lvt & LVT_MASKED) {
-            s->extint_pending = false;
-        } else if (((lvt >> 8) & 7) == APIC_DM_EXTINT) {
-            s->extint_pending = level != 0;
-        } else if (level) {
-            apic_deliver_one(s, (lvt >> 8) & 7, lvt & 0xff, lvt & LVT_LEVEL);
-        }
+        int mode = (lvt >> 8) & 7;
+        bool rising = level && !s->lint0_level;
+        s->lint0_level = level != 0;
+        if (rising && apic_globally_enabled(s) && !(lvt & LVT_MASKED) && mode != APIC_DM_EXTINT)
+            apic_deliver_one(s, mode, lvt & 0xff, lvt & LVT_LEVEL);
         apic_update_intr(s);
     }
 }
 
 int apic_acknowledge(ApicState *s)
 {
-    if (s->extint_pending) {
+    if (apic_extint_asserted(s)) {
+        /* The 8259's acknowledge lowers LINT0 itself when nothing else is pending. */
         s->extint_pending = false;
         apic_update_intr(s);
         return -1;
@@ -443,14 +461,35 @@ void apic_mmio_write(ApicState *s, uint32_t offset, uint32_t val)
         apic_write_lvt(s, idx, val & masks[idx - APIC_LVT_TIMER]);
         if (idx == APIC_LVT_TIMER)
             apic_timer_arm(s);
+        if (idx == APIC_LVT_LINT0)
+            apic_update_intr(s); /* the 8259 may be asking already */
         return;
     }
     log_printf(s->log, LOG_GUEST_ERROR, "apic: write to read-only or reserved register 0x%03x\n",
                offset);
 }
 
+/* IA32_TSC_DEADLINE (§11.5.4.1): outside TSC-deadline mode writes are ignored and
+ * reads return 0; writing 0 disarms the timer. */
+static uint64_t apic_tsc_deadline_read(const ApicState *s)
+{
+    return LVT_TIMER_MODE(s->lvt[APIC_LVT_TIMER]) == TIMER_TSC_DEADLINE ? s->tsc_deadline : 0;
+}
+
+static void apic_tsc_deadline_write(ApicState *s, uint64_t val)
+{
+    if (LVT_TIMER_MODE(s->lvt[APIC_LVT_TIMER]) != TIMER_TSC_DEADLINE)
+        return;
+    s->tsc_deadline = val;
+    apic_timer_arm(s);
+}
+
 bool apic_msr_read(ApicState *s, uint32_t msr, uint64_t *val)
 {
+    if (msr == APIC_MSR_TSC_DEADLINE) {
+        *val = apic_tsc_deadline_read(s);
+        return true;
+    }
     if (!apic_x2(s) || msr < X2APIC_MSR_BASE || msr > 0x8ff)
         return false;
     uint32_t offset = (msr - X2APIC_MSR_BASE) << 4;
@@ -466,6 +505,10 @@ bool apic_msr_read(ApicState *s, uint32_t msr, uint64_t *val)
 
 bool apic_msr_write(ApicState *s, uint32_t msr, uint64_t val)
 {
+    if (msr == APIC_MSR_TSC_DEADLINE) {
+        apic_tsc_deadline_write(s, val);
+        return true;
+    }
     if (!apic_x2(s) || msr < X2APIC_MSR_BASE || msr > 0x8ff)
         return false;
     uint32_t offset = (msr - X2APIC_MSR_BASE) << 4;
@@ -554,6 +597,13 @@ static void apic_reset(DeviceState *dev)
     s->base_msr = APIC_DEFAULT_BASE | APIC_BASE_EN | (s->cpu_index == 0 ? APIC_BASE_BSP : 0);
     s->id = (uint32_t)s->cpu_index;
     apic_init_reset(s);
+    /* The BSP's LINT0 in virtual wire mode (ExtINT), as PC firmware leaves it (MP
+     * specification 1.4 §3.6.2.2) and QEMU's APIC starts: a directly booted kernel
+     * finds the 8259 wired through, as after a BIOS. */
+    if (s->cpu_index == 0) {
+        s->lvt[APIC_LVT_LINT0] = APIC_DM_EXTINT << 8;
+        apic_update_intr(s);
+    }
 }
 
 static const VMStateField apic_fields[] = {
@@ -576,9 +626,21 @@ static const VMStateField apic_fields[] = {
     VMSTATE_I64(ApicState, timer_start),
     VMSTATE_U64(ApicState, tsc_deadline),
     VMSTATE_BOOL(ApicState, extint_pending),
+    VMSTATE_U8(ApicState, lint0_level),
     VMSTATE_U8(ApicState, intr_level),
     VMSTATE_END,
 };
+
+/* The timer from the restored registers, and INTR driven again: the CPU's side of
+ * the line is not part of the APIC's state. */
+static void apic_post_load(DeviceState *dev)
+{
+    ApicState *s = (ApicState *)dev;
+    timer_del(&s->timer);
+    apic_timer_arm(s);
+    s->intr_level = 0xff; /* neither 0 nor 1: apic_update_intr signals the level */
+    apic_update_intr(s);
+}
 
 ApicBus *apic_bus_new(unsigned ncpus, VirtualClock *clock, const ApicCpuOps *ops, const Log *log)
 {
@@ -593,6 +655,7 @@ ApicBus *apic_bus_new(unsigned ncpus, VirtualClock *clock, const ApicCpuOps *ops
         s->dev.name = "apic";
         s->dev.reset = apic_reset;
         s->dev.fields = apic_fields;
+        s->dev.post_load = apic_post_load;
         s->bus = bus;
         s->cpu_index = (int)i;
         s->clock = clock;

@@ -48,9 +48,11 @@ typedef struct ApicCpuOps {
     void (*nmi)(void *opaque, int cpu_index);
     void (*init)(void *opaque, int cpu_index);
     void (*sipi)(void *opaque, int cpu_index, uint8_t vector);
-    /* The guest TSC (for TSC-deadline mode). */
+    /* The guest TSC (for TSC-deadline mode), which counts tsc_hz ticks per second of
+     * the virtual clock. */
     uint64_t (*tsc)(void *opaque, int cpu_index);
     void *opaque;
+    uint64_t tsc_hz;
 } ApicCpuOps;
 
 typedef struct ApicState {
@@ -66,7 +68,12 @@ typedef struct ApicState {
     uint32_t timer_initial, timer_divide;
     int64_t timer_start; /* virtual ns when the count was loaded */
     uint64_t tsc_deadline;
-    bool extint_pending; /* LINT0 in ExtINT mode asserted: the 8259 supplies the vector */
+    /* An ExtINT message (IOAPIC entry or IPI) waiting for its interrupt acknowledge;
+     * the 8259 then supplies the vector. */
+    bool extint_pending;
+    /* The level of the LINT0 pin (the 8259's INTR): in ExtINT mode LINT0 is level
+     * sensitive, so the pin's state, not its edges, decides whether the 8259 asks. */
+    uint8_t lint0_level;
     uint8_t intr_level;
     Timer timer;
     VirtualClock *clock;
@@ -91,6 +98,9 @@ uint32_t apic_mmio_read(ApicState *s, uint32_t offset);
 void apic_mmio_write(ApicState *s, uint32_t offset, uint32_t val);
 bool apic_msr_read(ApicState *s, uint32_t msr, uint64_t *val);
 bool apic_msr_write(ApicState *s, uint32_t msr, uint64_t val);
+/* IA32_TSC_DEADLINE (MSR 0x6e0, SDM 3A §11.5.4.1) is also read and written through
+ * apic_msr_read/apic_msr_write, in xAPIC and x2APIC mode alike. */
+#define APIC_MSR_TSC_DEADLINE 0x6e0
 /* IA32_APIC_BASE (SDM 3A §11.4.4): returns false for an invalid transition (#GP). */
 bool apic_set_base(ApicState *s, uint64_t val);
 bool apic_mmio_enabled(const ApicState *s); /* global enable and not x2APIC */

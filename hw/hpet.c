@@ -567,8 +567,10 @@ static const VMStateField hpet_fields[] = {
     VMSTATE_END,
 };
 
-void hpet_post_load(HpetState *s)
+/* The comparators' timers from the restored registers. */
+static void hpet_post_load(DeviceState *dev)
 {
+    HpetState *s = (HpetState *)dev;
     for (int i = 0; i < HPET_NUM_TIMERS; i++)
         timer_arm(s, &s->timers[i]);
 }
@@ -581,6 +583,7 @@ HpetState *hpet_new(AddressSpace *mem, VirtualClock *clock, const Log *log)
     s->dev.name = "hpet";
     s->dev.reset = hpet_reset;
     s->dev.fields = hpet_fields;
+    s->dev.post_load = hpet_post_load;
     s->clock = clock;
     s->mem = mem;
     s->log = log;

@@ -97,7 +97,4 @@ bool hpet_legacy_mode(const HpetState *s);
 /* The main counter at virtual time now_ns. */
 uint64_t hpet_counter_at(const HpetState *s, int64_t now_ns);
 
-/* Re-arms the comparators' timers after vmstate_load (DeviceState has no hook yet). */
-void hpet_post_load(HpetState *s);
-
 #endif

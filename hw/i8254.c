@@ -324,6 +324,12 @@ static void pit_reset(DeviceState *dev)
     irq_set_level(&s->irq0, 0);
 }
 
+/* Channel 0's timer from the restored counts: IRQ 0 keeps its edges. */
+static void pit_post_load(DeviceState *dev)
+{
+    pit_update_irq0((PitState *)dev);
+}
+
 #define PIT_CHANNEL_FIELDS(i)                                                                      \
     VMSTATE_U16(PitState, ch[i].reload), VMSTATE_I64(PitState, ch[i].load_time),                   \
         VMSTATE_U16(PitState, ch[i].latched), VMSTATE_U8(PitState, ch[i].latch_state),             \
@@ -347,6 +353,7 @@ PitState *pit_new(AddressSpace *io, VirtualClock *clock, IrqLine irq0, const Log
     s->dev.name = "i8254";
     s->dev.reset = pit_reset;
     s->dev.fields = pit_fields;
+    s->dev.post_load = pit_post_load;
     s->clock = clock;
     s->irq0 = irq0;
     s->log = log;

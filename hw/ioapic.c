@@ -104,7 +104,10 @@ static void ioapic_write_reg(IoapicState *s, uint32_t val)
     if (!(e & REDIR_LEVEL))
         e &= ~REDIR_REMOTE_IRR;
     s->redir[pin] = e;
-    ioapic_service(s, pin); /* an unmasked, asserted level input delivers now */
+    /* An unmasked, asserted level input delivers now; an edge input waits for its next
+     * rising edge (rewriting an entry is not an edge). */
+    if (e & REDIR_LEVEL)
+        ioapic_service(s, pin);
 }
 
 static uint64_t ioapic_mmio_read(void *opaque, uint64_t addr, unsigned size)

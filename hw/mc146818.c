@@ -317,6 +317,14 @@ static void rtc_reset(DeviceState *dev)
     rtc_update_irq(s);
 }
 
+/* The periodic and update timers from the restored registers. */
+static void rtc_post_load(DeviceState *dev)
+{
+    RtcState *s = (RtcState *)dev;
+    timer_del(&s->periodic_timer);
+    rtc_arm_timers(s);
+}
+
 static const VMStateField rtc_fields[] = {
     VMSTATE_BYTES(RtcState, cmos),
     VMSTATE_U8(RtcState, index),
@@ -336,6 +344,7 @@ RtcState *rtc_new(AddressSpace *io, VirtualClock *clock, IrqLine irq, int64_t ba
     s->dev.name = "mc146818";
     s->dev.reset = rtc_reset;
     s->dev.fields = rtc_fields;
+    s->dev.post_load = rtc_post_load;
     s->clock = clock;
     s->irq = irq;
     s->log = log;

@@ -4,6 +4,7 @@
 #include "hw/pc.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "hw/apic.h"
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
+#include "hw/fw_cfg.h"
 #include "hw/i8254.h"
 #include "hw/i8259.h"
 #include "hw/hpet.h"
@@ -25,10 +27,16 @@
 #include "hw/mc146818.h"
 #include "hw/mptable.h"
 #include "hw/multiboot.h"
+#include "cpu/x86/msr.h"
 #include "cpu/x86/tlb.h"
+#include "hw/pc_virtio.h"
 #include "hw/piix3.h"
 #include "hw/port92.h"
 #include "hw/piix4_pm.h"
+#include "hw/pc_fw_cfg.h"
+#include "hw/pc_testdev.h"
+#include "hw/pci_testdev.h"
+#include "hw/smbios.h"
 #include "hw/serial.h"
 #include "hw/virtio_blk.h"
 #include "hw/pc_net.h"
@@ -60,6 +68,11 @@ struct PCBoard {
     DebugExitState *user_debug_exits[MAX_DEVICES];
     unsigned nuser_debug_exits;
     DebugconState *debugcon;
+    FwCfgState *fw_cfg;
+    PcTestdevState *pc_testdev;                 /* -device pc-testdev */
+    PciTestdevState *pci_testdevs[MAX_DEVICES]; /* -device pci-testdev */
+    unsigned npci_testdevs;
+    uint8_t uuid[16];  /* the machine's UUID (fw_cfg, SMBIOS type 1), random per run */
     X86BootState boot; /* where the boot CPU starts after each reset */
     PicState *pic;
     ApicBus *apics;
@@ -86,6 +99,8 @@ struct PCBoard {
     AioContext *aio;
     BlockNode *drive_nodes[MAX_DRIVES];
     VirtioBlkPci *drives[MAX_DRIVES];
+    /* -device virtio-rng-pci, virtio-serial-pci, virtconsole (hw/pc_virtio.c). */
+    PcVirtioFunctions virtio_fns;
     PcDmaWrittenHook *dma_written_hook;
     void *dma_written_opaque;
     PcNet *net; /* -netdev backends and virtio-net cards (hw/pc_net.c) */
@@ -228,6 +243,7 @@ static int create_serial_ports(PCBoard *b)
 }
 
 static void pc_firmware_setup(DeviceState *dev);
+static void pc_dma_written(void *opaque, uint64_t gpa, uint64_t len);
 
 /* The CPU's view of its local APIC. */
 static bool pc_lapic_mmio_match(void *apic, uint64_t phys)
@@ -318,10 +334,10 @@ static void pc_build_mptable(PCBoard *b)
         log_printf(&m->log, LOG_GUEST_ERROR, "pc: the MP table does not fit in the EBDA\n");
 }
 
-/* The ACPI tables of this board at guest address at (RAM); returns the RSDP's address. */
-static uint64_t pc_build_acpi(PCBoard *b, uint64_t at)
+/* What the ACPI tables describe: this board. */
+static void pc_acpi_info(const PCBoard *b, AcpiBoardInfo *out)
 {
-    Machine *m = b->m;
+    const Machine *m = b->m;
     AcpiBoardInfo info = {
         .ncpus = m->cfg->smp,
         .lapic_addr = APIC_DEFAULT_BASE,
@@ -330,6 +346,7 @@ static uint64_t pc_build_acpi(PCBoard *b, uint64_t at)
         .ioapic_id = 0,
         .have_hpet = true,
         .hpet_addr = HPET_DEFAULT_BASE,
+        .have_fw_cfg = true,
         .pm_base = PIIX4_PM_DEFAULT_BASE,
         .sci_irq = 9,
         .smi_cmd = PIIX4_APM_CNT_PORT,
@@ -340,10 +357,79 @@ static uint64_t pc_build_acpi(PCBoard *b, uint64_t at)
         .pci_mmio_start = (uint32_t)LOW_RAM_LIMIT, /* the PCI hole: 0xE0000000 up */
         .pci_mmio_end = 0xfebfffff,
     };
+    *out = info;
+}
+
+/* The ACPI tables of this board at guest address at (RAM); returns the RSDP's address. */
+static uint64_t pc_build_acpi(PCBoard *b, uint64_t at)
+{
+    Machine *m = b->m;
+    AcpiBoardInfo info;
+    pc_acpi_info(b, &info);
     uint64_t rsdp = 0;
     if (!acpi_build_tables(&info, m->ram + at, ACPI_AREA_SIZE, at, &rsdp))
         return 0;
     return rsdp;
+}
+
+/* ---- fw_cfg and SMBIOS ---- */
+
+#define SMBIOS_FSEG_BASE 0xf0000 /* where Linux's dmi_scan looks without EFI */
+
+/* What firmware tables describe; e820 (8 entries) and acpi are the caller's. */
+static void pc_firmware_info(const PCBoard *b, PcFirmwareInfo *info, E820Entry *e820,
+                             AcpiBoardInfo *acpi)
+{
+    const Machine *m = b->m;
+    pc_acpi_info(b, acpi);
+    *info = (PcFirmwareInfo){
+        .cfg = m->cfg,
+        .ram_size = m->ram_size,
+        .low_ram = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT,
+        .e820 = e820,
+        .e820_count = pc_e820_table(m, e820, 8),
+        .acpi = acpi,
+    };
+    memcpy(info->uuid, b->uuid, 16);
+}
+
+/* A random (version 4) UUID, RFC 4122 §4.4. */
+static void pc_make_uuid(uint8_t uuid[16])
+{
+    for (int i = 0; i < 16; i++)
+        uuid[i] = (uint8_t)g_random_int();
+    uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40);
+    uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
+}
+
+static int create_fw_cfg(PCBoard *b)
+{
+    Machine *m = b->m;
+    E820Entry e820[8];
+    AcpiBoardInfo acpi;
+    PcFirmwareInfo info;
+    pc_firmware_info(b, &info, e820, &acpi);
+    b->fw_cfg = pc_fw_cfg_create(&m->io, &m->mem, &m->log, &info);
+    if (!b->fw_cfg)
+        return -1;
+    fw_cfg_set_dma_written(b->fw_cfg, pc_dma_written, b);
+    machine_register_device(m, &b->fw_cfg->dev);
+    return 0;
+}
+
+/* For a kernel booted without firmware: the SMBIOS entry point and tables in the
+ * 0xF0000 segment (reserved in the e820 map), which firmware setup then shows as
+ * read-only RAM, as a BIOS leaves its shadowed segment. */
+static void pc_place_smbios(PCBoard *b)
+{
+    E820Entry e820[8];
+    AcpiBoardInfo acpi;
+    PcFirmwareInfo info;
+    SmbiosInfo smbios;
+    pc_firmware_info(b, &info, e820, &acpi);
+    pc_smbios_info(&info, &smbios);
+    if (!smbios_place(&smbios, b->m->ram + SMBIOS_FSEG_BASE, 0x10000, SMBIOS_FSEG_BASE))
+        log_printf(&b->m->log, LOG_GUEST_ERROR, "pc: the SMBIOS tables do not fit at 0xF0000\n");
 }
 
 /* -kernel: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel, loaded directly
@@ -358,6 +444,7 @@ static int load_kernel_now(PCBoard *b)
     LinuxBootInfo info = {e820, pc_e820_table(m, e820, 8), pc_build_acpi(b, low - ACPI_AREA_SIZE),
                           low - ACPI_AREA_SIZE};
     pc_build_mptable(b);
+    pc_place_smbios(b);
     LinuxBootResult lr = linux_boot_load(m, m->cfg, &info, &b->boot);
     if (lr == LINUX_BOOT_ERROR)
         return -1;
@@ -405,28 +492,36 @@ static int pc_interrupt_ack(void *opaque, int cpu_index)
 
 static void pc_apic_set_intr(void *opaque, int cpu, int level)
 {
-    machine_set_cpu_intr(opaque, cpu, level);
+    machine_set_cpu_intr(((PCBoard *)opaque)->m, cpu, level);
 }
 
 static void pc_apic_nmi(void *opaque, int cpu)
 {
-    Machine *m = opaque;
+    Machine *m = ((PCBoard *)opaque)->m;
     if (m->cpu_nmi)
         m->cpu_nmi(m->accel, cpu);
 }
 
 static void pc_apic_init(void *opaque, int cpu)
 {
-    Machine *m = opaque;
+    Machine *m = ((PCBoard *)opaque)->m;
     if (m->cpu_init)
         m->cpu_init(m->accel, cpu);
 }
 
 static void pc_apic_sipi(void *opaque, int cpu, uint8_t vector)
 {
-    Machine *m = opaque;
+    Machine *m = ((PCBoard *)opaque)->m;
     if (m->cpu_sipi)
         m->cpu_sipi(m->accel, cpu, vector);
+}
+
+/* The TSC of the APIC's CPU, for the TSC-deadline timer mode. */
+static uint64_t pc_apic_tsc(void *opaque, int cpu)
+{
+    PCBoard *b = opaque;
+    X86CPU *c = (unsigned)cpu < sizeof(b->cpus) / sizeof(b->cpus[0]) ? b->cpus[cpu] : NULL;
+    return c ? x86_tsc_read(&c->env) : 0;
 }
 
 static void pc_apic_eoi_broadcast(void *opaque, uint8_t vector)
@@ -515,6 +610,8 @@ static void pc_firmware_setup(DeviceState *dev)
     b->m->ram[0x40f] = (uint8_t)(EBDA_BASE >> 12);
     if (load_kernel_now(b) < 0)
         log_printf(&b->m->log, LOG_GUEST_ERROR, "pc: reloading the kernel at reset failed\n");
+    /* PAM0: 0xF0000-0xFFFFF reads from DRAM (the SMBIOS tables), writes dropped. */
+    pci_config_write(b->pci, PCI_DEVFN(0, 0), 0x59, 0x10, 1);
     for (int p = 0; p < 4; p++)
         pci_config_write(b->pci, PCI_DEVFN(1, 0), 0x60 + p, pirq_irq[p], 1);
     address_space_write(&b->m->io, 0x4d1, (1 << (9 - 8)) | (1 << (10 - 8)) | (1 << (11 - 8)), 1);
@@ -573,7 +670,8 @@ static int create_kbc(PCBoard *b)
 static int create_chipset(PCBoard *b)
 {
     Machine *m = b->m;
-    ApicCpuOps cpu_ops = {pc_apic_set_intr, pc_apic_nmi, pc_apic_init, pc_apic_sipi, NULL, m};
+    ApicCpuOps cpu_ops = {pc_apic_set_intr, pc_apic_nmi, pc_apic_init, pc_apic_sipi,
+                          pc_apic_tsc,      b,           X86_TSC_HZ};
     b->apics = apic_bus_new(m->cfg->smp, &m->clock, &cpu_ops, &m->log);
     if (!b->apics)
         return -1;
@@ -681,7 +779,8 @@ static int create_drive(PCBoard *b, unsigned i)
         .dma_written = pc_dma_written,
         .dma_opaque = b,
     };
-    VirtioPciConfig pci = {.msi_deliver = pc_msi_deliver, .msi_opaque = b};
+    /* Transitional, as QEMU's pc machine makes its virtio functions. */
+    VirtioPciConfig pci = {.msi_deliver = pc_msi_deliver, .msi_opaque = b, .transitional = true};
     b->drives[i] = virtio_blk_pci_new(b->pci, PCI_DEVFN(FIRST_DRIVE_SLOT + i, 0), &blk, &pci);
     if (!b->drives[i]) {
         fprintf(stderr, "pacifica: -drive file=%s: cannot create the virtio-blk device\n",
@@ -779,6 +878,94 @@ static int pc_create_isa_debug_exit(PCBoard *b, KeyValueList *kv, char *err, siz
     return 0;
 }
 
+static void pc_testdev_flush(void *opaque, uint64_t page)
+{
+    pc_dma_written(opaque, page, 4096);
+}
+
+/* QEMU's pc-testdev at its fixed ports: its interrupt lines 0-15 are the ISA IRQs,
+ * 16-23 the I/O APIC's PCI pins. */
+static int pc_create_pc_testdev(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    (void)kv;
+    if (b->pc_testdev) {
+        snprintf(err, errlen, "only one pc-testdev fits (its ports are fixed)");
+        return -1;
+    }
+    IrqLine irqs[PC_TESTDEV_NUM_IRQS];
+    for (unsigned i = 0; i < PC_TESTDEV_NUM_IRQS; i++)
+        irqs[i] = i < 16 ? pc_isa_line(b, i) : ioapic_irq_line(b->ioapic, i);
+    b->pc_testdev = pc_testdev_new(&b->m->io, &b->m->mem, irqs, pc_testdev_flush, b, &b->m->log);
+    machine_register_device(b->m, &b->pc_testdev->dev);
+    return 0;
+}
+
+/* The PCI slot (function 0) of a -device: addr=SLOT[.FN] in hex as QEMU writes it, or
+ * the first free slot from 2 on; -1 with a message in err. */
+static int pc_pci_devfn(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    const char *addr = keyval_take(kv, "addr");
+    if (!addr) {
+        for (unsigned slot = 2; slot < 32; slot++)
+            if (!b->pci->devices[PCI_DEVFN(slot, 0)])
+                return PCI_DEVFN(slot, 0);
+        snprintf(err, errlen, "no free PCI slot left");
+        return -1;
+    }
+    char *end;
+    unsigned long slot = strtoul(addr, &end, 16), fn = 0;
+    if (end != addr && *end == '.')
+        fn = strtoul(end + 1, &end, 16);
+    if (end == addr || *end || slot > 31 || fn > 7) {
+        snprintf(err, errlen, "property 'addr': '%s' is not a PCI address (SLOT[.FN], hex)", addr);
+        return -1;
+    }
+    if (b->pci->devices[PCI_DEVFN(slot, fn)]) {
+        snprintf(err, errlen, "PCI address %02lx.%lx is already taken", slot, fn);
+        return -1;
+    }
+    return PCI_DEVFN(slot, fn);
+}
+
+static int pc_create_pci_testdev(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    int devfn = pc_pci_devfn(b, kv, err, errlen);
+    if (devfn < 0)
+        return -1;
+    PciTestdevState *d = pci_testdev_new(b->pci, (uint8_t)devfn);
+    b->pci_testdevs[b->npci_testdevs++] = d;
+    machine_register_device(b->m, &d->pci.dev);
+    return 0;
+}
+
+/* The virtio functions of hw/pc_virtio.c, with this board's bus and interrupts. */
+static PcVirtioEnv pc_virtio_env(PCBoard *b)
+{
+    return (PcVirtioEnv){.m = b->m,
+                         .bus = b->pci,
+                         .pci = {.msi_deliver = pc_msi_deliver, .msi_opaque = b},
+                         .dma_written = pc_dma_written,
+                         .dma_opaque = b};
+}
+
+static int pc_create_virtio_rng(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    PcVirtioEnv env = pc_virtio_env(b);
+    return pc_virtio_create_rng(&b->virtio_fns, &env, kv, err, errlen);
+}
+
+static int pc_create_virtio_serial(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    PcVirtioEnv env = pc_virtio_env(b);
+    return pc_virtio_create_serial(&b->virtio_fns, &env, kv, err, errlen);
+}
+
+static int pc_create_virtconsole(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
+{
+    PcVirtioEnv env = pc_virtio_env(b);
+    return pc_virtio_create_console(&b->virtio_fns, &env, kv, err, errlen);
+}
+
 static int pc_create_virtio_net(PCBoard *b, KeyValueList *kv, char *err, size_t errlen)
 {
     return pc_net_add_virtio_net(b->net, kv, err, errlen);
@@ -789,6 +976,16 @@ static const PcDeviceType pc_device_types[] = {
      "netdev=str (none), mac=str (52:54:00:12:34:56 + index)", pc_create_virtio_net},
     {"isa-debug-exit", "ISA", "exits the emulator with a status the guest writes",
      "iobase=uint16 (0x501), iosize=uint16 (2)", pc_create_isa_debug_exit},
+    {"pc-testdev", "ISA", "QEMU's PC test device (ports 0xe0-0xeb, 0x2000, memory at 0xff000000)",
+     "", pc_create_pc_testdev},
+    {"pci-testdev", "PCI", "PCI Test Device", "addr=pci-address (first free slot)",
+     pc_create_pci_testdev},
+    {"virtio-rng-pci", "PCI", "entropy from the host's getrandom", PC_VIRTIO_PCI_PROPS,
+     pc_create_virtio_rng},
+    {"virtio-serial-pci", "PCI", "virtio console device for a virtconsole port",
+     PC_VIRTIO_PCI_PROPS, pc_create_virtio_serial},
+    {"virtconsole", "virtio-serial-bus", "a console port (guest /dev/hvc0) on a -chardev",
+     "chardev=str (required)", pc_create_virtconsole},
 };
 
 #define PC_NDEVICE_TYPES (sizeof(pc_device_types) / sizeof(pc_device_types[0]))
@@ -929,9 +1126,10 @@ PCBoard *pc_board_create(Machine *m)
     map_ram(m);
     m->cpu_reset_hook = pc_cpu_reset_hook;
     m->cpu_reset_opaque = b;
+    pc_make_uuid(b->uuid);
     if (map_firmware(b) < 0 || create_chipset(b) < 0 || create_kbc(b) < 0 ||
         create_serial_ports(b) < 0 || create_drives(b) < 0 || load_kernel(b) < 0 ||
-        create_network(b) < 0 || create_user_devices(b) < 0) {
+        create_fw_cfg(b) < 0 || create_network(b) < 0 || create_user_devices(b) < 0) {
         pc_board_destroy(b);
         return NULL;
     }
@@ -969,6 +1167,11 @@ void pc_board_destroy(PCBoard *b)
         debug_exit_free(b->user_debug_exits[i]);
     if (b->debugcon)
         debugcon_free(b->debugcon);
+    fw_cfg_free(b->fw_cfg);
+    pc_testdev_free(b->pc_testdev);
+    for (unsigned i = 0; i < b->npci_testdevs; i++)
+        pci_testdev_free(b->pci_testdevs[i]);
+    pc_virtio_destroy(&b->virtio_fns);
     destroy_drives(b);
     pc_net_free(b->net);
     piix4_pm_free(b->pm);

@@ -212,6 +212,12 @@ void piix4_pm_power_button(Piix4PmState *s)
     piix4_pm_update_sci(s);
 }
 
+/* The PM timer's overflow timer from the restored registers. */
+static void piix4_pm_post_load(DeviceState *dev)
+{
+    piix4_pm_arm_overflow((Piix4PmState *)dev);
+}
+
 Piix4PmState *piix4_pm_new(PciBus *bus, AddressSpace *io, VirtualClock *clock, IrqLine sci,
                            void (*power_off)(void *opaque), void *opaque, const Log *log)
 {
@@ -223,6 +229,7 @@ Piix4PmState *piix4_pm_new(PciBus *bus, AddressSpace *io, VirtualClock *clock, I
     s->pci.config[PCI_INTERRUPT_PIN] = 1;
     s->pci.dev.reset = piix4_pm_reset;
     s->pci.dev.fields = piix4_pm_fields;
+    s->pci.dev.post_load = piix4_pm_post_load;
     s->pci.config_written = piix4_pm_config_written;
     pci_set_long(s->pci.wmask + PIIX4_PMBA, 0xffc0);
     s->pci.wmask[PIIX4_PMREGMISC] = 0x01;

@@ -112,6 +112,7 @@ void virtio_reset(VirtioDevice *vdev)
     vdev->isr = 0;
     vdev->config_vector = VIRTIO_NO_VECTOR;
     vdev->broken = false;
+    vdev->legacy = false;
     for (unsigned i = 0; i < vdev->nqueues; i++)
         queue_reset(&vdev->vq[i]);
 }
@@ -166,6 +167,13 @@ void virtio_set_status(VirtioDevice *vdev, uint8_t status)
         return;
     }
     uint8_t added = status & ~vdev->status;
+    if (vdev->legacy) {
+        /* §4.1.4.8 / §3.1.2 legacy initialisation: features are final when written and
+         * there is no FEATURES_OK; DRIVER_OK alone starts the device. */
+        vdev->status = (uint8_t)((status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) |
+                                 (vdev->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET));
+        return;
+    }
     if ((added & VIRTIO_STATUS_FEATURES_OK) && !features_acceptable(vdev))
         status &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
     if ((added & VIRTIO_STATUS_DRIVER_OK) && !(status & VIRTIO_STATUS_FEATURES_OK)) {
@@ -176,6 +184,18 @@ void virtio_set_status(VirtioDevice *vdev, uint8_t status)
     status = (uint8_t)((status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) |
                        (vdev->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET));
     vdev->status = status;
+}
+
+void virtio_set_legacy_features(VirtioDevice *vdev, uint32_t features)
+{
+    uint64_t offered = vdev->host_features & 0xffffffffull;
+    uint64_t extra = features & ~offered;
+    if (extra)
+        log_printf(vdev->log, LOG_GUEST_ERROR,
+                   "%s: legacy driver accepted unoffered features 0x%llx: dropped\n", vdev->name,
+                   (unsigned long long)extra);
+    vdev->legacy = true;
+    vdev->guest_features = features & offered;
 }
 
 /* ---- Queue setup ---- */

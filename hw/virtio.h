@@ -119,6 +119,9 @@ typedef struct VirtioDevice {
     uint16_t config_vector;
     uint32_t config_len;
     bool broken; /* DEVICE_NEEDS_RESET set: nothing is processed until reset */
+    /* The driver uses the legacy interface (virtio 1.1 §4.1.4.8, set by the transport
+     * until reset): no FEATURES_OK step, no VERSION_1. */
+    bool legacy;
     unsigned nqueues;
     VirtQueue vq[VIRTIO_QUEUE_MAX];
 } VirtioDevice;
@@ -132,6 +135,9 @@ VirtQueue *virtio_add_queue(VirtioDevice *vdev, uint16_t num_max,
 /* Writing 0 resets the device (§2.1.1, §4.1.4.3.1); FEATURES_OK is refused (left clear)
  * if the driver accepted features we did not offer or not VERSION_1 (§3.1.1). */
 void virtio_set_status(VirtioDevice *vdev, uint8_t status);
+/* Legacy drivers write the low 32 feature bits once; bits we did not offer (and
+ * VERSION_1, which only modern drivers take) are dropped with a guest error. */
+void virtio_set_legacy_features(VirtioDevice *vdev, uint32_t features);
 void virtio_reset(VirtioDevice *vdev);
 bool virtio_has_feature(const VirtioDevice *vdev, unsigned bit);
 /* Checks the queue's configuration and enables it (queue_enable = 1). */

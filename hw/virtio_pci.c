@@ -1,6 +1,7 @@
 /* The modern virtio PCI transport (virtio 1.1 §4.1) with MSI-X (PCI Local Bus
  * Specification 3.0 §6.8.2) and INTx fallback. */
 #include "hw/virtio_pci.h"
+#include "hw/virtio_pci_internal.h"
 
 #include <string.h>
 
@@ -12,7 +13,7 @@
 #define VIRTIO_PCI_CAP_LENGTH_OFF 12
 #define VIRTIO_PCI_CFG_DATA       (VIRTIO_PCI_PCI_CFG_CAP + 16)
 
-static bool msix_enabled(const VirtioPci *p)
+bool virtio_pci_msix_enabled(const VirtioPci *p)
 {
     return pci_get_word(p->pci.config + VIRTIO_PCI_MSIX_CAP + 2) & PCI_MSIX_FLAGS_ENABLE;
 }
@@ -57,20 +58,19 @@ static void msix_flush_pending(VirtioPci *p)
     }
 }
 
-/* INTx follows the ISR status while MSI-X is off (§4.1.5.3). */
-static void update_intx(VirtioPci *p)
+void virtio_pci_update_intx(VirtioPci *p)
 {
-    pci_set_irq(&p->pci, !msix_enabled(p) && p->vdev->isr != 0);
+    pci_set_irq(&p->pci, !virtio_pci_msix_enabled(p) && p->vdev->isr != 0);
 }
 
 static void transport_notify(void *opaque, uint16_t vector)
 {
     VirtioPci *p = opaque;
-    if (msix_enabled(p)) {
+    if (virtio_pci_msix_enabled(p)) {
         if (vector != VIRTIO_NO_VECTOR)
             msix_send(p, vector);
     } else {
-        update_intx(p);
+        virtio_pci_update_intx(p);
     }
 }
 
@@ -134,9 +134,7 @@ static uint64_t common_read(VirtioPci *p, uint64_t off, unsigned size)
     return v;
 }
 
-/* A vector the driver may use, or NO_VECTOR (§4.1.5.1.2: mapping failure reads back as
- * NO_VECTOR). */
-static uint16_t checked_vector(VirtioPci *p, uint64_t val)
+uint16_t virtio_pci_checked_vector(VirtioPci *p, uint64_t val)
 {
     return val < p->msix_vectors ? (uint16_t)val : VIRTIO_NO_VECTOR;
 }
@@ -160,7 +158,7 @@ static void queue_write(VirtioPci *p, uint64_t off, uint64_t val)
         return;
     }
     if (off == VIRTIO_PCI_COMMON_Q_MSIX) {
-        q->msix_vector = checked_vector(p, val);
+        q->msix_vector = virtio_pci_checked_vector(p, val);
         return;
     }
     if (off == VIRTIO_PCI_COMMON_Q_ENABLE) {
@@ -208,10 +206,10 @@ static void common_write(VirtioPci *p, uint64_t off, uint64_t val)
             log_printf(p->log, LOG_GUEST_ERROR, "%s: driver features written too late\n", v->name);
         }
         break;
-    case VIRTIO_PCI_COMMON_MSIX: v->config_vector = checked_vector(p, val); break;
+    case VIRTIO_PCI_COMMON_MSIX: v->config_vector = virtio_pci_checked_vector(p, val); break;
     case VIRTIO_PCI_COMMON_STATUS:
         virtio_set_status(v, (uint8_t)val);
-        update_intx(p);
+        virtio_pci_update_intx(p);
         break;
     case VIRTIO_PCI_COMMON_Q_SELECT: p->queue_select = (uint16_t)val; break;
     default: queue_write(p, off, val); break;
@@ -232,7 +230,7 @@ static uint64_t modern_read(void *opaque, uint64_t addr, unsigned size)
         /* §4.1.4.5: reading the ISR status resets it (and deasserts INTx). */
         uint8_t isr = p->vdev->isr;
         p->vdev->isr = 0;
-        update_intx(p);
+        virtio_pci_update_intx(p);
         return isr;
     }
     case VIRTIO_PCI_DEVICE_OFFSET / VIRTIO_PCI_REGION_SIZE:
@@ -335,8 +333,11 @@ static void build_capabilities(VirtioPci *p)
     pci_set_long(cfg + VIRTIO_PCI_NOTIFY_CAP + 16, VIRTIO_PCI_NOTIFY_MULT);
     add_virtio_cap(p, VIRTIO_PCI_ISR_CAP, VIRTIO_PCI_DEVICE_CAP, VIRTIO_PCI_CAP_LEN,
                    VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_ISR_OFFSET, 1);
+    /* A device without configuration (virtio-rng) still gets a non-empty window, which
+     * reads as zeros: Linux's driver refuses a capability of length 0. */
     add_virtio_cap(p, VIRTIO_PCI_DEVICE_CAP, VIRTIO_PCI_PCI_CFG_CAP, VIRTIO_PCI_CAP_LEN,
-                   VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFFSET, p->vdev->config_len);
+                   VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFFSET,
+                   p->vdev->config_len ? p->vdev->config_len : 4);
     /* §4.1.4.8: the PCI configuration access window: bar, offset, length and data are
      * the driver's to write. */
     add_virtio_cap(p, VIRTIO_PCI_PCI_CFG_CAP, 0, VIRTIO_PCI_CAP_LEN + 4, VIRTIO_PCI_CAP_PCI_CFG, 0,
@@ -393,8 +394,8 @@ static void virtio_pci_config_written(PciDevice *d, unsigned addr, uint32_t val,
     (void)val;
     if (overlaps(addr, size, VIRTIO_PCI_MSIX_CAP + 2, 2)) {
         /* MSI-X turned on or off, or the function unmasked. */
-        update_intx(p);
-        if (msix_enabled(p))
+        virtio_pci_update_intx(p);
+        if (virtio_pci_msix_enabled(p))
             msix_flush_pending(p);
     }
     if (overlaps(addr, size, VIRTIO_PCI_CFG_DATA, 4)) {
@@ -439,20 +440,40 @@ static const VMStateField virtio_pci_fields[] = {
     VMSTATE_U32(VirtioPci, msix_pending), VMSTATE_END,
 };
 
+/* §4.1.2.3: the transitional PCI device IDs, by virtio device type; 0 for types that
+ * have none. */
+static uint16_t transitional_device_id(uint16_t type)
+{
+    static const uint16_t ids[] = {[1] = 0x1000, [2] = 0x1001, [3] = 0x1003, [4] = 0x1005,
+                                   [5] = 0x1002, [8] = 0x1004, [9] = 0x1009};
+    return type < sizeof(ids) / sizeof(ids[0]) ? ids[type] : 0;
+}
+
 void virtio_pci_init(VirtioPci *p, PciBus *bus, uint8_t devfn, VirtioDevice *vdev,
                      uint32_t class_code, const VirtioPciConfig *cfg)
 {
     p->vdev = vdev;
     p->mem = bus->mem;
+    p->io = bus->io;
+    p->legacy_region = NULL;
     p->log = bus->log;
     p->cfg = cfg ? *cfg : (VirtioPciConfig){0};
     p->msix_vectors = vdev->nqueues + 1;
-    /* §4.1.2.1: modern device IDs are 0x1040 + type, revision 1 or more; subsystem
-     * device ID 0x40 or more. */
-    pci_device_init(&p->pci, bus, devfn, vdev->name, VIRTIO_PCI_VENDOR_ID,
-                    (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE + vdev->device_id), 1, class_code);
+    uint16_t transitional_id = p->cfg.transitional ? transitional_device_id(vdev->device_id) : 0;
+    if (transitional_id) {
+        /* §4.1.2.1: a transitional device has its own device ID, revision 0 (what
+         * legacy drivers check) and the device type as subsystem device ID. */
+        pci_device_init(&p->pci, bus, devfn, vdev->name, VIRTIO_PCI_VENDOR_ID, transitional_id, 0,
+                        class_code);
+        pci_set_word(p->pci.config + PCI_SUBSYSTEM_ID, vdev->device_id);
+    } else {
+        /* §4.1.2.1: modern device IDs are 0x1040 + type, revision 1 or more; subsystem
+         * device ID 0x40 or more. */
+        pci_device_init(&p->pci, bus, devfn, vdev->name, VIRTIO_PCI_VENDOR_ID,
+                        (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE + vdev->device_id), 1, class_code);
+        pci_set_word(p->pci.config + PCI_SUBSYSTEM_ID, 0x1100);
+    }
     pci_set_word(p->pci.config + PCI_SUBSYSTEM_VENDOR_ID, VIRTIO_PCI_VENDOR_ID);
-    pci_set_word(p->pci.config + PCI_SUBSYSTEM_ID, 0x1100);
     p->pci.config[PCI_INTERRUPT_PIN] = 1; /* INTA# */
     p->pci.dev.reset = virtio_pci_reset;
     p->pci.dev.fields = virtio_pci_fields;
@@ -467,6 +488,8 @@ void virtio_pci_init(VirtioPci *p, PciBus *bus, uint8_t devfn, VirtioDevice *vde
     pci_register_bar(&p->pci, VIRTIO_PCI_MSIX_BAR, 0, VIRTIO_PCI_MSIX_BAR_SIZE, p->msix_region);
     pci_register_bar(&p->pci, VIRTIO_PCI_MODERN_BAR, PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
                      VIRTIO_PCI_MODERN_BAR_SIZE, p->modern_region);
+    if (transitional_id)
+        virtio_pci_legacy_init(p, bus);
     build_capabilities(p);
     msix_reset(p);
 }
@@ -477,4 +500,6 @@ void virtio_pci_destroy(VirtioPci *p)
         p->pci.bus->devices[p->pci.devfn] = NULL;
     address_space_remove(p->mem, p->msix_region);
     address_space_remove(p->mem, p->modern_region);
+    if (p->legacy_region)
+        address_space_remove(p->io, p->legacy_region);
 }

@@ -1,8 +1,11 @@
-/* The virtio PCI transport, modern (virtio 1.x) interface only (virtio 1.1 §4.1):
- * vendor 0x1AF4, device 0x1040 + device type, revision 1. The transitional legacy I/O
- * BAR is not implemented: guests need a virtio 1.0 driver (Linux 4.0 and later).
+/* The virtio PCI transport (virtio 1.1 §4.1), vendor 0x1AF4. A modern device (device
+ * 0x1040 + device type, revision 1) has only the virtio 1.x interface; a transitional
+ * one (VirtioPciConfig.transitional, as QEMU's pc machine makes them: device
+ * 0x1000-0x103f, revision 0, subsystem device = device type) adds the legacy interface
+ * in an I/O BAR0 (§4.1.4.8, virtio_pci_legacy.c) for drivers older than virtio 1.0.
  *
  * Layout:
+ *   BAR0 (I/O, transitional only): the legacy registers and device configuration;
  *   BAR1 (32-bit memory, 4 KiB): MSI-X table at 0, pending-bit array at 0x800
  *        (PCI Local Bus Specification 3.0 §6.8.2);
  *   BAR4 (64-bit prefetchable memory, 16 KiB): common configuration at 0x0000,
@@ -28,6 +31,7 @@
 
 #define VIRTIO_PCI_VENDOR_ID       0x1af4
 #define VIRTIO_PCI_DEVICE_ID_BASE  0x1040
+#define VIRTIO_PCI_LEGACY_BAR      0
 #define VIRTIO_PCI_MSIX_BAR        1
 #define VIRTIO_PCI_MODERN_BAR      4
 #define VIRTIO_PCI_MSIX_BAR_SIZE   0x1000
@@ -87,14 +91,17 @@ typedef struct VirtioPciConfig {
      * 0xFEExxxxx to apic_bus_deliver). NULL: only INTx works. */
     void (*msi_deliver)(void *opaque, uint64_t addr, uint32_t data);
     void *msi_opaque;
+    /* Also offer the legacy interface (QEMU's disable-legacy=off). */
+    bool transitional;
 } VirtioPciConfig;
 
 typedef struct VirtioPci {
     PciDevice pci;
     VirtioDevice *vdev;
-    AddressSpace *mem;
+    AddressSpace *mem, *io;
     const Log *log;
     MemoryRegion *msix_region, *modern_region;
+    MemoryRegion *legacy_region; /* NULL unless transitional */
     VirtioPciConfig cfg;
     uint32_t dfselect, gfselect;
     uint16_t queue_select;
@@ -103,9 +110,9 @@ typedef struct VirtioPci {
     uint32_t msix_pending; /* one bit per vector */
 } VirtioPci;
 
-/* Puts vdev (already set up with its queues) on the bus at devfn as a modern virtio
- * PCI function with the given class code. The caller registers proxy->pci.dev with
- * the machine; its reset resets the transport and the device. */
+/* Puts vdev (already set up with its queues) on the bus at devfn as a modern (or, with
+ * cfg->transitional, transitional) virtio PCI function with the given class code. The caller
+ * registers proxy->pci.dev with the machine; its reset resets the transport and the device. */
 void virtio_pci_init(VirtioPci *proxy, PciBus *bus, uint8_t devfn, VirtioDevice *vdev,
                      uint32_t class_code, const VirtioPciConfig *cfg);
 void virtio_pci_destroy(VirtioPci *proxy);

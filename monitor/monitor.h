@@ -8,6 +8,7 @@
 #ifndef PACIFICA_MONITOR_MONITOR_H
 #define PACIFICA_MONITOR_MONITOR_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,5 +64,9 @@ int monitors_add_mux(Monitors *mons, struct Chardev *chr, char *err, size_t errl
 /* A TCP server socket on host ("" for every interface) and port. */
 int monitors_add_tcp(Monitors *mons, bool qmp, const char *host, const char *port, bool wait,
                      char *err, size_t errlen);
+
+/* Runs one text-monitor command line outside any session (gdb's "monitor CMD"),
+ * appending its output to out. */
+void monitors_execute_hmp(Monitors *mons, const char *line, GString *out);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "monitor/internal.h"
 #include "system/chardev.h"
+#include "system/sockets.h"
 
 #define MAX_MONITOR_SERVERS 8
 /* Output queued for a client that does not read, before it is dropped. */
@@ -312,30 +313,9 @@ int monitors_add_mux(Monitors *mons, Chardev *chr, char *err, size_t errlen)
 int monitors_add_unix(Monitors *mons, bool qmp, const char *path, bool wait, char *err,
                       size_t errlen)
 {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(addr.sun_path)) {
-        snprintf(err, errlen, "unix:%s: socket path too long (at most %zu bytes)", path,
-                 sizeof(addr.sun_path) - 1);
+    int fd = socket_listen_unix(path, err, errlen);
+    if (fd < 0)
         return -1;
-    }
-    strcpy(addr.sun_path, path);
-    /* A socket file left by an earlier run is replaced (as QEMU does); any other file
-     * is not ours to delete. */
-    struct stat st;
-    if (lstat(path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) {
-            snprintf(err, errlen, "unix:%s: file exists and is not a socket", path);
-            return -1;
-        }
-        unlink(path);
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
-        snprintf(err, errlen, "unix:%s: cannot listen: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
     char *name = g_strdup_printf("unix:%s", path);
     MonitorServer *srv = server_new(mons, qmp, name, err, errlen);
     g_free(name);
@@ -351,45 +331,10 @@ int monitors_add_unix(Monitors *mons, bool qmp, const char *path, bool wait, cha
     return 0;
 }
 
-/* Binds the first address of host:port that takes it; -1 with a message otherwise. */
-static int tcp_listen(const char *host, const char *port, char *err, size_t errlen)
-{
-    struct addrinfo hints = {
-        .ai_family = AF_UNSPEC,
-        .ai_socktype = SOCK_STREAM,
-        .ai_flags = AI_PASSIVE,
-    };
-    struct addrinfo *res;
-    int rc = getaddrinfo(*host ? host : NULL, port, &hints, &res);
-    if (rc != 0) {
-        snprintf(err, errlen, "tcp:%s:%s: %s", host, port, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, saved_errno = 0;
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            saved_errno = errno;
-            continue;
-        }
-        int on = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1) < 0) {
-            saved_errno = errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0)
-        snprintf(err, errlen, "tcp:%s:%s: cannot listen: %s", host, port, strerror(saved_errno));
-    return fd;
-}
-
 int monitors_add_tcp(Monitors *mons, bool qmp, const char *host, const char *port, bool wait,
                      char *err, size_t errlen)
 {
-    int fd = tcp_listen(host, port, err, errlen);
+    int fd = socket_listen_tcp(host, port, err, errlen);
     if (fd < 0)
         return -1;
     char *name = g_strdup_printf("tcp:%s:%s", host, port);
@@ -449,4 +394,11 @@ void monitors_free(Monitors *mons)
     for (unsigned i = 0; i < mons->nservers; i++)
         server_free(mons->servers[i]);
     g_free(mons);
+}
+
+void monitors_execute_hmp(Monitors *mons, const char *line, GString *out)
+{
+    HmpState st;
+    hmp_state_init(&st);
+    hmp_execute(&mons->mm, &st, line, out);
 }

@@ -7,8 +7,9 @@
 # The compiler: build-essential, or at least its gcc, make and libc headers.
 toolchain="gcc make libc6-dev"
 # pkg-config and the libraries ./configure probes; nasm assembles the guest test ROMs;
-# python3 runs the QMP end-to-end test client (tests/qmp/).
-packages="pkg-config qemu-utils libglib2.0-dev libcapstone-dev libjson-glib-dev libsdl2-dev libpixman-1-dev libslirp-dev nasm python3"
+# python3 runs the QMP end-to-end test client (tests/qmp/); gdb is driven by the gdb
+# stub tests (tests/gdb/).
+packages="pkg-config qemu-utils libglib2.0-dev libcapstone-dev libjson-glib-dev libsdl2-dev libpixman-1-dev libslirp-dev nasm python3 gdb"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: not a Debian system: install a C compiler, make, pkg-config, nasm" \

@@ -1,4 +1,5 @@
-/* Character backends: stdio, null and file:PATH, named as on QEMU's command line.
+/* Character backends: stdio, null, file:PATH and sockets (unix:PATH, tcp:HOST:PORT,
+ * listening with ",server=on" or connecting out), named as on QEMU's command line.
  *
  * Output may come from several threads at once (vCPU threads writing a UART's
  * THR, the main loop echoing), so each backend serialises its writes with a mutex
@@ -6,6 +7,8 @@
  * way a UART with nobody listening loses them.
  */
 #include "system/chardev.h"
+
+#include "system/sockets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +19,17 @@
 #include <termios.h>
 #include <unistd.h>
 
-typedef enum ChardevKind { CHARDEV_STDIO, CHARDEV_NULL, CHARDEV_FILE } ChardevKind;
+typedef enum ChardevKind { CHARDEV_STDIO, CHARDEV_NULL, CHARDEV_FILE, CHARDEV_SOCKET } ChardevKind;
 
 struct Chardev {
     ChardevKind kind;
     int in_fd;  /* -1: no input */
     int out_fd; /* -1: output dropped */
     bool owns_out_fd;
+    /* A listening socket: its fd (-1 otherwise); in_fd/out_fd are the client, -1
+     * while there is none; the socket file to remove at close. */
+    int listen_fd;
+    char *unlink_path;
     pthread_mutex_t write_lock;
     /* stdio on a terminal: the settings to restore on close. */
     bool termios_saved;
@@ -51,6 +58,7 @@ static Chardev *chardev_new(ChardevKind kind, int in_fd, int out_fd, bool owns_o
     chr->in_fd = in_fd;
     chr->out_fd = out_fd;
     chr->owns_out_fd = owns_out_fd;
+    chr->listen_fd = -1;
     pthread_mutex_init(&chr->write_lock, NULL);
     return chr;
 }
@@ -97,6 +105,87 @@ static Chardev *chardev_open_file(const char *spec, const char *path, char *err,
     return chr;
 }
 
+/* The ",server=on|off,wait=on|off" items after a socket address (QEMU's chardev
+ * socket options; "server" and "nowait" alone are the old spellings). */
+static bool parse_socket_flags(const char *spec, const char *params, bool *server, bool *wait,
+                               char *err, size_t errlen)
+{
+    *server = false;
+    *wait = true;
+    while (*params == ',') {
+        params++;
+        size_t len = strcspn(params, ",");
+        bool on = true;
+        const char *eq = memchr(params, '=', len);
+        size_t key_len = eq ? (size_t)(eq - params) : len;
+        if (eq) {
+            size_t vlen = len - key_len - 1;
+            if (vlen == 2 && !strncmp(eq + 1, "on", 2))
+                on = true;
+            else if (vlen == 3 && !strncmp(eq + 1, "off", 3))
+                on = false;
+            else {
+                snprintf(err, errlen, "'%s': '%.*s' expects on or off", spec, (int)key_len, params);
+                return false;
+            }
+        }
+        if (key_len == 6 && !strncmp(params, "server", 6))
+            *server = on;
+        else if (key_len == 4 && !strncmp(params, "wait", 4))
+            *wait = on;
+        else if (len == 6 && !strncmp(params, "nowait", 6))
+            *wait = false;
+        else {
+            snprintf(err, errlen, "'%s': unknown socket option '%.*s'", spec, (int)len, params);
+            return false;
+        }
+        params += len;
+    }
+    return true;
+}
+
+/* Opens "unix:PATH[,...]" or "tcp:HOST:PORT[,...]". A server with wait=on (QEMU's
+ * default) waits here for its first client, before the machine runs. */
+static Chardev *chardev_open_socket(const char *spec, char *err, size_t errlen)
+{
+    bool is_unix = !strncmp(spec, "unix:", 5);
+    const char *addr = spec + (is_unix ? 5 : 4);
+    size_t addr_len = strcspn(addr, ",");
+    bool server, wait;
+    if (!parse_socket_flags(spec, addr + addr_len, &server, &wait, err, errlen))
+        return NULL;
+    char *a = strndup(addr, addr_len);
+    char *colon = is_unix ? NULL : strrchr(a, ':');
+    if (!a || !*a || (!is_unix && !colon)) {
+        snprintf(err, errlen, "'%s': expected unix:PATH or tcp:HOST:PORT", spec);
+        free(a);
+        return NULL;
+    }
+    if (colon)
+        *colon = 0;
+    int fd = is_unix ? (server ? socket_listen_unix(a, err, errlen)
+                               : socket_connect_unix(a, err, errlen))
+                     : (server ? socket_listen_tcp(a, colon + 1, err, errlen)
+                               : socket_connect_tcp(a, colon + 1, err, errlen));
+    Chardev *chr =
+        fd < 0 ? NULL : chardev_new(CHARDEV_SOCKET, server ? -1 : fd, server ? -1 : fd, true);
+    if (chr && server) {
+        chr->listen_fd = fd;
+        if (is_unix)
+            chr->unlink_path = realpath(a, NULL);
+        if (wait) {
+            fprintf(stderr, "pacifica: waiting for connection on %.*s%.*s\n", is_unix ? 5 : 4, spec,
+                    (int)addr_len, addr);
+            chr->in_fd = chr->out_fd = socket_accept(fd, true);
+        }
+    } else if (!chr && fd >= 0) {
+        close(fd);
+        snprintf(err, errlen, "'%s': out of memory", spec);
+    }
+    free(a);
+    return chr;
+}
+
 Chardev *chardev_open(const char *spec, char *err, size_t errlen)
 {
     Chardev *chr;
@@ -112,9 +201,12 @@ Chardev *chardev_open(const char *spec, char *err, size_t errlen)
         chr = chardev_new(CHARDEV_NULL, -1, -1, false);
     } else if (!strncmp(spec, "file:", 5)) {
         return chardev_open_file(spec, spec + 5, err, errlen);
+    } else if (!strncmp(spec, "unix:", 5) || !strncmp(spec, "tcp:", 4)) {
+        return chardev_open_socket(spec, err, errlen);
     } else {
         snprintf(err, errlen,
-                 "'%s': unknown character backend (expected stdio, mon:stdio, null, file:PATH)",
+                 "'%s': unknown character backend (expected stdio, mon:stdio, null, file:PATH, "
+                 "unix:PATH, tcp:HOST:PORT)",
                  spec);
         return NULL;
     }
@@ -129,8 +221,13 @@ void chardev_close(Chardev *chr)
         return;
     if (chr->termios_saved)
         tcsetattr(chr->in_fd, TCSANOW, &chr->saved_termios);
-    if (chr->owns_out_fd)
+    if (chr->owns_out_fd && chr->out_fd >= 0)
         close(chr->out_fd);
+    if (chr->listen_fd >= 0)
+        close(chr->listen_fd);
+    if (chr->unlink_path)
+        unlink(chr->unlink_path);
+    free(chr->unlink_path);
     pthread_mutex_destroy(&chr->write_lock);
     free(chr);
 }
@@ -248,11 +345,30 @@ static void mux_input(Chardev *chr, const uint8_t *buf, size_t len)
 
 int chardev_input_fd(const Chardev *chr)
 {
+    if (chr && chr->listen_fd >= 0 && chr->in_fd < 0)
+        return chr->listen_fd; /* readable when a client connects */
     return chr ? chr->in_fd : -1;
+}
+
+/* A listening socket's client connects or leaves: output goes to it, or is dropped
+ * while there is none (as QEMU's socket chardev). */
+static void socket_set_client(Chardev *chr, int fd)
+{
+    pthread_mutex_lock(&chr->write_lock);
+    if (chr->in_fd >= 0)
+        close(chr->in_fd);
+    chr->in_fd = chr->out_fd = fd;
+    pthread_mutex_unlock(&chr->write_lock);
 }
 
 bool chardev_handle_input(Chardev *chr)
 {
+    if (chr && chr->listen_fd >= 0 && chr->in_fd < 0) {
+        int fd = socket_accept(chr->listen_fd, false);
+        if (fd >= 0)
+            socket_set_client(chr, fd);
+        return true;
+    }
     if (!chr || chr->in_fd < 0)
         return false;
     uint8_t buf[256];
@@ -268,8 +384,18 @@ bool chardev_handle_input(Chardev *chr)
     /* Without a frontend the bytes are read and discarded, so that a readable fd
      * does not keep waking the main loop. */
     ssize_t n = read(chr->in_fd, buf, want);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+        return true;
+    if (n < 0 && chr->listen_fd >= 0) {
+        socket_set_client(chr, -1); /* a reset connection: wait for the next client */
+        return true;
+    }
     if (n < 0)
-        return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK;
+        return false;
+    if (n == 0 && chr->listen_fd >= 0) {
+        socket_set_client(chr, -1); /* back to waiting for the next client */
+        return true;
+    }
     if (n == 0)
         return false;
     if (chr->mux)

@@ -125,5 +125,7 @@ int vmstate_load(DeviceState *dev, const uint8_t *buf, size_t len)
         for (size_t i = 0; elem && i < f->count; i++, pos += elem)
             load_elem(base + f->offset + i * elem, f->type, buf + pos);
     }
+    if (dev->post_load)
+        dev->post_load(dev);
     return 0;
 }

@@ -44,7 +44,11 @@ typedef struct DeviceState {
     const char *name;
     void (*reset)(struct DeviceState *dev);
     const VMStateField *fields; /* ends with VMSTATE_END */
-    struct DeviceState *next;   /* machine's device list */
+    /* Runs after vmstate_load restored the fields (may be NULL): re-arms the device's
+     * timers and re-drives what the fields imply (interrupt lines), since timers and
+     * wiring are not saved state. */
+    void (*post_load)(struct DeviceState *dev);
+    struct DeviceState *next; /* machine's device list */
 } DeviceState;
 
 /* Size in bytes of the saved state (sum of fields). */
@@ -52,7 +56,8 @@ size_t vmstate_size(const VMStateField *fields);
 /* Serialise the fields of dev into buf (little-endian, in table order); returns bytes
  * written or 0 if len is too small. */
 size_t vmstate_save(const DeviceState *dev, uint8_t *buf, size_t len);
-/* Inverse of vmstate_save; returns 0 on success, -1 if len does not match. */
+/* Inverse of vmstate_save, then dev->post_load; returns 0 on success, -1 if len does
+ * not match (nothing is changed then). */
 int vmstate_load(DeviceState *dev, const uint8_t *buf, size_t len);
 
 #endif

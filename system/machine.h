@@ -16,6 +16,7 @@
 
 struct Chardev;
 struct AccelOps;
+struct MachineDebug;
 
 typedef struct Machine {
     const MachineConfig *cfg;
@@ -63,6 +64,10 @@ typedef struct Machine {
      * direct-boot loader put the kernel. */
     void (*cpu_reset_hook)(void *opaque, int cpu_index, void *cpu_env);
     void *cpu_reset_opaque;
+
+    /* The debugger's breakpoints, watchpoints and single-steps (system/debug.h); NULL
+     * when no gdb stub was asked for. */
+    struct MachineDebug *debug;
 } Machine;
 
 /* Sets up memory spaces, the clock, the lock and the wake pipe. */

@@ -6,6 +6,7 @@
 #include "accel/accel.h"
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/tlb.h"
+#include "gdbstub/gdbstub.h"
 #include "hw/pc.h"
 #include "hw/pc_net.h"
 #include "monitor/monitor.h"
@@ -82,6 +83,65 @@ static void block_completions_ready(void *opaque, int fd, short revents)
     pthread_mutex_lock(&m->lock);
     aio_context_run_completions(aio);
     pthread_mutex_unlock(&m->lock);
+}
+
+/* What the gdb stub reaches through main: the vCPUs' state, the translation cache and
+ * the text monitor (for gdb's "monitor" command). */
+typedef struct GdbWiring {
+    MonitorWiring *w;
+    Monitors *mons;
+} GdbWiring;
+
+static CPUX86State *gdb_wiring_cpu_env(void *opaque, int cpu_index)
+{
+    GdbWiring *g = opaque;
+    return cpu_index >= 0 && (unsigned)cpu_index < g->w->ncpus ? g->w->cpu_env[cpu_index] : NULL;
+}
+
+static void gdb_wiring_flush_code(void *opaque)
+{
+    GdbWiring *g = opaque;
+    CPUX86State *env = g->w->cpu_env[0];
+    if (env && env->cpu->tb_cache)
+        tb_cache_flush(env->cpu->tb_cache);
+}
+
+static void gdb_wiring_phys_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+    GdbWiring *g = opaque;
+    wiring_dma_written(g->w, gpa, len);
+}
+
+static void gdb_wiring_monitor(void *opaque, const char *line, GString *out)
+{
+    GdbWiring *g = opaque;
+    monitors_execute_hmp(g->mons, line, out);
+}
+
+static GdbStub *open_gdbstub(MainLoop *loop, const MachineConfig *cfg, GdbWiring *gw)
+{
+    GdbMachineOps ops = {
+        .opaque = gw,
+        .ncpus = cfg->smp,
+        .cpu_env = gdb_wiring_cpu_env,
+        .flush_code = gdb_wiring_flush_code,
+        .phys_written = gdb_wiring_phys_written,
+        .monitor_command = gdb_wiring_monitor,
+    };
+    GdbStub *gdb = gdbstub_new(loop, &ops);
+    char err[256] = "out of memory";
+    const MonitorConfig *mc = &cfg->gdb_socket;
+    int r = -1;
+    if (gdb && mc->transport == MONITOR_UNIX)
+        r = gdbstub_listen_unix(gdb, mc->path, err, sizeof(err));
+    else if (gdb)
+        r = gdbstub_listen_tcp(gdb, mc->host, mc->port, err, sizeof(err));
+    if (r < 0) {
+        fprintf(stderr, "pacifica: -gdb %s\n", err);
+        gdbstub_free(gdb);
+        return NULL;
+    }
+    return gdb;
 }
 
 static int open_monitors(Monitors *mons, const MachineConfig *cfg)
@@ -195,6 +255,12 @@ int main(int argc, char **argv)
     Monitors *mons = loop ? monitors_new(loop, &ops) : NULL;
     if (!mons || open_monitors(mons, &cfg) < 0 || attach_mux_monitors(m, mons, loop) < 0)
         return 1;
+    GdbWiring gdb_wiring = {&wiring, mons};
+    GdbStub *gdb = cfg.gdb ? open_gdbstub(loop, &cfg, &gdb_wiring) : NULL;
+    if (cfg.gdb && !gdb)
+        return 1;
+    if (cfg.start_paused)
+        main_loop_start_paused(loop);
     BlockWiring block_wiring = {m, pc_board_aio(board)};
     if (block_wiring.aio && main_loop_add_fd(loop, aio_context_fd(block_wiring.aio), POLLIN,
                                              block_completions_ready, &block_wiring) < 0)
@@ -211,6 +277,7 @@ int main(int argc, char **argv)
     pc_board_set_dma_written_hook(board, NULL, NULL);
     if (block_wiring.aio)
         main_loop_remove_fd(loop, aio_context_fd(block_wiring.aio));
+    gdbstub_free(gdb);
     net_stack_stop(net);
     monitors_free(mons);
     main_loop_free(loop);

@@ -451,9 +451,11 @@ static int iterate(MainLoop *loop, int64_t next_timer_ns)
         fprintf(stderr, "pacifica: out of memory in the main loop\n");
         return -1;
     }
-    int timeout_ms = next_timer_ns < 0 ? 1000 : (int)((next_timer_ns + 999999) / 1000000);
-    if (timeout_ms > 1000)
-        timeout_ms = 1000;
+    /* At most a second; clamped before the conversion so that a timer armed far away
+     * (a guest's TSC deadline years ahead) cannot overflow the int. */
+    int timeout_ms = next_timer_ns < 0 || next_timer_ns > 1000000000
+                         ? 1000
+                         : (int)((next_timer_ns + 999999) / 1000000);
     int n = poll(loop->pollfds, (nfds_t)nfds, timeout_ms);
     if (n < 0 && errno != EINTR) {
         fprintf(stderr, "pacifica: poll: %s\n", strerror(errno));

@@ -5,6 +5,7 @@
 #include "system/options.h"
 
 #include "config.h"
+#include "system/chardev_options.h"
 #include "system/log.h"
 
 #include <ctype.h>
@@ -459,6 +460,63 @@ static OptionsResult opt_qmp(OptionParser *p, const char *value)
     return add_monitor(p, value, true);
 }
 
+/* -gdb DEV (QEMU: a chardev the stub listens on; tcp:[HOST]:PORT or unix:PATH, with
+ * an implied ",server=on,wait=off") and -s (= -gdb tcp::1234). */
+static OptionsResult opt_gdb(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (!strcmp(value, "none")) {
+        cfg->gdb = false;
+        return OPTIONS_OK;
+    }
+    MonitorConfig mc = {0};
+    const char *addr;
+    if (!strncmp(value, "unix:", 5)) {
+        mc.transport = MONITOR_UNIX;
+        addr = value + 5;
+    } else if (!strncmp(value, "tcp:", 4)) {
+        mc.transport = MONITOR_TCP;
+        addr = value + 4;
+    } else {
+        return fail(p, value, "unsupported gdb device (available: tcp:[HOST]:PORT, unix:PATH)");
+    }
+    size_t addr_len = strcspn(addr, ",");
+    if (mc.transport == MONITOR_UNIX) {
+        if (addr_len == 0)
+            return fail(p, value, "missing socket path after 'unix:'");
+        if (!copy_field(mc.path, sizeof(mc.path), addr, addr_len))
+            return fail(p, value, "socket path too long (at most %zu bytes)", sizeof(mc.path) - 1);
+    } else {
+        OptionsResult r = parse_tcp_address(p, value, addr, addr_len, &mc);
+        if (r != OPTIONS_OK)
+            return r;
+    }
+    /* The socket options as QEMU takes them, server=on implied; the stub never waits
+     * for gdb (-S makes the machine wait). */
+    char params[512];
+    if (snprintf(params, sizeof(params), ",server=on%s", addr + addr_len) >= (int)sizeof(params))
+        return fail(p, value, "too long");
+    OptionsResult r = parse_socket_params(p, value, params, &mc);
+    if (r != OPTIONS_OK)
+        return r;
+    cfg->gdb = true;
+    cfg->gdb_socket = mc;
+    return OPTIONS_OK;
+}
+
+static OptionsResult opt_gdb_default(OptionParser *p, const char *value)
+{
+    (void)value;
+    return opt_gdb(p, "tcp::1234");
+}
+
+static OptionsResult opt_start_paused(OptionParser *p, const char *value)
+{
+    (void)value;
+    p->cfg->start_paused = true;
+    return OPTIONS_OK;
+}
+
 static OptionsResult opt_daemonize(OptionParser *p, const char *value)
 {
     (void)value;
@@ -859,6 +917,36 @@ static OptionsResult opt_device(OptionParser *p, const char *value)
     return OPTIONS_OK;
 }
 
+/* ---- -chardev ---- */
+
+static OptionsResult opt_chardev(OptionParser *p, const char *value)
+{
+    MachineConfig *cfg = p->cfg;
+    if (cfg->nchardevs == MAX_CHARDEV_OPTIONS)
+        return fail(p, value, "at most %d chardevs", MAX_CHARDEV_OPTIONS);
+    KeyValueList *kv = &cfg->chardevs[cfg->nchardevs];
+    char err[256], spec[4200];
+    bool is_stdio;
+    if (keyval_parse(kv, "-chardev", value, true, err, sizeof(err)) < 0)
+        return fail(p, value, "%s", err);
+    const char *id = chardev_options_id(kv);
+    OptionsResult r = OPTIONS_OK;
+    if (chardev_options_spec(kv, spec, sizeof(spec), &is_stdio, err, sizeof(err)) < 0)
+        r = fail(p, value, "%s", err);
+    for (unsigned i = 0; i < cfg->nchardevs && r == OPTIONS_OK; i++)
+        if (!strcmp(chardev_options_id(&cfg->chardevs[i]), id))
+            r = fail(p, value, "duplicate chardev id '%s'", id);
+    if (r == OPTIONS_OK && is_stdio && p->stdio_used)
+        r = fail(p, value, "stdio is already used by another option");
+    if (r != OPTIONS_OK) {
+        keyval_free(kv);
+        return r;
+    }
+    p->stdio_used |= is_stdio;
+    cfg->nchardevs++;
+    return OPTIONS_OK;
+}
+
 /* ---- -netdev, -nic ---- */
 
 /* Kept as typed; the board's network code (net/netdev.c) parses and checks them. */
@@ -908,6 +996,9 @@ static const OptionDef option_table[] = {
     {"hdc", NULL, "FILE", opt_ide_disk, "IDE disk 2 (not supported yet)"},
     {"hdd", NULL, "FILE", opt_ide_disk, "IDE disk 3 (not supported yet)"},
     {"snapshot", NULL, NULL, opt_snapshot, "write to temporary files, never to the disk images"},
+    {"chardev", NULL, "BACKEND,id=ID[,...]", opt_chardev,
+     "character backend for a device: null, stdio, file,path=P, socket,path=P|host=H,port=N"
+     "[,server=on][,wait=off]"},
     {"netdev", NULL, "user|tap|socket,id=ID[,...]", opt_netdev,
      "network backend: user[,hostfwd=tcp::HPORT-:GPORT], tap,ifname=NAME,script=no, "
      "socket,listen=|connect=|mcast=|udp="},
@@ -921,6 +1012,9 @@ static const OptionDef option_table[] = {
     {"qmp", NULL, "DEV", opt_qmp, "QMP (JSON) control on the same backends as -monitor"},
     {"daemonize", NULL, NULL, opt_daemonize, "detach from the terminal once the VM is set up"},
     {"pidfile", NULL, "FILE", opt_pidfile, "write the process id to FILE (removed at exit)"},
+    {"gdb", NULL, "DEV", opt_gdb, "gdb stub on tcp:[HOST]:PORT or unix:PATH"},
+    {"s", NULL, NULL, opt_gdb_default, "shorthand for -gdb tcp::1234"},
+    {"S", NULL, NULL, opt_start_paused, "do not start the CPUs (gdb or the monitor continues)"},
 #endif
     {"d", NULL, "ITEM,...", opt_log_items, "log these items ('-d help' lists them)"},
     {"D", NULL, "FILE", opt_log_file, "write the log to FILE instead of stderr"},
@@ -933,7 +1027,7 @@ static const OptionDef option_table[] = {
 // clang-format off
 static const char *const qemu_only_options[] = {
     "cdrom", "fda", "fdb", "boot", "net",
-    "qmp-pretty", "mon", "chardev", "s", "S", "gdb",
+    "qmp-pretty", "mon",
     "vga", "vnc", "spice", "usb", "usbdevice", "rtc", "name", "uuid",
     "object", "global", "icount", "L", "k", "audiodev",
 #ifndef MAX_MONITORS

@@ -58,6 +58,9 @@ typedef struct DriveConfig {
  * command-line order; it takes the properties each device knows (system/keyval.h). */
 #define MAX_DEVICES 32
 
+/* -chardev options (QEMU's syntax: BACKEND,id=ID,...), opened by the devices that name
+ * them (system/chardev_options.h). */
+#define MAX_CHARDEV_OPTIONS 8
 /* -netdev and -nic, kept as typed: net/netdev.c parses them when the board creates the
  * backends. */
 #define MAX_NETDEVS 8
@@ -95,6 +98,13 @@ typedef struct MachineConfig {
     const char *pidfile;               /* -pidfile: NULL for none */
     KeyValueList devices[MAX_DEVICES]; /* -device, in command-line order */
     unsigned ndevices;
+    /* -gdb DEV / -s: the gdb stub listens there (gdb_socket's transport, path, host and
+     * port; the stub never waits for gdb: -S does). */
+    bool gdb;
+    MonitorConfig gdb_socket;
+    bool start_paused; /* -S: the vCPUs wait for cont (monitor or gdb) */
+    KeyValueList chardevs[MAX_CHARDEV_OPTIONS]; /* -chardev, in command-line order */
+    unsigned nchardevs;
     const char *netdevs[MAX_NETDEVS]; /* -netdev TYPE,id=ID,... */
     unsigned nnetdevs;
     const char *nics[MAX_NETDEVS]; /* -nic TYPE,... */

@@ -4,8 +4,11 @@
 #
 #   unit tests   build/tests/unit/test-*, GTest binaries run with --tap
 #   CLI tests    tests/cli/run-cli-tests.sh
+#   gdb stub     tests/gdb/run-gdb-tests.sh (Debian's gdb and a raw protocol client)
 #   guest tests  tests/guest/run-guest-tests.sh
 #   guest fuzz   tests/cli/run-guest-fuzz.sh (random ROMs must not crash Pacifica)
+#   Linux        tests/e2e/linux-boot.sh (one -smp 2 boot), tests/e2e/linux-shell.sh
+#   virtio-blk   tests/e2e/vblk-guest.sh (a small guest writes disks, SIGKILL on qcow2)
 #
 # Each suite prints TAP-style "ok ..." / "not ok ..." lines; every such line counts
 # as one test. A suite that exits non-zero without a "not ok" line (a crash, an
@@ -97,12 +100,22 @@ run_suite "tests/cpu-diff/run (native backend)" env PACIFICA_TCG_BACKEND=native 
     sh tests/cpu-diff/run --check
 run_suite tests/cli/run-cli-tests.sh sh tests/cli/run-cli-tests.sh
 run_suite tests/qmp/run-qmp-tests.sh sh tests/qmp/run-qmp-tests.sh
+run_suite tests/gdb/run-gdb-tests.sh sh tests/gdb/run-gdb-tests.sh
 
 run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh
 # The emulator runs native code by default; the guest programs also on the interpreter.
 run_suite "tests/guest/run-guest-tests.sh (interpreter)" \
     env GUEST_EXTRA_ARGS="-accel tcg,backend=interp" sh tests/guest/run-guest-tests.sh
 run_suite tests/cli/run-guest-fuzz.sh sh tests/cli/run-guest-fuzz.sh 6 1
+run_suite tests/e2e/vblk-guest.sh sh tests/e2e/vblk-guest.sh
+
+# Debian's kernel (tests/images/build.sh fetches and builds the images, or takes them
+# from its cache): one boot with 2 vCPUs and a small workload, and the busybox shell
+# that "make run" gives. make check-linux runs the rest.
+run_suite tests/e2e/linux-boot.sh sh tests/e2e/linux-boot.sh --smp 2 \
+    --append "pacifica.worksize=1000 quiet" --timeout 240
+run_suite tests/e2e/linux-shell.sh sh tests/e2e/linux-shell.sh --timeout 240
+
 # Debian's kernel on the user-mode network: DHCP, HTTP from the host, hostfwd (one
 # boot, well under a minute on the native backend; the socket link between two VMs
 # runs in make check-linux).

@@ -75,6 +75,18 @@ void x86_cpu_reset(X86CPU *cpu)
     x86_cpu_update_hflags(env);
 }
 
+/* The CPL in protected mode is SS.DPL, not CS.RPL. The two agree after every CS
+ * load (SDM 3A §5.5: a far transfer sets CS.RPL to the new CPL, and SS.DPL must equal
+ * the CPL, §5.7), but CS.RPL is stale right after MOV CR0 sets PE: the selector is
+ * still a real-mode paragraph number whose low bits mean nothing, and the processor
+ * keeps running at CPL 0 until the far jump (§9.9.1). SS's cached DPL is 0 from reset
+ * through real mode, and every later SS load checks DPL = CPL, so it holds the CPL in
+ * every case (it is also what VMX and SVM save as the guest's CPL). */
+static unsigned x86_protected_mode_cpl(const CPUX86State *env)
+{
+    return (env->segs[R_SS].flags >> DESC_DPL_SHIFT) & 3;
+}
+
 void x86_cpu_update_hflags(CPUX86State *env)
 {
     uint32_t hf = 0;
@@ -83,7 +95,7 @@ void x86_cpu_update_hflags(CPUX86State *env)
         if (env->eflags & VM_MASK)
             hf |= HF_VM | 3;
         else
-            hf |= env->segs[R_CS].selector & 3; /* CPL: SDM 3A §5.5 */
+            hf |= x86_protected_mode_cpl(env);
     }
     if (env->efer & EFER_LMA)
         hf |= HF_LMA;

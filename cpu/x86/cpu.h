@@ -226,6 +226,12 @@ typedef union X86Vec {
 #define EXCP_INTERRUPT_BASE 0   /* 0..255: guest exception/interrupt vector */
 #define EXCP_HLT            256 /* HLT: wait for an interrupt */
 #define EXCP_SHUTDOWN       257 /* triple fault */
+#define EXCP_DEBUG          258 /* a gdb breakpoint (system/debug.h): rIP on it */
+#define EXCP_DEBUG_WATCH    259 /* a gdb watchpoint was hit: rIP past the instruction */
+
+/* Translation option (cflags): one instruction, for the gdb stub's single-step; gdb
+ * breakpoints are not checked in such a block (the step starts on one). */
+#define X86_CF_GDB_STEP 0x10000u
 
 struct Machine;
 struct X86CPU;

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "cpu/x86/msr.h"
 #include "system/machine.h"
 
 /* ---- what Pacifica implements ----
@@ -19,26 +20,32 @@
  * Bits waiting for work done elsewhere are listed next to each word; the owner of that
  * work adds them here when it lands. */
 static const uint32_t implemented[X86_FEAT_WORDS] = {
-    /* Waiting: VME (v8086 extensions); MCA (machine-check banks). */
+    /* MCA is not advertised: without it there are no
+     * machine-check banks or IA32_MCG_* MSRs to provide (SDM 3B §16.3), and MCE alone
+     * (CR4.MCE, #MC) is consistent since no machine check is ever signalled. */
     [FEAT_1_EDX] = CPUID_1_EDX_MMX | CPUID_1_EDX_FXSR | CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2 |
                    CPUID_1_EDX_APIC | CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE |
                    CPUID_1_EDX_TSC | CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_MCE |
                    CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP | CPUID_1_EDX_MTRR | CPUID_1_EDX_PGE |
                    CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_PSE36 | CPUID_1_EDX_CLFSH |
-                   CPUID_1_EDX_HTT,
-    /* Waiting: FMA (FMA lowerings), TSC_DEADLINE and X2APIC (local APIC wiring), PCID
-     * (paging), MONITOR. OSXSAVE is reported from CR4. */
-    [FEAT_1_ECX] = CPUID_1_ECX_SSE3 | CPUID_1_ECX_PCLMULQDQ | CPUID_1_ECX_SSSE3 |
-                   CPUID_1_ECX_SSE41 | CPUID_1_ECX_SSE42 | CPUID_1_ECX_AES | CPUID_1_ECX_XSAVE |
-                   CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX | CPUID_1_ECX_F16C | CPUID_1_ECX_CX16 |
-                   CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND |
+                   CPUID_1_EDX_HTT | CPUID_1_EDX_VME,
+    /* Waiting: PCID (paging). OSXSAVE is reported from CR4. MONITOR stays off
+     * (MONITOR/MWAIT are #UD): an MWAIT that waits must wake on a store to the monitored
+     * line, which Linux's idle loop relies on to skip the wake-up IPI, and one that
+     * returns at once would spin the host CPU through the guest's idle time; without it
+     * guests idle with HLT. */
+    [FEAT_1_ECX] = CPUID_1_ECX_TSC_DEADLINE | CPUID_1_ECX_SSE3 | CPUID_1_ECX_PCLMULQDQ |
+                   CPUID_1_ECX_FMA | CPUID_1_ECX_SSSE3 | CPUID_1_ECX_X2APIC | CPUID_1_ECX_SSE41 |
+                   CPUID_1_ECX_SSE42 | CPUID_1_ECX_AES |
+                   CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX | CPUID_1_ECX_F16C |
+                   CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE | CPUID_1_ECX_POPCNT | CPUID_1_ECX_RDRAND |
                    CPUID_1_ECX_HYPERVISOR,
     /* The local APIC timer runs in every C-state (ARAT). */
     [FEAT_6_EAX] = CPUID_6_EAX_ARAT,
-    /* Waiting: SHA (SHA lowerings), SMAP (CLAC/STAC), CLFLUSHOPT. */
+    /* Waiting: SMAP (CLAC/STAC), CLFLUSHOPT. */
     [FEAT_7_0_EBX] = CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 |
                      CPUID_7_0_EBX_SMEP | CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ERMS |
-                     CPUID_7_0_EBX_RDSEED | CPUID_7_0_EBX_ADX,
+                     CPUID_7_0_EBX_RDSEED | CPUID_7_0_EBX_ADX | CPUID_7_0_EBX_SHA,
     /* Waiting: UMIP. */
     [FEAT_7_0_ECX] = 0,
     [FEAT_7_0_EDX] = 0,
@@ -72,11 +79,12 @@ static const uint32_t implemented[X86_FEAT_WORDS] = {
 #define V2_8000_0001_EDX (QEMU64_8000_0001_EDX | CPUID_8000_0001_EDX_RDTSCP)
 
 /* psABI x86-64-v3: + AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT, MOVBE, XSAVE (a
- * Haswell-class part, with its FSGSBASE, SMEP, ERMS, PCLMULQDQ, AES, RDRAND and 1 GiB
- * pages). */
+ * Haswell-class part, with its FSGSBASE, SMEP, ERMS, PCLMULQDQ, AES, RDRAND, 1 GiB
+ * pages and TSC-deadline APIC timer). */
 #define V3_1_ECX                                                                                   \
-    (V2_1_ECX | CPUID_1_ECX_FMA | CPUID_1_ECX_MOVBE | CPUID_1_ECX_XSAVE | CPUID_1_ECX_AVX |        \
-     CPUID_1_ECX_F16C | CPUID_1_ECX_PCLMULQDQ | CPUID_1_ECX_AES | CPUID_1_ECX_RDRAND)
+    (V2_1_ECX | CPUID_1_ECX_TSC_DEADLINE | CPUID_1_ECX_FMA | CPUID_1_ECX_MOVBE |                   \
+     CPUID_1_ECX_XSAVE | CPUID_1_ECX_AVX | CPUID_1_ECX_F16C | CPUID_1_ECX_PCLMULQDQ |              \
+     CPUID_1_ECX_AES | CPUID_1_ECX_RDRAND)
 #define V3_7_0_EBX                                                                                 \
     (CPUID_7_0_EBX_FSGSBASE | CPUID_7_0_EBX_BMI1 | CPUID_7_0_EBX_AVX2 | CPUID_7_0_EBX_SMEP |       \
      CPUID_7_0_EBX_BMI2 | CPUID_7_0_EBX_ERMS)
@@ -253,7 +261,7 @@ uint64_t x86_cpu_model_xcr0_mask(const X86CPUModel *m)
 
 /* ---- CPUID leaves ---- */
 
-#define MAX_BASIC_LEAF    0x0du
+#define MAX_BASIC_LEAF    0x16u
 #define MAX_EXTENDED_LEAF 0x80000008u
 
 /* IA32_MISC_ENABLE bits CPUID looks at (SDM Vol 4 Table 2-2). */
@@ -388,6 +396,26 @@ static void leaf_d(const X86CPUModel *m, const CPUX86State *env, uint32_t sublea
     }
 }
 
+/* The core crystal clock that feeds the local APIC timer: hw/apic.c counts one tick per
+ * virtual nanosecond, i.e. 1 GHz. */
+#define CRYSTAL_HZ 1000000000u
+
+/* Leaf 15H: TSC = crystal * EBX / EAX, with the crystal's frequency in ECX (SDM Vol 2A
+ * Table 3-8). Linux takes the TSC frequency (and its APIC timer period) from here
+ * instead of calibrating against the PIT, which fails when each PIT read costs as much
+ * as it does under emulation. */
+static void leaf_15(uint32_t out[4])
+{
+    set_regs(out, 1, (uint32_t)(X86_TSC_HZ / CRYSTAL_HZ), CRYSTAL_HZ, 0);
+}
+
+/* Leaf 16H: base and maximum frequency and the bus (reference) frequency, in MHz. */
+static void leaf_16(uint32_t out[4])
+{
+    uint32_t tsc_mhz = (uint32_t)(X86_TSC_HZ / 1000000u);
+    set_regs(out, tsc_mhz, tsc_mhz, CRYSTAL_HZ / 1000000u, 0);
+}
+
 static void brand_leaf(uint32_t leaf, uint32_t out[4])
 {
     memcpy(out, brand_string + (leaf - 0x80000002u) * 16, 16);
@@ -444,8 +472,10 @@ static void basic_leaf(const X86CPUModel *m, CPUX86State *env, uint32_t leaf, ui
         break;
     case 0xb: leaf_b(env, subleaf, out); break;
     case 0xd: leaf_d(m, env, subleaf, out); break;
+    case 0x15: leaf_15(out); break;
+    case 0x16: leaf_16(out); break;
     /* 3 (serial number), 5 (MONITOR), 0AH (no architectural performance monitoring),
-     * 8, 9, 0CH: nothing to report. */
+     * 8, 9, 0CH, 0EH-14H (no PT, SGX, ...): nothing to report. */
     default: set_regs(out, 0, 0, 0, 0); break;
     }
 }

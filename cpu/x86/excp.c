@@ -15,6 +15,7 @@
 
 #include "cpu/x86/decode.h"
 #include "cpu/x86/tlb.h"
+#include "cpu/x86/vme.h"
 #include "system/machine.h"
 
 _Noreturn void x86_cpu_loop_exit(CPUX86State *env)
@@ -230,6 +231,10 @@ static void task_load_state(CPUX86State *env, const TaskImage *t, bool tss32)
      * new task). */
     for (int i = 0; i < 6; i++)
         x86_load_seg_cache(env, i, t->segs[i], 0, 0, 0);
+    /* The CPL is SS.DPL (x86_cpu_update_hflags): until SS is checked, the new CS.RPL
+     * (SDM 3A §7.3 step 13) stands in for it. */
+    x86_load_seg_cache(env, R_SS, t->segs[R_SS], 0, 0,
+                       (uint32_t)(t->segs[R_CS] & X86_SEL_RPL) << DESC_DPL_SHIFT);
     x86_set_restart_point(env);
     if (tss32)
         task_load_cr3(env, t->cr3);
@@ -433,7 +438,10 @@ static void deliver_protected(CPUX86State *env, const X86Event *ev)
     bool v86 = (env->eflags & VM_MASK) != 0;
     X86Desc gate, cs, ssd;
 
-    /* SDM 3A §20.3.3 (CR4.VME = 0): INT n is IOPL-sensitive in v8086 mode. */
+    /* SDM 3A §20.4 (Table 20-2): with CR4.VME, INT n whose redirection bit is clear
+     * goes to the 8086 handler; otherwise it is IOPL-sensitive in v8086 mode. */
+    if (v86 && ev->int_n && x86_vme_redirect_int(env, ev->vector))
+        return;
     if (v86 && ev->int_n && (env->eflags & IOPL_MASK) != IOPL_MASK)
         fault(env, EXCP_GP, 0);
     uint64_t entry = (uint64_t)ev->vector * 8;

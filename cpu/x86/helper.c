@@ -5,6 +5,7 @@
 #include "cpu/x86/helper.h"
 
 #include "cpu/x86/cc_helper.h"
+#include "cpu/x86/vme.h"
 
 X86_HELPERS(X86_DEFINE_HELPER_INFO)
 
@@ -52,10 +53,14 @@ uint64_t helper_read_eflags(CPUX86State *env)
 
 /* SDM Vol 2B PUSHF: in virtual-8086 mode with IOPL < 3 (CR4.VME = 0) PUSHF is
  * IOPL-sensitive (#GP(0)); VM and RF are clear in the pushed image. */
-uint64_t helper_pushf(CPUX86State *env)
+uint64_t helper_pushf(CPUX86State *env, uint64_t opsize)
 {
-    if ((env->eflags & VM_MASK) && (env->eflags & IOPL_MASK) != IOPL_MASK)
+    if ((env->eflags & VM_MASK) && (env->eflags & IOPL_MASK) != IOPL_MASK) {
+        /* SDM 3A §20.3.2 and Vol 2B PUSHF: with VME the 16-bit form pushes VIF as IF */
+        if (x86_vme_applies(env) && opsize == 2)
+            return x86_vme_flags_image(env);
         x86_raise_exception_err(env, EXCP_GP, 0);
+    }
     return x86_read_eflags(env) & ~(uint32_t)(VM_MASK | RF_MASK);
 }
 
@@ -67,10 +72,16 @@ void helper_popf(CPUX86State *env, uint64_t val, uint64_t opsize)
     if (!(env->cr[0] & CR0_PE)) {
         mask |= IF_MASK | IOPL_MASK;
     } else if (env->eflags & VM_MASK) {
-        /* SDM 3A §20.2.7: in v8086 mode POPF is IOPL-sensitive (CR4.VME = 0): with
-         * IOPL = 3 it changes IF but never IOPL. */
-        if ((env->eflags & IOPL_MASK) != IOPL_MASK)
+        /* SDM 3A §20.2.7: in v8086 mode POPF is IOPL-sensitive: with IOPL = 3 it
+         * changes IF but never IOPL; below, only the 16-bit form with VME works (on
+         * VIF, §20.3.2). */
+        if ((env->eflags & IOPL_MASK) != IOPL_MASK) {
+            if (x86_vme_applies(env) && opsize == 2) {
+                x86_vme_load_flags(env, (uint32_t)val);
+                return;
+            }
             x86_raise_exception_err(env, EXCP_GP, 0);
+        }
         mask |= IF_MASK;
     } else {
         unsigned cpl = env->hflags & HF_CPL_MASK;
@@ -85,29 +96,43 @@ void helper_popf(CPUX86State *env, uint64_t val, uint64_t opsize)
     x86_write_eflags(env, (uint32_t)val, mask);
 }
 
-/* SDM Vol 2A CLI/STI: #GP(0) in protected mode when CPL > IOPL (no VME/PVI yet). */
-static void check_iopl(CPUX86State *env)
+/* SDM Vol 2A CLI / Vol 2B STI (Operation): IF when IOPL allows it; else VIF in
+ * virtual-8086 mode with CR4.VME, or at CPL 3 with CR4.PVI; else #GP(0). Returns
+ * whether VIF is the flag to change. */
+static bool cli_sti_changes_vif(CPUX86State *env)
 {
     if (!(env->cr[0] & CR0_PE))
-        return;
+        return false;
+    unsigned iopl = (unsigned)(env->eflags & IOPL_MASK) >> 12;
     if (env->eflags & VM_MASK) {
-        if ((env->eflags & IOPL_MASK) != IOPL_MASK)
-            x86_raise_exception_err(env, EXCP_GP, 0);
-        return;
-    }
-    if ((env->hflags & HF_CPL_MASK) > ((env->eflags & IOPL_MASK) >> 12))
+        if (iopl == 3)
+            return false;
+        if (x86_vme_applies(env))
+            return true;
         x86_raise_exception_err(env, EXCP_GP, 0);
+    }
+    if ((env->hflags & HF_CPL_MASK) <= iopl)
+        return false;
+    if (x86_pvi_applies(env))
+        return true;
+    x86_raise_exception_err(env, EXCP_GP, 0);
 }
 
 void helper_cli(CPUX86State *env)
 {
-    check_iopl(env);
+    if (cli_sti_changes_vif(env)) {
+        x86_vme_set_vif(env, false);
+        return;
+    }
     env->eflags &= ~(uint64_t)IF_MASK;
 }
 
 void helper_sti(CPUX86State *env)
 {
-    check_iopl(env);
+    if (cli_sti_changes_vif(env)) {
+        x86_vme_set_vif(env, true);
+        return;
+    }
     /* SDM Vol 2B STI: when IF was clear, interrupts stay blocked until the instruction
      * after STI has completed (so that STI; RET or STI; HLT work). */
     if (!(env->eflags & IF_MASK))

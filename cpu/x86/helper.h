@@ -26,7 +26,7 @@
     H(in, 3, 1, 0)                                                                                 \
     H(out, 4, 0, 0)                                                                                \
     H(read_eflags, 1, 1, TCG_CALL_NO_WRITE_GLOBALS | TCG_CALL_NO_RAISE)                            \
-    H(pushf, 1, 1, TCG_CALL_NO_WRITE_GLOBALS)                                                      \
+    H(pushf, 2, 1, TCG_CALL_NO_WRITE_GLOBALS)                                                      \
     H(popf, 3, 0, 0)                                                                               \
     H(cli, 1, 0, 0)                                                                                \
     H(sti, 1, 0, 0)                                                                                \
@@ -59,7 +59,7 @@ uint64_t helper_in(CPUX86State *env, uint64_t port, uint64_t size);
 void helper_out(CPUX86State *env, uint64_t port, uint64_t val, uint64_t size);
 uint64_t helper_read_eflags(CPUX86State *env);
 /* PUSHF's image, after the v8086 IOPL check (#GP(0)). */
-uint64_t helper_pushf(CPUX86State *env);
+uint64_t helper_pushf(CPUX86State *env, uint64_t opsize);
 void helper_popf(CPUX86State *env, uint64_t val, uint64_t opsize);
 void helper_cli(CPUX86State *env);
 void helper_sti(CPUX86State *env);

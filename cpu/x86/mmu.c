@@ -30,6 +30,7 @@
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/cpuid.h"
 #include "cpu/x86/tlb.h"
+#include "system/debug.h"
 #include "system/machine.h"
 
 _Static_assert(X86_TLB_MMU_COUNT == X86_MMU_COUNT, "one TLB table per MMU index");
@@ -633,12 +634,34 @@ static unsigned data_bp_hits(const CPUX86State *env, unsigned mask, uint64_t lin
     return hits;
 }
 
+/* gdb's watchpoints (system/debug.h): the stub's own, beside the guest's DR0-DR7. */
+static const MachineDebug *gdb_debug(const CPUX86State *env)
+{
+    const X86CPU *cpu = env->cpu;
+    return cpu && cpu->machine ? cpu->machine->debug : NULL;
+}
+
+static const DebugWatchpoint *gdb_watch_hit(const CPUX86State *env, uint64_t linear, uint64_t size,
+                                            int access)
+{
+    DebugWatchKind kind = access == X86_ACCESS_WRITE ? DEBUG_WATCH_WRITE : DEBUG_WATCH_READ;
+    return machine_debug_watch_hit(gdb_debug(env), linear & linear_mask(env), size, kind);
+}
+
+static bool gdb_watching(const CPUX86State *env)
+{
+    const MachineDebug *d = gdb_debug(env);
+    return d && d->nwatchpoints > 0;
+}
+
 /* The tag bits of a page for an access kind: X86_TLB_NO_WATCH cleared when a data
- * breakpoint watches it, so that every such access takes the slow path. */
+ * breakpoint (the guest's or gdb's) watches it, so that every such access takes the
+ * slow path. */
 static uint64_t watch_bit(CPUX86State *env, uint64_t page, int access)
 {
     unsigned mask = data_bps_for(env->dr[7], access);
-    if (!mask || !data_bp_hits(env, mask, page, X86_PAGE_SIZE))
+    if ((!mask || !data_bp_hits(env, mask, page, X86_PAGE_SIZE)) &&
+        !gdb_watch_hit(env, page, X86_PAGE_SIZE, access))
         return ~0ull;
     env_cpu(env)->tlb.debug_watching = true;
     return ~(uint64_t)X86_TLB_NO_WATCH;
@@ -649,14 +672,21 @@ static uint64_t watch_bit(CPUX86State *env, uint64_t page, int access)
 static void debug_record_access(CPUX86State *env, uint64_t linear, unsigned size, int access)
 {
     unsigned mask = data_bps_for(env->dr[7], access);
+    X86TLB *tlb = &env_cpu(env)->tlb;
     if (mask)
-        env_cpu(env)->tlb.debug_hits |= data_bp_hits(env, mask, linear, size);
+        tlb->debug_hits |= data_bp_hits(env, mask, linear, size);
+    const DebugWatchpoint *w = gdb_watch_hit(env, linear, size, access);
+    if (w) {
+        tlb->debug_hits |= X86_DEBUG_HIT_GDB;
+        tlb->gdb_watch_addr = w->addr;
+        tlb->gdb_watch_kind = w->kind;
+    }
 }
 
 void x86_debug_update(CPUX86State *env)
 {
     X86TLB *tlb = &env_cpu(env)->tlb;
-    bool watching = data_bps_for(env->dr[7], X86_ACCESS_WRITE) != 0;
+    bool watching = data_bps_for(env->dr[7], X86_ACCESS_WRITE) != 0 || gdb_watching(env);
     if (watching || tlb->debug_watching)
         flush_all(tlb, true);
     tlb->debug_watching = false;
@@ -666,17 +696,17 @@ void x86_debug_update(CPUX86State *env)
 uint32_t x86_debug_tb_flags(const CPUX86State *env)
 {
     uint64_t dr7 = env->dr[7];
-    uint32_t flags = 0;
+    uint32_t flags = gdb_watching(env) ? HF_DBG_DATA : 0;
     if (!(dr7 & DR7_ENABLES))
-        return 0;
+        return flags;
     for (unsigned n = 0; n < 4; n++) {
         if (!(dr7 & DR7_ENABLE(n)))
             continue;
         unsigned kind = bp_kind(dr7, n);
         if (kind == BP_EXEC)
             flags |= HF_DBG_INSN;
-        else if (kind != BP_IO)
-            flags |= HF_DBG_DATA;
+        else if (kind != BP_IO || (env->cr[4] & CR4_DE))
+            flags |= HF_DBG_DATA; /* I/O breakpoints report like data ones */
     }
     return flags;
 }
@@ -1122,8 +1152,27 @@ bool x86_mmu_load_pdptes(CPUX86State *env, uint64_t cr3)
 
 /* ---- port I/O ---- */
 
+/* I/O breakpoints (SDM 3A §18.2.4, R/W = 10 with CR4.DE = 1; undefined without DE):
+ * an IN, OUT, INS or OUTS touching the port range of an enabled one is recorded like
+ * a data breakpoint hit, a trap after the instruction (§18.3.1.2). */
+static void debug_record_io(CPUX86State *env, uint16_t port, unsigned size)
+{
+    uint64_t dr7 = env->dr[7];
+    if (!(dr7 & DR7_ENABLES) || !(env->cr[4] & CR4_DE))
+        return;
+    for (unsigned n = 0; n < 4; n++) {
+        if (!(dr7 & DR7_ENABLE(n)) || bp_kind(dr7, n) != BP_IO)
+            continue;
+        uint64_t len = bp_len(dr7, n);
+        uint64_t start = (env->dr[n] & 0xffff) & ~(len - 1);
+        if (port < start + len && start < (uint64_t)port + size)
+            env_cpu(env)->tlb.debug_hits |= 1u << n;
+    }
+}
+
 uint32_t x86_io_read(CPUX86State *env, uint16_t port, unsigned size)
 {
+    debug_record_io(env, port, size);
     Machine *m = env_cpu(env)->machine;
     pthread_mutex_lock(&m->lock);
     uint32_t v = (uint32_t)address_space_read(&m->io, port, size);
@@ -1133,6 +1182,7 @@ uint32_t x86_io_read(CPUX86State *env, uint16_t port, unsigned size)
 
 void x86_io_write(CPUX86State *env, uint16_t port, uint32_t val, unsigned size)
 {
+    debug_record_io(env, port, size);
     Machine *m = env_cpu(env)->machine;
     pthread_mutex_lock(&m->lock);
     address_space_write(&m->io, port, val, size);

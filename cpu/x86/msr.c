@@ -87,12 +87,16 @@ static bool read_apic_base(CPUX86State *env, uint32_t index, uint64_t *val)
 }
 
 /* SDM 3A §11.4.4 (Figure 11-5): BSP (bit 8) is read-only, EN (bit 11) and the base
- * (bits 12 to MAXPHYADDR-1) writable; bit 10 (x2APIC enable) is reserved without
- * x2APIC support, like bits 0-7 and 9. */
+ * (bits 12 to MAXPHYADDR-1) writable; bit 10 (x2APIC enable, §11.12.1) is reserved
+ * without x2APIC support, like bits 0-7 and 9. The local APIC checks the transitions
+ * (§11.12.5). */
 static bool write_apic_base(CPUX86State *env, uint32_t index, uint64_t val)
 {
     (void)index;
-    const uint64_t bsp = 1u << 8, writable = (1u << 11) | 0xfffff000ull;
+    const uint64_t bsp = 1u << 8;
+    uint64_t writable = (1u << 11) | 0xfffff000ull;
+    if (x86_cpu_model_has(x86_env_model(env), FEAT_1_ECX, CPUID_1_ECX_X2APIC))
+        writable |= 1u << 10;
     if ((val & ~(writable | bsp)) || !phys_addr_ok(val))
         return false;
     uint64_t nv = (val & writable) | (env->apic_base & bsp);
@@ -107,6 +111,30 @@ static bool write_apic_base(CPUX86State *env, uint32_t index, uint64_t val)
     }
     env->apic_base = nv;
     return true;
+}
+
+/* The x2APIC registers (SDM 3A §11.12.1.2, Table 11-6: MSRs 800H-8FFH) belong to the
+ * local APIC, which refuses them (#GP) unless it is in x2APIC mode. */
+static bool read_x2apic(CPUX86State *env, uint32_t index, uint64_t *val)
+{
+    X86CPU *cpu = env_cpu(env);
+    if (!cpu->apic_ops)
+        return false;
+    pthread_mutex_lock(&cpu->machine->lock);
+    bool ok = cpu->apic_ops->msr_read(cpu->apic, index, val);
+    pthread_mutex_unlock(&cpu->machine->lock);
+    return ok;
+}
+
+static bool write_x2apic(CPUX86State *env, uint32_t index, uint64_t val)
+{
+    X86CPU *cpu = env_cpu(env);
+    if (!cpu->apic_ops)
+        return false;
+    pthread_mutex_lock(&cpu->machine->lock);
+    bool ok = cpu->apic_ops->msr_write(cpu->apic, index, val);
+    pthread_mutex_unlock(&cpu->machine->lock);
+    return ok;
 }
 
 /* SDM Vol 4 Table 2-2, IA32_FEATURE_CONTROL: locked by firmware with VMX and SMX off
@@ -298,17 +326,30 @@ static bool write_mtrr_def_type(CPUX86State *env, uint32_t index, uint64_t val)
     return true;
 }
 
+/* IA32_TSC_DEADLINE belongs to the local APIC's timer (SDM 3A §11.5.4.1): forwarded
+ * to it; without an APIC the value is only stored. */
 static bool read_tsc_deadline(CPUX86State *env, uint32_t index, uint64_t *val)
 {
-    (void)index;
+    X86CPU *cpu = env_cpu(env);
+    if (cpu && cpu->apic_ops) {
+        pthread_mutex_lock(&cpu->machine->lock);
+        bool ok = cpu->apic_ops->msr_read(cpu->apic, index, val);
+        pthread_mutex_unlock(&cpu->machine->lock);
+        return ok;
+    }
     *val = env->tsc_deadline;
     return true;
 }
 
-/* Stored until the local APIC's TSC-deadline timer mode exists to act on it. */
 static bool write_tsc_deadline(CPUX86State *env, uint32_t index, uint64_t val)
 {
-    (void)index;
+    X86CPU *cpu = env_cpu(env);
+    if (cpu && cpu->apic_ops) {
+        pthread_mutex_lock(&cpu->machine->lock);
+        bool ok = cpu->apic_ops->msr_write(cpu->apic, index, val);
+        pthread_mutex_unlock(&cpu->machine->lock);
+        return ok;
+    }
     env->tsc_deadline = val;
     return true;
 }
@@ -447,6 +488,7 @@ static const MsrDef msrs[] = {
     {MSR_STAR, MSR_FMASK, read_syscall_msr, write_syscall_msr},
     {MSR_FS_BASE, MSR_KERNEL_GS_BASE, read_seg_base, write_seg_base},
     {MSR_TSC_AUX, MSR_TSC_AUX, read_tsc_aux, write_tsc_aux},
+    {MSR_X2APIC_FIRST, MSR_X2APIC_LAST, read_x2apic, write_x2apic},
 };
 
 static const MsrDef *msr_find(uint32_t index)

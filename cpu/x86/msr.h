@@ -32,6 +32,8 @@
 #define MSR_IA32_PAT               0x00000277u
 #define MSR_IA32_MTRR_DEF_TYPE     0x000002ffu
 #define MSR_IA32_TSC_DEADLINE      0x000006e0u
+#define MSR_X2APIC_FIRST           0x00000800u /* x2APIC registers (SDM 3A Table 11-6) */
+#define MSR_X2APIC_LAST            0x000008ffu
 #define MSR_EFER                   0xc0000080u
 #define MSR_STAR                   0xc0000081u
 #define MSR_LSTAR                  0xc0000082u

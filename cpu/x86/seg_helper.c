@@ -10,6 +10,7 @@
  * §7.3): faults after it are raised in the new task's context.
  */
 #include "cpu/x86/seg_helper.h"
+#include "cpu/x86/vme.h"
 
 #include "cpu/x86/decode.h"
 
@@ -911,6 +912,20 @@ static void iret_real(CPUX86State *env, unsigned opsize)
     x86_write_eflags(env, fl, mask);
 }
 
+/* SDM Vol 2A IRET in virtual-8086 mode with CR4.VME, IOPL < 3, 16-bit: IP, CS, FLAGS
+ * popped; the flags checked and loaded (IF into VIF) before anything is committed. */
+static void iret_v86_vme(CPUX86State *env)
+{
+    X86Stack s = x86_stack_current(env);
+    uint64_t eip = x86_stack_pop(env, &s, 2);
+    uint16_t cs = (uint16_t)x86_stack_pop(env, &s, 2);
+    uint32_t fl = (uint32_t)x86_stack_pop(env, &s, 2);
+    x86_vme_load_flags(env, fl);
+    x86_stack_commit(env, &s);
+    x86_load_seg_v86(env, R_CS, cs);
+    env->rip = eip & 0xffff;
+}
+
 /* SDM Vol 2A IRET "RETURN-TO-VIRTUAL-8086-MODE": from CPL 0 with a 32-bit frame whose
  * EFLAGS has VM set: ESP, SS, ES, DS, FS, GS follow on the stack. */
 static void iret_to_v86(CPUX86State *env, X86Stack *s, uint64_t eip, uint16_t cs, uint32_t fl)
@@ -1010,10 +1025,14 @@ void helper_iret(CPUX86State *env, uint64_t opsize)
     if (!(env->cr[0] & CR0_PE)) {
         iret_real(env, size);
     } else if (env->eflags & VM_MASK) {
-        /* SDM 3A §20.2.7: IRET is IOPL-sensitive in v8086 mode (CR4.VME = 0). */
-        if (iopl_of(env) != 3)
+        /* SDM 3A §20.2.7: IRET is IOPL-sensitive in v8086 mode; with VME the 16-bit
+         * form works on VIF (§20.3.2). */
+        if (iopl_of(env) == 3)
+            iret_real(env, size);
+        else if (x86_vme_applies(env) && size == 2)
+            iret_v86_vme(env);
+        else
             fault(env, EXCP_GP, 0);
-        iret_real(env, size);
     } else if (env->eflags & NT_MASK) {
         if (ia32e(env))
             fault(env, EXCP_GP, 0);
@@ -1027,20 +1046,28 @@ void helper_iret(CPUX86State *env, uint64_t opsize)
 
 /* ---- I/O permission ---- */
 
+bool x86_tss_io_map_base(CPUX86State *env, uint32_t *base)
+{
+    unsigned type = (env->tr.flags >> DESC_TYPE_SHIFT) & 0xf;
+    if (!(env->tr.flags & DESC_P_MASK) || (type != TYPE_TSS32 && type != TYPE_TSS32_BUSY) ||
+        env->tr.limit < 0x67)
+        return false;
+    *base = (uint32_t)x86_sys_ld(env, env->tr.base + 0x66, 2);
+    return true;
+}
+
 void x86_check_io(CPUX86State *env, uint16_t port, unsigned size)
 {
     if (!(env->cr[0] & CR0_PE))
         return;
     if (!(env->eflags & VM_MASK) && cpl_of(env) <= iopl_of(env))
         return;
-    /* SDM Vol 1 §19.5.2: the bitmap is at the 16-bit offset at TSS + 66h; a port's bits
-     * beyond the TSS limit count as set. Two bytes are read since the bits of one
-     * access may straddle a byte. Only a 32-bit (or 64-bit) TSS has a bitmap. */
-    unsigned type = (env->tr.flags >> DESC_TYPE_SHIFT) & 0xf;
-    if (!(env->tr.flags & DESC_P_MASK) || (type != TYPE_TSS32 && type != TYPE_TSS32_BUSY) ||
-        env->tr.limit < 0x67)
+    /* SDM Vol 1 §19.5.2: a port's bits beyond the TSS limit count as set. Two bytes are
+     * read since the bits of one access may straddle a byte. */
+    uint32_t io_base;
+    if (!x86_tss_io_map_base(env, &io_base))
         fault(env, EXCP_GP, 0);
-    uint32_t off = (uint32_t)x86_sys_ld(env, env->tr.base + 0x66, 2) + (port >> 3);
+    uint32_t off = io_base + (port >> 3);
     if (off + 1 > env->tr.limit)
         fault(env, EXCP_GP, 0);
     uint32_t bits = (uint32_t)x86_sys_ld(env, env->tr.base + off, 2);

@@ -193,6 +193,11 @@ void x86_check_inner_ss(CPUX86State *env, uint16_t ss, unsigned dpl, uint32_t ex
 /* The 64-bit TSS's RSPn (rsp_or_ist = n) or ISTn (n + 3, i.e. offset 4 + 8 * index). */
 uint64_t x86_tss64_stack(CPUX86State *env, unsigned index, uint32_t ext);
 
+/* The I/O map base of the current TSS (SDM Vol 1 §19.5.2: the word at TSS + 66h);
+ * false if TR is not a present 32-bit (or 64-bit) TSS of at least 68h bytes, which
+ * has no I/O permission or interrupt redirection bitmap. */
+bool x86_tss_io_map_base(CPUX86State *env, uint32_t *base);
+
 /* Implicit supervisor accesses to system structures (descriptor tables, IDT, TSS):
  * they raise #PF like ordinary accesses. */
 uint64_t x86_sys_ld(CPUX86State *env, uint64_t linear, unsigned size);

@@ -67,6 +67,31 @@ bool sse_has_tiny(const X86Vec *v, unsigned esz, unsigned count)
     return false;
 }
 
+SseUnpacked sse_unpack(uint64_t bits, unsigned esz, bool daz)
+{
+    SseUnpacked u;
+    unsigned frac_bits = esz == 8 ? 52 : esz == 4 ? 23 : 10;
+    unsigned exp_bits = esz == 8 ? 11 : esz == 4 ? 8 : 5;
+    int64_t bias = (1 << (exp_bits - 1)) - 1;
+    uint64_t frac = bits & ((1ull << frac_bits) - 1);
+    int64_t e = (int64_t)((bits >> frac_bits) & ((1u << exp_bits) - 1));
+    u.neg = (bits >> (8 * esz - 1)) & 1;
+    u.sig = e ? frac | (1ull << frac_bits) : frac;
+    u.exp = (e ? e : 1) - bias - (int64_t)frac_bits;
+    u.zero = u.sig == 0 || (!e && daz);
+    return u;
+}
+
+unsigned sse_significant_bits(unsigned __int128 v)
+{
+    unsigned hi = 127, lo = 0;
+    while (!((v >> hi) & 1))
+        hi--;
+    while (!((v >> lo) & 1))
+        lo++;
+    return hi - lo + 1;
+}
+
 uint32_t sse_host_mxcsr(uint32_t guest_mxcsr)
 {
     uint32_t csr = (guest_mxcsr & (MXCSR_RC | MXCSR_DAZ | MXCSR_FTZ)) | MXCSR_MASKS;
@@ -200,6 +225,10 @@ void helper_maskmov(CPUX86State *env, uint64_t regs, uint64_t ctl, uint64_t addr
      * top bit set is stored at DS:rDI + i; the others are not written. */
     VecCtx c;
     frame_init(&c, env, regs, ctl);
+    /* MASKMOVQ's quadword is checked for #AC (SDM 3A Table 6-7); for MASKMOVDQU's
+     * unaligned double quadword it is implementation-specific (§6.15) and not done. */
+    if (c.oprsz == 8)
+        x86_check_alignment(env, wrap_linear(c.ctl, addr), 8);
     for (unsigned i = 0; i < c.oprsz; i++) {
         if (c.b.b[i] & 0x80)
             x86_st(env, wrap_linear(c.ctl, addr + i), c.a.b[i], 1);

@@ -38,6 +38,15 @@
 #define SSE_CTL_ADDR_SHIFT  24         /* gathers: address size in bytes */
 #define SSE_CTL_SCALE_SHIFT 28         /* gathers: SIB scale (0..3) */
 
+/* The imm8 field of ctl for helper_vfma (FMA has no imm8 of its own): which operands
+ * multiply (SDM Vol 2A VFMADD132PS: 132, 213 or 231), the element size, packed or
+ * scalar, and the operation. */
+#define SSE_FMA_ORDER_MASK 3u /* 0: 132, 1: 213, 2: 231 */
+#define SSE_FMA_DOUBLE     4u
+#define SSE_FMA_SCALAR     8u
+#define SSE_FMA_KIND_SHIFT 4
+enum { SSE_FMA_MADD, SSE_FMA_MSUB, SSE_FMA_NMADD, SSE_FMA_NMSUB, SSE_FMA_MADDSUB, SSE_FMA_MSUBADD };
+
 static inline uint64_t sse_regs(unsigned d, unsigned a, unsigned b, unsigned c)
 {
     return (uint64_t)d | (uint64_t)a << 16 | (uint64_t)b << 32 | (uint64_t)c << 48;
@@ -115,7 +124,9 @@ static inline unsigned sse_mmx_offset(unsigned reg)
     X(A, vpermilpd) X(A, vpermilpd_imm) X(A, vpermd) X(A, vpermq) X(A, vperm2f128) \
     X(A, vinsertf128) X(A, vextractf128) X(A, vbroadcast8) X(A, vbroadcast16) \
     X(A, vbroadcast32) X(A, vbroadcast64) X(A, vbroadcast128) X(A, pclmulqdq) X(A, aesenc) \
-    X(A, aesenclast) X(A, aesdec) X(A, aesdeclast) X(A, aesimc) X(A, aeskeygenassist)
+    X(A, aesenclast) X(A, aesdec) X(A, aesdeclast) X(A, aesimc) X(A, aeskeygenassist) \
+    X(A, sha1rnds4) X(A, sha1nexte) X(A, sha1msg1) X(A, sha1msg2) X(A, sha256rnds2) \
+    X(A, sha256msg1) X(A, sha256msg2)
 
 /* Vector ops that depend on MXCSR and may raise #XM: void helper_NAME(env, regs, ctl). */
 #define SSE_FP_OPS(X, A) \
@@ -129,7 +140,7 @@ static inline unsigned sse_mmx_offset(unsigned reg)
     X(A, dpps) X(A, dppd) X(A, cvtps2pd) X(A, cvtpd2ps) X(A, cvtss2sd) X(A, cvtsd2ss) \
     X(A, cvtdq2ps) X(A, cvtps2dq) X(A, cvttps2dq) X(A, cvtdq2pd) X(A, cvtpd2dq) \
     X(A, cvttpd2dq) X(A, cvtpi2ps) X(A, cvtpi2pd) X(A, cvtps2pi) X(A, cvttps2pi) \
-    X(A, cvtpd2pi) X(A, cvttpd2pi) X(A, vcvtph2ps) X(A, vcvtps2ph)
+    X(A, cvtpd2pi) X(A, cvttpd2pi) X(A, vcvtph2ps) X(A, vcvtps2ph) X(A, vfma)
 
 /* Ops returning a general-register or EFLAGS value: uint64_t helper_NAME(env, regs, ctl).
  * The FP ones may raise. */
@@ -264,6 +275,17 @@ uint32_t sse_host_mxcsr(uint32_t guest_mxcsr);
  * exact tiny result, which raises underflow only when underflow is unmasked (SDM
  * Vol 1 §4.9.1.5); inexact tiny results are flagged by the host already. */
 bool sse_has_tiny(const X86Vec *v, unsigned esz, unsigned count);
+/* A finite float (esz = 2, 4 or 8 bytes) as sig * 2^exp, for exactness checks with an
+ * unbounded exponent; zero also for a denormal under DAZ. */
+typedef struct SseUnpacked {
+    bool zero;
+    bool neg;
+    int64_t exp;
+    uint64_t sig;
+} SseUnpacked;
+SseUnpacked sse_unpack(uint64_t bits, unsigned esz, bool daz);
+/* Bits from the highest to the lowest set bit of v (v != 0). */
+unsigned sse_significant_bits(unsigned __int128 v);
 /* Applies the flags of an FP operation to MXCSR: with an unmasked exception, sets the
  * flags the SDM says (Vol 1 §11.5.3.2) and raises #XM (or #UD without
  * CR4.OSXMMEXCPT); otherwise ORs them in. */

@@ -98,54 +98,21 @@ typedef struct PostOp {
     uint8_t in_esz, out_esz; /* element bytes of the sources and of the result */
 } PostOp;
 
-typedef struct Unpacked {
-    bool zero;
-    bool neg;
-    int64_t exp; /* value = sig * 2^exp */
-    uint64_t sig;
-} Unpacked;
-
-static Unpacked unpack(uint64_t bits, unsigned esz, bool daz)
-{
-    Unpacked u;
-    unsigned frac_bits = esz == 8 ? 52 : esz == 4 ? 23 : 10;
-    unsigned exp_bits = esz == 8 ? 11 : esz == 4 ? 8 : 5;
-    int64_t bias = (1 << (exp_bits - 1)) - 1;
-    uint64_t frac = bits & ((1ull << frac_bits) - 1);
-    int64_t e = (int64_t)((bits >> frac_bits) & ((1u << exp_bits) - 1));
-    u.neg = (bits >> (8 * esz - 1)) & 1;
-    u.sig = e ? frac | (1ull << frac_bits) : frac;
-    u.exp = (e ? e : 1) - bias - (int64_t)frac_bits;
-    u.zero = u.sig == 0 || (!e && daz);
-    return u;
-}
-
-/* Bits from the highest to the lowest set bit of v (v != 0). */
-static unsigned significant_bits(unsigned __int128 v)
-{
-    unsigned hi = 127, lo = 0;
-    while (!((v >> hi) & 1))
-        hi--;
-    while (!((v >> lo) & 1))
-        lo++;
-    return hi - lo + 1;
-}
-
 /* Whether x op y (finite) is exactly representable with the result's precision and an
  * unbounded exponent. */
 static bool exact_unbounded(PostKind kind, const PostOp *po, uint64_t xb, uint64_t yb, bool daz)
 {
     unsigned prec = po->out_esz == 8 ? 53 : po->out_esz == 4 ? 24 : 11;
-    Unpacked x = unpack(xb, po->in_esz, daz), y = unpack(yb, po->in_esz, daz);
+    SseUnpacked x = sse_unpack(xb, po->in_esz, daz), y = sse_unpack(yb, po->in_esz, daz);
     switch (kind) {
-    case POST_CVT: return x.zero || significant_bits(x.sig) <= prec;
+    case POST_CVT: return x.zero || sse_significant_bits(x.sig) <= prec;
     case POST_MUL:
-        return x.zero || y.zero || significant_bits((unsigned __int128)x.sig * y.sig) <= prec;
+        return x.zero || y.zero || sse_significant_bits((unsigned __int128)x.sig * y.sig) <= prec;
     case POST_DIV: {
         if (x.zero)
             return true;
         uint64_t odd = y.sig >> __builtin_ctzll(y.sig);
-        return x.sig % odd == 0 && significant_bits(x.sig / odd) <= prec;
+        return x.sig % odd == 0 && sse_significant_bits(x.sig / odd) <= prec;
     }
     default: { /* add, sub */
         if (kind == POST_SUB)
@@ -158,7 +125,7 @@ static bool exact_unbounded(PostKind kind, const PostOp *po, uint64_t xb, uint64
         __int128 vx = (__int128)((unsigned __int128)x.sig << (x.exp - lo));
         __int128 vy = (__int128)((unsigned __int128)y.sig << (y.exp - lo));
         __int128 sum = (x.neg ? -vx : vx) + (y.neg ? -vy : vy);
-        return sum == 0 || significant_bits((unsigned __int128)(sum < 0 ? -sum : sum)) <= prec;
+        return sum == 0 || sse_significant_bits((unsigned __int128)(sum < 0 ? -sum : sum)) <= prec;
     }
     }
 }

@@ -120,7 +120,14 @@ typedef struct X86TLB {
      * instruction completes; whether entries may have been filled with watch marks. */
     uint32_t debug_hits;
     bool debug_watching;
+    /* The gdb watchpoint the current instruction hit (debug_hits has
+     * X86_DEBUG_HIT_GDB): raised as EXCP_DEBUG_WATCH instead of #DB. */
+    uint64_t gdb_watch_addr;
+    unsigned gdb_watch_kind; /* DebugWatchKind */
 } X86TLB;
+
+/* In debug_hits: a gdb watchpoint (system/debug.h) was hit; DR6 never sees it. */
+#define X86_DEBUG_HIT_GDB 0x80000000u
 
 /* Drops every cached translation; global ones too when include_global. */
 void x86_tlb_flush(struct CPUX86State *env, bool include_global);

@@ -350,10 +350,11 @@ static void lower_leave(DisasContext *d)
 }
 
 /* SDM Vol 2B PUSHF: VM and RF are clear in the pushed image; in virtual-8086 mode it
- * is IOPL-sensitive (helper_pushf faults before anything is pushed). */
+ * is IOPL-sensitive (helper_pushf faults before anything is pushed, or with VME gives
+ * the 16-bit image with VIF). */
 static void lower_pushf(DisasContext *d)
 {
-    TCGv v = CALL(d, pushf, d->s->env);
+    TCGv v = CALL(d, pushf, d->s->env, cst(d, d->insn.opsize));
     gen_zext(d, v, v, d->insn.opsize);
     gen_push(d, v, d->insn.opsize);
 }

@@ -32,6 +32,7 @@ enum {
     P_VEX_ALIGNED = 1 << 2, /* the VEX form checks alignment too (VMOVAPS & co.) */
     P_W0 = 1 << 3,          /* VEX.W1 is #UD */
     P_W1 = 1 << 4,          /* VEX.W0 is #UD */
+    P_DST_SRC = 1 << 5,     /* the destination is also the first source (FMA) */
     P_SHIFT = 1 << 6,       /* PSLL/PSRL/PSRA: with an imm8, the count is the imm8 */
     P_SCALAR = 1 << 7,      /* 128-bit whatever VEX.L says ("LIG": MOVSS, MOVSD) */
 };
@@ -346,13 +347,18 @@ static bool gen_vec_prologue(DisasContext *d, const SseOp *so)
 
 static const SseOp sse_ops[NB_X86_OPS];
 
-static bool is_variable_blend(unsigned op)
+/* The legacy rows with XMM0 as an implicit third source: the variable blends' mask
+ * (SDM Vol 2B BLENDVPS) and SHA256RNDS2's W+K pair. */
+static bool reads_xmm0(unsigned op)
 {
-    return op == X86_OP_PBLENDVB || op == X86_OP_BLENDVPS || op == X86_OP_BLENDVPD;
+    return op == X86_OP_PBLENDVB || op == X86_OP_BLENDVPS || op == X86_OP_BLENDVPD ||
+           op == X86_OP_SHA256RNDS2;
 }
 
-/* Emits helper(dest, sources) for the current row with the properties of so. */
-static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *helper, uint8_t props)
+/* Emits helper(dest, sources) for the current row with the properties of so; imm is
+ * the imm8 field of ctl for rows without an imm8. */
+static void gen_vec_op_imm(DisasContext *d, const SseOp *so, const TCGHelperInfo *helper,
+                           uint8_t props, unsigned imm)
 {
     const X86Insn *in = &d->insn;
     const X86OpcodeEntry *e = in->entry;
@@ -386,6 +392,12 @@ static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *he
         }
         src[nsrc++] = o;
     }
+    if (props & P_DST_SRC) {
+        src[2] = src[1];
+        src[1] = src[0];
+        src[0] = dst;
+        nsrc = 3;
+    }
     if (nsrc == 0) {
         src[nsrc++] = dst; /* MMX shift by imm8: {N, Ib} */
     } else if (nsrc == 1 && !h_source && e->opnd[0] != OPND_Hx && !(props & P_UNARY)) {
@@ -395,14 +407,14 @@ static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *he
     }
     if (nsrc == 1)
         src[nsrc++] = src[0];
-    if (nsrc == 2 && is_variable_blend(in->op) && !in->vex)
-        src[nsrc++] = vo(VK_XMM, 0); /* SDM Vol 2B BLENDVPS: the mask is XMM0 */
+    if (nsrc == 2 && reads_xmm0(in->op) && !in->vex)
+        src[nsrc++] = vo(VK_XMM, 0);
     if (nsrc == 2)
         src[nsrc++] = src[0];
 
     bool wide = vex_256(d) && !is_scalar_xmm_kind(e->opnd[0]) && !(props & P_SCALAR);
     unsigned oprsz = dst.kind == VK_MMX ? 8 : wide ? 32 : 16;
-    uint64_t ctl = (has_imm ? (in->imm & 0xff) : 0) | (uint64_t)oprsz << SSE_CTL_SIZE_SHIFT;
+    uint64_t ctl = (has_imm ? (in->imm & 0xff) : imm) | (uint64_t)oprsz << SSE_CTL_SIZE_SHIFT;
     if (in->vex)
         ctl |= SSE_CTL_VEX;
     if (dst.kind == VK_MMX)
@@ -436,6 +448,44 @@ static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *he
     gen_call(d, helper, 3, args);
     if (dst.kind == VK_MEM)
         gen_env_to_mem(d, addr, SSE_TMP_OFFSET, vec_mem_size(d, so, e->opnd[0]));
+}
+
+/* Emits helper(dest, sources) for the current row with the properties of so. */
+static void gen_vec_op(DisasContext *d, const SseOp *so, const TCGHelperInfo *helper, uint8_t props)
+{
+    gen_vec_op_imm(d, so, helper, props, 0);
+}
+
+static unsigned fma_kind(unsigned op)
+{
+    switch (op) {
+    case X86_OP_VFMADDP:
+    case X86_OP_VFMADDS: return SSE_FMA_MADD;
+    case X86_OP_VFMSUBP:
+    case X86_OP_VFMSUBS: return SSE_FMA_MSUB;
+    case X86_OP_VFNMADDP:
+    case X86_OP_VFNMADDS: return SSE_FMA_NMADD;
+    case X86_OP_VFNMSUBP:
+    case X86_OP_VFNMSUBS: return SSE_FMA_NMSUB;
+    case X86_OP_VFMADDSUBP: return SSE_FMA_MADDSUB;
+    default: return SSE_FMA_MSUBADD;
+    }
+}
+
+/* FMA: three sources (the destination first), the form (132/213/231) from the
+ * opcode's high nibble, the element size from VEX.W (SDM Vol 2A VFMADD132PS: W0 PS/SS,
+ * W1 PD/SD), which also sizes a scalar memory operand. */
+static void lower_fma(DisasContext *d)
+{
+    const X86Insn *in = &d->insn;
+    bool scalar = is_scalar_xmm_kind(in->entry->opnd[0]);
+    unsigned esz = in->rex_w ? 8 : 4;
+    SseOp so = {&helper_info_vfma, P_DST_SRC, {0, 0}};
+    if (scalar)
+        so.mem[0] = so.mem[1] = (uint8_t)esz;
+    unsigned imm = (unsigned)((in->opcode >> 4) - 9) | (in->rex_w ? SSE_FMA_DOUBLE : 0) |
+                   (scalar ? SSE_FMA_SCALAR : 0) | fma_kind(in->op) << SSE_FMA_KIND_SHIFT;
+    gen_vec_op_imm(d, &so, so.helper, so.props, imm);
 }
 
 static void lower_vec(DisasContext *d)
@@ -602,10 +652,12 @@ static void lower_movdq(DisasContext *d)
     case VK_GPR: gen_st_reg(d, dst.reg, size, v); break;
     default:
         /* MOVD/MOVQ m, mm: the store must neither fault after the transition nor be
-         * made before its #MF, so its page is probed first. */
-        if (mmx_transition_deferred(d))
+         * made before its #MF, so its alignment (#AC) and page are checked first. */
+        if (mmx_transition_deferred(d)) {
+            gen_check_alignment(d, addr, size);
             CALL(d, sse_probe_write, d->s->env, addr,
                  cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
+        }
         gen_mmx_transition_after_mem(d);
         gen_st_mem(d, addr, v, size);
         return;
@@ -1072,6 +1124,10 @@ static void lower_xsetbv(DisasContext *d)
     VEC(X, AESENC, aesenc, 0) VEC(X, AESENCLAST, aesenclast, 0) \
     VEC(X, AESDEC, aesdec, 0) VEC(X, AESDECLAST, aesdeclast, 0) \
     VEC(X, AESIMC, aesimc, P_UNARY) VEC(X, AESKEYGENASSIST, aeskeygenassist, P_UNARY) \
+    VEC(X, SHA1RNDS4, sha1rnds4, 0) VEC(X, SHA1NEXTE, sha1nexte, 0) \
+    VEC(X, SHA1MSG1, sha1msg1, 0) VEC(X, SHA1MSG2, sha1msg2, 0) \
+    VEC(X, SHA256RNDS2, sha256rnds2, 0) VEC(X, SHA256MSG1, sha256msg1, 0) \
+    VEC(X, SHA256MSG2, sha256msg2, 0) \
     /* AVX / AVX2 only */ \
     SPECIAL(X, VPERMILPS, lower_vpermil, P_W0) SPECIAL(X, VPERMILPD, lower_vpermil, P_W0) \
     SPECIAL_H(X, VTESTPS, lower_ret, vtestps, P_W0) \
@@ -1097,6 +1153,11 @@ static void lower_xsetbv(DisasContext *d)
     VECM(X, VINSERTI128, vinsertf128, P_W0, 16, 16) \
     VECM(X, VEXTRACTF128, vextractf128, P_UNARY | P_W0, 16, 16) \
     VECM(X, VEXTRACTI128, vextractf128, P_UNARY | P_W0, 16, 16) \
+    SPECIAL(X, VFMADDP, lower_fma, 0) SPECIAL(X, VFMADDS, lower_fma, 0) \
+    SPECIAL(X, VFMSUBP, lower_fma, 0) SPECIAL(X, VFMSUBS, lower_fma, 0) \
+    SPECIAL(X, VFNMADDP, lower_fma, 0) SPECIAL(X, VFNMADDS, lower_fma, 0) \
+    SPECIAL(X, VFNMSUBP, lower_fma, 0) SPECIAL(X, VFNMSUBS, lower_fma, 0) \
+    SPECIAL(X, VFMADDSUBP, lower_fma, 0) SPECIAL(X, VFMSUBADDP, lower_fma, 0) \
     /* state */ \
     SPECIAL(X, LDMXCSR, lower_ldmxcsr, 0) SPECIAL(X, STMXCSR, lower_stmxcsr, 0) \
     SPECIAL(X, FXSAVE, lower_fxsave, 0) SPECIAL(X, FXRSTOR, lower_fxsave, 0) \

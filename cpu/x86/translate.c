@@ -48,6 +48,8 @@
 #include "cpu/x86/disas.h"
 #include "cpu/x86/helper.h"
 #include "cpu/x86/translate.h"
+#include "system/debug.h"
+#include "system/machine.h"
 
 #define MAX_INSNS_PER_TB 512
 
@@ -251,10 +253,32 @@ void helper_debug_block_start(CPUX86State *env, uint64_t linear, uint64_t key)
 _Noreturn void helper_debug_watch_trap(CPUX86State *env, uint64_t single_step)
 {
     X86CPU *cpu = env_cpu(env);
+    /* A gdb watchpoint: the vCPU loop stops the machine for gdb; the guest's own DR6
+     * is left alone. */
+    if (cpu->tlb.debug_hits & X86_DEBUG_HIT_GDB) {
+        cpu->tlb.debug_hits = 0;
+        restart_at(cpu, env->segs[R_CS].base + env->rip, env->segs[R_CS].base);
+        x86_raise_exception(env, EXCP_DEBUG_WATCH);
+    }
     env->dr[6] |= cpu->tlb.debug_hits | (single_step ? DR6_BS : 0);
     cpu->tlb.debug_hits = 0;
     restart_at(cpu, env->segs[R_CS].base + env->rip, env->segs[R_CS].base);
     x86_raise_exception(env, EXCP_DB);
+}
+
+/* ---- gdb breakpoints (system/debug.h) ----
+ *
+ * Checked at translation, so the guest's memory is never written: an instruction at a
+ * breakpoint starts its own block, which leaves for the vCPU loop with EXCP_DEBUG
+ * before the instruction (rIP on it). The stub flushes the translations whenever the
+ * breakpoints change. A single-step block (X86_CF_GDB_STEP) runs its instruction even
+ * at a breakpoint: gdb steps off one that way. */
+static bool gdb_breakpoint_at(DisasContext *d, uint64_t linear, uint32_t cflags)
+{
+    const X86CPU *cpu = env_cpu(d->env);
+    const MachineDebug *dbg = cpu->machine ? cpu->machine->debug : NULL;
+    return dbg && dbg->nbreakpoints && !(cflags & X86_CF_GDB_STEP) &&
+           machine_debug_breakpoint_at(dbg, linear);
 }
 
 /* Every lowering file's table; later rows win, so a file may override an op. */
@@ -324,6 +348,17 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         /* An instruction at an instruction breakpoint starts its own block. */
         if (icount > 0 && (flags & HF_DBG_INSN) && x86_debug_insn_hits(env, linear)) {
             gen_jmp_eip(&d, d.eip, 0);
+            break;
+        }
+        if (gdb_breakpoint_at(&d, linear, cflags)) {
+            if (icount > 0) {
+                gen_jmp_eip(&d, d.eip, 0);
+                break;
+            }
+            tcg_gen_insn_start(s, linear, d.cs_base);
+            gen_exception(&d, EXCP_DEBUG);
+            icount++;
+            last_linear = linear;
             break;
         }
         d.watch_checked = false;

@@ -217,6 +217,19 @@ if command -v timeout >/dev/null 2>&1; then
     fi
 fi
 
+# QEMU's test devices: properties checked before the machine starts, values when the
+# board creates them (exit 1, one line naming the bad value).
+expect_exit0 "-device help lists the test devices" 'name "pci-testdev", bus PCI' -device help
+expect_exit0 "-device pci-testdev,help" "addr=" -device pci-testdev,help
+expect_error "-device pc-testdev has no properties" "pc-testdev has no property 'iobase'" \
+    -device pc-testdev,iobase=1
+expect_drive_error "-device pci-testdev,addr=zz" "'zz' is not a PCI address" \
+    -device pci-testdev,addr=zz
+expect_drive_error "-device pci-testdev on a taken slot" "PCI address 00.0 is already taken" \
+    -device pci-testdev,addr=0
+expect_drive_error "two pc-testdevs" "only one pc-testdev" -device pc-testdev -device pc-testdev
+expect_drive_machine "-device pc-testdev and pci-testdev,addr=0x10" \
+    -device pc-testdev -device pci-testdev,addr=0x10
 # -netdev / -nic: QEMU's syntax; bad types, parameters, models and MACs are named.
 expect_error "-netdev unknown backend" "unknown network backend 'bogus'" -netdev bogus,id=n0
 expect_error "-netdev unknown parameter" "user: unknown parameter 'colour'" \

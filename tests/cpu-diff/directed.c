@@ -743,6 +743,12 @@ static const DirectedEntry directed[] = {
     E(FAM_MMX, "0f 2d c1", "cvtps2pi mm0, xmm1"),
     E(FAM_MMX, "f3 0f d6 c1", "movq2dq xmm0, mm1"),
     EP(FAM_MMX, "0f e7 03", "movntq [rbx], mm0", BX),
+    /* EFLAGS.AC set by POPF (CR0.AM, CPL 3): #AC comes before the x87 -> MMX
+     * transition of a store from an MMX register, and MASKMOVQ checks its quadword */
+    EP(FAM_MMX, "9c 81 0c 24 00 00 04 00 9d 0f 7e 43 01",
+       "pushfq; or dword [rsp], 0x40000; popfq; movd [rbx + 1], mm0", BX),
+    EP(FAM_MMX, "9c 81 0c 24 00 00 04 00 9d 0f f7 c1",
+       "pushfq; or dword [rsp], 0x40000; popfq; maskmovq mm0, mm1", DI),
     E(FAM_MMX, "0f 77", "emms"),
     E(FAM_MMX, "0f 6f c1 0f 77", "movq mm0, mm1; emms"),
 
@@ -1041,6 +1047,16 @@ static const DirectedEntry directed[] = {
     EP(FAM_SSE4, "66 0f 3a 14 03 07", "pextrb [rbx], xmm0, 7", BX),
     /* ---- avx ---- */
     E(FAM_AVX, "c5 e8 58 c1", "vaddps xmm0, xmm2, xmm1"),
+    E(FAM_AVX, "c4 e2 69 98 c1", "vfmadd132ps xmm0, xmm2, xmm1"),
+    E(FAM_AVX, "c4 e2 ed a8 c1", "vfmadd213pd ymm0, ymm2, ymm1"),
+    E(FAM_AVX, "c4 e2 69 b9 c1", "vfmadd231ss xmm0, xmm2, xmm1"),
+    E(FAM_AVX, "c4 e2 e9 9b c1", "vfmsub132sd xmm0, xmm2, xmm1"),
+    E(FAM_AVX, "c4 e2 6d ac c1", "vfnmadd213ps ymm0, ymm2, ymm1"),
+    E(FAM_AVX, "c4 e2 e9 bf c1", "vfnmsub231sd xmm0, xmm2, xmm1"),
+    E(FAM_AVX, "c4 e2 6d a6 c1", "vfmaddsub213ps ymm0, ymm2, ymm1"),
+    E(FAM_AVX, "c4 e2 e9 97 c1", "vfmsubadd132pd xmm0, xmm2, xmm1"),
+    EP(FAM_AVX, "c4 e2 e9 b9 03", "vfmadd231sd xmm0, xmm2, [rbx]", BX),
+    EP(FAM_AVX, "c4 e2 6d b8 03", "vfmadd231ps ymm0, ymm2, [rbx]", BX),
     E(FAM_AVX, "c5 ec 58 c1", "vaddps ymm0, ymm2, ymm1"),
     E(FAM_AVX, "c5 e9 58 c1", "vaddpd xmm0, xmm2, xmm1"),
     E(FAM_AVX, "c5 ed 58 c1", "vaddpd ymm0, ymm2, ymm1"),

@@ -315,8 +315,15 @@ bool flag_effect(const X86Insn *in, DiffMode mode, const DiffState *known, bool 
     /* LAHF reads SF ZF AF PF CF; SAHF loads them from AH */
     case X86_OP_LAHF: fx->read = SF | ZF | AF | PF | CF; break;
     case X86_OP_SAHF: fx->written = SF | ZF | AF | PF | CF; break;
-    case X86_OP_PUSHF: fx->read = ALL6; break;
-    case X86_OP_POPF: fx->written = ALL6; break;
+    /* NT is popped like the arithmetic flags, but the CI host (a PVM guest) sometimes
+     * reads it back clear after a POPF that set it (the hypervisor's doing, not the
+     * SDM's: Vol 2B POPF loads NT at every CPL). It is left unchecked after a POPF, and
+     * PUSHF, which would store it, is refused while it is. */
+    case X86_OP_PUSHF: fx->read = ALL6 | NT_MASK; break;
+    case X86_OP_POPF:
+        fx->written = ALL6;
+        fx->undef = NT_MASK;
+        break;
     /* DAA/DAS: read AF, CF; define SF ZF AF PF CF; OF undefined */
     case X86_OP_DAA:
     case X86_OP_DAS:

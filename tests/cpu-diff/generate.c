@@ -275,6 +275,7 @@ typedef struct Track {
     uint32_t poison;       /* undefined arithmetic flags */
     uint16_t fsw_poison;   /* undefined x87 condition codes */
     bool im_masked;        /* FCW.IM known to be set */
+    bool ac_maybe;         /* a POPF may have set EFLAGS.AC (alignment checks) */
 } Track;
 
 typedef struct Pending {
@@ -324,6 +325,7 @@ static void track_merge(Track *t, const Track *o)
     t->poison |= o->poison;
     t->fsw_poison |= o->fsw_poison;
     t->im_masked = t->im_masked && o->im_masked;
+    t->ac_maybe = t->ac_maybe || o->ac_maybe;
 }
 
 static uint64_t addr_mask(const X86Insn *in, DiffMode mode)
@@ -383,6 +385,11 @@ static bool is_moffs(const X86Insn *in)
     return false;
 }
 
+static bool is_vector_family(DiffFamily f)
+{
+    return f == FAM_SSE || f == FAM_SSE4 || f == FAM_AVX;
+}
+
 /* The checks every instruction must pass; NULL if it may run, else why not. */
 static const char *check_insn(const Analysis *a, const X86Insn *in, const DiffState *known,
                               bool last, FlagEffect *fx, ImplicitRegs *ir)
@@ -418,6 +425,13 @@ static const char *check_insn(const Analysis *a, const X86Insn *in, const DiffSt
     }
     if (isa_modrm_mem(in) && (why = check_mem_operand(a, in)))
         return why;
+    if (a->t.ac_maybe &&
+        ((isa_modrm_mem(in) && is_vector_family(isa_family(in))) || in->op == X86_OP_MASKMOVDQU))
+        /* SDM Vol 3A §6.15, interrupt 17: for the unaligned 128-bit loads and stores
+         * #AC "may or may not be generated depending on processor implementation"
+         * (Table 6-7 lists 16 bytes for a double quadword); the AMD host raises it for
+         * MOVUPS and VEX operands aligned on 8 but not 16, Pacifica does not */
+        return "vector memory operand with EFLAGS.AC maybe set (implementation-specific #AC)";
     if (is_moffs(in)) {
         uint64_t ea = (uint64_t)in->disp;
         if ((ea < CD_DATA || ea > CD_DATA + CD_DATA_SIZE - 16) && !faulting_address_ok(a, ea))
@@ -468,6 +482,8 @@ static void apply_insn(Analysis *a, const X86Insn *in, const FlagEffect *fx, con
         (uint16_t)((t->fsw_poison & ~(fx->fsw_written | fx->fsw_undef)) | fx->fsw_undef);
     if (fx->gpr_upper_undef >= 0)
         t->upper_poison |= (uint16_t)(1u << fx->gpr_upper_undef);
+    if (in->op == X86_OP_POPF)
+        t->ac_maybe = true;
     if (in->op == X86_OP_FLDCW)
         t->im_masked = false; /* whatever memory held */
     else if (in->op == X86_OP_FNINIT)

@@ -389,6 +389,20 @@ static bool is_sse4a_encoding(const X86Insn *in)
     return false;
 }
 
+static bool is_sha(unsigned op)
+{
+    switch (op) {
+    case X86_OP_SHA1RNDS4:
+    case X86_OP_SHA1NEXTE:
+    case X86_OP_SHA1MSG1:
+    case X86_OP_SHA1MSG2:
+    case X86_OP_SHA256RNDS2:
+    case X86_OP_SHA256MSG1:
+    case X86_OP_SHA256MSG2: return true;
+    default: return false;
+    }
+}
+
 const char *isa_excluded(const X86Insn *in, DiffMode mode)
 {
     (void)mode;
@@ -398,6 +412,10 @@ const char *isa_excluded(const X86Insn *in, DiffMode mode)
     if ((op == X86_OP_VPERMQ || op == X86_OP_VPERMPD) && !in->rex_w)
         /* SDM Vol 2 VPERMQ/VPERMPD: #UD if VEX.W = 0; the AMD host ignores W */
         return "VPERMQ/VPERMPD with VEX.W0 (#UD on Intel, runs on AMD)";
+    if (is_sha(op) && in->mod != 3)
+        /* SDM Vol 2B SHA1RNDS4 and the others: exceptions of Type 4, #GP for a memory
+         * operand not aligned on 16 bytes (Table 2-21); the AMD host does not check */
+        return "SHA with a memory operand (16-byte alignment: Intel only)";
     if (op_in_system(op))
         return excluded_system(op);
     if (op_in_x87(op))

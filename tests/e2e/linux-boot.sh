@@ -18,6 +18,7 @@
 #   - the guest's clock, when it reports it, is within DATE_TOLERANCE seconds of the
 #     host's clock at the moment the line comes out;
 #   - every workload process finished with the right SHA-256 (recomputed here);
+#   - the kernel found the SMBIOS tables (its "DMI: ..." line);
 #   - nothing in the kernel log (console and dmesg) says BUG, WARNING, panic, Oops,
 #     soft lockup, hard LOCKUP, an RCU stall or a hung task.
 #
@@ -27,6 +28,8 @@
 #                     nolapic, acpi=off, clocksource=hpet, clocksource=acpi_pm, or
 #                     "all" for every one; repeatable (default plain)
 #   --append ARGS     more kernel arguments for every boot
+#   --cpu MODEL       the emulator's -cpu (x86-64-v3 and max have the TSC-deadline
+#                     APIC timer, which Linux then uses)
 #   --repeat K        boot each configuration K times in a row (default 1)
 #   --timeout S       seconds one boot may take (default $LINUX_BOOT_TIMEOUT or 300)
 #   --expect-cpus N   the CPU count every boot must show, instead of the -smp value
@@ -58,6 +61,7 @@ extra_append=
 repeat=1
 todo=
 expect_cpus=
+cpu_model=
 
 all_variants="plain noapic nolapic acpi=off clocksource=hpet clocksource=acpi_pm"
 # What the kernel log must never say. "WARNING" also catches WARN() splats
@@ -76,7 +80,7 @@ die() {
 parse_args() {
     while [ $# -gt 0 ]; do
         case $1 in
-        --smp | --variant | --append | --repeat | --timeout | --todo | --expect-cpus)
+        --smp | --variant | --append | --repeat | --timeout | --todo | --expect-cpus | --cpu)
             [ $# -ge 2 ] || die "$1 needs a value"
             ;;
         esac
@@ -92,6 +96,7 @@ parse_args() {
             esac
             ;;
         --append) extra_append="$extra_append $2" ;;
+        --cpu) cpu_model=$2 ;;
         --repeat) repeat=$2 ;;
         --timeout) timeout_secs=$2 ;;
         --todo) todo=$2 ;;
@@ -133,7 +138,7 @@ boot() {
     rm -f "$3.status" "$3.hostdate"
     {
         timeout -k 10 "$timeout_secs" "$pacifica" -m "$memory" -smp "$1" \
-            -kernel "$kernel" -initrd "$initrd" -append "$2" \
+            ${cpu_model:+-cpu "$cpu_model"} -kernel "$kernel" -initrd "$initrd" -append "$2" \
             -nographic -no-reboot </dev/null 2>&1
         echo $? >"$3.status"
     } | while IFS= read -r line || [ -n "$line" ]; do
@@ -244,6 +249,13 @@ check_kernel_log() {
     [ -z "$bad" ] || problem "kernel log: $(echo "$bad" | cut -c1-120)"
 }
 
+# check_dmi LOG: the kernel found the SMBIOS tables (dmi_scan prints "SMBIOS 2.8
+# present." and the "DMI: <system>, BIOS ..." line) in the 0xF0000 segment.
+check_dmi() {
+    grep -q 'SMBIOS [0-9.]* present' "$1" || problem "the kernel found no SMBIOS tables"
+    grep -q 'DMI: [^ ]' "$1" || problem "no DMI system line in the kernel log"
+}
+
 # run_one NAME SMP VARIANT: one boot, checked; prints its TAP line.
 run_one() {
     tap_name=$1
@@ -279,6 +291,7 @@ run_one() {
         problem "the init script never started"
     fi
     check_kernel_log "$log"
+    check_dmi "$log"
     rm -f "$log.status" "$log.hostdate"
 
     if [ -z "$problems" ]; then

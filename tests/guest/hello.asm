@@ -1,4 +1,4 @@
-; hello.asm - the demo ROM (`make run`): greets over COM1 and exits with
+; hello.asm - the demo ROM (`make run-demo`): greets over COM1 and exits with
 ; v=0 (status 1).
 %include "lib.inc"
 

@@ -1,7 +1,8 @@
 ; mb-debugreg.asm - debug registers and debug exceptions (SDM Vol 3A chapter
 ; 17): DR0-DR3 and the DR6/DR7 fixed bits, an instruction breakpoint (a
 ; fault before the instruction; RF lets it run), data write and read/write
-; watchpoints (traps after the access), single-step with TF (DR6.BS), INT3.
+; watchpoints (traps after the access), an I/O breakpoint (CR4.DE), single-step
+; with TF (DR6.BS), INT3.
 ; (INT1/ICEBP is not tested: QEMU 7.2 raises #UD for it.)
 %include "lib32.inc"
 
@@ -10,6 +11,10 @@ DR7_L1          equ 1 << 2
 DR7_RW1_WRITE   equ 01b << 20
 DR7_RW1_RW      equ 11b << 20
 DR7_LEN1_4      equ 11b << 22
+DR7_RW0_IO      equ 10b << 16
+DR7_LEN0_2      equ 01b << 18
+CR4_DE          equ 1 << 3
+IO_PORT         equ 0x84                ; an unused port (reads FFh, writes ignored)
 DR6_B0          equ 1 << 0
 DR6_B1          equ 1 << 1
 DR6_BS          equ 1 << 14
@@ -101,6 +106,37 @@ bp_target:
     CHECK_MASKED "read: dr6.b1", [db_dr6], DR6_STATUS, DR6_B1
     xor eax, eax
     mov dr7, eax
+
+    AREA "i/o breakpoint"
+    ; §17.2.4: R/W = 10 with CR4.DE = 1 watches a port range; a trap after the
+    ; IN or OUT that touches it
+    call db_reset
+    mov eax, cr4
+    or eax, CR4_DE
+    mov cr4, eax
+    mov eax, IO_PORT
+    mov dr0, eax
+    mov eax, DR7_L0 | DR7_RW0_IO | DR7_LEN0_2
+    mov dr7, eax
+    mov dx, IO_PORT + 2                 ; next to the range: no hit
+    in al, dx
+    CHECK "port outside the range", [db_count], 0
+    mov dx, IO_PORT + 1
+    out dx, al
+.io_next:
+    CHECK "out hits", [db_count], 1
+    CHECK "out: eip after the out", [db_eip], .io_next
+    CHECK_MASKED "out: dr6.b0", [db_dr6], DR6_STATUS, DR6_B0
+    mov dx, IO_PORT - 1                 ; a word access overlapping the range
+    in ax, dx
+.io_in_next:
+    CHECK "in hits", [db_count], 2
+    CHECK "in: eip", [db_eip], .io_in_next
+    xor eax, eax
+    mov dr7, eax
+    mov eax, cr4
+    and eax, ~CR4_DE
+    mov cr4, eax
 
     AREA "single-step"
     ; §17.3.1.4: with TF = 1 a trap after each instruction, DR6.BS; the

@@ -1,17 +1,19 @@
 ; mb-rings.asm - privilege-level transitions (SDM Vol 3A §5.8, §6.12, Vol 1
 ; §19.5): IRET to CPL 3, INT n from CPL 3 through a DPL 3 gate with the stack
 ; switch to TSS.SS0:ESP0, #GP for DPL 0 gates, a call gate with parameter
-; copying and RETF back, the I/O permission bitmap, and CLI/STI/POPF at CPL 3
-; with IOPL 0 and 3.
+; copying and RETF back, the I/O permission bitmap, CLI/STI/POPF at CPL 3
+; with IOPL 0 and 3, and a call to conforming code (the CPL stays 3).
 %include "lib32.inc"
 
 CALL_GATE       equ 0x40 | 3            ; DPL 3 call gate to gate_target, 2 params
+CONF_CODE       equ 0x48                ; conforming code, DPL 0
 VEC_DPL0        equ 0x50                ; an ordinary DPL 0 interrupt gate
 USER_ESP        equ lib_user_stack_top - 64
 SCRATCH_PORT    equ 0x3ff               ; 16550A scratch register (COM1 + 7)
 
 start:
     SET_GDT_GATE CALL_GATE, KCODE, gate_target, ACC_P | ACC_DPL3 | SYS_CALLGATE32, 2
+    SET_DESC CONF_CODE, 0, 0xfffff, ACC_CODE_R | ACC_CE | ACC_A, FL_G | FL_DB
 
 ; ------------------------------------------------------------- IRET, INT n
     AREA "iret to cpl 3"
@@ -150,9 +152,30 @@ start:
     CHECK "iopl 3: if cleared", [got_flags], F_IOPL3
     CHECK "iopl 3: iopl kept", [got_flags + 4], F_IOPL3
 
+    AREA "conforming code from cpl 3"
+    ; SDM 3A §5.8.1.2: a far CALL to a more privileged conforming segment keeps
+    ; the CPL: CS.RPL reads 3 there and CLI (IOPL 0) is still #GP
+    EXPECT V_GP, .conf_done
+    ENTER_RING3 ring3_conf, F_IF | 2
+.conf_done:
+    CHECK_EXC "cli in conforming code", V_GP, 0, conf_target.cli
+    CHECK "cs there", [conf_cs], CONF_CODE | 3
+    CHECK "pushed cs", [lib_exc_cs], CONF_CODE | 3
+
     FINISH
 
 ; ------------------------------------------------------------- CPL 3 code
+ring3_conf:
+    call CONF_CODE:conf_target
+
+conf_target:                            ; conforming, still CPL 3
+    mov [conf_cs], cs
+.cli:
+    cli
+
+align 4
+conf_cs:    dd 0
+
 ring3_where:
     mov [got_cs], cs
     mov [got_ss], ss

@@ -5,8 +5,11 @@
 #   vmlinuz      the stock kernel of linux-image-amd64's current version
 #   initrd.img   busybox-static, that kernel's virtio modules, tests/images/init
 #   config       that kernel's configuration, for reference
+#   System.map   that kernel's symbols, read from its kallsyms tables by kallsyms.py
+#                (the package's own is a placeholder), for gdb (docs/gdb.md)
 #
-# and prints their paths on stdout as "kernel=PATH" and "initrd=PATH"; progress
+# and prints their paths on stdout as "kernel=PATH", "initrd=PATH" and
+# "system_map=PATH"; progress
 # goes to stderr. A second run with the same package versions and recipe does
 # nothing but print the paths (a stamp file records what was built).
 #
@@ -94,7 +97,8 @@ resolve_packages() {
     release=${kernel_pkg#linux-image-}
     out=$base/$release
     # The recipe's own files are part of the stamp: editing /init rebuilds.
-    recipe=$(cat "$recipe_dir/build.sh" "$recipe_dir/init" "$recipe_dir/mkinitramfs.py" |
+    recipe=$(cat "$recipe_dir/build.sh" "$recipe_dir/init" "$recipe_dir/mkinitramfs.py" \
+        "$recipe_dir/kallsyms.py" |
         sha256sum | cut -c1-16)
     stamp=$(printf '%s %s\nbusybox-static %s\nrecipe %s\n' \
         "$kernel_pkg" "$kernel_version" "$busybox_version" "$recipe")
@@ -103,10 +107,12 @@ resolve_packages() {
 print_paths() {
     echo "kernel=$1/vmlinuz"
     echo "initrd=$1/initrd.img"
+    echo "system_map=$1/System.map"
 }
 
 cache_is_valid() {
-    [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ] && [ -f "$out/stamp" ] &&
+    [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ] && [ -f "$out/System.map" ] &&
+        [ -f "$out/stamp" ] &&
         [ "$(cat "$out/stamp")" = "$stamp" ]
 }
 
@@ -157,6 +163,7 @@ build() {
     mkdir -p "$tmp/out"
     cp "$tmp/kernel/boot/vmlinuz-$release" "$tmp/out/vmlinuz"
     cp "$tmp/kernel/boot/config-$release" "$tmp/out/config"
+    python3 "$recipe_dir/kallsyms.py" "$tmp/out/vmlinuz" >"$tmp/out/System.map"
     set --
     for m in $modules; do
         set -- "$@" --module "$m"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cpu/x86/cpuid.h"
+#include "cpu/x86/msr.h"
 #include "system/machine.h"
 
 typedef struct Fixture {
@@ -142,9 +143,9 @@ static void test_leaf_0(void)
     cpuid_string(f, 0, vendor_order, vendor);
     g_assert_cmpstr(vendor, ==, "GenuineIntel");
     cpuid(f, 0, 0, r);
-    g_assert_cmphex(r[0], ==, 0xd);
+    g_assert_cmphex(r[0], ==, 0x16);
     /* A leaf above the maximum gives the highest basic leaf's data (Intel). */
-    cpuid(f, 0xd, 0, r_d);
+    cpuid(f, 0x16, 0, r_d);
     cpuid(f, 0x20, 0, r);
     g_assert_cmpmem(r, sizeof(r), r_d, sizeof(r_d));
     cpuid(f, 0x8000000a, 0, r);
@@ -282,6 +283,21 @@ static void test_leaf_d(void)
     }
 }
 
+/* Leaves 15H/16H advertise the TSC's rate (2 GHz from a 1 GHz crystal, the APIC
+ * timer's clock), so that a guest need not calibrate it. */
+static void test_leaf_15_16(void)
+{
+    Fixture *f = fx_new(NULL, 1, 0);
+    uint32_t r[4];
+    cpuid(f, 0x15, 0, r);
+    g_assert_cmpuint(r[0], !=, 0);
+    g_assert_cmpuint((uint64_t)r[2] * r[1] / r[0], ==, X86_TSC_HZ);
+    g_assert_cmpuint(r[2], ==, 1000000000u);
+    cpuid(f, 0x16, 0, r);
+    g_assert_cmpuint(r[0], ==, X86_TSC_HZ / 1000000);
+    fx_free(f);
+}
+
 static void test_extended_leaves(void)
 {
     Fixture *f = fx_new(NULL, 1, 0);
@@ -339,6 +355,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/leaf/6-7", test_leaf_6_7);
     g_test_add_func("/cpuid/leaf/b", test_leaf_b);
     g_test_add_func("/cpuid/leaf/d", test_leaf_d);
+    g_test_add_func("/cpuid/leaf/15-16", test_leaf_15_16);
     g_test_add_func("/cpuid/leaf/extended", test_extended_leaves);
     g_test_add_func("/cpuid/cr4-mask", test_cr4_mask);
     return g_test_run();

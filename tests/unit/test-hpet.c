@@ -420,7 +420,6 @@ static void test_saved_state(void)
         lines[i] = (IrqLine){ioapic_pin, &f, i};
     hpet_set_ioapic_lines(f.hpet, lines);
     g_assert_cmpint(vmstate_load(&f.hpet->dev, buf, len), ==, 0);
-    hpet_post_load(f.hpet);
     address_space_remove(&f.mem, old->region);
     old->region = NULL;
     hpet_free(old);

@@ -186,6 +186,31 @@ static void test_channel2_gate_and_port61(void)
     fixture_fini(&f);
 }
 
+/* A PIT restored from saved state into a new instance keeps IRQ 0 ticking without any
+ * port access (post_load re-arms its timer). */
+static void test_restore(void)
+{
+    Fixture f;
+    fixture_init(&f);
+    out8(&f, 0x43, 0x34);
+    out8(&f, 0x40, 0x9c); /* 1000 ticks: ~838 us */
+    out8(&f, 0x40, 0x03);
+    f.rising_edges = 0;
+    step(&f, ticks_ns(2500));
+    g_assert_cmpint(f.rising_edges, ==, 2);
+    size_t len = vmstate_size(f.pit->dev.fields);
+    uint8_t *buf = g_malloc(len);
+    g_assert_cmpuint(vmstate_save(&f.pit->dev, buf, len), ==, len);
+    pit_free(f.pit);
+    f.pit = pit_new(&f.io, &f.clock, (IrqLine){record_irq0, &f, 0}, &f.log);
+    g_assert_cmpint(vmstate_load(&f.pit->dev, buf, len), ==, 0);
+    g_free(buf);
+    f.rising_edges = 0;
+    step(&f, ticks_ns(3000));
+    g_assert_cmpint(f.rising_edges, ==, 3);
+    fixture_fini(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -196,5 +221,6 @@ int main(int argc, char **argv)
     g_test_add_func("/i8254/read-back-status", test_read_back_status);
     g_test_add_func("/i8254/bcd", test_bcd);
     g_test_add_func("/i8254/channel2-port61", test_channel2_gate_and_port61);
+    g_test_add_func("/i8254/restore", test_restore);
     return g_test_run();
 }

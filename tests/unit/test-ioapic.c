@@ -28,7 +28,7 @@ static void fixture_init(Fixture *f)
     *f = (Fixture){0};
     clock_init(&f->clock);
     address_space_init(&f->mem, "mem", 1ull << 52, &f->log);
-    ApicCpuOps ops = {f_set_intr, NULL, NULL, NULL, NULL, f};
+    ApicCpuOps ops = {f_set_intr, NULL, NULL, NULL, NULL, f, 0};
     f->apics = apic_bus_new(2, &f->clock, &ops, &f->log);
     f->apics->eoi_broadcast = f_eoi;
     f->apics->eoi_opaque = f;
@@ -87,6 +87,25 @@ static void test_edge(void)
     fixture_fini(&f);
 }
 
+/* Rewriting an edge entry (masking, unmasking, moving it to another CPU) is not an
+ * edge: nothing is delivered, whatever the input's level. */
+static void test_edge_rewrite(void)
+{
+    Fixture f;
+    fixture_init(&f);
+    io_write(&f, 0x10 + 2 * 2, 0x10030); /* masked */
+    ioapic_set_irq(f.io, 2, 1);
+    io_write(&f, 0x10 + 2 * 2, 0x30);
+    io_write(&f, 0x10 + 2 * 2 + 1, 0x01000000);
+    io_write(&f, 0x10 + 2 * 2 + 1, 0);
+    g_assert_cmpint(f.intr[0], ==, 0);
+    g_assert_cmpint(f.intr[1], ==, 0);
+    ioapic_set_irq(f.io, 2, 0);
+    ioapic_set_irq(f.io, 2, 1);
+    g_assert_cmpint(apic_acknowledge(f.apics->apics[0]), ==, 0x30);
+    fixture_fini(&f);
+}
+
 static void test_level_remote_irr(void)
 {
     Fixture f;
@@ -113,6 +132,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/ioapic/registers", test_registers);
     g_test_add_func("/ioapic/edge", test_edge);
+    g_test_add_func("/ioapic/edge-rewrite", test_edge_rewrite);
     g_test_add_func("/ioapic/level-remote-irr", test_level_remote_irr);
     return g_test_run();
 }

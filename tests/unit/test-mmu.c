@@ -838,6 +838,7 @@ static void test_alignment_check(void)
     env->cr[0] = CR0_PE | CR0_ET | CR0_AM;
     env->eflags |= AC_MASK;
     env->segs[R_CS].selector = 0x1b;
+    env->segs[R_SS].flags |= 3u << DESC_DPL_SHIFT; /* the CPL is SS.DPL */
     x86_cpu_update_hflags(env);
     g_assert_true(x86_alignment_checking(env));
     g_assert_cmpint(try_check_alignment(f, 0x1002, 4), ==, EXCP_AC);
@@ -849,6 +850,7 @@ static void test_alignment_check(void)
     g_assert_cmpint(try_check_alignment(f, 0x1002, 4), ==, -1);
     env->eflags |= AC_MASK;
     env->segs[R_CS].selector = 0x08;
+    env->segs[R_SS].flags &= ~(3u << DESC_DPL_SHIFT);
     x86_cpu_update_hflags(env);
     g_assert_false(x86_alignment_checking(env));
     fixture_free(f);

@@ -561,7 +561,7 @@ static void test_bad_arguments(void)
     EXPECT_MESSAGE("pacifica: --foo: unknown option\n", "--foo");
     EXPECT_MESSAGE("pacifica: -: unknown option\n", "-");
     EXPECT_MESSAGE("pacifica: -cdrom: unsupported option\n", "-cdrom", "disk.iso");
-    EXPECT_MESSAGE("pacifica: -S: unsupported option\n", "-S");
+    EXPECT_MESSAGE("pacifica: -singlestep: unsupported option\n", "-singlestep");
     EXPECT_MESSAGE("pacifica: -hda disk.img: IDE disks are not supported yet: use -drive "
                    "file=disk.img,if=virtio\n",
                    "disk.img");
@@ -573,6 +573,43 @@ static void test_bad_arguments(void)
 }
 
 #ifdef MAX_MONITORS
+/* -gdb, -s and -S (QEMU's gdbstub options). */
+static void test_gdb(void)
+{
+    MachineConfig cfg;
+    PARSE_OK(&cfg, "-m", "64");
+    g_assert_false(cfg.gdb);
+    g_assert_false(cfg.start_paused);
+
+    PARSE_OK(&cfg, "-s", "-S");
+    g_assert_true(cfg.gdb);
+    g_assert_true(cfg.start_paused);
+    g_assert_cmpint(cfg.gdb_socket.transport, ==, MONITOR_TCP);
+    g_assert_cmpstr(cfg.gdb_socket.host, ==, "");
+    g_assert_cmpstr(cfg.gdb_socket.port, ==, "1234");
+
+    PARSE_OK(&cfg, "-gdb", "tcp:127.0.0.1:5555,server=on,wait=off");
+    g_assert_cmpstr(cfg.gdb_socket.host, ==, "127.0.0.1");
+    g_assert_cmpstr(cfg.gdb_socket.port, ==, "5555");
+
+    PARSE_OK(&cfg, "-gdb", "unix:/tmp/gdb.sock");
+    g_assert_true(cfg.gdb);
+    g_assert_cmpint(cfg.gdb_socket.transport, ==, MONITOR_UNIX);
+    g_assert_cmpstr(cfg.gdb_socket.path, ==, "/tmp/gdb.sock");
+
+    PARSE_OK(&cfg, "-s", "-gdb", "none");
+    g_assert_false(cfg.gdb);
+
+    EXPECT_MESSAGE("pacifica: -gdb 1234: unsupported gdb device (available: tcp:[HOST]:PORT, "
+                   "unix:PATH)\n",
+                   "-gdb", "1234");
+    EXPECT_ERROR("-gdb tcp:1234", "expected tcp:HOST:PORT", "-gdb", "tcp:1234");
+    EXPECT_ERROR("-gdb tcp:host:", "missing port", "-gdb", "tcp:host:");
+    EXPECT_ERROR("-gdb unix:", "missing socket path", "-gdb", "unix:");
+    EXPECT_ERROR("-gdb tcp::1,color=red", "color", "-gdb", "tcp::1,color=red");
+    EXPECT_ERROR("-gdb", "missing argument", "-gdb");
+}
+
 /* -qmp and -monitor: QEMU's socket chardev syntax, parsed into MonitorConfig. */
 static void test_monitor_sockets(void)
 {
@@ -711,6 +748,7 @@ int main(int argc, char **argv)
     g_test_add_func("/options/drive/errors", test_drive_errors);
 #ifdef MAX_MONITORS
     g_test_add_func("/options/monitor/sockets", test_monitor_sockets);
+    g_test_add_func("/options/gdb", test_gdb);
     g_test_add_func("/options/monitor/stdio", test_monitor_stdio);
     g_test_add_func("/options/daemonize-pidfile", test_daemonize_pidfile);
 #endif

@@ -1056,6 +1056,47 @@ static void test_exceptions_simd(void)
     guest_fini(&g);
 }
 
+/* FMA rounds once (SDM Vol 2A VFMADD132SD): (1 + 2^-30)(1 - 2^-30) - 1 is -2^-60
+ * exactly, where a rounded product would give 0; and the 132/213/231 forms multiply
+ * the operands they name. */
+static void test_fma(void)
+{
+    static const uint8_t vfmadd231sd[] = {0xc4, 0xe2, 0xf1, 0xb9, 0xc2};  /* x0 = x1 * x2 + x0 */
+    static const uint8_t vfmadd132sd[] = {0xc4, 0xe2, 0xf1, 0x99, 0xc2};  /* x0 = x0 * x2 + x1 */
+    static const uint8_t vfmadd213sd[] = {0xc4, 0xe2, 0xf1, 0xa9, 0xc2};  /* x0 = x1 * x0 + x2 */
+    static const uint8_t vfnmsub231ps[] = {0xc4, 0xe2, 0x71, 0xbe, 0xc2}; /* x0 = -(x1 * x2) - x0 */
+    Guest g;
+    guest_init(&g);
+    CPUX86State *env = &g.cpu.env;
+    guest_mode64(env);
+    env->mxcsr = 0x1f80;
+    env->vec[0].d[0] = -1.0;
+    env->vec[0].d[1] = 42.0;
+    env->vec[1].d[0] = 1.0 + 0x1p-30;
+    env->vec[2].d[0] = 1.0 - 0x1p-30;
+    g_assert_cmpint(guest_run(&g, 0, vfmadd231sd, sizeof(vfmadd231sd)), ==, EXCP_HLT);
+    g_assert_true(env->vec[0].d[0] == -0x1p-60);
+    g_assert_true(env->vec[0].d[1] == 42.0); /* bits 127:64 from the first operand */
+    g_assert_cmphex(env->mxcsr, ==, 0x1f80); /* exact: no PE */
+    env->vec[0].d[0] = 2.0;
+    env->vec[1].d[0] = 1.0;
+    env->vec[2].d[0] = 3.0;
+    g_assert_cmpint(guest_run(&g, 1, vfmadd132sd, sizeof(vfmadd132sd)), ==, EXCP_HLT);
+    g_assert_true(env->vec[0].d[0] == 7.0);
+    env->vec[0].d[0] = 2.0;
+    g_assert_cmpint(guest_run(&g, 2, vfmadd213sd, sizeof(vfmadd213sd)), ==, EXCP_HLT);
+    g_assert_true(env->vec[0].d[0] == 5.0);
+    for (int i = 0; i < 4; i++) {
+        env->vec[0].s[i] = 1.0f;
+        env->vec[1].s[i] = 2.0f;
+        env->vec[2].s[i] = (float)i;
+    }
+    g_assert_cmpint(guest_run(&g, 3, vfnmsub231ps, sizeof(vfnmsub231ps)), ==, EXCP_HLT);
+    for (int i = 0; i < 4; i++)
+        g_assert_true(env->vec[0].s[i] == -2.0f * (float)i - 1.0f);
+    guest_fini(&g);
+}
+
 /* LDMXCSR with a reserved bit: #GP(0); STMXCSR stores it back. */
 static void test_ldmxcsr(void)
 {
@@ -1437,6 +1478,7 @@ static void test_xgetbv_xsetbv(void)
     /* CPL 3: #GP, XCR0 unchanged */
     env->regs[R_EAX] = 3;
     env->segs[R_CS].selector |= 3;
+    env->segs[R_SS].flags |= 3u << DESC_DPL_SHIFT; /* the CPL is SS.DPL */
     x86_cpu_update_hflags(env);
     g_assert_cmpint(guest_run(&g, 5, xsetbv, sizeof(xsetbv)), ==, EXCP_GP);
     g_assert_cmphex(env->xcr0, ==, 7);
@@ -1528,6 +1570,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sse/exceptions/real-mode", test_exceptions_real_mode);
     g_test_add_func("/sse/exceptions/alignment", test_exceptions_alignment);
     g_test_add_func("/sse/exceptions/simd", test_exceptions_simd);
+    g_test_add_func("/sse/fma", test_fma);
     g_test_add_func("/sse/ldmxcsr", test_ldmxcsr);
     g_test_add_func("/sse/store-faults", test_store_faults);
     g_test_add_func("/sse/mmx-transition", test_mmx_transition);

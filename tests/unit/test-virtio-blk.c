@@ -16,8 +16,8 @@
 #include "block/aio.h"
 #include "block/block.h"
 #include "hw/virtio_blk.h"
+#include "virtio-test-driver.h"
 
-#define RAM_SIZE    (16u << 20)
 #define MODERN_BASE 0xfe000000ull
 #define MSIX_BASE   0xfd000000ull
 #define DEVFN       PCI_DEVFN(4, 0)
@@ -29,20 +29,11 @@
 #define DISK_SIZE   (4u << 20)
 
 typedef struct Fixture {
-    Log log;
-    char *log_buf;
-    size_t log_len;
-    AddressSpace mem, io;
-    uint8_t *ram;
-    PciBus *bus;
+    VtMachine m; /* RAM, PCI bus, INTx levels, MSI capture, guest-error log */
     AioContext *aio;
     char *image;
     BlockNode *node;
     VirtioBlkPci *dev;
-    int pirq_level[4];
-    unsigned msi_count;
-    uint64_t msi_addr;
-    uint32_t msi_data;
     /* Driver state. */
     uint8_t caps[6]; /* config offsets of the virtio capabilities by type */
     uint64_t notify_addr;
@@ -50,42 +41,24 @@ typedef struct Fixture {
     uint16_t last_used;
 } Fixture;
 
-static int map_irq(uint8_t devfn, int pin)
-{
-    return ((devfn >> 3) + pin) & 3;
-}
-
-static void set_pirq(void *opaque, int pirq, int level)
-{
-    ((Fixture *)opaque)->pirq_level[pirq] = level;
-}
-
-static void msi_deliver(void *opaque, uint64_t addr, uint32_t data)
-{
-    Fixture *f = opaque;
-    f->msi_count++;
-    f->msi_addr = addr;
-    f->msi_data = data;
-}
-
 static uint32_t cfg_read(Fixture *f, unsigned addr, unsigned size)
 {
-    return pci_config_read(f->bus, DEVFN, addr, size);
+    return pci_config_read(f->m.bus, DEVFN, addr, size);
 }
 
 static void cfg_write(Fixture *f, unsigned addr, uint32_t val, unsigned size)
 {
-    pci_config_write(f->bus, DEVFN, addr, val, size);
+    pci_config_write(f->m.bus, DEVFN, addr, val, size);
 }
 
 static uint64_t common_rd(Fixture *f, unsigned off, unsigned size)
 {
-    return address_space_read(&f->mem, MODERN_BASE + VIRTIO_PCI_COMMON_OFFSET + off, size);
+    return address_space_read(&f->m.mem, MODERN_BASE + VIRTIO_PCI_COMMON_OFFSET + off, size);
 }
 
 static void common_wr(Fixture *f, unsigned off, uint64_t val, unsigned size)
 {
-    address_space_write(&f->mem, MODERN_BASE + VIRTIO_PCI_COMMON_OFFSET + off, val, size);
+    address_space_write(&f->m.mem, MODERN_BASE + VIRTIO_PCI_COMMON_OFFSET + off, val, size);
 }
 
 static uint8_t status(Fixture *f)
@@ -186,9 +159,9 @@ static void driver_init(Fixture *f, uint16_t vector)
     common_wr(f, VIRTIO_PCI_COMMON_Q_USEDLO, USED_ADDR, 4);
     common_wr(f, VIRTIO_PCI_COMMON_Q_USEDHI, 0, 4);
     common_wr(f, VIRTIO_PCI_COMMON_Q_MSIX, vector, 2);
-    memset(f->ram + DESC_ADDR, 0, 0x3000);
+    memset(f->m.ram + DESC_ADDR, 0, 0x3000);
     /* used_event 0: interrupt at the first completion. */
-    put16(f->ram + AVAIL_ADDR + 4 + 2 * QSIZE, 0);
+    put16(f->m.ram + AVAIL_ADDR + 4 + 2 * QSIZE, 0);
     common_wr(f, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
     g_assert_cmpuint(common_rd(f, VIRTIO_PCI_COMMON_Q_ENABLE, 2), ==, 1);
     common_wr(f, VIRTIO_PCI_COMMON_STATUS, s | VIRTIO_STATUS_DRIVER_OK, 1);
@@ -201,16 +174,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 {
     bool read_only = data != NULL;
     memset(f, 0, sizeof(*f));
-    f->log.mask = LOG_GUEST_ERROR;
-    f->log.out = open_memstream(&f->log_buf, &f->log_len);
-    address_space_init(&f->mem, "mem", 1ull << 52, &f->log);
-    address_space_init(&f->io, "io", 1 << 16, &f->log);
-    f->ram = g_malloc0(RAM_SIZE);
-    address_space_add_ram(&f->mem, "ram", 0, RAM_SIZE, f->ram, false, 0);
-    f->bus = pci_bus_new(&f->mem, &f->io, &f->log);
-    f->bus->map_irq = map_irq;
-    f->bus->set_pirq = set_pirq;
-    f->bus->pirq_opaque = f;
+    vt_machine_init(&f->m);
     f->aio = aio_context_new(4);
     int fd = g_file_open_tmp("pacifica-vblk-XXXXXX", &f->image, NULL);
     g_assert_cmpint(fd, >=, 0);
@@ -228,10 +192,10 @@ static void fixture_setup(Fixture *f, gconstpointer data)
     VirtioBlkOptions bo = {.node = f->node,
                            .aio = f->aio,
                            .serial = "pacifica-disk-0",
-                           .mem = &f->mem,
-                           .log = &f->log};
-    VirtioPciConfig pc = {.msi_deliver = msi_deliver, .msi_opaque = f};
-    f->dev = virtio_blk_pci_new(f->bus, DEVFN, &bo, &pc);
+                           .mem = &f->m.mem,
+                           .log = &f->m.log};
+    VirtioPciConfig pc = vt_pci_config(&f->m, false);
+    f->dev = virtio_blk_pci_new(f->m.bus, DEVFN, &bo, &pc);
     f->dev->pci.pci.dev.reset(&f->dev->pci.pci.dev);
     /* Firmware: program the BARs and turn on decoding and bus mastering. */
     cfg_write(f, PCI_BAR0 + 4 * VIRTIO_PCI_MSIX_BAR, (uint32_t)MSIX_BASE, 4);
@@ -249,24 +213,18 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
     block_close(f->node);
     g_unlink(f->image);
     g_free(f->image);
-    pci_bus_free(f->bus);
-    address_space_destroy(&f->mem);
-    address_space_destroy(&f->io);
-    g_free(f->ram);
-    fclose(f->log.out);
-    free(f->log_buf);
+    vt_machine_destroy(&f->m);
 }
 
 static bool logged(Fixture *f, const char *text)
 {
-    fflush(f->log.out);
-    return f->log_buf && strstr(f->log_buf, text) != NULL;
+    return vt_logged(&f->m, text);
 }
 
 static void put_desc(Fixture *f, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
                      uint16_t next)
 {
-    uint8_t *d = f->ram + DESC_ADDR + 16 * i;
+    uint8_t *d = f->m.ram + DESC_ADDR + 16 * i;
     put64(d, addr);
     put32(d + 8, len);
     put16(d + 12, flags);
@@ -280,10 +238,10 @@ static uint16_t queue_request(Fixture *f, uint32_t type, uint64_t sector, uint64
 {
     uint64_t hdr = DATA_ADDR + slot * 0x100;
     uint64_t st = hdr + 0x80;
-    put32(f->ram + hdr, type);
-    put32(f->ram + hdr + 4, 0);
-    put64(f->ram + hdr + 8, sector);
-    f->ram[st] = 0xee;
+    put32(f->m.ram + hdr, type);
+    put32(f->m.ram + hdr + 4, 0);
+    put64(f->m.ram + hdr + 8, sector);
+    f->m.ram[st] = 0xee;
     uint16_t head = f->next_desc;
     uint16_t d = head;
     put_desc(f, d, hdr, 16, VIRTQ_DESC_F_NEXT, (uint16_t)((d + 1) % QSIZE));
@@ -296,7 +254,7 @@ static uint16_t queue_request(Fixture *f, uint32_t type, uint64_t sector, uint64
     }
     put_desc(f, d, st, 1, VIRTQ_DESC_F_WRITE, 0);
     f->next_desc = (uint16_t)((d + 1) % QSIZE);
-    uint8_t *avail = f->ram + AVAIL_ADDR;
+    uint8_t *avail = f->m.ram + AVAIL_ADDR;
     uint16_t idx = get16(avail + 2);
     put16(avail + 4 + 2 * (idx % QSIZE), head);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -306,17 +264,17 @@ static uint16_t queue_request(Fixture *f, uint32_t type, uint64_t sector, uint64
 
 static uint8_t status_of_slot(Fixture *f, uint64_t slot)
 {
-    return f->ram[DATA_ADDR + slot * 0x100 + 0x80];
+    return f->m.ram[DATA_ADDR + slot * 0x100 + 0x80];
 }
 
 static void kick(Fixture *f)
 {
-    address_space_write(&f->mem, f->notify_addr, 0, 2);
+    address_space_write(&f->m.mem, f->notify_addr, 0, 2);
 }
 
 static uint16_t used_idx(Fixture *f)
 {
-    return get16(f->ram + USED_ADDR + 2);
+    return get16(f->m.ram + USED_ADDR + 2);
 }
 
 /* Runs completions until the used ring has n new entries (bounded wait). */
@@ -330,7 +288,7 @@ static void wait_used(Fixture *f, unsigned n)
     g_assert_cmpuint(used_idx(f), ==, target);
     f->last_used = target;
     /* As a driver re-arming its callback: interrupt at the next completion. */
-    put16(f->ram + AVAIL_ADDR + 4 + 2 * QSIZE, target);
+    put16(f->m.ram + AVAIL_ADDR + 4 + 2 * QSIZE, target);
 }
 
 static void test_identity(Fixture *f, gconstpointer data)
@@ -350,11 +308,11 @@ static void test_identity(Fixture *f, gconstpointer data)
     driver_init(f, VIRTIO_NO_VECTOR);
     /* Capacity in the device configuration. */
     uint64_t dev_cfg = MODERN_BASE + cfg_read(f, f->caps[VIRTIO_PCI_CAP_DEVICE_CFG] + 8, 4);
-    uint64_t cap = address_space_read(&f->mem, dev_cfg, 4) |
-                   (uint64_t)address_space_read(&f->mem, dev_cfg + 4, 4) << 32;
+    uint64_t cap = address_space_read(&f->m.mem, dev_cfg, 4) |
+                   (uint64_t)address_space_read(&f->m.mem, dev_cfg + 4, 4) << 32;
     g_assert_cmpuint(cap, ==, DISK_SIZE / 512);
-    g_assert_cmpuint(address_space_read(&f->mem, dev_cfg + 20, 4), ==, 512);
-    g_assert_cmpuint(address_space_read(&f->mem, dev_cfg + 34, 2), ==, 1);
+    g_assert_cmpuint(address_space_read(&f->m.mem, dev_cfg + 20, 4), ==, 512);
+    g_assert_cmpuint(address_space_read(&f->m.mem, dev_cfg + 34, 2), ==, 1);
     g_assert_cmpuint(common_rd(f, VIRTIO_PCI_COMMON_NUMQ, 2), ==, 1);
     /* Queues that do not exist read size 0. */
     common_wr(f, VIRTIO_PCI_COMMON_Q_SELECT, 5, 2);
@@ -368,7 +326,7 @@ static void test_read_write(Fixture *f, gconstpointer data)
     driver_init(f, VIRTIO_NO_VECTOR);
     enum { N = 5 };
     for (unsigned i = 0; i < N; i++) {
-        uint8_t *buf = f->ram + 0x200000 + i * 0x10000;
+        uint8_t *buf = f->m.ram + 0x200000 + i * 0x10000;
         for (unsigned b = 0; b < 0x10000; b++)
             buf[b] = (uint8_t)(i * 31 + b);
         queue_request(f, VIRTIO_BLK_T_OUT, 100 + i * 128, 0x200000 + i * 0x10000, 0x10000, false,
@@ -382,7 +340,7 @@ static void test_read_write(Fixture *f, gconstpointer data)
     uint8_t *chk = g_malloc(0x10000);
     for (unsigned i = 0; i < N; i++) {
         g_assert_cmpint(block_pread(f->node, (100 + i * 128) * 512ull, chk, 0x10000), ==, 0);
-        g_assert_cmpmem(chk, 0x10000, f->ram + 0x200000 + i * 0x10000, 0x10000);
+        g_assert_cmpmem(chk, 0x10000, f->m.ram + 0x200000 + i * 0x10000, 0x10000);
     }
     /* Read back into other buffers. */
     for (unsigned i = 0; i < N; i++)
@@ -392,11 +350,11 @@ static void test_read_write(Fixture *f, gconstpointer data)
     wait_used(f, N);
     for (unsigned i = 0; i < N; i++) {
         g_assert_cmpuint(status_of_slot(f, 8 + i), ==, VIRTIO_BLK_S_OK);
-        g_assert_cmpmem(f->ram + 0x400000 + i * 0x10000, 0x10000, f->ram + 0x200000 + i * 0x10000,
-                        0x10000);
+        g_assert_cmpmem(f->m.ram + 0x400000 + i * 0x10000, 0x10000,
+                        f->m.ram + 0x200000 + i * 0x10000, 0x10000);
     }
     /* Used lengths: data + status for reads. */
-    uint8_t *used = f->ram + USED_ADDR + 4;
+    uint8_t *used = f->m.ram + USED_ADDR + 4;
     bool found = false;
     for (unsigned i = 0; i < QSIZE; i++)
         found |= (used[8 * i + 4] | used[8 * i + 5] << 8 | used[8 * i + 6] << 16) == 0x10001;
@@ -406,7 +364,7 @@ static void test_read_write(Fixture *f, gconstpointer data)
     kick(f);
     wait_used(f, 1);
     for (unsigned b = 0; b < 512; b++)
-        g_assert_cmpuint(f->ram[0x500000 + b], ==, (uint8_t)(7 + 7 * 512 + b));
+        g_assert_cmpuint(f->m.ram[0x500000 + b], ==, (uint8_t)(7 + 7 * 512 + b));
     g_free(chk);
 }
 
@@ -415,7 +373,7 @@ static void test_other_requests(Fixture *f, gconstpointer data)
     (void)data;
     driver_init(f, VIRTIO_NO_VECTOR);
     /* GET_ID */
-    memset(f->ram + 0x300000, 0xff, 20);
+    memset(f->m.ram + 0x300000, 0xff, 20);
     queue_request(f, VIRTIO_BLK_T_GET_ID, 0, 0x300000, 20, true, 0);
     /* FLUSH */
     queue_request(f, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, 1);
@@ -427,7 +385,7 @@ static void test_other_requests(Fixture *f, gconstpointer data)
     queue_request(f, VIRTIO_BLK_T_IN, 0, 0x300100, 100, true, 4);
     kick(f);
     wait_used(f, 5);
-    g_assert_cmpstr((char *)f->ram + 0x300000, ==, "pacifica-disk-0");
+    g_assert_cmpstr((char *)f->m.ram + 0x300000, ==, "pacifica-disk-0");
     g_assert_cmpuint(status_of_slot(f, 0), ==, VIRTIO_BLK_S_OK);
     g_assert_cmpuint(status_of_slot(f, 1), ==, VIRTIO_BLK_S_OK);
     g_assert_cmpuint(status_of_slot(f, 2), ==, VIRTIO_BLK_S_UNSUPP);
@@ -438,18 +396,18 @@ static void test_other_requests(Fixture *f, gconstpointer data)
     g_assert_false(status(f) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 
     /* WRITE_ZEROES with unmap, and DISCARD (the raw file reads zeros after both). */
-    uint8_t *seg = f->ram + 0x300200;
+    uint8_t *seg = f->m.ram + 0x300200;
     put64(seg, 16);
     put32(seg + 8, 8);
     put32(seg + 12, VIRTIO_BLK_WZ_UNMAP);
     queue_request(f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 0x300200, 16, false, 5);
-    seg = f->ram + 0x300300;
+    seg = f->m.ram + 0x300300;
     put64(seg, 4096);
     put32(seg + 8, 2048);
     put32(seg + 12, 0);
     queue_request(f, VIRTIO_BLK_T_DISCARD, 0, 0x300300, 16, false, 6);
     /* DISCARD with the unmap flag is unsupported (§5.2.6.2). */
-    seg = f->ram + 0x300400;
+    seg = f->m.ram + 0x300400;
     put64(seg, 0);
     put32(seg + 8, 1);
     put32(seg + 12, VIRTIO_BLK_WZ_UNMAP);
@@ -491,10 +449,10 @@ static void test_msix(Fixture *f, gconstpointer data)
     g_assert_cmpuint((cfg_read(f, cap + 2, 2) & 0x7ff) + 1, ==, 2); /* config + 1 queue */
     cfg_write(f, cap + 2, PCI_MSIX_FLAGS_ENABLE, 2);
     uint64_t entry1 = MSIX_BASE + 16;
-    address_space_write(&f->mem, entry1, 0xfee01000, 4);
-    address_space_write(&f->mem, entry1 + 4, 0, 4);
-    address_space_write(&f->mem, entry1 + 8, 0x4031, 4);
-    address_space_write(&f->mem, entry1 + 12, 0, 4); /* unmasked */
+    address_space_write(&f->m.mem, entry1, 0xfee01000, 4);
+    address_space_write(&f->m.mem, entry1 + 4, 0, 4);
+    address_space_write(&f->m.mem, entry1 + 8, 0x4031, 4);
+    address_space_write(&f->m.mem, entry1 + 12, 0, 4); /* unmasked */
     driver_init(f, 1);
     g_assert_cmpuint(common_rd(f, VIRTIO_PCI_COMMON_Q_MSIX, 2), ==, 1);
     /* A vector beyond the table reads back NO_VECTOR. */
@@ -503,28 +461,30 @@ static void test_msix(Fixture *f, gconstpointer data)
     queue_request(f, VIRTIO_BLK_T_IN, 0, 0x200000, 512, true, 0);
     kick(f);
     wait_used(f, 1);
-    g_assert_cmpuint(f->msi_count, ==, 1);
-    g_assert_cmpuint(f->msi_addr, ==, 0xfee01000);
-    g_assert_cmpuint(f->msi_data, ==, 0x4031);
-    g_assert_cmpint(f->pirq_level[map_irq(DEVFN, 0)], ==, 0);
+    g_assert_cmpuint(f->m.msi_count, ==, 1);
+    g_assert_cmpuint(f->m.msi_addr, ==, 0xfee01000);
+    g_assert_cmpuint(f->m.msi_data, ==, 0x4031);
+    g_assert_cmpint(f->m.pirq_level[vt_map_irq(DEVFN, 0)], ==, 0);
     /* Masked: pending bit, no message. */
-    address_space_write(&f->mem, entry1 + 12, 1, 4);
+    address_space_write(&f->m.mem, entry1 + 12, 1, 4);
     queue_request(f, VIRTIO_BLK_T_IN, 0, 0x200000, 512, true, 1);
     kick(f);
     wait_used(f, 1);
-    g_assert_cmpuint(f->msi_count, ==, 1);
-    g_assert_cmpuint(address_space_read(&f->mem, MSIX_BASE + VIRTIO_PCI_MSIX_PBA_OFFSET, 4), ==, 2);
-    address_space_write(&f->mem, entry1 + 12, 0, 4);
-    g_assert_cmpuint(f->msi_count, ==, 2);
-    g_assert_cmpuint(address_space_read(&f->mem, MSIX_BASE + VIRTIO_PCI_MSIX_PBA_OFFSET, 4), ==, 0);
+    g_assert_cmpuint(f->m.msi_count, ==, 1);
+    g_assert_cmpuint(address_space_read(&f->m.mem, MSIX_BASE + VIRTIO_PCI_MSIX_PBA_OFFSET, 4), ==,
+                     2);
+    address_space_write(&f->m.mem, entry1 + 12, 0, 4);
+    g_assert_cmpuint(f->m.msi_count, ==, 2);
+    g_assert_cmpuint(address_space_read(&f->m.mem, MSIX_BASE + VIRTIO_PCI_MSIX_PBA_OFFSET, 4), ==,
+                     0);
     /* Function mask works the same way. */
     cfg_write(f, cap + 2, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASK, 2);
     queue_request(f, VIRTIO_BLK_T_IN, 0, 0x200000, 512, true, 2);
     kick(f);
     wait_used(f, 1);
-    g_assert_cmpuint(f->msi_count, ==, 2);
+    g_assert_cmpuint(f->m.msi_count, ==, 2);
     cfg_write(f, cap + 2, PCI_MSIX_FLAGS_ENABLE, 2);
-    g_assert_cmpuint(f->msi_count, ==, 3);
+    g_assert_cmpuint(f->m.msi_count, ==, 3);
 }
 
 /* INTx: asserted with the ISR status, cleared by reading it. */
@@ -532,17 +492,17 @@ static void test_intx(Fixture *f, gconstpointer data)
 {
     (void)data;
     driver_init(f, VIRTIO_NO_VECTOR);
-    int pirq = map_irq(DEVFN, 0);
+    int pirq = vt_map_irq(DEVFN, 0);
     queue_request(f, VIRTIO_BLK_T_IN, 0, 0x200000, 512, true, 0);
     kick(f);
     wait_used(f, 1);
-    g_assert_cmpint(f->pirq_level[pirq], ==, 1);
+    g_assert_cmpint(f->m.pirq_level[pirq], ==, 1);
     g_assert_true(cfg_read(f, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
     uint64_t isr = MODERN_BASE + cfg_read(f, f->caps[VIRTIO_PCI_CAP_ISR_CFG] + 8, 4);
-    g_assert_cmpuint(address_space_read(&f->mem, isr, 1), ==, VIRTIO_ISR_QUEUE);
-    g_assert_cmpint(f->pirq_level[pirq], ==, 0);
-    g_assert_cmpuint(address_space_read(&f->mem, isr, 1), ==, 0);
-    g_assert_cmpuint(f->msi_count, ==, 0);
+    g_assert_cmpuint(address_space_read(&f->m.mem, isr, 1), ==, VIRTIO_ISR_QUEUE);
+    g_assert_cmpint(f->m.pirq_level[pirq], ==, 0);
+    g_assert_cmpuint(address_space_read(&f->m.mem, isr, 1), ==, 0);
+    g_assert_cmpuint(f->m.msi_count, ==, 0);
 }
 
 /* The PCI configuration access window reaches the common configuration. */
@@ -571,17 +531,17 @@ static void test_malformed(Fixture *f, gconstpointer data)
 {
     (void)data;
     driver_init(f, VIRTIO_NO_VECTOR);
-    put32(f->ram + DATA_ADDR, VIRTIO_BLK_T_OUT);
-    put64(f->ram + DATA_ADDR + 8, 0);
+    put32(f->m.ram + DATA_ADDR, VIRTIO_BLK_T_OUT);
+    put64(f->m.ram + DATA_ADDR + 8, 0);
     put_desc(f, 0, DATA_ADDR, 16, VIRTQ_DESC_F_NEXT, 1);
     put_desc(f, 1, 0x200000, 512, 0, 0); /* no writable status byte */
-    uint8_t *avail = f->ram + AVAIL_ADDR;
+    uint8_t *avail = f->m.ram + AVAIL_ADDR;
     put16(avail + 4, 0);
     put16(avail + 2, 1);
     kick(f);
     g_assert_true(status(f) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
     g_assert_true(logged(f, "without header or status"));
-    g_assert_cmpint(f->pirq_level[map_irq(DEVFN, 0)], ==, 1); /* config change */
+    g_assert_cmpint(f->m.pirq_level[vt_map_irq(DEVFN, 0)], ==, 1); /* config change */
     g_assert_cmpuint(used_idx(f), ==, 0);
 
     /* After a reset: a read whose buffer is the device's own BAR. */
@@ -646,7 +606,7 @@ static void test_throttle(Fixture *f, gconstpointer data)
     driver_init(f, VIRTIO_NO_VECTOR);
     queue_request(f, VIRTIO_BLK_T_IN, 0, 0x200000, 512, true, 0);
     /* Resubmit head 0 again and again (QSIZE entries in all). */
-    uint8_t *avail = f->ram + AVAIL_ADDR;
+    uint8_t *avail = f->m.ram + AVAIL_ADDR;
     for (unsigned i = 1; i < QSIZE; i++) {
         uint16_t idx = get16(avail + 2);
         put16(avail + 4 + 2 * (idx % QSIZE), 0);

@@ -39,6 +39,24 @@ static void test_dev_init(TestDev *d)
     d->parent.fields = test_dev_fields;
 }
 
+static void count_post_load(DeviceState *dev)
+{
+    ((TestDev *)dev)->not_saved++;
+}
+
+/* post_load runs after a successful load only. */
+static void test_post_load(void)
+{
+    TestDev d;
+    test_dev_init(&d);
+    d.parent.post_load = count_post_load;
+    uint8_t buf[TEST_DEV_SAVED_SIZE] = {0};
+    g_assert_cmpint(vmstate_load(&d.parent, buf, sizeof(buf) - 1), ==, -1);
+    g_assert_cmpuint(d.not_saved, ==, 0);
+    g_assert_cmpint(vmstate_load(&d.parent, buf, sizeof(buf)), ==, 0);
+    g_assert_cmpuint(d.not_saved, ==, 1);
+}
+
 static void test_round_trip(void)
 {
     TestDev a, b;
@@ -151,6 +169,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vmstate/round-trip", test_round_trip);
     g_test_add_func("/vmstate/wrong-length", test_wrong_length);
+    g_test_add_func("/vmstate/post-load", test_post_load);
     g_test_add_func("/vmstate/bool-normalised", test_bool_normalised);
     g_test_add_func("/vmstate/typed-array-and-empty", test_typed_array_and_empty);
     return g_test_run();
