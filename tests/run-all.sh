@@ -118,6 +118,11 @@ run_suite tests/e2e/linux-boot.sh sh tests/e2e/linux-boot.sh --smp 2 \
     --append "pacifica.worksize=1000 quiet" --timeout 240
 run_suite tests/e2e/linux-shell.sh sh tests/e2e/linux-shell.sh --timeout 240
 
+# Debian's kernel on the user-mode network: DHCP, HTTP from the host, hostfwd (one
+# boot, well under a minute on the native backend; the socket link between two VMs
+# runs in make check-linux).
+run_suite "tests/e2e/net.sh (user)" env PACIFICA_NET_TESTS=user sh tests/e2e/net.sh
+
 echo
 if [ -s "$work/failures" ]; then
     echo "FAILURES:"
