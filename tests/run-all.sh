@@ -102,7 +102,6 @@ run_suite "tests/cpu-diff/run (native backend)" env PACIFICA_TCG_BACKEND=native 
 run_suite tests/cli/run-cli-tests.sh sh tests/cli/run-cli-tests.sh
 run_suite tests/qmp/run-qmp-tests.sh sh tests/qmp/run-qmp-tests.sh
 run_suite tests/gdb/run-gdb-tests.sh sh tests/gdb/run-gdb-tests.sh
-run_suite tests/gdb/linux-gdb.sh sh tests/gdb/linux-gdb.sh --if-cached
 
 run_suite tests/guest/run-guest-tests.sh sh tests/guest/run-guest-tests.sh
 # The emulator runs native code by default; the guest programs also on the interpreter.
@@ -117,6 +116,8 @@ run_suite tests/e2e/vblk-guest.sh sh tests/e2e/vblk-guest.sh
 run_suite tests/e2e/linux-boot.sh sh tests/e2e/linux-boot.sh --smp 2 \
     --append "pacifica.worksize=1000 quiet" --timeout 240
 run_suite tests/e2e/linux-shell.sh sh tests/e2e/linux-shell.sh --timeout 240
+# gdb on Debian's kernel (after the boots above built the images).
+run_suite tests/gdb/linux-gdb.sh sh tests/gdb/linux-gdb.sh --if-cached
 
 # Debian's kernel on the user-mode network: DHCP, HTTP from the host, hostfwd (one
 # boot, well under a minute on the native backend; the socket link between two VMs
