@@ -138,10 +138,21 @@ static bool vex_256(const DisasContext *d)
     return d->insn.vex && d->insn.vex_l;
 }
 
+/* SDM Vol 2B PUNPCKLBW/PUNPCKLWD/PUNPCKLDQ: the MMX forms read only 32 bits ("mm/m32"),
+ * which sets their alignment check and the bytes that may fault. */
+static bool mmx_reads_m32(const DisasContext *d, unsigned k)
+{
+    unsigned op = d->insn.op;
+    return k == OPND_Qq &&
+           (op == X86_OP_PUNPCKLBW || op == X86_OP_PUNPCKLWD || op == X86_OP_PUNPCKLDQ);
+}
+
 /* Bytes of the memory operand of kind k. */
 static unsigned vec_mem_size(const DisasContext *d, const SseOp *so, unsigned k)
 {
     unsigned l = vex_256(d);
+    if (mmx_reads_m32(d, k))
+        return 4;
     if (so->mem[l])
         return so->mem[l];
     switch (k) {

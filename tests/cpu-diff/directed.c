@@ -753,6 +753,9 @@ static const DirectedEntry directed[] = {
        "pushfq; or dword [rsp], 0x40000; popfq; movd [rbx + 1], mm0", BX),
     EP(FAM_MMX, "9c 81 0c 24 00 00 04 00 9d 0f f7 c1",
        "pushfq; or dword [rsp], 0x40000; popfq; maskmovq mm0, mm1", DI),
+    /* PUNPCKL* of MMX registers read 32 bits: aligned on 4 is enough under AC */
+    EP(FAM_MMX, "9c 81 0c 24 00 00 04 00 9d 0f 60 43 04",
+       "pushfq; or dword [rsp], 0x40000; popfq; punpcklbw mm0, [rbx + 4]", BX),
     E(FAM_MMX, "0f 77", "emms"),
     E(FAM_MMX, "0f 6f c1 0f 77", "movq mm0, mm1; emms"),
 
