@@ -40,6 +40,14 @@ struct TranslationBlock {
     uint32_t *label_ops; /* op index of each label's set_label */
     uint32_t nb_labels;
 
+    /* The native backend's compiled code for this TB (a NativeTB), valid only while
+     * native_gen equals that backend's generation and native_owner is that backend:
+     * this saves a hash lookup per block run. Written under the backend's lock; a TB
+     * is compiled by one backend at a time. */
+    void *_Atomic native_entry;
+    const void *_Atomic native_owner;
+    atomic_uint_fast64_t native_gen;
+
     /* Direct successors linked by goto_tb; a slot is followed only if the target is
      * still valid. */
     _Atomic(TranslationBlock *) jmp_dest[2];
@@ -122,6 +130,15 @@ typedef struct TCGExecState {
     /* Set by any thread (interrupt, stop, self-modifying store): the block stops at the
      * next instruction boundary with TB_EXIT_REQUESTED. */
     atomic_int exit_request;
+    /* Finds the block to run after one that left without being linked (an indirect
+     * jump, a return, a cross-page jump, an unlinked goto_tb), so that the backend goes
+     * on without returning to the vCPU loop (QEMU's lookup_and_goto_ptr, done between
+     * blocks). Returns NULL when the vCPU loop must run: something is pending (an
+     * interrupt, exit_request, a stop), or the block is not translated yet. May raise a
+     * guest fault (siglongjmp) like the vCPU loop's own lookup. NULL here: every block
+     * returns (budgeted runs, -d exec, which must see each block). */
+    TranslationBlock *(*next_block)(struct TCGExecState *es);
+    void *next_block_opaque;
 } TCGExecState;
 
 /* Runs tb, following linked successors, until an exit. The IR interpreter backend. */
