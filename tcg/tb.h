@@ -21,13 +21,28 @@
 
 typedef struct TranslationBlock TranslationBlock;
 
+/* The fields read on every block run (the key, invalid, the compiled entry) fill the
+ * first 64 bytes, and TBs are allocated 64-byte aligned: a jump-cache hit touches one
+ * cache line of the TB. */
+#define TB_HOT_BYTES 64
+
 struct TranslationBlock {
     /* The key. */
     uint64_t pc; /* guest linear address of the first instruction */
     uint64_t cs_base;
-    uint32_t flags;      /* guest CPU mode bits the code depends on */
-    uint32_t cflags;     /* translation options (e.g. max instructions) */
-    uint64_t phys_pc;    /* guest physical address of the first byte */
+    uint64_t phys_pc; /* guest physical address of the first byte */
+    uint32_t flags;   /* guest CPU mode bits the code depends on */
+    uint32_t cflags;  /* translation options (e.g. max instructions) */
+    atomic_bool invalid;
+
+    /* The native backend's compiled code for this TB (a NativeTB), valid only while
+     * native_gen equals that backend's generation and native_owner is that backend:
+     * this saves a hash lookup per block run. Written under the backend's lock; a TB
+     * is compiled by one backend at a time. */
+    void *_Atomic native_entry;
+    const void *_Atomic native_owner;
+    atomic_uint_fast64_t native_gen;
+
     uint64_t phys_page2; /* physical page of the last byte if it differs, else -1 */
     uint32_t size;       /* guest bytes covered */
     uint32_t icount;     /* guest instructions */
@@ -40,18 +55,9 @@ struct TranslationBlock {
     uint32_t *label_ops; /* op index of each label's set_label */
     uint32_t nb_labels;
 
-    /* The native backend's compiled code for this TB (a NativeTB), valid only while
-     * native_gen equals that backend's generation and native_owner is that backend:
-     * this saves a hash lookup per block run. Written under the backend's lock; a TB
-     * is compiled by one backend at a time. */
-    void *_Atomic native_entry;
-    const void *_Atomic native_owner;
-    atomic_uint_fast64_t native_gen;
-
     /* Direct successors linked by goto_tb; a slot is followed only if the target is
      * still valid. */
     _Atomic(TranslationBlock *) jmp_dest[2];
-    atomic_bool invalid;
 
     /* Cache links, owned by TBCache. */
     TranslationBlock *hash_next;
