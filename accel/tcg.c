@@ -17,8 +17,17 @@
 #include "system/debug.h"
 #include "tcg/x86_64/native.h"
 
+/* What TCGExecState.next_block needs to find a vCPU's next block (tcg_next_block). */
+typedef struct TcgBlockLookup {
+    X86CPU *cpu;
+    TBCache *tbc;
+    TBJumpCache *jc;
+    const atomic_bool *stop;
+} TcgBlockLookup;
+
 typedef struct TcgVcpu {
     X86CPU cpu;
+    TcgBlockLookup lookup;
     pthread_t thread;
     bool running;
     /* In the wait-for-SIPI state (SDM 3A §9.4: application processors after reset or
@@ -268,6 +277,10 @@ static void *tcg_create(Machine *m)
     m->cpu_sipi = tcg_cpu_sipi;
     for (unsigned i = 0; i < a->ncpus; i++) {
         a->vcpus[i].accel = a;
+        a->vcpus[i].lookup = (TcgBlockLookup){.cpu = &a->vcpus[i].cpu,
+                                              .tbc = &a->tbc,
+                                              .jc = &a->vcpus[i].jmp_cache,
+                                              .stop = &a->stop};
         x86_cpu_init(&a->vcpus[i].cpu, m, (int)i, &a->tbc);
         tcg_after_reset(a, &a->vcpus[i].cpu);
     }
@@ -275,8 +288,8 @@ static void *tcg_create(Machine *m)
 }
 
 /* The block to run for the current state: from the cache, or translated now. */
-static TranslationBlock *tcg_find_block(TBCache *tbc, TBJumpCache *jc, const Log *log,
-                                        X86CPU *cpu, X86Translator *t)
+static TranslationBlock *tcg_find_block(TBCache *tbc, TBJumpCache *jc, const Log *log, X86CPU *cpu,
+                                        X86Translator *t)
 {
     CPUX86State *env = &cpu->env;
     uint64_t pc, cs_base, phys;
@@ -302,13 +315,39 @@ static bool tcg_must_stop(const X86CPU *cpu, const atomic_bool *stop)
     return atomic_load(stop) || atomic_load(&m->exit_requested) || atomic_load(&m->reset_requested);
 }
 
+/* TCGExecState.next_block for the native backend: the vCPU loop's own checks and
+ * lookup, without leaving compiled code when they find nothing to do. A block not
+ * translated yet goes back to the loop (translating may flush the caches). */
+static TranslationBlock *tcg_next_block(TCGExecState *es)
+{
+    const TcgBlockLookup *l = es->next_block_opaque;
+    X86CPU *cpu = l->cpu;
+    if (atomic_load_explicit(&es->exit_request, memory_order_relaxed) ||
+        (atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed) &
+         ~(unsigned)CPU_INTERRUPT_HARD) ||
+        tcg_interrupt_deliverable(cpu) || tcg_must_stop(cpu, l->stop))
+        return NULL;
+    CPUX86State *env = &cpu->env;
+    uint64_t pc, cs_base, phys;
+    uint32_t flags;
+    x86_tlb_sync_memory_map(env);
+    x86_get_tb_key(env, &pc, &cs_base, &flags);
+    x86_get_phys_code(env, pc, &phys);
+    return tb_jmp_cache_lookup(l->jc, l->tbc, phys, pc, cs_base, flags, 0);
+}
+
 static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, const Log *log,
-                           X86CPU *cpu, X86Translator *t, const atomic_bool *stop,
-                           uint64_t *budget)
+                           X86CPU *cpu, X86Translator *t, const atomic_bool *stop, uint64_t *budget,
+                           TcgBlockLookup *lookup)
 {
     CPUX86State *env = &cpu->env;
     TranslationBlock *last = NULL;
     unsigned last_slot = 0;
+    /* Blocks go on to their successors inside the backend unless every block must be
+     * seen here: a budget counts them, -d exec and -d cpu log them. */
+    bool follow = lookup && !budget && !log_enabled(log, LOG_EXEC | LOG_CPU);
+    cpu->exec.next_block = follow ? tcg_next_block : NULL;
+    cpu->exec.next_block_opaque = lookup;
 
     while (!tcg_must_stop(cpu, stop)) {
         if (budget && (*budget)-- == 0)
@@ -394,6 +433,7 @@ static void tcg_debug_step(TcgAccel *a, X86CPU *cpu, X86Translator *t)
         tb = x86_translate_block(t, env, cflags, &a->m->log);
         tb_cache_insert(&a->tbc, tb);
     }
+    cpu->exec.next_block = NULL; /* exactly this block */
     uintptr_t ret = tcg_exec_block(a->native, cpu, tb);
     if ((ret & TB_EXIT_MASK) == TB_EXIT_REQUESTED) {
         /* Kicked before the instruction completed: run it again, unless stopping. */
@@ -490,8 +530,8 @@ static void *tcg_vcpu_thread(void *opaque)
         if (tcg_debug_stepping(cpu))
             tcg_debug_step(a, cpu, t);
         else
-            tcg_run_blocks(&a->tbc, &v->jmp_cache, a->native, &a->m->log, cpu, t, &a->stop,
-                           NULL);
+            tcg_run_blocks(&a->tbc, &v->jmp_cache, a->native, &a->m->log, cpu, t, &a->stop, NULL,
+                           &v->lookup);
     }
     if (a->native)
         tcg_native_forget_vcpu(a->native, &cpu->exec);
@@ -631,6 +671,6 @@ int tcg_runner_run(TcgRunner *r, X86CPU *cpu, uint64_t max_blocks)
     }
     uint64_t budget = max_blocks;
     tcg_run_blocks(&r->tbc, &r->jmp_cache, r->native, &cpu->machine->log, cpu, r->t, &r->stop,
-                   &budget);
+                   &budget, NULL);
     return -1;
 }

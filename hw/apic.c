@@ -450,7 +450,12 @@ void apic_mmio_write(ApicState *s, uint32_t offset, uint32_t val)
             return; /* ignored in TSC-deadline mode */
         s->timer_initial = val;
         s->timer_start = clock_now_ns(s->clock);
-        apic_timer_arm(s);
+        /* A one-shot count just loaded always ends in an interrupt (SDM 3A §11.5.4),
+         * even when this thread was preempted past its period before arming it. */
+        if (val && LVT_TIMER_MODE(s->lvt[APIC_LVT_TIMER]) == TIMER_ONESHOT)
+            timer_mod(&s->timer, s->timer_start + (int64_t)((uint64_t)val << apic_timer_shift(s)));
+        else
+            apic_timer_arm(s);
         return;
     case REG_TIMER_DIVIDE: s->timer_divide = val & 0xb; return;
     default: break;

@@ -14,6 +14,7 @@
  * (which is singly linked, so unlinking would mean a scan); it is pushed on the
  * graveyard through its now unused hash_next link. Flush frees everything on `all`,
  * the graveyard included, exactly once. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +99,10 @@ static size_t tb_bucket(const TBCache *c, const TranslationBlock *tb)
 
 /* ---- Translation blocks ---- */
 
+_Static_assert(offsetof(TranslationBlock, native_gen) + sizeof(atomic_uint_fast64_t) <=
+                   TB_HOT_BYTES,
+               "the fields of a block run share one cache line");
+
 static size_t align8(size_t n)
 {
     return (n + 7) & ~(size_t)7;
@@ -112,7 +117,12 @@ TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t
     size_t temps_off = align8(ops_off + nb_ops * sizeof(TCGOp));
     size_t labels_off = align8(temps_off + nb_temps * sizeof(TCGTemp));
     size_t total = labels_off + nb_labels * sizeof(uint32_t);
-    char *mem = xcalloc(1, total);
+    total = (total + TB_HOT_BYTES - 1) & ~(size_t)(TB_HOT_BYTES - 1);
+    char *mem = aligned_alloc(TB_HOT_BYTES, total);
+    if (!mem) {
+        abort();
+    }
+    memset(mem, 0, total);
 
     TranslationBlock *tb = (TranslationBlock *)(void *)mem;
     tb->pc = pc;

@@ -21,13 +21,28 @@
 
 typedef struct TranslationBlock TranslationBlock;
 
+/* The fields read on every block run (the key, invalid, the compiled entry) fill the
+ * first 64 bytes, and TBs are allocated 64-byte aligned: a jump-cache hit touches one
+ * cache line of the TB. */
+#define TB_HOT_BYTES 64
+
 struct TranslationBlock {
     /* The key. */
     uint64_t pc; /* guest linear address of the first instruction */
     uint64_t cs_base;
-    uint32_t flags;      /* guest CPU mode bits the code depends on */
-    uint32_t cflags;     /* translation options (e.g. max instructions) */
-    uint64_t phys_pc;    /* guest physical address of the first byte */
+    uint64_t phys_pc; /* guest physical address of the first byte */
+    uint32_t flags;   /* guest CPU mode bits the code depends on */
+    uint32_t cflags;  /* translation options (e.g. max instructions) */
+    atomic_bool invalid;
+
+    /* The native backend's compiled code for this TB (a NativeTB), valid only while
+     * native_gen equals that backend's generation and native_owner is that backend:
+     * this saves a hash lookup per block run. Written under the backend's lock; a TB
+     * is compiled by one backend at a time. */
+    void *_Atomic native_entry;
+    const void *_Atomic native_owner;
+    atomic_uint_fast64_t native_gen;
+
     uint64_t phys_page2; /* physical page of the last byte if it differs, else -1 */
     uint32_t size;       /* guest bytes covered */
     uint32_t icount;     /* guest instructions */
@@ -43,7 +58,6 @@ struct TranslationBlock {
     /* Direct successors linked by goto_tb; a slot is followed only if the target is
      * still valid. */
     _Atomic(TranslationBlock *) jmp_dest[2];
-    atomic_bool invalid;
 
     /* Cache links, owned by TBCache. */
     TranslationBlock *hash_next;
@@ -122,6 +136,15 @@ typedef struct TCGExecState {
     /* Set by any thread (interrupt, stop, self-modifying store): the block stops at the
      * next instruction boundary with TB_EXIT_REQUESTED. */
     atomic_int exit_request;
+    /* Finds the block to run after one that left without being linked (an indirect
+     * jump, a return, a cross-page jump, an unlinked goto_tb), so that the backend goes
+     * on without returning to the vCPU loop (QEMU's lookup_and_goto_ptr, done between
+     * blocks). Returns NULL when the vCPU loop must run: something is pending (an
+     * interrupt, exit_request, a stop), or the block is not translated yet. May raise a
+     * guest fault (siglongjmp) like the vCPU loop's own lookup. NULL here: every block
+     * returns (budgeted runs, -d exec, which must see each block). */
+    TranslationBlock *(*next_block)(struct TCGExecState *es);
+    void *next_block_opaque;
 } TCGExecState;
 
 /* Runs tb, following linked successors, until an exit. The IR interpreter backend. */

@@ -194,8 +194,31 @@ static bool entry_matches(const NativeTB *e, const TranslationBlock *tb)
            e->nb_ops == tb->nb_ops;
 }
 
-static NativeTB *lookup(TCGNative *n, const TranslationBlock *tb)
+/* The generation a TB's cached entry must carry: changes at every flush, never 0 (a
+ * new TB's value). */
+static uint64_t current_gen(TCGNative *n)
 {
+    return atomic_load_explicit(&n->flushes, memory_order_relaxed) + 1;
+}
+
+/* tb's entry from the TB itself (NULL: not cached for this backend and generation).
+ * The generation is stored last with release order, so a match guarantees the other
+ * two fields; no flush can bump the generation while the caller may run code. */
+static NativeTB *lookup_cached(TCGNative *n, TranslationBlock *tb)
+{
+    if (atomic_load_explicit(&tb->native_gen, memory_order_acquire) != current_gen(n) ||
+        atomic_load_explicit(&tb->native_owner, memory_order_relaxed) != n) {
+        return NULL;
+    }
+    return atomic_load_explicit(&tb->native_entry, memory_order_relaxed);
+}
+
+static NativeTB *lookup(TCGNative *n, TranslationBlock *tb)
+{
+    NativeTB *cached = lookup_cached(n, tb);
+    if (cached) {
+        return cached;
+    }
     NativeTB *e = atomic_load_explicit(&n->buckets[bucket_of(tb)], memory_order_acquire);
     for (; e; e = atomic_load_explicit(&e->next, memory_order_acquire)) {
         if (entry_matches(e, tb)) {
@@ -237,6 +260,10 @@ static void publish(TCGNative *n, NativeTB *e)
     atomic_store_explicit(&e->next, atomic_load_explicit(bucket, memory_order_relaxed),
                           memory_order_relaxed);
     atomic_store_explicit(bucket, e, memory_order_release);
+    TranslationBlock *tb = e->tb;
+    atomic_store_explicit(&tb->native_owner, n, memory_order_relaxed);
+    atomic_store_explicit(&tb->native_entry, e, memory_order_relaxed);
+    atomic_store_explicit(&tb->native_gen, current_gen(n), memory_order_release);
 }
 
 /* ---- compiling ---- */
@@ -475,34 +502,83 @@ static uintptr_t run_interpreted(TCGNative *n, TCGExecState *es, TranslationBloc
     return tcg_interp_exec(es, tb);
 }
 
+/* After a block returned ret: the next block to run without going back to the vCPU
+ * loop (es->next_block), or NULL. An unlinked goto_tb slot is linked on the way, as
+ * the vCPU loop would. */
+static TranslationBlock *follow_exit(TCGExecState *es, uintptr_t ret)
+{
+    unsigned why = ret & TB_EXIT_MASK;
+    if (!es->next_block || why == TB_EXIT_REQUESTED) {
+        return NULL;
+    }
+    TranslationBlock *next = es->next_block(es);
+    if (next && why != TB_EXIT_NOCHAIN) {
+        TranslationBlock *from = (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK);
+        if (!atomic_load(&from->invalid)) {
+            atomic_store(&from->jmp_dest[why], next);
+        }
+    }
+    return next;
+}
+
+/* Runs tb's code and what it chains to, with the caller's slot marked in code; stops
+ * at an exit es->next_block does not continue from, or when a flush is pending (the
+ * caller then leaves compiled code: *tb_inout is the block to run next). Returns the
+ * exit value, or NATIVE_RET_CHAIN with *tb_inout updated to go on. */
+static uintptr_t run_in_code(TCGNative *n, TCGExecState *es, VcpuSlot *slot,
+                             TranslationBlock **tb_inout)
+{
+    TranslationBlock *tb = *tb_inout;
+    for (;;) {
+        bool flushed;
+        NativeTB *e = find_or_compile(n, tb, slot, &flushed);
+        if (!e || !e->code) {
+            leave_native(slot);
+            uintptr_t ret = run_interpreted(n, es, tb);
+            *tb_inout = follow_exit(es, ret);
+            return *tb_inout ? NATIVE_RET_CHAIN : ret;
+        }
+        NativeExitInfo info = {NULL, NULL};
+        uintptr_t ret = n->enter(es->env, es, e->code, &info);
+        if (ret == NATIVE_RET_CHAIN) {
+            /* goto_tb found a linked successor it had no code address for. */
+            tb = info.chain_dest;
+            NativeTB *d = find_or_compile(n, tb, slot, &flushed);
+            if (d && d->code && !flushed) {
+                atomic_store_explicit(info.chain_cache, d->code, memory_order_release);
+                atomic_fetch_add(&n->chain_links, 1);
+            }
+        } else {
+            tb = follow_exit(es, ret);
+            if (!tb) {
+                leave_native(slot);
+                return ret;
+            }
+        }
+        if (atomic_load_explicit(&n->flush_pending, memory_order_relaxed)) {
+            leave_native(slot);
+            *tb_inout = tb;
+            return NATIVE_RET_CHAIN;
+        }
+    }
+}
+
 uintptr_t tcg_native_run(TCGNative *n, TCGExecState *es, TranslationBlock *tb)
 {
     for (;;) {
         VcpuSlot *slot = enter_native(n, es);
         if (!slot) {
-            return run_interpreted(n, es, tb);
+            uintptr_t ret = run_interpreted(n, es, tb);
+            tb = follow_exit(es, ret);
+            if (!tb) {
+                return ret;
+            }
+            continue;
         }
-        bool flushed;
-        NativeTB *e = find_or_compile(n, tb, slot, &flushed);
-        if (!e || !e->code) {
-            leave_native(slot);
-            return run_interpreted(n, es, tb);
-        }
-        NativeExitInfo info = {NULL, NULL};
-        uintptr_t ret = n->enter(es->env, es, e->code, &info);
+        uintptr_t ret = run_in_code(n, es, slot, &tb);
         if (ret != NATIVE_RET_CHAIN) {
-            leave_native(slot);
             return ret;
         }
-        /* goto_tb found a linked successor it had no code address for. */
-        TranslationBlock *dest = info.chain_dest;
-        NativeTB *d = find_or_compile(n, dest, slot, &flushed);
-        if (d && d->code && !flushed) {
-            atomic_store_explicit(info.chain_cache, d->code, memory_order_release);
-            atomic_fetch_add(&n->chain_links, 1);
-        }
-        leave_native(slot);
-        tb = dest;
     }
 }
 

@@ -1243,6 +1243,63 @@ static void test_goto_tb(void)
     fixture_free(f);
 }
 
+/* TCGExecState.next_block: the blocks handed out in turn, then NULL. */
+typedef struct NextQueue {
+    TranslationBlock *tbs[4];
+    unsigned n, calls;
+} NextQueue;
+
+static TranslationBlock *next_from_queue(TCGExecState *es)
+{
+    NextQueue *q = es->next_block_opaque;
+    unsigned i = q->calls++;
+    return i < q->n ? q->tbs[i] : NULL;
+}
+
+/* Blocks that leave unlinked go on to what next_block finds, without returning; an
+ * unlinked goto_tb slot gets linked on the way; without next_block each returns. */
+static void test_next_block(void)
+{
+    Fixture *f = fixture_new(NK_DEFAULT, false);
+    TCGContext *s = &f->s;
+    tcg_func_start(s);
+    tcg_gen_insn_start(s, 0x100, 0);
+    tcg_gen_addi(s, f->r[0], f->r[0], 1);
+    tcg_gen_exit_tb(s, TB_EXIT_NOCHAIN);
+    TranslationBlock *a = fixture_tb(f);
+    tcg_func_start(s);
+    tcg_gen_insn_start(s, 0x200, 0);
+    tcg_gen_addi(s, f->r[1], f->r[1], 10);
+    tcg_gen_goto_tb(s, 0);
+    tcg_gen_exit_tb(s, TB_EXIT_IDX0);
+    TranslationBlock *b = fixture_tb(f);
+    tcg_func_start(s);
+    tcg_gen_insn_start(s, 0x300, 0);
+    tcg_gen_addi(s, f->r[2], f->r[2], 100);
+    tcg_gen_exit_tb(s, TB_EXIT_NOCHAIN);
+    TranslationBlock *c = fixture_tb(f);
+
+    set_inputs(f, 0, 0);
+    uint64_t r0 = f->env.r[0], r1 = f->env.r[1], r2 = f->env.r[2];
+    NextQueue q = {.tbs = {b, c}, .n = 2};
+    f->es.next_block = next_from_queue;
+    f->es.next_block_opaque = &q;
+    uintptr_t ret = tcg_native_run(f->native, &f->es, a);
+    g_assert_cmphex(ret, ==, (uintptr_t)c | TB_EXIT_NOCHAIN);
+    g_assert_cmpuint(q.calls, ==, 3);
+    g_assert_cmpuint(f->env.r[0], ==, r0 + 1);
+    g_assert_cmpuint(f->env.r[1], ==, r1 + 10);
+    g_assert_cmpuint(f->env.r[2], ==, r2 + 100);
+    g_assert_true(atomic_load(&b->jmp_dest[0]) == c);
+    /* Now linked: b goes to c through goto_tb, next_block is asked only after c. */
+    q = (NextQueue){.n = 0};
+    g_assert_cmphex(tcg_native_run(f->native, &f->es, b), ==, (uintptr_t)c | TB_EXIT_NOCHAIN);
+    g_assert_cmpuint(q.calls, ==, 1);
+    f->es.next_block = NULL;
+    g_assert_cmphex(tcg_native_run(f->native, &f->es, a), ==, (uintptr_t)a | TB_EXIT_NOCHAIN);
+    fixture_free(f);
+}
+
 static void build_fall_off(Fixture *f, const void *arg)
 {
     (void)arg;
@@ -2227,6 +2284,7 @@ int main(int argc, char **argv)
     g_test_add_func("/native/odd_labels", test_odd_labels);
     g_test_add_func("/native/insn_start_exit_request", test_insn_start_exit_request);
     g_test_add_func("/native/goto_tb", test_goto_tb);
+    g_test_add_func("/native/next_block", test_next_block);
     g_test_add_func("/native/fall_off_end", test_fall_off_end);
     g_test_add_func("/native/fault", test_fault);
     g_test_add_func("/native/overlapping_globals", test_overlapping_globals);
