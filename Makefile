@@ -82,13 +82,15 @@ images:
 	$(Q)sh tests/images/build.sh
 
 # Debian's kernel booted directly: 1, 2, 4 vCPUs, gdb on it (tests/gdb/linux-gdb.sh), then
-# the platform variants (make check runs one -smp 2 boot and the shell of make run).
+# the platform variants and the TSC-deadline APIC timer of -cpu x86-64-v3 (make check
+# runs one -smp 2 boot and the shell of make run).
 check-linux: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/e2e/linux-boot.sh --smp 1,2,4
 	$(Q)sh tests/gdb/linux-gdb.sh
 	$(Q)sh tests/e2e/linux-boot.sh --smp 2 --variant noapic --variant nolapic \
 	  --variant acpi=off --variant clocksource=hpet --variant clocksource=acpi_pm
+	$(Q)sh tests/e2e/linux-boot.sh --smp 2 --cpu x86-64-v3
 	$(Q)sh tests/e2e/disk.sh
 	$(Q)sh tests/e2e/net.sh
 

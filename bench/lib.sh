@@ -24,8 +24,14 @@ ensure_qemu() {
         qemu-system-x86 >/dev/null || die "could not install qemu-system-x86"
 }
 
-# Sets kernel and initrd to the image set of tests/images/ (built if needed).
+# Sets kernel and initrd to $PACIFICA_KERNEL and $PACIFICA_INITRD when both are
+# set, else to the image set of tests/images/ (built if needed).
 find_images() {
+    if [ -n "${PACIFICA_KERNEL:-}" ] && [ -n "${PACIFICA_INITRD:-}" ]; then
+        kernel=$PACIFICA_KERNEL
+        initrd=$PACIFICA_INITRD
+        return
+    fi
     local paths
     paths=$(sh "$root/tests/images/build.sh") || die "tests/images/build.sh failed"
     kernel=$(sed -n 's/^kernel=//p' <<<"$paths")

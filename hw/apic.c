@@ -458,9 +458,10 @@ void apic_mmio_write(ApicState *s, uint32_t offset, uint32_t val)
     if (offset >= REG_LVT_TIMER && offset <= REG_LVT_ERROR) {
         static const uint32_t masks[] = {0x707ff, 0x117ff, 0x117ff, 0x1f7ff, 0x1f7ff, 0x110ff};
         int idx = APIC_LVT_TIMER + (int)((offset - REG_LVT_TIMER) >> 4);
+        /* A timer LVT write that keeps the mode leaves the count running (a mode change
+         * stops it in apic_write_lvt): re-arming here would drop an expiry that is due
+         * but not yet run by a late main loop, and with it the guest's tick. */
         apic_write_lvt(s, idx, val & masks[idx - APIC_LVT_TIMER]);
-        if (idx == APIC_LVT_TIMER)
-            apic_timer_arm(s);
         if (idx == APIC_LVT_LINT0)
             apic_update_intr(s); /* the 8259 may be asking already */
         return;

@@ -102,8 +102,8 @@ struct PCBoard {
     /* -device virtio-rng-pci, virtio-serial-pci, virtconsole (hw/pc_virtio.c). */
     PcVirtioFunctions virtio_fns;
     PcDmaWrittenHook *dma_written_hook;
-    PcNet *net; /* -netdev backends and virtio-net cards (hw/pc_net.c) */
     void *dma_written_opaque;
+    PcNet *net; /* -netdev backends and virtio-net cards (hw/pc_net.c) */
     /* Runs last at every reset when Pacifica boots the kernel itself: what firmware
      * would have set up (PM I/O, PCI interrupt routing). */
     DeviceState firmware_setup;

@@ -34,6 +34,7 @@ struct Chardev {
     /* stdio on a terminal: the settings to restore on close. */
     bool termios_saved;
     struct termios saved_termios;
+    bool input_paused; /* the frontend had no room: skip one poll round */
     size_t (*can_read)(void *opaque);
     void (*read)(void *opaque, const uint8_t *buf, size_t len);
     void *opaque;
@@ -350,6 +351,15 @@ int chardev_input_fd(const Chardev *chr)
     return chr ? chr->in_fd : -1;
 }
 
+int chardev_poll_fd(Chardev *chr)
+{
+    if (chr && chr->input_paused) {
+        chr->input_paused = false;
+        return -1;
+    }
+    return chardev_input_fd(chr);
+}
+
 /* A listening socket's client connects or leaves: output goes to it, or is dropped
  * while there is none (as QEMU's socket chardev). */
 static void socket_set_client(Chardev *chr, int fd)
@@ -376,8 +386,10 @@ bool chardev_handle_input(Chardev *chr)
     /* Flow control is the device's: the monitor takes whatever comes. */
     if (chr->read && !(chr->mux && chr->mux_to_monitor)) {
         size_t room = chr->can_read ? chr->can_read(chr->opaque) : sizeof(buf);
-        if (room == 0)
-            return true; /* the frontend is full; the bytes wait in the fd */
+        if (room == 0) {
+            chr->input_paused = true; /* the frontend is full; the bytes wait in the fd */
+            return true;
+        }
         if (room < want)
             want = room;
     }

@@ -28,6 +28,10 @@ void chardev_set_handlers(Chardev *chr, size_t (*can_read)(void *opaque),
                           void (*read)(void *opaque, const uint8_t *buf, size_t len), void *opaque);
 /* A file descriptor the main loop polls for input, or -1 if the backend has none. */
 int chardev_input_fd(const Chardev *chr);
+/* The fd for the main loop to poll now: the input fd, except for one round after the
+ * frontend had no room (-1 then), so that input waiting for the guest does not keep
+ * poll returning at once; the next round (a timer, at most a second) tries again. */
+int chardev_poll_fd(Chardev *chr);
 /* Called by the main loop when the input fd is readable; returns false at EOF. */
 bool chardev_handle_input(Chardev *chr);
 

@@ -406,7 +406,7 @@ static long build_poll_set(MainLoop *loop)
     if (loop->signal_fd >= 0)
         add_poll(loop, &n, loop->signal_fd, POLLIN, (PollEntry){.source = POLL_SIGNAL});
     for (unsigned i = 0; i < m->nchardevs && i < MAX_CHARDEVS; i++) {
-        int fd = chardev_input_fd(m->chardevs[i]);
+        int fd = chardev_poll_fd(m->chardevs[i]);
         if (fd >= 0 && loop->chardev_open[i])
             add_poll(loop, &n, fd, POLLIN, (PollEntry){.source = POLL_CHARDEV, .index = i});
     }

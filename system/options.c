@@ -968,6 +968,23 @@ static OptionsResult opt_nic(OptionParser *p, const char *value)
     return OPTIONS_OK;
 }
 
+/* COM1's default backend is stdio: a -chardev stdio would read the same terminal. */
+static OptionsResult check_chardev_stdio(OptionParser *p)
+{
+    const MachineConfig *cfg = p->cfg;
+    if (cfg->nserial != 0 || cfg->daemonize)
+        return OPTIONS_OK;
+    for (unsigned i = 0; i < cfg->nchardevs; i++) {
+        if (!strcmp(cfg->chardevs[i].driver, "stdio")) {
+            p->arg = "-chardev";
+            return fail(p, cfg->chardevs[i].text,
+                        "the serial port uses stdio by default: add -serial none or "
+                        "-serial file:PATH");
+        }
+    }
+    return OPTIONS_OK;
+}
+
 static const OptionDef option_table[] = {
     {"m", NULL, "[size=]SIZE", opt_memory,
      "RAM size: a number of MiB, or with a suffix K, M, G, T (default 128M)"},
@@ -1089,6 +1106,8 @@ static OptionsResult check_combinations(OptionParser *p)
         p->arg = "-display";
         return fail(p, "sdl", "cannot be used with -nographic");
     }
+    if (check_chardev_stdio(p) != OPTIONS_OK)
+        return OPTIONS_ERROR;
 #ifdef MAX_MONITORS
     OptionsResult r = check_monitor_stdio(p);
     if (r != OPTIONS_OK)

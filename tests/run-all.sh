@@ -4,7 +4,8 @@
 #
 #   unit tests   build/tests/unit/test-*, GTest binaries run with --tap
 #   CLI tests    tests/cli/run-cli-tests.sh
-#   gdb stub     tests/gdb/run-gdb-tests.sh (Debian's gdb and a raw protocol client)
+#   gdb stub     tests/gdb/run-gdb-tests.sh (Debian's gdb and a raw protocol client),
+#                tests/gdb/linux-gdb.sh (gdb on Debian's kernel, if make images made it)
 #   guest tests  tests/guest/run-guest-tests.sh
 #   guest fuzz   tests/cli/run-guest-fuzz.sh (random ROMs must not crash Pacifica)
 #   Linux        tests/e2e/linux-boot.sh (one -smp 2 boot), tests/e2e/linux-shell.sh
@@ -115,6 +116,13 @@ run_suite tests/e2e/vblk-guest.sh sh tests/e2e/vblk-guest.sh
 run_suite tests/e2e/linux-boot.sh sh tests/e2e/linux-boot.sh --smp 2 \
     --append "pacifica.worksize=1000 quiet" --timeout 240
 run_suite tests/e2e/linux-shell.sh sh tests/e2e/linux-shell.sh --timeout 240
+# gdb on Debian's kernel (after the boots above built the images).
+run_suite tests/gdb/linux-gdb.sh sh tests/gdb/linux-gdb.sh --if-cached
+
+# Debian's kernel on the user-mode network: DHCP, HTTP from the host, hostfwd (one
+# boot, well under a minute on the native backend; the socket link between two VMs
+# runs in make check-linux).
+run_suite "tests/e2e/net.sh (user)" env PACIFICA_NET_TESTS=user sh tests/e2e/net.sh
 
 echo
 if [ -s "$work/failures" ]; then

@@ -143,20 +143,20 @@ typedef struct SegmentCache {
 
 /* hflags: the mode bits translated code depends on (part of the TB key). */
 #define HF_CPL_MASK 0x0003u
-#define HF_CS32     0x0004u /* CS.D */
-#define HF_SS32     0x0008u /* SS.B */
-#define HF_CS64     0x0010u /* 64-bit code segment in long mode */
-#define HF_PE       0x0020u /* CR0.PE */
-#define HF_VM       0x0040u /* EFLAGS.VM */
-#define HF_LMA      0x0080u /* EFER.LMA */
-#define HF_OSFXSR   0x0100u /* CR4.OSFXSR: SSE enabled */
-#define HF_EM       0x0200u /* CR0.EM */
-#define HF_TS       0x0400u /* CR0.TS */
-#define HF_MP       0x0800u /* CR0.MP */
-#define HF_SMAP_AC  0x1000u /* CR4.SMAP set and EFLAGS.AC clear: supervisor user-access faults */
-#define HF_PG       0x2000u /* CR0.PG */
-#define HF_TF       0x4000u /* EFLAGS.TF: single-step trap after each instruction */
-#define HF_OSXSAVE  0x8000u /* CR4.OSXSAVE: AVX/XGETBV usable (with XCR0 bits) */
+#define HF_CS32     0x0004u  /* CS.D */
+#define HF_SS32     0x0008u  /* SS.B */
+#define HF_CS64     0x0010u  /* 64-bit code segment in long mode */
+#define HF_PE       0x0020u  /* CR0.PE */
+#define HF_VM       0x0040u  /* EFLAGS.VM */
+#define HF_LMA      0x0080u  /* EFER.LMA */
+#define HF_OSFXSR   0x0100u  /* CR4.OSFXSR: SSE enabled */
+#define HF_EM       0x0200u  /* CR0.EM */
+#define HF_TS       0x0400u  /* CR0.TS */
+#define HF_MP       0x0800u  /* CR0.MP */
+#define HF_SMAP_AC  0x1000u  /* CR4.SMAP set and EFLAGS.AC clear: supervisor user-access faults */
+#define HF_PG       0x2000u  /* CR0.PG */
+#define HF_TF       0x4000u  /* EFLAGS.TF: single-step trap after each instruction */
+#define HF_OSXSAVE  0x8000u  /* CR4.OSXSAVE: AVX/XGETBV usable (with XCR0 bits) */
 #define HF_AVX_EN   0x10000u /* XCR0 enables SSE and AVX state: VEX instructions usable */
 /* Key bits that x86_get_tb_key (translate.c) adds to hflags for the translation key;
  * never set in env->hflags itself. */
@@ -198,10 +198,10 @@ typedef struct SegmentCache {
 
 /* MMU indexes: which permission view a guest access uses (TLB per index). */
 enum {
-    X86_MMU_KERNEL = 0, /* CPL 0-2, SMAP enforced when HF_SMAP_AC */
-    X86_MMU_USER = 1,   /* CPL 3 */
+    X86_MMU_KERNEL = 0,        /* CPL 0-2, SMAP enforced when HF_SMAP_AC */
+    X86_MMU_USER = 1,          /* CPL 3 */
     X86_MMU_KERNEL_NOSMAP = 2, /* implicit supervisor accesses and SMAP off */
-    X86_MMU_PHYS = 3,   /* paging off */
+    X86_MMU_PHYS = 3,          /* paging off */
     X86_MMU_COUNT
 };
 
@@ -294,6 +294,9 @@ typedef struct CPUX86State {
     bool exception_has_error;
     bool exception_soft; /* INT n / INT3 / INTO: rip already points past it */
     bool halted;
+    /* Set by translated code around the load of a read-modify-write destination
+     * (gen_ld_rmw_opnd); the load's slow path consumes it. */
+    uint8_t rmw_load;
 
     struct X86CPU *cpu; /* back pointer */
 } CPUX86State;
@@ -305,9 +308,9 @@ typedef struct X86LocalApicOps {
     bool (*mmio_match)(void *apic, uint64_t phys); /* phys is in the enabled xAPIC page */
     uint32_t (*mmio_read)(void *apic, uint32_t offset);
     void (*mmio_write)(void *apic, uint32_t offset, uint32_t val);
-    bool (*msr_read)(void *apic, uint32_t msr, uint64_t *val);  /* false: #GP */
-    bool (*msr_write)(void *apic, uint32_t msr, uint64_t val);  /* false: #GP */
-    bool (*set_base)(void *apic, uint64_t val);                 /* false: #GP */
+    bool (*msr_read)(void *apic, uint32_t msr, uint64_t *val); /* false: #GP */
+    bool (*msr_write)(void *apic, uint32_t msr, uint64_t val); /* false: #GP */
+    bool (*set_base)(void *apic, uint64_t val);                /* false: #GP */
 } X86LocalApicOps;
 
 typedef struct X86CPU {
@@ -321,7 +324,7 @@ typedef struct X86CPU {
     int index;
     TBCache *tb_cache;
     const struct X86CPUModel *model; /* CPUID model (cpu/x86/cpuid.h), from -cpu */
-    X86TLB tlb; /* software TLB (cpu/x86/tlb.h), at a fixed offset from env */
+    X86TLB tlb;                      /* software TLB (cpu/x86/tlb.h), at a fixed offset from env */
     const X86LocalApicOps *apic_ops;
     void *apic;
 } X86CPU;

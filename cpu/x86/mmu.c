@@ -941,13 +941,16 @@ static uint64_t load_slow(CPUX86State *env, uint64_t linear, unsigned size, unsi
 {
     X86CPU *cpu = env_cpu(env);
     Xlat a, b;
-    translate_or_raise(env, linear, X86_ACCESS_READ, mmu_idx, &a);
+    /* a read-modify-write destination is translated for writing (gen_ld_rmw_opnd) */
+    int access = env->rmw_load ? X86_ACCESS_WRITE : X86_ACCESS_READ;
+    env->rmw_load = 0;
+    translate_or_raise(env, linear, access, mmu_idx, &a);
     if (!crosses_page(linear, size)) {
         if (a.watched)
             debug_record_access(env, linear, size, X86_ACCESS_READ);
         return xlat_read(cpu, &a, size);
     }
-    translate_or_raise(env, next_page(env, linear), X86_ACCESS_READ, mmu_idx, &b);
+    translate_or_raise(env, next_page(env, linear), access, mmu_idx, &b);
     if (a.watched || b.watched)
         debug_record_access(env, linear, size, X86_ACCESS_READ);
     unsigned first = (unsigned)(X86_PAGE_SIZE - (linear & ~X86_PAGE_MASK));

@@ -56,7 +56,7 @@ static void lower_bt(DisasContext *d)
         }
         old = gen_atomic_rmw(d, opnd_addr(d, &o), rmw, val, size);
     } else {
-        old = gen_ld_opnd(d, &o, 0);
+        old = op == X86_OP_BT ? gen_ld_opnd(d, &o, 0) : gen_ld_rmw_opnd(d, &o, 0);
         if (op != X86_OP_BT) {
             TCGv r = tmp(d);
             if (op == X86_OP_BTS)
@@ -130,7 +130,7 @@ static void lower_shiftd(DisasContext *d)
     Operands o = {0};
     bool right = d->insn.op == X86_OP_SHRD;
     unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
-    TCGv a = gen_ld_opnd(d, &o, 0);
+    TCGv a = gen_ld_rmw_opnd(d, &o, 0);
     TCGv b = gen_ld_opnd(d, &o, 1);
     TCGv count = gen_ld_opnd(d, &o, 2);
     tcg_gen_andi(d->s, count, count, size == 8 ? 63 : 31);

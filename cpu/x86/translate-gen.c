@@ -165,6 +165,20 @@ TCGv gen_ld_mem(DisasContext *d, TCGv addr, unsigned size)
     return v;
 }
 
+/* The load of a read-modify-write destination: the processor checks write access
+ * there already, so a page fault reports a write (SDM 3A §4.7, W/R = 1) and the page
+ * is marked dirty; the load's slow path translates for writing while env->rmw_load is
+ * set (it clears it, so a fault cannot leave it set). */
+static TCGv gen_ld_mem_rmw(DisasContext *d, TCGv addr, unsigned size)
+{
+    TCGv v = tmp(d);
+    gen_check_alignment(d, addr, size);
+    tcg_gen_st(d->s, INDEX_op_st8, cst(d, 1), d->s->env, offsetof(CPUX86State, rmw_load));
+    tcg_gen_qemu_ld(d->s, v, addr, size_memop(size), d->mmu_idx);
+    tcg_gen_st(d->s, INDEX_op_st8, cst(d, 0), d->s->env, offsetof(CPUX86State, rmw_load));
+    return v;
+}
+
 void gen_st_mem(DisasContext *d, TCGv addr, TCGv v, unsigned size)
 {
     gen_check_alignment(d, addr, size);
@@ -249,6 +263,14 @@ TCGv gen_moffs_addr(DisasContext *d)
     TCGv off = cst(d, (int64_t)(d->insn.imm & size_mask(d->insn.addrsize)));
     int seg = d->insn.seg >= 0 ? d->insn.seg : R_DS;
     return gen_linear(d, seg, off);
+}
+
+TCGv gen_ld_rmw_opnd(DisasContext *d, Operands *o, unsigned i)
+{
+    unsigned k = d->insn.entry->opnd[i];
+    if (d->insn.mod != 3 && opnd_is_mem(d, k))
+        return gen_ld_mem_rmw(d, opnd_addr(d, o), opnd_size(d, k));
+    return gen_ld_opnd(d, o, i);
 }
 
 TCGv gen_ld_opnd(DisasContext *d, Operands *o, unsigned i)

@@ -31,7 +31,8 @@ static void lower_alu(DisasContext *d)
     unsigned op = d->insn.op;
     unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
     bool locked = d->insn.lock;
-    TCGv a = locked ? TCG_NO_RET : gen_ld_opnd(d, &o, 0);
+    bool writes = op != X86_OP_CMP && op != X86_OP_TEST;
+    TCGv a = locked ? TCG_NO_RET : writes ? gen_ld_rmw_opnd(d, &o, 0) : gen_ld_opnd(d, &o, 0);
     TCGv b = gen_ld_opnd(d, &o, 1);
     TCGv r = tmp(d), carry = TCG_NO_RET;
     if (op == X86_OP_ADC || op == X86_OP_SBB)
@@ -93,7 +94,7 @@ static void lower_incdec(DisasContext *d)
     bool inc = d->insn.op == X86_OP_INC;
     TCGv a = d->insn.lock ? gen_atomic_rmw(d, opnd_addr(d, &o), X86_RMW_ADD,
                                            cst(d, inc ? 1 : (int64_t)size_mask(size)), size)
-                          : gen_ld_opnd(d, &o, 0);
+                          : gen_ld_rmw_opnd(d, &o, 0);
     TCGv cf = gen_compute_cf(d);
     TCGv r = tmp(d);
     tcg_gen_addi(d->s, r, a, inc ? 1 : -1);
@@ -113,7 +114,7 @@ static void lower_not_neg(DisasContext *d)
         a = gen_atomic_rmw(d, opnd_addr(d, &o), is_not ? X86_RMW_XOR : X86_RMW_NEG,
                            cst(d, (int64_t)size_mask(size)), size);
     else
-        a = gen_ld_opnd(d, &o, 0);
+        a = gen_ld_rmw_opnd(d, &o, 0);
     TCGv r = tmp(d);
     tcg_gen_op2(d->s, is_not ? INDEX_op_not : INDEX_op_neg, r, a);
     gen_zext(d, r, r, size);
@@ -842,7 +843,7 @@ static void lower_shift(DisasContext *d)
     unsigned k_count = d->insn.entry->opnd[1];
     unsigned size = opnd_size(d, d->insn.entry->opnd[0]);
     unsigned count_mask = size == 8 ? 63 : 31;
-    TCGv a = gen_ld_opnd(d, &o, 0);
+    TCGv a = gen_ld_rmw_opnd(d, &o, 0);
     TCGv count = gen_ld_opnd(d, &o, 1);
     tcg_gen_andi(d->s, count, count, count_mask);
     if (op == X86_OP_ROL || op == X86_OP_ROR || op == X86_OP_RCL || op == X86_OP_RCR) {

@@ -145,6 +145,9 @@ int sreg_opnd(unsigned k);
 TCGv opnd_addr(DisasContext *d, Operands *o);
 TCGv gen_moffs_addr(DisasContext *d);
 TCGv gen_ld_opnd(DisasContext *d, Operands *o, unsigned i);
+/* Operand i, which the instruction writes back: a memory operand is loaded with write
+ * intent (its fault is a write fault). */
+TCGv gen_ld_rmw_opnd(DisasContext *d, Operands *o, unsigned i);
 void gen_load_seg(DisasContext *d, int seg, TCGv sel);
 void gen_st_opnd(DisasContext *d, Operands *o, unsigned i, TCGv v);
 void gen_set_cc(DisasContext *d, CCOp op, TCGv dst, TCGv src, TCGv src2);

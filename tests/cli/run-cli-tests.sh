@@ -273,4 +273,22 @@ fi
 expect_error "-serial mon:stdio twice" "stdio is already used" \
     -serial mon:stdio -serial stdio
 
+# -chardev and the virtio devices that use it.
+expect_error "-chardev without id" "missing id=ID" -chardev null
+expect_error "-chardev unknown backend" "unsupported backend 'pty'" -chardev pty,id=c0
+expect_error "-chardev socket without address" "socket needs path=PATH" -chardev socket,id=c0
+expect_error "-chardev duplicate id" "duplicate chardev id 'c0'" \
+    -chardev null,id=c0 -chardev null,id=c0
+expect_error "-chardev stdio with the serial port on stdio" "serial port uses stdio" \
+    -nographic -chardev stdio,id=c0
+expect_drive_error "-device virtio-rng-pci bad disable-legacy" "disable-legacy=maybe" \
+    -device virtio-rng-pci,disable-legacy=maybe
+expect_drive_error "-device virtconsole without virtio-serial-pci" "virtio-serial-pci" \
+    -chardev null,id=c0 -device virtconsole,chardev=c0
+expect_drive_error "-device virtconsole on an unknown chardev" "no -chardev with id 'c9'" \
+    -device virtio-serial-pci -device virtconsole,chardev=c9
+expect_drive_machine "virtio-rng, virtio-serial and a virtconsole on a file" \
+    -chardev "file,id=c0,path=$work/hvc.out" -device virtio-serial-pci \
+    -device virtconsole,chardev=c0 -device virtio-rng-pci -device virtio-rng-pci,disable-legacy=on
+
 [ "$failures" -eq 0 ]

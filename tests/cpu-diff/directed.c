@@ -569,10 +569,14 @@ static const DirectedEntry directed[] = {
     /* page faults on the unmapped page after the test region, #GP on non-canonical */
     E64(FAM_EXCP, "8b 04 25 00 50 00 10", "mov eax, [0x10005000] (#PF read)"),
     E64(FAM_EXCP, "89 04 25 f8 5f 00 10", "mov [0x10005ff8], eax (#PF write)"),
+    E64(FAM_EXCP, "01 04 25 00 50 00 10", "add [0x10005000], eax (#PF: RMW reports a write)"),
+    E64(FAM_EXCP, "f7 1c 25 00 50 00 10", "neg dword [0x10005000] (#PF write)"),
+    E64(FAM_EXCP, "39 04 25 00 50 00 10", "cmp [0x10005000], eax (#PF read)"),
     E64(FAM_EXCP, "a1 00 00 00 00 00 80 00 00", "mov eax, [0x800000000000] (#GP)"),
     E64(FAM_EXCP, "48 a3 00 00 00 00 00 00 00 80", "mov [0x8000000000000000], rax (#GP)"),
     E32(FAM_EXCP, "a1 00 50 00 10", "mov eax, [0x10005000] (#PF read)"),
     E32(FAM_EXCP, "a3 fe 4f 00 10", "mov [0x10004ffe], eax (#PF write)"),
+    E32(FAM_EXCP, "01 05 00 50 00 10", "add [0x10005000], eax (#PF: RMW reports a write)"),
     E64(FAM_EXCP, "89 04 25 fe 3f 00 10", "mov [0x10003ffe], eax (#PF: straddles the end)"),
     E64(FAM_SSE, "0f 11 04 25 f8 3f 00 10", "movups [0x10003ff8], xmm0 (#PF: straddles)"),
 

@@ -510,6 +510,11 @@ void isa_implicit_regs(const X86Insn *in, ImplicitRegs *ir)
         ir->read = AX;
         break;
     case X86_OP_SAHF: ir->read = AX; break;
+    case X86_OP_FNSTSW:
+        /* DF E0 (FNSTSW AX) names no operand; the memory form writes no register */
+        if (in->mod == 3)
+            ir->written = AX;
+        break;
     case X86_OP_MULX: ir->read = DX; break;
     case X86_OP_PCMPESTRM: ir->read = AX | DX; break;
     case X86_OP_MOVS:

@@ -35,6 +35,8 @@ log=$log_dir/linux-shell.log
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 mkfifo "$work/stdin" || exit 1
+# Typing into an emulator that already ended must not kill this script.
+trap '' PIPE
 
 # The emulator reads the console's input from the FIFO; fd 3 keeps it open so that
 # the emulator never sees end-of-file before "poweroff".
@@ -54,9 +56,9 @@ while ! grep -q "$banner" "$log" 2>/dev/null; do
 done
 # The shell prints its prompt after the banner; give it a moment to read input.
 sleep 2
-printf 'echo shell-says-$((6 * 7))\n' >&3
+printf 'echo shell-says-$((6 * 7))\n' >&3 2>/dev/null
 sleep 2
-printf 'poweroff\n' >&3
+printf 'poweroff\n' >&3 2>/dev/null
 wait "$pid"
 status=$?
 exec 3>&-

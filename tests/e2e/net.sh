@@ -14,6 +14,8 @@
 #   PACIFICA_KERNEL, PACIFICA_INITRD
 #                             images to boot instead of building them
 #   PACIFICA_TIMEOUT          seconds before a boot counts as hung (default 900)
+#   PACIFICA_NET_HTTP_LINES   lines in the file the guest fetches (default 20000,
+#                             about 200 KB; its http-time line gives a throughput)
 #   PACIFICA_NET_TESTS        which checks: "user socket" (default), or one of them
 #   PACIFICA_PEER             the emulator of the connecting guest in the socket check
 #                             (default $PACIFICA): tests/e2e/qemu-wrapper.sh links a
@@ -117,7 +119,7 @@ boot_with() {
 test_user() {
 
 mkdir -p "$work/www"
-seq 1 20000 | sed 's/^/line /' >"$work/www/pacifica-net.txt"
+seq 1 "${PACIFICA_NET_HTTP_LINES:-20000}" | sed 's/^/line /' >"$work/www/pacifica-net.txt"
 want_sha=$(sha256sum <"$work/www/pacifica-net.txt" | cut -d' ' -f1)
 want_bytes=$(wc -c <"$work/www/pacifica-net.txt")
 http_port=$(free_port)

@@ -4,7 +4,8 @@
 # legacy virtio PCI interface, writes a known pattern (or writes in a loop), seconds
 # under the IR interpreter where a Linux boot takes minutes.
 #
-#   fill-raw       the pattern lands in a raw image, the rest stays zero
+#   fill-raw       the pattern lands in a raw image, the rest stays zero (also with
+#                  the IR interpreter: fill-raw-interp)
 #   fill-qcow2     the same on a fresh qcow2, which `qemu-img check` finds clean
 #   qcow2-overlay  a qcow2 overlay on a raw base: the base is unchanged, the overlay is
 #                  clean and holds the pattern over the base's bytes
@@ -43,21 +44,26 @@ if data[len(want):].strip(bytes([fill])):
     sys.exit("bytes past the pattern changed")
 EOF
 
-# fill NAME IMAGE FORMAT FILL: runs the guest in fill mode on IMAGE, then checks
-# its exit, its output and the image's contents (through qemu-img convert).
+# fill NAME IMAGE FORMAT FILL [ARGS...]: runs the guest in fill mode on IMAGE (with
+# more emulator ARGS), then checks its exit, its output and the image's contents
+# (through qemu-img convert).
 fill() {
     name=$1
     out=$work/$name.out
-    timeout 120 "$pacifica" -m 32 -kernel "$guest" -append fill -nographic \
-        -drive "file=$2,format=$3,if=virtio" </dev/null >"$out" 2>&1
+    image=$2
+    format=$3
+    byte=$4
+    shift 4
+    timeout 120 "$pacifica" -m 32 -kernel "$guest" -append fill -nographic "$@" \
+        -drive "file=$image,format=$format,if=virtio" </dev/null >"$out" 2>&1
     status=$?
     # isa-debug-exit: the guest's 0 is status 1.
     if [ "$status" -ne 1 ] || ! grep -aq 'vblk: filled' "$out"; then
         not_ok "$name" "exit status $status: $(tr '\r\n' '  ' <"$out" | cut -c1-200)"
         return 1
     fi
-    qemu-img convert -O raw -f "$3" "$2" "$work/$name.raw" || return 1
-    if ! why=$(python3 "$work/verify.py" "$work/$name.raw" "$4" 2>&1); then
+    qemu-img convert -O raw -f "$format" "$image" "$work/$name.raw" || return 1
+    if ! why=$(python3 "$work/verify.py" "$work/$name.raw" "$byte" 2>&1); then
         not_ok "$name" "$why"
         return 1
     fi
@@ -81,6 +87,10 @@ qemu_img_check() {
 raw=$work/disk.raw
 truncate -s 4M "$raw"
 fill fill-raw "$raw" raw 0 && echo "ok - vblk/fill-raw"
+# The same under the IR interpreter, the other TCG backend.
+truncate -s 0 "$raw"
+truncate -s 4M "$raw"
+fill fill-raw-interp "$raw" raw 0 -accel tcg,backend=interp && echo "ok - vblk/fill-raw-interp"
 
 qcow=$work/disk.qcow2
 qemu-img create -q -f qcow2 "$qcow" 4M || exit 1

@@ -268,6 +268,14 @@ def test_protocol(workdir):
         start = LOOP_PCS.index(pcs[0]) if pcs[0] in LOOP_PCS else 0
         want = [LOOP_PCS[(start + i) % len(LOOP_PCS)] for i in range(13)]
         report("step-masks-interrupts", pcs == want, " ".join(hex(v) for v in pcs))
+        # read and access watchpoints (Z3, Z4): the loop reads counter in its inc and
+        # mov, and writes it in the inc
+        for kind, name in ((3, "rwatch"), (4, "awatch")):
+            c.ask(f"Z{kind},{COUNTER:x},4")
+            c.send("c")
+            r = c.packet()
+            c.ask(f"z{kind},{COUNTER:x},4")
+            report(f"{name}point", r == f"T05thread:01;{name}:{COUNTER:x};", r)
         # Ctrl-C stops a running guest with SIGINT
         before = c.read_u32(COUNTER)
         c.send("c")

@@ -6,7 +6,9 @@
 # registers and memory (linux_banner), single-steps, watches the end-of-stack magic
 # start_kernel writes into init_stack first, lists the threads and kills the VM.
 #
-#   sh tests/gdb/linux-gdb.sh          (part of make check-linux)
+#   sh tests/gdb/linux-gdb.sh              (make check-linux: builds the image set)
+#   sh tests/gdb/linux-gdb.sh --if-cached  (make check: uses the image set already in
+#                                           the cache, or skips when there is none)
 #
 # Prints "ok - linux-gdb/NAME" or "not ok - linux-gdb/NAME (why)" per check; exits
 # non-zero if any failed. Environment: PACIFICA (default build/pacifica),
@@ -25,7 +27,33 @@ not_ok() {
     failed=1
 }
 
-if [ -n "${PACIFICA_KERNEL:-}" ]; then
+# The newest image set in the cache with a usable System.map (tests/images/build.sh
+# puts them there), without building one.
+cached_image_set() {
+    base=${PACIFICA_IMAGES:-${XDG_CACHE_HOME:-$HOME/.cache}/pacifica/images}
+    # shellcheck disable=SC2012 # names are ours: kernel release strings
+    for dir in $(ls -td "$base"/*/ 2>/dev/null); do
+        if [ -f "$dir/vmlinuz" ] && [ -f "$dir/initrd.img" ] &&
+            grep -q ' start_kernel$' "$dir/System.map" 2>/dev/null; then
+            echo "kernel=${dir}vmlinuz"
+            echo "initrd=${dir}initrd.img"
+            echo "system_map=${dir}System.map"
+            return
+        fi
+    done
+}
+
+if [ "${1:-}" = --if-cached ] && [ -z "${PACIFICA_KERNEL:-}" ]; then
+    paths=$(cached_image_set)
+    if [ -z "$paths" ]; then
+        echo "ok - linux-gdb/debian-kernel # SKIP no image set with a System.map in the cache" \
+            "(make images)"
+        exit 0
+    fi
+    kernel=$(echo "$paths" | sed -n 's/^kernel=//p')
+    initrd=$(echo "$paths" | sed -n 's/^initrd=//p')
+    system_map=$(echo "$paths" | sed -n 's/^system_map=//p')
+elif [ -n "${PACIFICA_KERNEL:-}" ]; then
     kernel=$PACIFICA_KERNEL
     initrd=$PACIFICA_INITRD
     system_map=$PACIFICA_SYSTEM_MAP

@@ -188,6 +188,33 @@ static void test_timer(void)
     fixture_fini(&f);
 }
 
+/* Rewriting the timer LVT in the same mode (as Linux does when its clock event device
+ * changes state) must not lose an expiry that is due but that the main loop has not
+ * run yet. */
+static void test_timer_lvt_rewrite(void)
+{
+    Fixture f;
+    fixture_init(&f, 1);
+    ApicState *s = apic(&f, 0);
+    sw_enable(s);
+    apic_mmio_write(s, 0x3e0, 0xb);  /* divide by 1 */
+    apic_mmio_write(s, 0x320, 0xec); /* one-shot */
+    apic_mmio_write(s, 0x380, 1000);
+    clock_step(&f.clock, 2000); /* due, not run yet */
+    apic_mmio_write(s, 0x320, 0xec);
+    clock_run_timers(&f.clock);
+    g_assert_cmpint(apic_acknowledge(s), ==, 0xec);
+    apic_mmio_write(s, 0xb0, 0);
+    /* Periodic: a rewrite keeps the phase. */
+    apic_mmio_write(s, 0x320, 0x20000 | 0xed);
+    apic_mmio_write(s, 0x380, 1000);
+    clock_step(&f.clock, 1500);
+    apic_mmio_write(s, 0x320, 0x20000 | 0xed);
+    clock_run_timers(&f.clock);
+    g_assert_cmpint(apic_acknowledge(s), ==, 0xed);
+    fixture_fini(&f);
+}
+
 /* TSC-deadline mode (SDM 3A §11.5.4.1): IA32_TSC_DEADLINE arms a one-shot at a TSC
  * value, reads 0 once it fired, and is ignored in the other timer modes. */
 static void test_tsc_deadline(void)
@@ -348,6 +375,7 @@ int main(int argc, char **argv)
     g_test_add_func("/apic/priorities-eoi", test_priorities_and_eoi);
     g_test_add_func("/apic/ipis", test_ipis);
     g_test_add_func("/apic/timer", test_timer);
+    g_test_add_func("/apic/timer-lvt-rewrite", test_timer_lvt_rewrite);
     g_test_add_func("/apic/tsc-deadline", test_tsc_deadline);
     g_test_add_func("/apic/restore", test_restore);
     g_test_add_func("/apic/lint0-virtual-wire", test_lint0_virtual_wire);
