@@ -24,7 +24,8 @@ ensure_qemu() {
         qemu-system-x86 >/dev/null || die "could not install qemu-system-x86"
 }
 
-# Sets kernel and initrd to the image set of tests/images/ (built if needed).
+# Sets kernel and initrd to $PACIFICA_KERNEL and $PACIFICA_INITRD when both are
+# set, else to the image set of tests/images/ (built if needed).
 find_images() {
     if [ -n "${PACIFICA_KERNEL:-}" ] && [ -n "${PACIFICA_INITRD:-}" ]; then
         kernel=$PACIFICA_KERNEL
