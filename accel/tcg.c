@@ -153,6 +153,13 @@ static void tcg_cpu_nmi(void *opaque, int cpu_index)
 
 static void tcg_cpu_init(void *opaque, int cpu_index)
 {
+    TcgAccel *a = opaque;
+    /* A start-up IPI sent before this INIT is void (the INIT resets the processor);
+     * one sent after it must survive until the vCPU thread handles both: with more
+     * vCPUs than host CPUs, Linux's INIT, SIPI, SIPI sequence may all arrive before
+     * the application processor's thread runs. */
+    if (cpu_index >= 0 && (unsigned)cpu_index < a->ncpus)
+        atomic_fetch_and(&a->vcpus[cpu_index].cpu.interrupt_request, ~(unsigned)CPU_INTERRUPT_SIPI);
     tcg_post_event(opaque, cpu_index, CPU_INTERRUPT_INIT);
 }
 
@@ -173,12 +180,12 @@ static void tcg_handle_init_sipi(TcgAccel *a, X86CPU *cpu)
     TcgVcpu *v = &a->vcpus[cpu->index];
     unsigned req = atomic_load(&cpu->interrupt_request);
     if (req & CPU_INTERRUPT_INIT) {
-        atomic_fetch_and(&cpu->interrupt_request,
-                         ~(unsigned)(CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI));
+        atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_INIT);
         x86_cpu_reset(cpu);
         cpu->env.halted = true;
         atomic_store(&v->wait_for_sipi, true);
-        return;
+        /* A SIPI still pending came after the INIT (tcg_cpu_init drops earlier ones). */
+        req = atomic_load(&cpu->interrupt_request);
     }
     if (req & CPU_INTERRUPT_SIPI) {
         atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_SIPI);
