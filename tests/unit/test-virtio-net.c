@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tests/unit/vring-build.h"
 #include "hw/virtio_net.h"
 #include "net/gso.h"
 
@@ -68,32 +69,10 @@ static void transport_notify(void *opaque, uint16_t vector)
     ((Fixture *)opaque)->interrupts++;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void put_desc(Fixture *f, uint64_t table, unsigned i, uint64_t addr, uint32_t len,
                      uint16_t flags, uint16_t next)
 {
-    uint8_t *d = f->ram + table + 16 * i;
-    for (int b = 0; b < 8; b++)
-        d[b] = (uint8_t)(addr >> (8 * b));
-    for (int b = 0; b < 4; b++)
-        d[8 + b] = (uint8_t)(len >> (8 * b));
-    put16(d + 12, flags);
-    put16(d + 14, next);
+    vring_put_desc(f->ram, table, i, addr, len, flags, next);
 }
 
 static void make_available(Fixture *f, uint64_t avail, uint16_t head)
