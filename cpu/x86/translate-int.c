@@ -891,14 +891,17 @@ static void lower_shift(DisasContext *d)
 }
 
 /* MOVZX/MOVSX, and MOVSXD (SDM Vol 2B MOVSX/MOVSXD: without REX.W it is a plain move
- * of the operand size, reading only that much). */
+ * of the operand size). The 16-bit form writes only the low word of the source, but
+ * AMD parts (APM Vol 3 MOVSXD: the source is reg/mem32) read the whole doubleword:
+ * its alignment check and page faults are those of a 4-byte access; Intel's SDM
+ * lists an r/m16 source. Pacifica follows AMD here, as the differential host does. */
 static void lower_movx(DisasContext *d)
 {
     Operands o = {0};
     unsigned src_size = opnd_size(d, d->insn.entry->opnd[1]);
     if (d->insn.op == X86_OP_MOVSXD && d->insn.opsize < src_size) {
         unsigned size = d->insn.opsize;
-        TCGv v = opnd_is_mem(d, d->insn.entry->opnd[1]) ? gen_ld_mem(d, opnd_addr(d, &o), size)
+        TCGv v = opnd_is_mem(d, d->insn.entry->opnd[1]) ? gen_ld_mem(d, opnd_addr(d, &o), src_size)
                                                         : gen_ld_reg(d, d->insn.rm, size);
         gen_st_reg(d, d->insn.reg, size, v);
         return;

@@ -303,6 +303,10 @@ static const DirectedEntry directed[] = {
     E(FAM_MOV, "0f bf c3", "movsx eax, bx"),
     E64(FAM_MOV, "48 0f bf c3", "movsx rax, bx"),
     E64(FAM_MOV, "48 63 c3", "movsxd rax, ebx"),
+    E64(FAM_MOV, "66 63 c3", "movsxd ax, bx"),
+    /* the 16-bit MOVSXD reads a doubleword on AMD: #AC on an address aligned on 2 */
+    EP64(FAM_MOV, "9c 81 0c 24 00 00 04 00 9d 66 63 43 02",
+         "pushfq; or dword [rsp], 0x40000; popfq; movsxd ax, [rbx + 2]", BX),
     E(FAM_MOV, "66 0f be c3", "movsx ax, bl"),
     EPS(FAM_MOV, "8d 04 19", "lea eax, [rcx+rbx]", CX, BX),
     EPS64(FAM_MOV, "48 8d 44 8b 10", "lea rax, [rbx+rcx*4+0x10]", BX, CX),
