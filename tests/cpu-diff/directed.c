@@ -575,6 +575,8 @@ static const DirectedEntry directed[] = {
     E64(FAM_EXCP, "89 04 25 f8 5f 00 10", "mov [0x10005ff8], eax (#PF write)"),
     E64(FAM_EXCP, "01 04 25 00 50 00 10", "add [0x10005000], eax (#PF: RMW reports a write)"),
     E64(FAM_EXCP, "f7 1c 25 00 50 00 10", "neg dword [0x10005000] (#PF write)"),
+    E64(FAM_EXCP, "0f c1 04 25 00 50 00 10", "xadd [0x10005000], eax (#PF write)"),
+    E64(FAM_EXCP, "0f b1 0c 25 00 50 00 10", "cmpxchg [0x10005000], ecx (#PF write)"),
     E64(FAM_EXCP, "39 04 25 00 50 00 10", "cmp [0x10005000], eax (#PF read)"),
     E64(FAM_EXCP, "a1 00 00 00 00 00 80 00 00", "mov eax, [0x800000000000] (#GP)"),
     E64(FAM_EXCP, "48 a3 00 00 00 00 00 00 00 80", "mov [0x8000000000000000], rax (#GP)"),
