@@ -762,6 +762,12 @@ static const DirectedEntry directed[] = {
     /* PUNPCKL* of MMX registers read 32 bits: aligned on 4 is enough under AC */
     EP(FAM_MMX, "9c 81 0c 24 00 00 04 00 9d 0f 60 43 04",
        "pushfq; or dword [rsp], 0x40000; popfq; punpcklbw mm0, [rbx + 4]", BX),
+    /* an unmasked x87 exception pending (FXCH with an empty register, FCW = 0): #MF at
+     * the MMX instruction, before it writes its register (mm7 holds the 1.0 pushed) */
+    EP(FAM_MMX, "db e3 d9 e8 6a 00 d9 2c 24 58 d9 c9 0f c4 3b 00",
+       "fninit; fld1; push 0; fldcw [rsp]; pop rax; fxch st(1); pinsrw mm7, [rbx], 0", BX),
+    EP(FAM_MMX, "db e3 d9 e8 6a 00 d9 2c 24 58 d9 c9 0f 6f 3b",
+       "fninit; fld1; push 0; fldcw [rsp]; pop rax; fxch st(1); movq mm7, [rbx]", BX),
     E(FAM_MMX, "0f 77", "emms"),
     E(FAM_MMX, "0f 6f c1 0f 77", "movq mm0, mm1; emms"),
 
