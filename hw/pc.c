@@ -33,6 +33,7 @@
 #include "hw/pc_virtio.h"
 #include "hw/piix3.h"
 #include "hw/port92.h"
+#include "hw/pvh.h"
 #include "hw/piix4_pm.h"
 #include "hw/pc_fw_cfg.h"
 #include "hw/pc_testdev.h"
@@ -434,7 +435,8 @@ static void pc_place_smbios(PCBoard *b)
         log_printf(&b->m->log, LOG_GUEST_ERROR, "pc: the SMBIOS tables do not fit at 0xF0000\n");
 }
 
-/* -kernel: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel, loaded directly
+/* -kernel: a Linux bzImage (boot protocol 2.06+), an ELF kernel with a PVH entry or a
+ * Multiboot kernel, loaded directly
  * as QEMU does (Linux first). */
 /* Loads the kernel (and the firmware tables it needs) into RAM: at start-up, to report
  * bad files, and again at every reset, as firmware would boot it again. */
@@ -451,12 +453,22 @@ static int load_kernel_now(PCBoard *b)
     if (lr == LINUX_BOOT_ERROR)
         return -1;
     if (lr == LINUX_BOOT_NOT_LINUX) {
+        /* An ELF vmlinux with a PVH entry note next (hw/pvh.c), then Multiboot. */
+        PvhBootResult pr = pvh_boot_load(m, m->cfg, &info, &b->boot);
+        if (pr == PVH_BOOT_ERROR)
+            return -1;
+        if (pr == PVH_BOOT_LOADED)
+            return 0;
         MultibootResult mr = multiboot_load(m, m->cfg, &b->boot);
         if (mr == MULTIBOOT_ERROR)
             return -1;
         if (mr == MULTIBOOT_NOT_MULTIBOOT) {
             fprintf(stderr,
-                    "pacifica: -kernel %s: neither a Linux bzImage nor a Multiboot kernel\n",
+                    pr == PVH_BOOT_NO_NOTE
+                        ? "pacifica: -kernel %s: an ELF file with neither a PVH entry note "
+                          "(Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY) nor a Multiboot header\n"
+                        : "pacifica: -kernel %s: neither a Linux bzImage, an ELF vmlinux "
+                          "with a PVH entry nor a Multiboot kernel\n",
                     m->cfg->kernel);
             return -1;
         }

@@ -3,7 +3,8 @@
 # one line "N passed, N failed"; exits 0 only if nothing failed and something ran.
 #
 #   unit tests   build/tests/unit/test-*, GTest binaries run with --tap
-#   CLI tests    tests/cli/run-cli-tests.sh
+#   CLI tests    tests/cli/run-cli-tests.sh, tests/cli/pvh-boot.sh (-kernel of an ELF with a
+#                PVH entry)
 #   gdb stub     tests/gdb/run-gdb-tests.sh (Debian's gdb and a raw protocol client),
 #                tests/gdb/linux-gdb.sh (gdb on Debian's kernel, if make images made it)
 #   guest tests  tests/guest/run-guest-tests.sh
@@ -101,6 +102,7 @@ run_suite tests/cpu-diff/run sh tests/cpu-diff/run --check
 run_suite "tests/cpu-diff/run (native backend)" env PACIFICA_TCG_BACKEND=native \
     sh tests/cpu-diff/run --check
 run_suite tests/cli/run-cli-tests.sh sh tests/cli/run-cli-tests.sh
+run_suite tests/cli/pvh-boot.sh sh tests/cli/pvh-boot.sh
 run_suite tests/qmp/run-qmp-tests.sh sh tests/qmp/run-qmp-tests.sh
 run_suite tests/gdb/run-gdb-tests.sh sh tests/gdb/run-gdb-tests.sh
 
