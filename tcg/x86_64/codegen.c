@@ -788,7 +788,7 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
             ra_sync_bb_end(g, g->op_bb[opi - 1], false);
         }
     }
-    if (g->tb->label_ops[label] == opi) {
+    if (g->ir->label_ops[label] == opi) {
         g->label_pos[label] = x64_offset(&g->e);
     }
     ra_reset_at_label(g, bb);

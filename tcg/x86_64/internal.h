@@ -120,6 +120,7 @@ typedef struct NativeOptions {
 typedef struct Gen {
     Emitter e;
     const TranslationBlock *tb;
+    const TBIR *ir; /* tb's IR, unpacked */
     const NativeOptions *cfg;
     const TCGOp *ops;
     uint32_t nb_ops, nb_temps;

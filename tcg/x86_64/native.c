@@ -79,6 +79,7 @@ struct TCGNative {
 
     pthread_mutex_t lock;
     CodeBuffer cb;
+    TBIRBuffer ir_buf; /* where blocks are unpacked to be compiled (under lock) */
     size_t fixed_size; /* prologue, epilogue and the null chain target */
     NativeEnterFn enter;
     uintptr_t epilogue;
@@ -294,10 +295,11 @@ static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *
     Gen g;
     memset(&g, 0, sizeof(g));
     g.tb = tb;
+    g.ir = tb_ir_view(tb, &n->ir_buf);
     g.cfg = &n->opts;
-    g.ops = tb->ops;
-    g.nb_ops = tb->nb_ops;
-    g.nb_temps = tb->nb_temps;
+    g.ops = g.ir->ops;
+    g.nb_ops = g.ir->nb_ops;
+    g.nb_temps = g.ir->nb_temps;
     g.live_words = (tb->nb_temps + 63) / 64;
     g.epilogue = n->epilogue;
     g.chain_cache = e->chain;
@@ -657,6 +659,7 @@ void tcg_native_free(TCGNative *n)
         free(c);
     }
     codebuf_destroy(&n->cb);
+    tb_ir_buffer_destroy(&n->ir_buf);
     free(n->buckets);
     pthread_mutex_destroy(&n->lock);
     free(n);
