@@ -206,6 +206,33 @@ static void gen_mov_from(Gen *g, uint32_t opi, const TCGOp *op, unsigned src_ai)
     ra_bind_output(g, d, r);
 }
 
+/* d = a + b or a + imm (sub: a - imm) as one LEA into a new register, when the
+ * destructive form would first have to copy a (its value is still needed after the op).
+ * LEA leaves the flags alone, which nothing here relies on either way. */
+static bool gen_add_lea(Gen *g, uint32_t opi, const TCGOp *op, AluOp alu, unsigned ai,
+                        const uint64_t *imm)
+{
+    bool w = op_is64(op);
+    unsigned a = (unsigned)op->args[ai], b = (unsigned)op->args[3 - ai];
+    if ((alu != ALU_ADD && !(alu == ALU_SUB && imm)) || ra_clobberable(g, opi, op, ai) ||
+        g->ts[a].loc == VAL_CONST) {
+        return false;
+    }
+    int64_t disp = 0;
+    if (imm) {
+        disp = alu == ALU_SUB ? -(int64_t)*imm : (int64_t)*imm;
+        if (w ? !fits_i32(disp) : false) {
+            return false;
+        }
+    }
+    HostReg rb = imm ? HR_COUNT : ra_load(g, b, ALLOCATABLE_REGS);
+    HostReg ra = ra_load(g, a, ALLOCATABLE_REGS);
+    HostReg dreg = ra_alloc(g, ALLOCATABLE_REGS);
+    x64_lea_x(&g->e, w, dreg, ra, imm ? -1 : (int)rb, (int32_t)disp);
+    ra_bind_output(g, (unsigned)op->args[0], dreg);
+    return true;
+}
+
 static void gen_alu(Gen *g, uint32_t opi, const TCGOp *op, AluOp alu, bool commutative)
 {
     bool w = op_is64(op);
@@ -220,6 +247,9 @@ static void gen_alu(Gen *g, uint32_t opi, const TCGOp *op, AluOp alu, bool commu
     }
     unsigned b = (unsigned)op->args[bi];
     bool use_imm = ra_is_const(g, b, &cb) && imm_ok(w, cb);
+    if (gen_add_lea(g, opi, op, alu, ai, use_imm ? &cb : NULL)) {
+        return;
+    }
     HostReg rb = use_imm ? HR_COUNT : ra_load(g, b, ALLOCATABLE_REGS);
     HostReg dreg = dest_copy_of(g, opi, op, ai, ALLOCATABLE_REGS);
     if (use_imm) {
