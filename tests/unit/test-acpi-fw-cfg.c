@@ -124,15 +124,35 @@ static AcpiBoardInfo board(unsigned ncpus)
     return info;
 }
 
+/* An fw_cfg device holding the tables of an ncpus board, as the pc machine sets up. */
+typedef struct FwCfgBoard {
+    Log log;
+    AddressSpace io, mem;
+    FwCfgState *fw;
+} FwCfgBoard;
+
+static void fw_cfg_board_init(FwCfgBoard *b, unsigned ncpus)
+{
+    b->log = (Log){0, NULL};
+    address_space_init(&b->io, "io", 1 << 16, &b->log);
+    address_space_init(&b->mem, "mem", 1ull << 52, &b->log);
+    b->fw = fw_cfg_new(&b->io, &b->mem, &b->log);
+    AcpiBoardInfo info = board(ncpus);
+    g_assert_true(acpi_fw_cfg_install(b->fw, &info));
+}
+
+static void fw_cfg_board_fini(FwCfgBoard *b)
+{
+    fw_cfg_free(b->fw);
+    address_space_destroy(&b->mem);
+    address_space_destroy(&b->io);
+}
+
 static void test_loader_installs_tables(void)
 {
-    Log log = {0, NULL};
-    AddressSpace io, mem;
-    address_space_init(&io, "io", 1 << 16, &log);
-    address_space_init(&mem, "mem", 1ull << 52, &log);
-    FwCfgState *fw = fw_cfg_new(&io, &mem, &log);
-    AcpiBoardInfo info = board(4);
-    g_assert_true(acpi_fw_cfg_install(fw, &info));
+    FwCfgBoard b;
+    fw_cfg_board_init(&b, 4);
+    FwCfgState *fw = b.fw;
 
     Loader ld = {.fw = fw, .mem = g_malloc0(MEM_SIZE)};
     ld.fseg_next = FSEG_BASE;
@@ -170,22 +190,16 @@ static void test_loader_installs_tables(void)
     g_assert_true(seen_fadt && seen_madt && seen_hpet);
 
     g_free(ld.mem);
-    fw_cfg_free(fw);
-    address_space_destroy(&mem);
-    address_space_destroy(&io);
+    fw_cfg_board_fini(&b);
 }
 
 /* The same tables whatever address the firmware picks: two loads at different places
  * give tables that differ only by the relocation. */
 static void test_loader_relocates(void)
 {
-    Log log = {0, NULL};
-    AddressSpace io, mem;
-    address_space_init(&io, "io", 1 << 16, &log);
-    address_space_init(&mem, "mem", 1ull << 52, &log);
-    FwCfgState *fw = fw_cfg_new(&io, &mem, &log);
-    AcpiBoardInfo info = board(2);
-    g_assert_true(acpi_fw_cfg_install(fw, &info));
+    FwCfgBoard b;
+    fw_cfg_board_init(&b, 2);
+    FwCfgState *fw = b.fw;
     uint32_t rsdt[2];
     for (int pass = 0; pass < 2; pass++) {
         Loader ld = {.fw = fw, .mem = g_malloc0(MEM_SIZE)};
@@ -197,9 +211,7 @@ static void test_loader_relocates(void)
         g_free(ld.mem);
     }
     g_assert_cmpuint(rsdt[1] - rsdt[0], ==, 0x40000);
-    fw_cfg_free(fw);
-    address_space_destroy(&mem);
-    address_space_destroy(&io);
+    fw_cfg_board_fini(&b);
 }
 
 int main(int argc, char **argv)
