@@ -8,7 +8,6 @@ org 0x100000
 
 MB_MAGIC equ 0x1badb002
 MB_FLAGS equ 0x00010003                 ; page-align modules, memory info, address fields
-COM1     equ 0x3f8
 
 header:
     dd MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
@@ -28,8 +27,8 @@ start:
     jz fail
     cmp al, ' '
     jne .skip_name
-    call print
-    call newline
+    call lib_puts
+    call lib_crlf
     ; mem_lower must be 639 KiB; mem_upper the RAM above 1 MiB (-m 32: up to 31 MiB;
     ; firmware may keep a little at the top for itself, as QEMU's SeaBIOS does)
     test dword [ebp], 1
@@ -56,34 +55,17 @@ start:
     cmp dword [ebp + 20], 0
     jne fail
     mov esi, msg_ok
-    call print
+    call lib_puts
     mov al, 0
     out 0xf4, al
 fail:
     mov esi, msg_fail
-    call print
+    call lib_puts
     mov al, 1
     out 0xf4, al
     hlt
 
-print:                                  ; esi: NUL-terminated string
-    mov dx, COM1
-.next:
-    lodsb
-    test al, al
-    jz .done
-    out dx, al
-    jmp .next
-.done:
-    ret
-
-newline:
-    mov dx, COM1
-    mov al, 13
-    out dx, al
-    mov al, 10
-    out dx, al
-    ret
+%include "serial32.inc"
 
 msg_ok:   db "multiboot: ok", 13, 10, 0
 msg_fail: db "multiboot: FAIL", 13, 10, 0

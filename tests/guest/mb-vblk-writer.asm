@@ -20,7 +20,6 @@ org 0x100000
 
 MB_MAGIC equ 0x1badb002
 MB_FLAGS equ 0x00010003
-COM1     equ 0x3f8
 IOBASE   equ 0xc000
 
 ; legacy registers (offsets in BAR0)
@@ -64,7 +63,7 @@ start:
     jb .fill
     call flush
     mov esi, msg_filled
-    call print
+    call lib_puts
     mov al, 0
     out 0xf4, al
     hlt
@@ -85,10 +84,10 @@ write_loop:
     jnz .block
     inc ebp
     mov esi, msg_pass
-    call print
+    call lib_puts
     mov eax, ebp
     call print_dec
-    call newline
+    call lib_crlf
     jmp .block
 
 ; carry set if the command line holds "loop"
@@ -264,24 +263,7 @@ submit:
 
 ; ---- output ----
 
-print:
-    mov dx, COM1
-.next:
-    lodsb
-    test al, al
-    jz .done
-    out dx, al
-    jmp .next
-.done:
-    ret
-
-newline:
-    mov dx, COM1
-    mov al, 13
-    out dx, al
-    mov al, 10
-    out dx, al
-    ret
+%include "serial32.inc"
 
 print_dec:                              ; eax
     mov ecx, 10
@@ -293,11 +275,10 @@ print_dec:                              ; eax
     inc ebx
     test eax, eax
     jnz .digits
-    mov dx, COM1
 .out:
     pop eax
     add al, '0'
-    out dx, al
+    call lib_putc
     dec ebx
     jnz .out
     ret
@@ -307,10 +288,10 @@ fail_boot:
 fail:
     push esi
     mov esi, msg_fail
-    call print
+    call lib_puts
     pop esi
-    call print
-    call newline
+    call lib_puts
+    call lib_crlf
     mov al, 1
     out 0xf4, al
     hlt

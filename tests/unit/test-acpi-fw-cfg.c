@@ -7,15 +7,11 @@
 
 #include "hw/acpi_fw_cfg.h"
 #include "hw/bios_linker.h"
+#include "acpi-check.h"
 
 #define MEM_SIZE  0x200000u
 #define FSEG_BASE 0xf0000u
 #define HIGH_BASE 0x100000u
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static uint64_t rd_le(const uint8_t *p, unsigned size)
 {
@@ -116,44 +112,47 @@ static const uint8_t *checked_table(const Loader *ld, uint64_t addr, const char 
     g_assert_cmpuint(addr, >=, HIGH_BASE);
     g_assert_cmpuint(addr + 36, <=, MEM_SIZE);
     const uint8_t *t = ld->mem + addr;
-    if (sig)
-        g_assert_cmpmem(t, 4, sig, 4);
-    g_assert_cmpuint(acpi_checksum(t, rd32(t + 4)), ==, 0);
+    acpi_check_table(t, sig);
     return t;
 }
 
+/* The pc machine's board, with the fw_cfg device in the DSDT. */
 static AcpiBoardInfo board(unsigned ncpus)
 {
-    AcpiBoardInfo info = {
-        .ncpus = ncpus,
-        .lapic_addr = 0xfee00000,
-        .have_ioapic = true,
-        .ioapic_addr = 0xfec00000,
-        .have_hpet = true,
-        .hpet_addr = 0xfed00000,
-        .have_fw_cfg = true,
-        .pm_base = 0x600,
-        .sci_irq = 9,
-        .smi_cmd = 0xb2,
-        .acpi_enable = 0xf1,
-        .acpi_disable = 0xf0,
-        .pirq_isa_irq = {10, 10, 11, 11},
-        .pirq_gsi_base = 16,
-        .pci_mmio_start = 0xe0000000,
-        .pci_mmio_end = 0xfebfffff,
-    };
+    AcpiBoardInfo info = acpi_test_board(ncpus);
+    info.have_fw_cfg = true;
     return info;
+}
+
+/* An fw_cfg device holding the tables of an ncpus board, as the pc machine sets up. */
+typedef struct FwCfgBoard {
+    Log log;
+    AddressSpace io, mem;
+    FwCfgState *fw;
+} FwCfgBoard;
+
+static void fw_cfg_board_init(FwCfgBoard *b, unsigned ncpus)
+{
+    b->log = (Log){0, NULL};
+    address_space_init(&b->io, "io", 1 << 16, &b->log);
+    address_space_init(&b->mem, "mem", 1ull << 52, &b->log);
+    b->fw = fw_cfg_new(&b->io, &b->mem, &b->log);
+    AcpiBoardInfo info = board(ncpus);
+    g_assert_true(acpi_fw_cfg_install(b->fw, &info));
+}
+
+static void fw_cfg_board_fini(FwCfgBoard *b)
+{
+    fw_cfg_free(b->fw);
+    address_space_destroy(&b->mem);
+    address_space_destroy(&b->io);
 }
 
 static void test_loader_installs_tables(void)
 {
-    Log log = {0, NULL};
-    AddressSpace io, mem;
-    address_space_init(&io, "io", 1 << 16, &log);
-    address_space_init(&mem, "mem", 1ull << 52, &log);
-    FwCfgState *fw = fw_cfg_new(&io, &mem, &log);
-    AcpiBoardInfo info = board(4);
-    g_assert_true(acpi_fw_cfg_install(fw, &info));
+    FwCfgBoard b;
+    fw_cfg_board_init(&b, 4);
+    FwCfgState *fw = b.fw;
 
     Loader ld = {.fw = fw, .mem = g_malloc0(MEM_SIZE)};
     ld.fseg_next = FSEG_BASE;
@@ -163,9 +162,7 @@ static void test_loader_installs_tables(void)
     g_assert_cmpuint(rsdp_addr, <, FSEG_BASE + 0x10000);
     g_assert_cmpuint(rsdp_addr % 16, ==, 0);
     const uint8_t *rsdp = ld.mem + rsdp_addr;
-    g_assert_cmpmem(rsdp, 8, "RSD PTR ", 8);
-    g_assert_cmpuint(acpi_checksum(rsdp, 20), ==, 0);
-    g_assert_cmpuint(acpi_checksum(rsdp, 36), ==, 0);
+    acpi_check_rsdp(rsdp);
 
     const uint8_t *rsdt = checked_table(&ld, rd32(rsdp + 16), "RSDT");
     const uint8_t *xsdt = checked_table(&ld, rd_le(rsdp + 24, 8), "XSDT");
@@ -193,22 +190,16 @@ static void test_loader_installs_tables(void)
     g_assert_true(seen_fadt && seen_madt && seen_hpet);
 
     g_free(ld.mem);
-    fw_cfg_free(fw);
-    address_space_destroy(&mem);
-    address_space_destroy(&io);
+    fw_cfg_board_fini(&b);
 }
 
 /* The same tables whatever address the firmware picks: two loads at different places
  * give tables that differ only by the relocation. */
 static void test_loader_relocates(void)
 {
-    Log log = {0, NULL};
-    AddressSpace io, mem;
-    address_space_init(&io, "io", 1 << 16, &log);
-    address_space_init(&mem, "mem", 1ull << 52, &log);
-    FwCfgState *fw = fw_cfg_new(&io, &mem, &log);
-    AcpiBoardInfo info = board(2);
-    g_assert_true(acpi_fw_cfg_install(fw, &info));
+    FwCfgBoard b;
+    fw_cfg_board_init(&b, 2);
+    FwCfgState *fw = b.fw;
     uint32_t rsdt[2];
     for (int pass = 0; pass < 2; pass++) {
         Loader ld = {.fw = fw, .mem = g_malloc0(MEM_SIZE)};
@@ -220,9 +211,7 @@ static void test_loader_relocates(void)
         g_free(ld.mem);
     }
     g_assert_cmpuint(rsdt[1] - rsdt[0], ==, 0x40000);
-    fw_cfg_free(fw);
-    address_space_destroy(&mem);
-    address_space_destroy(&io);
+    fw_cfg_board_fini(&b);
 }
 
 int main(int argc, char **argv)

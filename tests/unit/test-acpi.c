@@ -6,75 +6,41 @@
 
 #include "hw/acpi_build.h"
 #include "hw/aml.h"
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+#include "acpi-check.h"
 
 #define BASE 0x7fe0000ull
-
-static AcpiBoardInfo board(unsigned ncpus, bool hpet)
-{
-    AcpiBoardInfo info = {
-        .ncpus = ncpus,
-        .lapic_addr = 0xfee00000,
-        .have_ioapic = true,
-        .ioapic_addr = 0xfec00000,
-        .have_hpet = hpet,
-        .hpet_addr = 0xfed00000,
-        .pm_base = 0x600,
-        .sci_irq = 9,
-        .smi_cmd = 0xb2,
-        .acpi_enable = 0xf1,
-        .acpi_disable = 0xf0,
-        .pirq_isa_irq = {10, 10, 11, 11},
-        .pirq_gsi_base = 16,
-        .pci_mmio_start = 0xe0000000,
-        .pci_mmio_end = 0xfebfffff,
-    };
-    return info;
-}
 
 static const uint8_t *table_at(const uint8_t *buf, uint64_t addr)
 {
     return buf + (addr - BASE);
 }
 
-static void check_table(const uint8_t *t, const char *sig)
-{
-    g_assert_cmpmem(t, 4, sig, 4);
-    g_assert_cmpuint(acpi_checksum(t, rd32(t + 4)), ==, 0);
-}
-
 static void test_tables(void)
 {
     static uint8_t buf[65536];
-    AcpiBoardInfo info = board(4, true);
+    AcpiBoardInfo info = acpi_test_board(4);
     uint64_t rsdp_addr;
     size_t used = acpi_build_tables(&info, buf, sizeof(buf), BASE, &rsdp_addr);
     g_assert_cmpuint(used, >, 0);
     const uint8_t *rsdp = table_at(buf, rsdp_addr);
-    g_assert_cmpmem(rsdp, 8, "RSD PTR ", 8);
-    g_assert_cmpuint(acpi_checksum(rsdp, 20), ==, 0);
-    g_assert_cmpuint(acpi_checksum(rsdp, 36), ==, 0);
+    acpi_check_rsdp(rsdp);
     const uint8_t *rsdt = table_at(buf, rd32(rsdp + 16));
-    check_table(rsdt, "RSDT");
+    acpi_check_table(rsdt, "RSDT");
     const uint8_t *xsdt = table_at(buf, rd32(rsdp + 24));
-    check_table(xsdt, "XSDT");
+    acpi_check_table(xsdt, "XSDT");
     g_assert_cmpuint(rd32(rsdt + 4), ==, 36 + 3 * 4); /* FADT, MADT, HPET */
     const uint8_t *fadt = table_at(buf, rd32(rsdt + 36));
     const uint8_t *madt = table_at(buf, rd32(rsdt + 40));
     const uint8_t *hpet = table_at(buf, rd32(rsdt + 44));
-    check_table(fadt, "FACP");
-    check_table(madt, "APIC");
-    check_table(hpet, "HPET");
+    acpi_check_table(fadt, "FACP");
+    acpi_check_table(madt, "APIC");
+    acpi_check_table(hpet, "HPET");
     g_assert_cmphex(rd32(fadt + 56), ==, 0x600);
     g_assert_cmphex(rd32(fadt + 64), ==, 0x604);
     g_assert_cmphex(rd32(fadt + 76), ==, 0x608);
     g_assert_cmpuint(fadt[46], ==, 9);
     const uint8_t *dsdt = table_at(buf, rd32(fadt + 40));
-    check_table(dsdt, "DSDT");
+    acpi_check_table(dsdt, "DSDT");
     g_assert_cmpmem(table_at(buf, rd32(fadt + 36)), 4, "FACS", 4);
     /* MADT: 4 local APICs, 1 I/O APIC, 5 overrides, 1 NMI entry. */
     unsigned counts[8] = {0};
