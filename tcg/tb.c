@@ -111,11 +111,17 @@ static size_t align8(size_t n)
 TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t cs_base,
                                       uint32_t flags, uint32_t cflags, uint64_t phys_pc)
 {
-    /* One allocation: the TB, then its packed IR. */
+    /* One allocation: the TB, then its packed IR; from the context's arena when it
+     * can. */
     size_t ir_off = align8(sizeof(TranslationBlock));
     size_t total = ir_off + tb_ir_packed_size(s);
     total = (total + TB_HOT_BYTES - 1) & ~(size_t)(TB_HOT_BYTES - 1);
-    char *mem = aligned_alloc(TB_HOT_BYTES, total);
+    TBArenaChunk *chunk = NULL;
+    char *mem = s->tb_arena ? tb_arena_alloc(s->tb_arena, total, TB_HOT_BYTES, &chunk) : NULL;
+    if (!mem) {
+        chunk = NULL;
+        mem = aligned_alloc(TB_HOT_BYTES, total);
+    }
     if (!mem) {
         abort();
     }
@@ -128,6 +134,7 @@ TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t
     tb->cflags = cflags;
     tb->phys_pc = phys_pc;
     tb->phys_page2 = UINT64_MAX;
+    tb->arena_chunk = chunk;
     tb_ir_pack(s, (uint8_t *)mem + ir_off);
     tb->ir_packed = (const uint8_t *)mem + ir_off;
     tb->nb_ops = s->nb_ops;
@@ -185,7 +192,12 @@ const TBIR *tb_ir_view(TranslationBlock *tb, TBIRBuffer *buf)
 void tb_free(TranslationBlock *tb)
 {
     free(atomic_load_explicit(&tb->ir, memory_order_relaxed));
-    free(tb);
+    TBArenaChunk *chunk = tb->arena_chunk;
+    if (chunk) {
+        tb_arena_release(chunk);
+    } else {
+        free(tb);
+    }
 }
 
 /* The guest bytes of a TB: one range, or two when its second page is elsewhere. */

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcg/tb-arena.h"
 #include "tcg/tb-ir.h"
 #include "tcg/tcg.h"
 
@@ -59,6 +60,9 @@ struct TranslationBlock {
     /* Direct successors linked by goto_tb; a slot is followed only if the target is
      * still valid. */
     _Atomic(TranslationBlock *) jmp_dest[2];
+
+    /* The arena chunk holding this TB, or NULL when it was malloc'd. */
+    TBArenaChunk *arena_chunk;
 
     /* Cache links, owned by TBCache. */
     TranslationBlock *hash_next;

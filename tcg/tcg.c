@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcg/tb-arena.h"
 #include "tcg/tcg.h"
 
 const TCGOpDef tcg_op_defs[NB_TCG_OPS] = {
@@ -46,6 +47,7 @@ void tcg_context_init(TCGContext *s)
     s->env = (TCGv){0};
     s->nb_globals = 1;
     s->nb_temps = 1;
+    s->tb_arena = tb_arena_new(0);
 }
 
 void tcg_context_destroy(TCGContext *s)
@@ -53,6 +55,10 @@ void tcg_context_destroy(TCGContext *s)
     free(s->ops);
     s->ops = NULL;
     s->nb_ops = 0;
+    if (s->tb_arena) {
+        tb_arena_free(s->tb_arena);
+        s->tb_arena = NULL;
+    }
 }
 
 void tcg_func_start(TCGContext *s)

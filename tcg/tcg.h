@@ -211,6 +211,7 @@ typedef struct TCGContext {
     unsigned nb_labels;
     TCGv env;            /* the env pointer */
     bool overflow;       /* too many ops/temps: the front end must end the block early */
+    struct TBArena *tb_arena; /* where this thread's TBs are allocated (tcg/tb-arena.h) */
 } TCGContext;
 
 void tcg_context_init(TCGContext *s);

@@ -1,9 +1,12 @@
 /* Tests of translation blocks and their cache: keys, invalidation by physical range
  * (touching ranges do not overlap), the code-page bits, TBs over two pages, pages
  * above 4 GiB, flush, and that invalidation stays fast with many TBs. */
+#include <errno.h>
 #include <glib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "tcg/tb.h"
 #include "tcg/tcg.h"
@@ -413,6 +416,113 @@ static void test_concurrent(void)
     fixture_free(f);
 }
 
+/* ---- The TB arena ---- */
+
+/* Whether the page at addr is mapped (msync fails with ENOMEM on unmapped memory). */
+static bool mapped(const void *addr)
+{
+    uintptr_t page = (uintptr_t)addr & ~((uintptr_t)sysconf(_SC_PAGESIZE) - 1);
+    if (msync((void *)page, 1, MS_ASYNC) == 0) {
+        return true;
+    }
+    g_assert_cmpint(errno, ==, ENOMEM);
+    return false;
+}
+
+/* TBs of one context are carved one after the other out of one chunk. */
+static void test_arena_bump(void)
+{
+    Fixture *f = fixture_new();
+    TranslationBlock *a = make_tb(f, 0x1000, 16, UINT64_MAX);
+    TranslationBlock *b = make_tb(f, 0x2000, 16, UINT64_MAX);
+    g_assert_nonnull(a->arena_chunk);
+    g_assert_true(a->arena_chunk == b->arena_chunk);
+    g_assert_cmpuint((uintptr_t)a % TB_HOT_BYTES, ==, 0);
+    g_assert_cmpuint((uintptr_t)b % TB_HOT_BYTES, ==, 0);
+    g_assert_cmpuint((uintptr_t)b, >, (uintptr_t)a);
+    g_assert_cmpuint((uintptr_t)b - (uintptr_t)a, <, 4 * TB_HOT_BYTES);
+    fixture_free(f);
+}
+
+/* A chunk goes back to the OS once the arena moved on and its last allocation is
+ * freed, not before; requests too big for the arena are refused. */
+static void test_arena_unmap(void)
+{
+    TBArena *arena = tb_arena_new(64 * 1024);
+    GPtrArray *allocs = g_ptr_array_new();
+    GPtrArray *chunks = g_ptr_array_new();
+    TBArenaChunk *first = NULL, *chunk = NULL;
+    do {
+        void *p = tb_arena_alloc(arena, 1000, 64, &chunk);
+        g_assert_nonnull(p);
+        g_assert_cmpuint((uintptr_t)p % 64, ==, 0);
+        memset(p, 0xa5, 1000);
+        g_ptr_array_add(allocs, p);
+        g_ptr_array_add(chunks, chunk);
+        first = first ? first : chunk;
+    } while (chunk == first);
+    g_assert_null(tb_arena_alloc(arena, 64 * 1024 / 8 + 1, 64, &chunk));
+
+    /* All but the last (in the second chunk) freed: the first chunk is unmapped. */
+    void *first_alloc = allocs->pdata[0];
+    for (guint i = 0; i + 1 < allocs->len; i++) {
+        g_assert_true(mapped(first_alloc));
+        tb_arena_release(chunks->pdata[i]);
+    }
+    g_assert_false(mapped(first_alloc));
+    /* The current chunk stays while the arena lives, and after it while in use. */
+    void *last = allocs->pdata[allocs->len - 1];
+    tb_arena_free(arena);
+    g_assert_true(mapped(last));
+    tb_arena_release(chunks->pdata[allocs->len - 1]);
+    g_assert_false(mapped(last));
+    g_ptr_array_free(allocs, true);
+    g_ptr_array_free(chunks, true);
+}
+
+typedef struct ArenaThreadArgs {
+    Fixture *f;
+    TCGContext s;
+    void *first_chunk;
+} ArenaThreadArgs;
+
+static gpointer arena_translator_thread(gpointer opaque)
+{
+    ArenaThreadArgs *a = opaque;
+    for (unsigned i = 0; i < 20000; i++) {
+        tcg_func_start(&a->s);
+        tcg_gen_insn_start(&a->s, i, 0);
+        tcg_gen_exit_tb(&a->s, TB_EXIT_NOCHAIN);
+        TranslationBlock *tb = tb_new_from_context(&a->s, i * 16, 0, 0, 0, i * 16);
+        tb->size = 16;
+        if (!a->first_chunk) {
+            a->first_chunk = tb->arena_chunk;
+        }
+        tb_cache_insert(&a->f->cache, tb);
+    }
+    return NULL;
+}
+
+/* TBs made by one thread and freed by another's flushes: every chunk is unmapped once
+ * its TBs are gone and its context is destroyed. */
+static void test_arena_cross_thread(void)
+{
+    Fixture *f = fixture_new();
+    ArenaThreadArgs args = {.f = f};
+    tcg_context_init(&args.s);
+    GThread *t = g_thread_new("translator", arena_translator_thread, &args);
+    for (unsigned i = 0; i < 200; i++) {
+        tb_cache_flush(&f->cache);
+        g_usleep(100);
+    }
+    g_thread_join(t);
+    g_assert_nonnull(args.first_chunk);
+    tb_cache_flush(&f->cache);
+    g_assert_false(mapped(args.first_chunk));
+    tcg_context_destroy(&args.s);
+    fixture_free(f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -426,5 +536,8 @@ int main(int argc, char **argv)
     g_test_add_func("/tb/cache/flush", test_flush);
     g_test_add_func("/tb/cache/timing", test_timing);
     g_test_add_func("/tb/cache/concurrent", test_concurrent);
+    g_test_add_func("/tb/arena/bump", test_arena_bump);
+    g_test_add_func("/tb/arena/unmap", test_arena_unmap);
+    g_test_add_func("/tb/arena/cross_thread", test_arena_cross_thread);
     return g_test_run();
 }
