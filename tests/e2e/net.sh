@@ -11,8 +11,9 @@
 #
 # Environment:
 #   PACIFICA                  the emulator (default build/pacifica)
-#   PACIFICA_KERNEL, PACIFICA_INITRD
-#                             images to boot instead of building them
+#   PACIFICA_KERNEL, PACIFICA_INITRD, PACIFICA_BOOT, PACIFICA_ACCEL, PACIFICA_APPEND
+#                             what to boot and how (PACIFICA_ACCEL: the Pacifica
+#                             guests only): see tests/e2e/e2e-env.sh
 #   PACIFICA_TIMEOUT          seconds before a boot counts as hung (default 900)
 #   PACIFICA_NET_HTTP_LINES   lines in the file the guest fetches (default 20000,
 #                             about 200 KB; its http-time line gives a throughput)
@@ -38,14 +39,9 @@ cleanup() {
 trap cleanup EXIT
 failed=0
 
-if [ -n "${PACIFICA_KERNEL:-}" ] && [ -n "${PACIFICA_INITRD:-}" ]; then
-    kernel=$PACIFICA_KERNEL
-    initrd=$PACIFICA_INITRD
-else
-    paths=$(sh "$root/tests/images/build.sh") || exit 1
-    kernel=$(echo "$paths" | sed -n 's/^kernel=//p')
-    initrd=$(echo "$paths" | sed -n 's/^initrd=//p')
-fi
+# Sets kernel, initrd, accel_args, extra_append, log_tag.
+# shellcheck source=tests/e2e/e2e-env.sh
+. "$root/tests/e2e/e2e-env.sh"
 
 # A TCP port nothing listens on now (the kernel picks it; a race with another
 # program taking it meanwhile is unlikely and would only fail the test).
@@ -110,8 +106,12 @@ boot_with() {
     log=$2
     append=$3
     shift 3
+    accel=
+    [ "$emulator" = "$pacifica" ] && accel=$accel_args
+    # shellcheck disable=SC2086 # accel is "-accel VALUE" or nothing
     timeout -k 10 "$timeout_secs" "$emulator" -m 256M -kernel "$kernel" -initrd "$initrd" \
-        -append "console=ttyS0 no_timer_check $append" -nographic -no-reboot "$@" </dev/null >"$log" 2>&1 &
+        -append "console=ttyS0 no_timer_check $append $extra_append" -nographic -no-reboot \
+        $accel "$@" </dev/null >"$log" 2>&1 &
 }
 
 # ---- 1. user-mode network ----
@@ -127,7 +127,7 @@ http_port=$(free_port)
     >"$work/http.log" 2>&1 &
 pids="$pids $!"
 fwd_port=$(free_port)
-log=$logdir/net-user.log
+log=$logdir/net-user$log_tag.log
 boot "$log" "pacifica.test=net pacifica.httpport=$http_port pacifica.listenport=5555" \
     -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$fwd_port-:5555"
 guest=$!
@@ -181,8 +181,8 @@ check_kernel "$log"
 test_socket() {
 
 link_port=$(free_port)
-log_a=$logdir/net-socket-listen.log
-log_b=$logdir/net-socket-connect.log
+log_a=$logdir/net-socket-listen$log_tag.log
+log_b=$logdir/net-socket-connect$log_tag.log
 boot "$log_a" "pacifica.test=netlink pacifica.netip=10.0.3.1/24" \
     -netdev "socket,id=link,listen=127.0.0.1:$link_port" -device virtio-net-pci,netdev=link
 guest_a=$!
