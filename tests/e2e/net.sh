@@ -49,11 +49,16 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_for FILE PATTERN SECONDS: until PATTERN appears in FILE; 1 on timeout.
+# wait_for FILE PATTERN SECONDS [PID]: until PATTERN appears in FILE; 1 on timeout
+# or once process PID (the guest that writes FILE) has ended without it.
 wait_for() {
     i=0
     while [ "$i" -lt "$3" ]; do
         grep -aq "$2" "$1" 2>/dev/null && return 0
+        if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+            grep -aq "$2" "$1" 2>/dev/null
+            return
+        fi
         sleep 1
         i=$((i + 1))
     done
@@ -68,7 +73,7 @@ ok() {
 # but has not exited a minute later is stopped (a stuck shutdown is not a network
 # failure: it is reported as a TAP comment). Sets status to the exit status.
 finish() {
-    if wait_for "$2" 'pacifica: poweroff' "$timeout_secs"; then
+    if wait_for "$2" 'pacifica: poweroff' "$timeout_secs" "$1"; then
         i=0
         while kill -0 "$1" 2>/dev/null && [ "$i" -lt 60 ]; do
             sleep 1
@@ -133,7 +138,7 @@ boot "$log" "pacifica.test=net pacifica.httpport=$http_port pacifica.listenport=
 guest=$!
 pids="$pids $guest"
 host_got=
-if wait_for "$log" 'pacifica: net listening' "$timeout_secs"; then
+if wait_for "$log" 'pacifica: net listening' "$timeout_secs" "$guest"; then
     # The guest's nc is listening; the host connects through hostfwd.
     host_got=$(python3 - "$fwd_port" <<'EOF'
 import socket, sys
