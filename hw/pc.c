@@ -16,6 +16,7 @@
 #include "hw/apic.h"
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
+#include "hw/fpu_error.h"
 #include "hw/fw_cfg.h"
 #include "hw/i8254.h"
 #include "hw/i8259.h"
@@ -83,6 +84,7 @@ struct PCBoard {
     HpetState *hpet;
     I8042State *kbc;
     Port92State *port92;
+    FpuErrorState *fpu_error; /* FERR# -> IRQ 13, port 0xF0 */
     /* The A20 gate is the OR of the keyboard controller's output port bit and port
      * 0x92's fast A20 bit. */
     bool kbc_a20, fast_a20;
@@ -712,6 +714,10 @@ static int create_chipset(PCBoard *b)
     machine_register_device(m, &b->pic->dev);
     machine_register_device(m, &b->pit->dev);
     machine_register_device(m, &b->rtc->dev);
+    b->fpu_error = fpu_error_new(&m->io, pc_isa_line(b, 13));
+    machine_register_device(m, &b->fpu_error->dev);
+    m->set_ferr = fpu_error_set_ferr;
+    m->set_ferr_opaque = b->fpu_error;
     pc_fill_cmos(b);
     m->interrupt_ack = pc_interrupt_ack;
     m->interrupt_ack_opaque = b;
@@ -1192,6 +1198,7 @@ void pc_board_destroy(PCBoard *b)
     pci_bus_free(b->pci);
     i8042_free(b->kbc);
     port92_free(b->port92);
+    fpu_error_free(b->fpu_error);
     hpet_free(b->hpet);
     rtc_free(b->rtc);
     pit_free(b->pit);

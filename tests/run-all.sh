@@ -139,7 +139,8 @@ done
 
 # The unit tests of instruction semantics and the differential tests run on the IR
 # interpreter by default (accel/tcg-run.h); once more on the native backend.
-for test in build/tests/unit/test-runner build/tests/unit/test-int build/tests/unit/test-sse \
+for test in build/tests/unit/test-runner build/tests/unit/test-int build/tests/unit/test-int-legacy \
+    build/tests/unit/test-sse build/tests/unit/test-sse-exc build/tests/unit/test-sse-xsave \
     build/tests/unit/test-fpu build/tests/unit/test-seg build/tests/unit/test-sys \
     build/tests/unit/test-mmu build/tests/unit/test-dbg; do
     if [ -x "$test" ]; then
