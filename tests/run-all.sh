@@ -113,9 +113,10 @@ collect_background() {
 # the most there and tests nothing of Pacifica's: the crypto self-tests, the X.509
 # certificates (modules then load unverified), kprobe tracing, zeroing every
 # allocation. loglevel=5 still prints the warnings the scripts look for; the soft
-# lockup watchdog, RCU stall and hung task warnings, and the clocksource watchdog
-# (which would drop the TSC), would only report a starved host thread on a loaded
-# machine. Timeouts are generous for the same reason: a boot takes about a minute of
+# lockup watchdog, RCU stall and hung task warnings (the sysctl takes effect once
+# the initcalls are done; the earlier "INFO: task ... blocked" lines are harmless),
+# and the clocksource watchdog (which would drop the TSC), would only report a
+# starved host thread on a loaded machine. Timeouts are generous for the same reason: a boot takes about a minute of
 # CPU, many more of wall time on a shared machine.
 interp_e2e_append="loglevel=5 cryptomgr.notests init_on_alloc=0 nowatchdog tsc=reliable
     rcupdate.rcu_cpu_stall_suppress=1 sysctl.kernel.hung_task_timeout_secs=0
