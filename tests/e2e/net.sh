@@ -11,8 +11,9 @@
 #
 # Environment:
 #   PACIFICA                  the emulator (default build/pacifica)
-#   PACIFICA_KERNEL, PACIFICA_INITRD
-#                             images to boot instead of building them
+#   PACIFICA_KERNEL, PACIFICA_INITRD, PACIFICA_BOOT, PACIFICA_ACCEL, PACIFICA_APPEND
+#                             what to boot and how (PACIFICA_ACCEL: the Pacifica
+#                             guests only): see tests/e2e/e2e-env.sh
 #   PACIFICA_TIMEOUT          seconds before a boot counts as hung (default 900)
 #   PACIFICA_NET_HTTP_LINES   lines in the file the guest fetches (default 20000,
 #                             about 200 KB; its http-time line gives a throughput)
@@ -38,14 +39,9 @@ cleanup() {
 trap cleanup EXIT
 failed=0
 
-if [ -n "${PACIFICA_KERNEL:-}" ] && [ -n "${PACIFICA_INITRD:-}" ]; then
-    kernel=$PACIFICA_KERNEL
-    initrd=$PACIFICA_INITRD
-else
-    paths=$(sh "$root/tests/images/build.sh") || exit 1
-    kernel=$(echo "$paths" | sed -n 's/^kernel=//p')
-    initrd=$(echo "$paths" | sed -n 's/^initrd=//p')
-fi
+# Sets kernel, initrd, accel_args, extra_append, log_tag.
+# shellcheck source=tests/e2e/e2e-env.sh
+. "$root/tests/e2e/e2e-env.sh"
 
 # A TCP port nothing listens on now (the kernel picks it; a race with another
 # program taking it meanwhile is unlikely and would only fail the test).
@@ -53,11 +49,16 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_for FILE PATTERN SECONDS: until PATTERN appears in FILE; 1 on timeout.
+# wait_for FILE PATTERN SECONDS [PID]: until PATTERN appears in FILE; 1 on timeout
+# or once process PID (the guest that writes FILE) has ended without it.
 wait_for() {
     i=0
     while [ "$i" -lt "$3" ]; do
         grep -aq "$2" "$1" 2>/dev/null && return 0
+        if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+            grep -aq "$2" "$1" 2>/dev/null
+            return
+        fi
         sleep 1
         i=$((i + 1))
     done
@@ -72,7 +73,7 @@ ok() {
 # but has not exited a minute later is stopped (a stuck shutdown is not a network
 # failure: it is reported as a TAP comment). Sets status to the exit status.
 finish() {
-    if wait_for "$2" 'pacifica: poweroff' "$timeout_secs"; then
+    if wait_for "$2" 'pacifica: poweroff' "$timeout_secs" "$1"; then
         i=0
         while kill -0 "$1" 2>/dev/null && [ "$i" -lt 60 ]; do
             sleep 1
@@ -110,8 +111,12 @@ boot_with() {
     log=$2
     append=$3
     shift 3
+    accel=
+    [ "$emulator" = "$pacifica" ] && accel=$accel_args
+    # shellcheck disable=SC2086 # accel is "-accel VALUE" or nothing
     timeout -k 10 "$timeout_secs" "$emulator" -m 256M -kernel "$kernel" -initrd "$initrd" \
-        -append "console=ttyS0 no_timer_check $append" -nographic -no-reboot "$@" </dev/null >"$log" 2>&1 &
+        -append "console=ttyS0 no_timer_check $append $extra_append" -nographic -no-reboot \
+        $accel "$@" </dev/null >"$log" 2>&1 &
 }
 
 # ---- 1. user-mode network ----
@@ -127,13 +132,13 @@ http_port=$(free_port)
     >"$work/http.log" 2>&1 &
 pids="$pids $!"
 fwd_port=$(free_port)
-log=$logdir/net-user.log
+log=$logdir/net-user$log_tag.log
 boot "$log" "pacifica.test=net pacifica.httpport=$http_port pacifica.listenport=5555" \
     -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$fwd_port-:5555"
 guest=$!
 pids="$pids $guest"
 host_got=
-if wait_for "$log" 'pacifica: net listening' "$timeout_secs"; then
+if wait_for "$log" 'pacifica: net listening' "$timeout_secs" "$guest"; then
     # The guest's nc is listening; the host connects through hostfwd.
     host_got=$(python3 - "$fwd_port" <<'EOF'
 import socket, sys
@@ -181,8 +186,8 @@ check_kernel "$log"
 test_socket() {
 
 link_port=$(free_port)
-log_a=$logdir/net-socket-listen.log
-log_b=$logdir/net-socket-connect.log
+log_a=$logdir/net-socket-listen$log_tag.log
+log_b=$logdir/net-socket-connect$log_tag.log
 boot "$log_a" "pacifica.test=netlink pacifica.netip=10.0.3.1/24" \
     -netdev "socket,id=link,listen=127.0.0.1:$link_port" -device virtio-net-pci,netdev=link
 guest_a=$!

@@ -108,9 +108,10 @@ resolve_packages() {
 }
 
 # ensure_vmlinux DIR: extracts DIR/vmlinux from DIR/vmlinuz unless it is already
-# there (also for an image set cached before vmlinux was part of it).
+# there (a new vmlinuz comes in a new directory; this also serves an image set
+# cached before vmlinux was part of it).
 ensure_vmlinux() {
-    if [ ! -f "$1/vmlinux" ] || [ "$1/vmlinuz" -nt "$1/vmlinux" ]; then
+    if [ ! -f "$1/vmlinux" ]; then
         log "extracting vmlinux from $1/vmlinuz"
         python3 "$recipe_dir/extract-vmlinux.py" "$1/vmlinuz" "$1/vmlinux" ||
             die "cannot extract vmlinux from $1/vmlinuz"
