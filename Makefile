@@ -50,7 +50,8 @@ $(BUILD)/pacifica: $(BUILD)/system/main.o $(BUILD)/libpacifica.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libpacifica.a $(wildcard config.mak)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libpacifica.a \
+                    $(wildcard config.mak)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST-CC $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libpacifica.a $(LIBS)

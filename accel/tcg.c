@@ -12,6 +12,7 @@
 #include "accel/accel.h"
 #include "accel/tcg-run.h"
 #include "cpu/x86/cpu.h"
+#include "cpu/x86/fpu_helper.h"
 #include "cpu/x86/seg_helper.h"
 #include "cpu/x86/tlb.h"
 #include "system/debug.h"
@@ -181,6 +182,7 @@ static void tcg_handle_init_sipi(TcgAccel *a, X86CPU *cpu)
     unsigned req = atomic_load(&cpu->interrupt_request);
     if (req & CPU_INTERRUPT_INIT) {
         atomic_fetch_and(&cpu->interrupt_request, ~(unsigned)CPU_INTERRUPT_INIT);
+        x87_release_ferr(&cpu->env); /* the reset clears the x87 state, ES included */
         x86_cpu_reset(cpu);
         cpu->env.halted = true;
         atomic_store(&v->wait_for_sipi, true);

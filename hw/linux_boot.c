@@ -79,7 +79,7 @@ static void st64(uint8_t *p, uint64_t v)
     st32(p + 4, (uint32_t)(v >> 32));
 }
 
-static uint8_t *read_whole_file(const char *opt, const char *path, size_t *size)
+uint8_t *linux_boot_read_file(const char *opt, const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -107,7 +107,7 @@ static uint64_t low_ram_top(const Machine *m)
     return m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
 }
 
-static void write_gdt(Machine *m, X86BootState *bs)
+void linux_boot_write_gdt(Machine *m, X86BootState *bs)
 {
     /* Null, unused, then __BOOT_CS = 0x10 (flat 32-bit code) and __BOOT_DS = 0x18 (flat
      * data): the descriptors boot.rst's 32-bit protocol requires. */
@@ -118,11 +118,11 @@ static void write_gdt(Machine *m, X86BootState *bs)
     bs->gdt_limit = sizeof(gdt) - 1;
 }
 
-static bool load_initrd(Machine *m, const char *path, uint32_t initrd_max, uint64_t kernel_end,
-                        uint64_t ram_top, uint8_t *bp)
+bool linux_boot_place_initrd(Machine *m, const char *path, uint32_t initrd_max, uint64_t kernel_end,
+                             uint64_t ram_top, uint64_t *addr_out, uint64_t *size_out)
 {
     size_t size;
-    uint8_t *data = read_whole_file("-initrd", path, &size);
+    uint8_t *data = linux_boot_read_file("-initrd", path, &size);
     if (!data)
         return false;
     uint64_t top = ram_top && ram_top < low_ram_top(m) ? ram_top : low_ram_top(m);
@@ -137,10 +137,21 @@ static bool load_initrd(Machine *m, const char *path, uint32_t initrd_max, uint6
     }
     memcpy(m->ram + addr, data, size);
     free(data);
+    *addr_out = addr;
+    *size_out = size;
+    return true;
+}
+
+static bool load_initrd(Machine *m, const char *path, uint32_t initrd_max, uint64_t kernel_end,
+                        uint64_t ram_top, uint8_t *bp)
+{
+    uint64_t addr, size;
+    if (!linux_boot_place_initrd(m, path, initrd_max, kernel_end, ram_top, &addr, &size))
+        return false;
     st32(bp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
     st32(bp + HDR_RAMDISK_SIZE, (uint32_t)size);
     st32(bp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(addr >> 32));
-    st32(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)size >> 32));
+    st32(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)(size >> 32));
     return true;
 }
 
@@ -149,7 +160,7 @@ LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const Linu
 {
     const char *path = cfg->kernel;
     size_t size;
-    uint8_t *k = read_whole_file("-kernel", path, &size);
+    uint8_t *k = linux_boot_read_file("-kernel", path, &size);
     if (!k)
         return LINUX_BOOT_ERROR;
     if (size < 0x264 || ld32(k + HDR_MAGIC) != 0x53726448 /* "HdrS" */) {
@@ -230,7 +241,7 @@ LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const Linu
     st64(bp + BP_ACPI_RSDP, info->acpi_rsdp);
 
     memset(bs, 0, sizeof(*bs));
-    write_gdt(m, bs);
+    linux_boot_write_gdt(m, bs);
     bs->mode = X86_BOOT_FLAT32;
     bs->rip = KERNEL_ADDR;
     bs->regs[R_ESI] = BOOT_PARAMS_ADDR; /* boot.rst: %esi holds the base of boot_params */

@@ -30,6 +30,19 @@ typedef struct LinuxBootInfo {
     uint64_t ram_top;   /* end of the RAM below 4 GiB the loader may use (tables above) */
 } LinuxBootInfo;
 
+/* Shared with the PVH loader (hw/pvh.c). */
+
+/* The whole file in a malloc'ed buffer, or NULL after a message naming opt and path. */
+uint8_t *linux_boot_read_file(const char *opt, const char *path, size_t *size);
+
+/* A flat GDT at 0x5000 (code 0x10, data 0x18) for the 32-bit entry; sets bs's GDTR. */
+void linux_boot_write_gdt(Machine *m, X86BootState *bs);
+
+/* Copies the -initrd file to the top of the usable low RAM (below ram_top and
+ * initrd_max + 1, page-aligned) and above kernel_end; false after a message. */
+bool linux_boot_place_initrd(Machine *m, const char *path, uint32_t initrd_max, uint64_t kernel_end,
+                             uint64_t ram_top, uint64_t *addr, uint64_t *size);
+
 LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const LinuxBootInfo *info,
                                 X86BootState *bs);
 

@@ -16,6 +16,7 @@
 #include "hw/apic.h"
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
+#include "hw/fpu_error.h"
 #include "hw/fw_cfg.h"
 #include "hw/i8254.h"
 #include "hw/i8259.h"
@@ -32,6 +33,7 @@
 #include "hw/pc_virtio.h"
 #include "hw/piix3.h"
 #include "hw/port92.h"
+#include "hw/pvh.h"
 #include "hw/piix4_pm.h"
 #include "hw/pc_fw_cfg.h"
 #include "hw/pc_testdev.h"
@@ -82,6 +84,7 @@ struct PCBoard {
     HpetState *hpet;
     I8042State *kbc;
     Port92State *port92;
+    FpuErrorState *fpu_error; /* FERR# -> IRQ 13, port 0xF0 */
     /* The A20 gate is the OR of the keyboard controller's output port bit and port
      * 0x92's fast A20 bit. */
     bool kbc_a20, fast_a20;
@@ -432,7 +435,8 @@ static void pc_place_smbios(PCBoard *b)
         log_printf(&b->m->log, LOG_GUEST_ERROR, "pc: the SMBIOS tables do not fit at 0xF0000\n");
 }
 
-/* -kernel: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel, loaded directly
+/* -kernel: a Linux bzImage (boot protocol 2.06+), an ELF kernel with a PVH entry or a
+ * Multiboot kernel, loaded directly
  * as QEMU does (Linux first). */
 /* Loads the kernel (and the firmware tables it needs) into RAM: at start-up, to report
  * bad files, and again at every reset, as firmware would boot it again. */
@@ -449,12 +453,22 @@ static int load_kernel_now(PCBoard *b)
     if (lr == LINUX_BOOT_ERROR)
         return -1;
     if (lr == LINUX_BOOT_NOT_LINUX) {
+        /* An ELF vmlinux with a PVH entry note next (hw/pvh.c), then Multiboot. */
+        PvhBootResult pr = pvh_boot_load(m, m->cfg, &info, &b->boot);
+        if (pr == PVH_BOOT_ERROR)
+            return -1;
+        if (pr == PVH_BOOT_LOADED)
+            return 0;
         MultibootResult mr = multiboot_load(m, m->cfg, &b->boot);
         if (mr == MULTIBOOT_ERROR)
             return -1;
         if (mr == MULTIBOOT_NOT_MULTIBOOT) {
             fprintf(stderr,
-                    "pacifica: -kernel %s: neither a Linux bzImage nor a Multiboot kernel\n",
+                    pr == PVH_BOOT_NO_NOTE
+                        ? "pacifica: -kernel %s: an ELF file with neither a PVH entry note "
+                          "(Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY) nor a Multiboot header\n"
+                        : "pacifica: -kernel %s: neither a Linux bzImage, an ELF vmlinux "
+                          "with a PVH entry nor a Multiboot kernel\n",
                     m->cfg->kernel);
             return -1;
         }
@@ -700,6 +714,10 @@ static int create_chipset(PCBoard *b)
     machine_register_device(m, &b->pic->dev);
     machine_register_device(m, &b->pit->dev);
     machine_register_device(m, &b->rtc->dev);
+    b->fpu_error = fpu_error_new(&m->io, pc_isa_line(b, 13));
+    machine_register_device(m, &b->fpu_error->dev);
+    m->set_ferr = fpu_error_set_ferr;
+    m->set_ferr_opaque = b->fpu_error;
     pc_fill_cmos(b);
     m->interrupt_ack = pc_interrupt_ack;
     m->interrupt_ack_opaque = b;
@@ -1180,6 +1198,7 @@ void pc_board_destroy(PCBoard *b)
     pci_bus_free(b->pci);
     i8042_free(b->kbc);
     port92_free(b->port92);
+    fpu_error_free(b->fpu_error);
     hpet_free(b->hpet);
     rtc_free(b->rtc);
     pit_free(b->pit);

@@ -65,6 +65,11 @@ typedef struct Machine {
     void (*cpu_reset_hook)(void *opaque, int cpu_index, void *cpu_env);
     void *cpu_reset_opaque;
 
+    /* Set by the board: vCPU cpu_index drives its FERR# output (x87 errors with CR0.NE
+     * = 0; hw/fpu_error.h). Called with the machine lock held. */
+    void (*set_ferr)(void *opaque, int cpu_index, bool asserted);
+    void *set_ferr_opaque;
+
     /* The debugger's breakpoints, watchpoints and single-steps (system/debug.h); NULL
      * when no gdb stub was asked for. */
     struct MachineDebug *debug;

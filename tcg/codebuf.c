@@ -1,6 +1,7 @@
 /* The executable code buffer (see codebuf.h): a memfd mapped twice, RW and RX. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -64,7 +65,11 @@ bool codebuf_init(CodeBuffer *cb, size_t size)
     memset(cb, 0, sizeof(*cb));
     cb->fd = -1;
     size = round_to_pages(size);
-    if (!map_dual(cb, size) && !map_single(cb, size)) {
+    /* perf names JIT code from /tmp/perf-PID.map only in anonymous mappings, not in
+     * a memfd's: profiling (PACIFICA_PERFMAP, see tcg/x86_64/native.c) gives up W^X. */
+    const char *perf_map = getenv("PACIFICA_PERFMAP");
+    bool profiling = perf_map && *perf_map && strcmp(perf_map, "0") != 0;
+    if ((profiling || !map_dual(cb, size)) && !map_single(cb, size)) {
         int saved = errno;
         memset(cb, 0, sizeof(*cb));
         cb->fd = -1;

@@ -253,13 +253,14 @@ static uint64_t unary(const TCGOp *op, uint64_t a)
  * goto_tb chose (then the return value is meaningless). */
 static uintptr_t exec_one(TCGExecState *es, TranslationBlock *tb, TranslationBlock **next)
 {
-    uint32_t nb_temps = tb->nb_temps < TCG_MAX_TEMPS ? tb->nb_temps : TCG_MAX_TEMPS;
+    const TBIR *ir = tb_ir(tb);
+    uint32_t nb_temps = ir->nb_temps < TCG_MAX_TEMPS ? ir->nb_temps : TCG_MAX_TEMPS;
     uint64_t vals[nb_temps ? nb_temps : 1];
     /* Deterministic even if a front end reads a temp it never wrote. */
     memset(vals, 0, sizeof(vals));
-    const InterpFrame f = {.temps = tb->temps, .vals = vals, .env = es->env};
-    const TCGOp *ops = tb->ops;
-    uint32_t nb_ops = tb->nb_ops;
+    const InterpFrame f = {.temps = ir->temps, .vals = vals, .env = es->env};
+    const TCGOp *ops = ir->ops;
+    uint32_t nb_ops = ir->nb_ops;
 
     for (uint32_t pc = 0; pc < nb_ops;) {
         const TCGOp *op = &ops[pc++];
@@ -268,11 +269,11 @@ static uintptr_t exec_one(TCGExecState *es, TranslationBlock *tb, TranslationBlo
         switch ((TCGOpcode)op->opc) {
         case INDEX_op_discard:
         case INDEX_op_set_label: break;
-        case INDEX_op_br: pc = tb->label_ops[args[0]]; break;
+        case INDEX_op_br: pc = ir->label_ops[args[0]]; break;
         case INDEX_op_brcond:
             if (cond_holds((TCGCond)args[2], temp_read(&f, args[0]), temp_read(&f, args[1]),
                            op->type)) {
-                pc = tb->label_ops[args[3]];
+                pc = ir->label_ops[args[3]];
             }
             break;
         case INDEX_op_insn_start:

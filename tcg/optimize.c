@@ -29,6 +29,13 @@ typedef struct OptTemp {
     uint64_t val;        /* zero-extended for 32-bit temps */
     uint16_t prev, next; /* ring of temps known to hold the same value */
     int32_t def_seq;     /* op that produced the value, -1: from before the region */
+    uint64_t zmask;      /* bits of the value that may be 1 (the others are 0) */
+    /* The value is setcond(sc_cond, sc_a, sc_b) of type sc_type, for as long as sc_a and
+     * sc_b keep the values they had then (def_seq still sc_a_seq and sc_b_seq). */
+    bool sc;
+    uint8_t sc_cond, sc_type;
+    uint16_t sc_a, sc_b;
+    int32_t sc_a_seq, sc_b_seq;
 } OptTemp;
 
 typedef struct Optimizer {
@@ -246,6 +253,8 @@ static void reset_temp_info(Optimizer *o, unsigned t)
     ti->val =
         o->always_const[t] ? (uint64_t)o->s->temps[t].val & type_mask(o->s->temps[t].type) : 0;
     ti->def_seq = -1;
+    ti->zmask = o->always_const[t] ? ti->val : type_mask(o->s->temps[t].type);
+    ti->sc = false;
 }
 
 /* At a join point nothing but the always-constant temps is known. */
@@ -262,6 +271,8 @@ static void forget(Optimizer *o, unsigned t)
     ring_remove(o, t);
     o->info[t].known = false;
     o->info[t].def_seq = o->seq;
+    o->info[t].zmask = type_mask(o->s->temps[t].type);
+    o->info[t].sc = false;
 }
 
 static void forget_globals(Optimizer *o)
@@ -329,6 +340,7 @@ static void emit_movi(Optimizer *o, unsigned d, uint64_t v)
     set_output(o, d);
     o->info[d].known = true;
     o->info[d].val = v;
+    o->info[d].zmask = v;
     TCGOp op = {.opc = INDEX_op_movi, .type = (uint8_t)type};
     op.args[0] = d;
     op.args[1] = v;
@@ -349,6 +361,14 @@ static void emit_mov(Optimizer *o, unsigned d, unsigned a)
     /* Unless writing d changed a too (globals sharing bytes), d now equals a. */
     if (o->info[a].def_seq != o->seq) {
         ring_join(o, d, a);
+        o->info[d].zmask = o->info[a].zmask & type_mask(o->s->temps[d].type);
+        o->info[d].sc = o->info[a].sc;
+        o->info[d].sc_cond = o->info[a].sc_cond;
+        o->info[d].sc_type = o->info[a].sc_type;
+        o->info[d].sc_a = o->info[a].sc_a;
+        o->info[d].sc_b = o->info[a].sc_b;
+        o->info[d].sc_a_seq = o->info[a].sc_a_seq;
+        o->info[d].sc_b_seq = o->info[a].sc_b_seq;
     }
     TCGOp op = {.opc = INDEX_op_mov, .type = o->s->temps[d].type};
     op.args[0] = d;
@@ -483,6 +503,180 @@ static Simplified simplify(const Optimizer *o, const TCGOp *op, unsigned *src, u
     }
 }
 
+/* ---- Known-zero bits: drop zero-extensions of values that are already extended ---- */
+
+static uint64_t zmask_in(const Optimizer *o, const TCGOp *op, unsigned k)
+{
+    return o->info[op->args[1 + k]].zmask;
+}
+
+/* The bits an op's (first) output may have set, from what its inputs may have set. */
+static uint64_t zmask_of(const Optimizer *o, const TCGOp *op)
+{
+    uint64_t m = type_mask(op->type);
+    const OptTemp *b = op_nb_iargs(op) > 1 ? &o->info[op->args[2]] : NULL;
+    switch (op->opc) {
+    case INDEX_op_and: return zmask_in(o, op, 0) & zmask_in(o, op, 1);
+    case INDEX_op_or:
+    case INDEX_op_xor: return (zmask_in(o, op, 0) | zmask_in(o, op, 1)) & m;
+    case INDEX_op_andc: return zmask_in(o, op, 0);
+    case INDEX_op_shr:
+        return b->known ? (zmask_in(o, op, 0) & m) >> (b->val & (type_bits(op->type) - 1)) : m;
+    case INDEX_op_shl:
+        return b->known ? (zmask_in(o, op, 0) << (b->val & (type_bits(op->type) - 1))) & m : m;
+    case INDEX_op_ext8u: return zmask_in(o, op, 0) & 0xff;
+    case INDEX_op_ext16u: return zmask_in(o, op, 0) & 0xffff;
+    case INDEX_op_ext32u:
+    case INDEX_op_extu_i32_i64:
+    case INDEX_op_extrl_i64_i32: return zmask_in(o, op, 0) & UINT32_MAX;
+    case INDEX_op_extract: return low_mask((unsigned)op->args[3]) & m;
+    case INDEX_op_setcond: return 1;
+    case INDEX_op_ld8u: return 0xff;
+    case INDEX_op_ld16u: return 0xffff;
+    case INDEX_op_ld32u: return UINT32_MAX;
+    case INDEX_op_qemu_ld: {
+        MemOp mop = (MemOp)op->args[2];
+        return (mop & MO_SIGN) || (mop & MO_SIZE) == MO_64 ? m
+                                                           : low_mask(8u << (mop & MO_SIZE)) & m;
+    }
+    case INDEX_op_movcond: return (o->info[op->args[3]].zmask | o->info[op->args[4]].zmask) & m;
+    default: return m;
+    }
+}
+
+/* A zero-extension (or AND with a mask) that changes nothing: the bits it clears are
+ * known to be 0 already. */
+static bool is_noop_extension(const Optimizer *o, const TCGOp *op)
+{
+    uint64_t keep;
+    switch (op->opc) {
+    case INDEX_op_ext8u: keep = 0xff; break;
+    case INDEX_op_ext16u: keep = 0xffff; break;
+    case INDEX_op_ext32u: keep = UINT32_MAX; break;
+    case INDEX_op_and: {
+        const OptTemp *b = &o->info[op->args[2]];
+        if (!b->known) {
+            return false;
+        }
+        keep = b->val;
+        break;
+    }
+    default: return false;
+    }
+    return (zmask_in(o, op, 0) & ~keep) == 0;
+}
+
+/* ---- setcond feeding a branch, a select or an inversion ---- */
+
+static TCGCond cond_invert(TCGCond c)
+{
+    switch (c) {
+    case TCG_COND_NEVER: return TCG_COND_ALWAYS;
+    case TCG_COND_ALWAYS: return TCG_COND_NEVER;
+    case TCG_COND_EQ: return TCG_COND_NE;
+    case TCG_COND_NE: return TCG_COND_EQ;
+    case TCG_COND_LT: return TCG_COND_GE;
+    case TCG_COND_GE: return TCG_COND_LT;
+    case TCG_COND_LE: return TCG_COND_GT;
+    case TCG_COND_GT: return TCG_COND_LE;
+    case TCG_COND_LTU: return TCG_COND_GEU;
+    case TCG_COND_GEU: return TCG_COND_LTU;
+    case TCG_COND_LEU: return TCG_COND_GTU;
+    case TCG_COND_GTU: return TCG_COND_LEU;
+    }
+    return c;
+}
+
+/* Whether t still holds setcond(sc_cond, sc_a, sc_b) of `type`. */
+static bool setcond_known(const Optimizer *o, unsigned t, unsigned type)
+{
+    const OptTemp *ti = &o->info[t];
+    return ti->sc && ti->sc_type == type && o->info[ti->sc_a].def_seq == ti->sc_a_seq &&
+           o->info[ti->sc_b].def_seq == ti->sc_b_seq;
+}
+
+static void record_setcond(Optimizer *o, const TCGOp *op)
+{
+    unsigned d = (unsigned)op->args[0], a = (unsigned)op->args[1], b = (unsigned)op->args[2];
+    OptTemp *di = &o->info[d];
+    if (a == d || b == d) {
+        return; /* the comparison's input is gone */
+    }
+    di->sc = true;
+    di->sc_cond = (uint8_t)op->args[3];
+    di->sc_type = op->type;
+    di->sc_a = (uint16_t)a;
+    di->sc_b = (uint16_t)b;
+    di->sc_a_seq = o->info[a].def_seq;
+    di->sc_b_seq = o->info[b].def_seq;
+}
+
+/* "t != 0" (or "t == 0" when *inverted) for a test of t against constant 0 with c. */
+static bool test_of_zero(const Optimizer *o, TCGCond c, unsigned t0, unsigned t1, unsigned *t,
+                         bool *inverted)
+{
+    if (c != TCG_COND_EQ && c != TCG_COND_NE) {
+        return false;
+    }
+    if (o->info[t1].known && o->info[t1].val == 0) {
+        *t = t0;
+    } else if (o->info[t0].known && o->info[t0].val == 0) {
+        *t = t1;
+    } else {
+        return false;
+    }
+    *inverted = c == TCG_COND_EQ;
+    return true;
+}
+
+/* xor d, (setcond c a b), 1 -> setcond !c a b; movcond d, (setcond c a b) ==/!= 0 ->
+ * movcond on a, b directly. The setcond stays for other readers (DCE drops it if
+ * none). The x86 front end makes these for every Jcc/SETcc/CMOVcc with its flags known
+ * (translate-cc.c gives a 0/1 condition, inverted for odd condition codes). */
+static bool fuse_setcond(Optimizer *o, const TCGOp *op)
+{
+    unsigned d = (unsigned)op->args[0], t;
+    bool inv;
+    TCGOp n = *op;
+    if (op->opc == INDEX_op_xor) {
+        unsigned a = (unsigned)op->args[1], b = (unsigned)op->args[2];
+        if (o->info[b].known && o->info[b].val == 1) {
+            t = a;
+        } else if (o->info[a].known && o->info[a].val == 1) {
+            t = b;
+        } else {
+            return false;
+        }
+        if (!setcond_known(o, t, op->type)) {
+            return false;
+        }
+        const OptTemp *ti = &o->info[t];
+        n.opc = INDEX_op_setcond;
+        n.args[1] = ti->sc_a;
+        n.args[2] = ti->sc_b;
+        n.args[3] = cond_invert((TCGCond)ti->sc_cond);
+    } else if (op->opc == INDEX_op_movcond) {
+        if (!test_of_zero(o, (TCGCond)op->args[5], (unsigned)op->args[1], (unsigned)op->args[2], &t,
+                          &inv) ||
+            !setcond_known(o, t, op->type)) {
+            return false;
+        }
+        const OptTemp *ti = &o->info[t];
+        n.args[1] = ti->sc_a;
+        n.args[2] = ti->sc_b;
+        n.args[5] = inv ? cond_invert((TCGCond)ti->sc_cond) : ti->sc_cond;
+    } else {
+        return false;
+    }
+    set_output(o, d);
+    o->info[d].zmask = zmask_of(o, &n);
+    emit(o, &n);
+    if (n.opc == INDEX_op_setcond) {
+        record_setcond(o, &n);
+    }
+    return true;
+}
+
 /* Ops with one output and no effect besides it. */
 static void opt_arith(Optimizer *o, const TCGOp *op)
 {
@@ -505,8 +699,20 @@ static void opt_arith(Optimizer *o, const TCGOp *op)
     case SIMPLE_MOVI: emit_movi(o, d, v); return;
     case SIMPLE_NONE: break;
     }
+    if (is_noop_extension(o, op)) {
+        emit_mov(o, d, (unsigned)op->args[1]);
+        return;
+    }
+    if (fuse_setcond(o, op)) {
+        return;
+    }
+    uint64_t zmask = zmask_of(o, op);
     set_output(o, d);
+    o->info[d].zmask = zmask;
     emit(o, op);
+    if (op->opc == INDEX_op_setcond) {
+        record_setcond(o, op);
+    }
 }
 
 static void opt_mul2(Optimizer *o, const TCGOp *op)
@@ -548,6 +754,20 @@ static void opt_brcond(Optimizer *o, const TCGOp *op)
         br.args[0] = label;
         emit(o, &br);
         reset_all(o);
+        return;
+    }
+    unsigned t;
+    bool inv;
+    if (test_of_zero(o, (TCGCond)op->args[2], (unsigned)op->args[0], (unsigned)op->args[1], &t,
+                     &inv) &&
+        setcond_known(o, t, op->type)) {
+        /* brcond (setcond c a b) !=/== 0: branch on c (or its inverse) of a, b. */
+        const OptTemp *ti = &o->info[t];
+        TCGOp n = *op;
+        n.args[0] = ti->sc_a;
+        n.args[1] = ti->sc_b;
+        n.args[2] = inv ? cond_invert((TCGCond)ti->sc_cond) : ti->sc_cond;
+        emit(o, &n);
         return;
     }
     emit(o, op);
@@ -617,6 +837,9 @@ static void opt_op(Optimizer *o, TCGOp *op)
     case INDEX_op_ld:
     case INDEX_op_qemu_ld:
         set_output(o, (unsigned)op->args[0]);
+        if (op->opc != INDEX_op_discard) {
+            o->info[op->args[0]].zmask = zmask_of(o, op);
+        }
         emit(o, op);
         return;
     case INDEX_op_mov: emit_mov(o, (unsigned)op->args[0], (unsigned)op->args[1]); return;

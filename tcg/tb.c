@@ -111,18 +111,15 @@ static size_t align8(size_t n)
 TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t cs_base,
                                       uint32_t flags, uint32_t cflags, uint64_t phys_pc)
 {
-    uint32_t nb_ops = s->nb_ops, nb_temps = s->nb_temps, nb_labels = s->nb_labels;
-    /* One allocation: the TB, then its ops, temps and label table. */
-    size_t ops_off = align8(sizeof(TranslationBlock));
-    size_t temps_off = align8(ops_off + nb_ops * sizeof(TCGOp));
-    size_t labels_off = align8(temps_off + nb_temps * sizeof(TCGTemp));
-    size_t total = labels_off + nb_labels * sizeof(uint32_t);
+    /* One allocation: the TB, then its packed IR. */
+    size_t ir_off = align8(sizeof(TranslationBlock));
+    size_t total = ir_off + tb_ir_packed_size(s);
     total = (total + TB_HOT_BYTES - 1) & ~(size_t)(TB_HOT_BYTES - 1);
     char *mem = aligned_alloc(TB_HOT_BYTES, total);
     if (!mem) {
         abort();
     }
-    memset(mem, 0, total);
+    memset(mem, 0, sizeof(TranslationBlock));
 
     TranslationBlock *tb = (TranslationBlock *)(void *)mem;
     tb->pc = pc;
@@ -131,33 +128,63 @@ TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t
     tb->cflags = cflags;
     tb->phys_pc = phys_pc;
     tb->phys_page2 = UINT64_MAX;
-    tb->ops = (TCGOp *)(void *)(mem + ops_off);
-    tb->nb_ops = nb_ops;
-    tb->temps = (TCGTemp *)(void *)(mem + temps_off);
-    tb->nb_temps = nb_temps;
-    tb->label_ops = (uint32_t *)(void *)(mem + labels_off);
-    tb->nb_labels = nb_labels;
+    tb_ir_pack(s, (uint8_t *)mem + ir_off);
+    tb->ir_packed = (const uint8_t *)mem + ir_off;
+    tb->nb_ops = s->nb_ops;
+    tb->nb_temps = s->nb_temps;
+    tb->nb_labels = s->nb_labels;
+    atomic_init(&tb->ir, NULL);
     atomic_init(&tb->jmp_dest[0], NULL);
     atomic_init(&tb->jmp_dest[1], NULL);
     atomic_init(&tb->invalid, false);
-
-    memcpy(tb->ops, s->ops, nb_ops * sizeof(TCGOp));
-    memcpy(tb->temps, s->temps, nb_temps * sizeof(TCGTemp));
-    /* A label that is never set sends a branch past the end: the block just exits. */
-    for (uint32_t i = 0; i < nb_labels; i++) {
-        tb->label_ops[i] = UINT32_MAX;
-    }
-    for (uint32_t i = 0; i < nb_ops; i++) {
-        const TCGOp *op = &tb->ops[i];
-        if (op->opc == INDEX_op_set_label && op->args[0] < nb_labels) {
-            tb->label_ops[op->args[0]] = i;
-        }
-    }
     return tb;
+}
+
+/* A TBIR and its arrays in one allocation. */
+static TBIR *tb_ir_new_unpacked(const TranslationBlock *tb)
+{
+    size_t ops_off = align8(sizeof(TBIR));
+    size_t temps_off = align8(ops_off + (size_t)tb->nb_ops * sizeof(TCGOp));
+    size_t labels_off = align8(temps_off + (size_t)tb->nb_temps * sizeof(TCGTemp));
+    size_t total = labels_off + (size_t)tb->nb_labels * sizeof(uint32_t);
+    char *mem = malloc(total);
+    if (!mem) {
+        abort();
+    }
+    TBIR *ir = (TBIR *)(void *)mem;
+    ir->ops = (TCGOp *)(void *)(mem + ops_off);
+    ir->temps = (TCGTemp *)(void *)(mem + temps_off);
+    ir->label_ops = (uint32_t *)(void *)(mem + labels_off);
+    tb_ir_unpack(tb->ir_packed, ir);
+    return ir;
+}
+
+const TBIR *tb_ir(TranslationBlock *tb)
+{
+    TBIR *ir = atomic_load_explicit(&tb->ir, memory_order_acquire);
+    if (ir) {
+        return ir;
+    }
+    /* Two threads may unpack at once: the first to publish wins, the other frees its
+     * copy. */
+    TBIR *fresh = tb_ir_new_unpacked(tb);
+    if (atomic_compare_exchange_strong_explicit(&tb->ir, &ir, fresh, memory_order_acq_rel,
+                                                memory_order_acquire)) {
+        return fresh;
+    }
+    free(fresh);
+    return ir;
+}
+
+const TBIR *tb_ir_view(TranslationBlock *tb, TBIRBuffer *buf)
+{
+    const TBIR *ir = atomic_load_explicit(&tb->ir, memory_order_acquire);
+    return ir ? ir : tb_ir_unpack_into(tb->ir_packed, buf);
 }
 
 void tb_free(TranslationBlock *tb)
 {
+    free(atomic_load_explicit(&tb->ir, memory_order_relaxed));
     free(tb);
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcg/tb-ir.h"
 #include "tcg/tcg.h"
 
 /* What a block returns to the vCPU loop: the TB pointer (8-byte aligned) ORed with
@@ -47,12 +48,12 @@ struct TranslationBlock {
     uint32_t size;       /* guest bytes covered */
     uint32_t icount;     /* guest instructions */
 
-    /* The block's IR, owned by the TB (copied from the TCGContext). */
-    TCGOp *ops;
+    /* The block's IR, owned by the TB: packed (tcg/tb-ir.h), and unpacked by tb_ir
+     * the first time the interpreter needs it (NULL until then). */
+    const uint8_t *ir_packed;
+    _Atomic(TBIR *) ir;
     uint32_t nb_ops;
     uint32_t nb_temps;
-    TCGTemp *temps;
-    uint32_t *label_ops; /* op index of each label's set_label */
     uint32_t nb_labels;
 
     /* Direct successors linked by goto_tb; a slot is followed only if the target is
@@ -69,6 +70,12 @@ struct TranslationBlock {
 TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t cs_base,
                                       uint32_t flags, uint32_t cflags, uint64_t phys_pc);
 void tb_free(TranslationBlock *tb);
+/* tb's IR, unpacked into memory the TB owns on first use (thread-safe; the result
+ * lives as long as tb). For the interpreter, which reads it at every run. */
+const TBIR *tb_ir(TranslationBlock *tb);
+/* tb's IR for one use: the TB's own unpacked copy if it has one, else unpacked into
+ * buf (valid until buf's next use). For compiling, which reads it once. */
+const TBIR *tb_ir_view(TranslationBlock *tb, TBIRBuffer *buf);
 
 typedef struct TBCache {
     pthread_mutex_t lock;

@@ -3,7 +3,8 @@
 # one line "N passed, N failed"; exits 0 only if nothing failed and something ran.
 #
 #   unit tests   build/tests/unit/test-*, GTest binaries run with --tap
-#   CLI tests    tests/cli/run-cli-tests.sh
+#   CLI tests    tests/cli/run-cli-tests.sh, tests/cli/pvh-boot.sh (-kernel of an ELF with a
+#                PVH entry)
 #   gdb stub     tests/gdb/run-gdb-tests.sh (Debian's gdb and a raw protocol client),
 #                tests/gdb/linux-gdb.sh (gdb on Debian's kernel, if make images made it)
 #   guest tests  tests/guest/run-guest-tests.sh
@@ -89,7 +90,8 @@ done
 
 # The unit tests of instruction semantics and the differential tests run on the IR
 # interpreter by default (accel/tcg-run.h); once more on the native backend.
-for test in build/tests/unit/test-runner build/tests/unit/test-int build/tests/unit/test-sse \
+for test in build/tests/unit/test-runner build/tests/unit/test-int build/tests/unit/test-int-legacy \
+    build/tests/unit/test-sse build/tests/unit/test-sse-exc build/tests/unit/test-sse-xsave \
     build/tests/unit/test-fpu build/tests/unit/test-seg build/tests/unit/test-sys \
     build/tests/unit/test-mmu build/tests/unit/test-dbg; do
     if [ -x "$test" ]; then
@@ -100,6 +102,7 @@ run_suite tests/cpu-diff/run sh tests/cpu-diff/run --check
 run_suite "tests/cpu-diff/run (native backend)" env PACIFICA_TCG_BACKEND=native \
     sh tests/cpu-diff/run --check
 run_suite tests/cli/run-cli-tests.sh sh tests/cli/run-cli-tests.sh
+run_suite tests/cli/pvh-boot.sh sh tests/cli/pvh-boot.sh
 run_suite tests/qmp/run-qmp-tests.sh sh tests/qmp/run-qmp-tests.sh
 run_suite tests/gdb/run-gdb-tests.sh sh tests/gdb/run-gdb-tests.sh
 

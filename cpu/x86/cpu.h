@@ -297,6 +297,8 @@ typedef struct CPUX86State {
     /* Set by translated code around the load of a read-modify-write destination
      * (gen_ld_rmw_opnd); the load's slow path consumes it. */
     uint8_t rmw_load;
+    /* This CPU's FERR# output (x87_report_pending in fpu_helper.c). */
+    bool ferr;
 
     struct X86CPU *cpu; /* back pointer */
 } CPUX86State;

@@ -229,21 +229,46 @@ static uint16_t status_word(const CPUX86State *env)
     return (uint16_t)((env->fpus & ~FPUS_TOP) | ((env->fpstt & 7) << 11));
 }
 
-/* The check every waiting x87 instruction makes first (SDM Vol 1 §8.6, Vol 3A §6.15
- * interrupt 16): a pending unmasked exception is delivered now, before the
- * instruction. With CR0.NE = 1 that is #MF. With NE = 0 the PC reports it through
- * FERR# and IRQ 13 (x87_ferr_asserted); without an interrupt controller yet the
- * instruction goes on as if IGNNE# were asserted, the exception staying recorded in
- * ES. */
-static void wait_for_pending(CPUX86State *env)
+/* Drives this CPU's FERR# output, which the board turns into IRQ 13. */
+static void set_ferr(CPUX86State *env, bool asserted)
+{
+    if (env->ferr == asserted)
+        return;
+    env->ferr = asserted;
+    Machine *m = env_cpu(env)->machine;
+    if (!m || !m->set_ferr)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->set_ferr(m->set_ferr_opaque, env_cpu(env)->index, asserted);
+    pthread_mutex_unlock(&m->lock);
+}
+
+/* SDM Vol 1 §8.6 and Vol 3A §6.15 interrupt 16: a pending unmasked exception is
+ * delivered before the waiting instruction; with CR0.NE = 0 through FERR# (Vol 1
+ * Appendix D.2: MS-DOS compatibility mode). */
+void x87_report_pending(CPUX86State *env)
 {
     if (!(env->fpus & FPUS_ES))
         return;
     if (env->cr[0] & CR0_NE)
         x86_raise_exception(env, EXCP_MF);
-    log_printf(&env_cpu(env)->machine->log, LOG_UNIMP,
-               "cpu%d: x87 error with CR0.NE=0 (FERR#/IRQ 13) at %04x:%08llx: ignored\n",
-               env_cpu(env)->index, env->segs[R_CS].selector, (unsigned long long)env->rip);
+    set_ferr(env, true);
+}
+
+void x87_update_ferr(CPUX86State *env)
+{
+    if (!(env->fpus & FPUS_ES))
+        set_ferr(env, false);
+}
+
+void x87_release_ferr(CPUX86State *env)
+{
+    set_ferr(env, false);
+}
+
+static void wait_for_pending(CPUX86State *env)
+{
+    x87_report_pending(env);
 }
 
 /* ---- the guest state as a host image ---- */
@@ -459,12 +484,14 @@ void helper_x87_fninit(CPUX86State *env)
     env->fpip = env->fpdp = 0;
     env->fpcs = env->fpds = 0;
     env->fpop = 0;
+    x87_update_ferr(env);
 }
 
 /* SDM Vol 2A FCLEX/FNCLEX: clears PE UE OE ZE DE IE, SF, ES and B; C0-C3 stay. */
 void helper_x87_fnclex(CPUX86State *env)
 {
     env->fpus &= (uint16_t) ~(FPUS_EXC | FPUS_SF | FPUS_ES | FPUS_B);
+    x87_update_ferr(env);
 }
 
 /* SDM Vol 2A FLDCW: unmasking a flag already set makes the exception pending (ES),
@@ -617,6 +644,7 @@ void helper_x87_fldenv(CPUX86State *env, uint64_t linear, uint64_t layout)
     guest_read(env, linear, b, env_image_size((unsigned)layout));
     read_env_image(env, b, (unsigned)layout);
     normalize_tags(env);
+    x87_update_ferr(env);
 }
 
 /* SDM Vol 2A FSTENV/FNSTENV: stores the environment, then masks every exception. */
@@ -643,6 +671,7 @@ void helper_x87_frstor(CPUX86State *env, uint64_t linear, uint64_t layout)
     for (unsigned i = 0; i < 8; i++)
         reg_from_bytes(&env->fpregs[(env->fpstt + i) & 7], b + size + 10 * i);
     normalize_tags(env);
+    x87_update_ferr(env);
 }
 
 /* SDM Vol 2A FSAVE/FNSAVE: stores as FRSTOR loads, then initialises as FNINIT. */

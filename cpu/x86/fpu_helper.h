@@ -97,11 +97,22 @@ void helper_x87_fnsave(CPUX86State *env, uint64_t linear, uint64_t layout);
 uint16_t x87_full_tag_word(const CPUX86State *env);
 
 /* FERR# (SDM Vol 1 §8.7 and Appendix D): with CR0.NE = 0, an unmasked exception is
- * reported through the FERR# pin, which the PC routes to IRQ 13, instead of #MF.
- * FERR# is asserted while an unmasked exception is pending (ES set) and NE is clear.
- * There is no interrupt controller to deliver IRQ 13 yet: the pending exception
- * stays recorded in ES, waiting instructions go on as if IGNNE# were asserted, and
- * this tells the machine (later, the PIC wiring) that IRQ 13 should be raised. */
+ * reported through the FERR# pin, which the PC routes to IRQ 13 (hw/fpu_error.h),
+ * instead of #MF. True while an unmasked exception is pending (ES set) and NE is
+ * clear. */
 bool x87_ferr_asserted(const CPUX86State *env);
+
+/* The check every waiting x87 instruction, and every MMX instruction, makes first:
+ * a pending unmasked exception (FSW.ES) is delivered now, as #MF with CR0.NE = 1,
+ * or on FERR# with NE = 0; the instruction then goes on as if IGNNE# were asserted
+ * (no 486-style freeze), the exception staying recorded in ES. */
+void x87_report_pending(CPUX86State *env);
+
+/* After an instruction that may have cleared ES (FNCLEX, FNINIT, FLDENV, FRSTOR,
+ * FXRSTOR, XRSTOR): FERR# goes inactive once nothing is pending. */
+void x87_update_ferr(CPUX86State *env);
+
+/* FERR# inactive whatever the state (the CPU is being reset by INIT). */
+void x87_release_ferr(CPUX86State *env);
 
 #endif

@@ -3,6 +3,7 @@
  * element by element: MASKMOVQ/MASKMOVDQU, VMASKMOV/VPMASKMOV and the AVX2 gathers. */
 #include <string.h>
 
+#include "cpu/x86/fpu_helper.h"
 #include "cpu/x86/sse_helper.h"
 
 SSE_HELPERS(X86_DEFINE_HELPER_INFO)
@@ -161,13 +162,11 @@ uint64_t sse_vec_run_ret(CPUX86State *env, uint64_t regs, uint64_t ctl, VecOpFn 
 /* ---- x87 / MMX transitions ---- */
 
 /* SDM Vol 1 §9.5.1 and the MMX exception tables (Vol 3A §12.5): a pending unmasked
- * x87 exception (FSW.ES) is reported before an MMX instruction executes: #MF with
- * CR0.NE = 1. With NE = 0 the PC would signal FERR#/IRQ 13; like the x87 unit
- * (fpu_helper.c) the instruction then goes on as if IGNNE# were asserted. */
+ * x87 exception (FSW.ES) is reported before an MMX instruction executes, as for a
+ * waiting x87 instruction. */
 static void mmx_check_pending(CPUX86State *env)
 {
-    if ((env->fpus & 0x0080) && (env->cr[0] & CR0_NE))
-        x86_raise_exception(env, EXCP_MF);
+    x87_report_pending(env);
 }
 
 void helper_mmx_enter(CPUX86State *env)

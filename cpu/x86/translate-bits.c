@@ -223,14 +223,15 @@ static void lower_movnti(DisasContext *d)
 /* ---- XADD, CMPXCHG, CMPXCHG8B/16B ---- */
 
 /* SDM Vol 2B XADD: TEMP = SRC + DEST; SRC = DEST; DEST = TEMP (so with one register
- * for both, the sum wins); flags of the addition. */
+ * for both, the sum wins); flags of the addition. The destination is read as a
+ * read-modify-write: a page fault there reports a write. */
 static void lower_xadd(DisasContext *d)
 {
     Operands o = {0};
     unsigned k0 = d->insn.entry->opnd[0], size = opnd_size(d, k0);
     TCGv src = gen_ld_opnd(d, &o, 1);
     TCGv old = d->insn.lock ? gen_atomic_rmw(d, opnd_addr(d, &o), X86_RMW_ADD, src, size)
-                            : gen_ld_opnd(d, &o, 0);
+                            : gen_ld_rmw_opnd(d, &o, 0);
     TCGv sum = tmp(d);
     tcg_gen_add(d->s, sum, old, src);
     gen_zext(d, sum, sum, size);

@@ -651,6 +651,9 @@ static void lower_movdq(DisasContext *d)
     case VK_GPR: v = gen_ld_reg(d, src.reg, size); break;
     default: v = gen_ld_mem(d, addr, size); break;
     }
+    /* MOVD/MOVQ mm, m: an #MF of the transition leaves the MMX register unwritten */
+    if (dst.kind != VK_MEM)
+        gen_mmx_transition_after_mem(d);
     switch (dst.kind) {
     case VK_XMM: {
         unsigned off = sse_vec_offset(dst.reg);
@@ -673,7 +676,6 @@ static void lower_movdq(DisasContext *d)
         gen_st_mem(d, addr, v, size);
         return;
     }
-    gen_mmx_transition_after_mem(d);
 }
 
 /* PINSRB/PINSRW/PINSRD/PINSRQ: an element from a general register or memory into a
@@ -699,10 +701,10 @@ static void lower_pinsr(DisasContext *d)
         v = gen_ld_mem(d, gen_ea(d), esz);
     unsigned idx = (unsigned)in->imm & ((mmx ? 8 : 16) / esz - 1);
     if (mmx) {
+        gen_mmx_transition_after_mem(d); /* its #MF comes before the register write */
         TCGv old = gen_env_ld(d, sse_mmx_offset(dst.reg), 8);
         tcg_gen_deposit(d->s, old, old, v, 8 * esz * idx, 8 * esz);
         gen_mmx_write(d, dst.reg, old);
-        gen_mmx_transition_after_mem(d);
         return;
     }
     unsigned off = sse_vec_offset(dst.reg);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cpu/x86/cpuid.h"
+#include "cpu/x86/fpu_helper.h"
 #include "cpu/x86/sse_helper.h"
 
 /* Layout of the legacy region (FXSAVE image and XSAVE bytes 0..511). */
@@ -208,6 +209,7 @@ static void x87_restore(CPUX86State *env, const uint8_t *img, bool rex_w)
         tag |= (uint16_t)(t << (2 * i));
     }
     env->fptag = tag;
+    x87_update_ferr(env);
 }
 
 /* SDM Vol 1 §13.6: x87 state's initial configuration. */
@@ -221,6 +223,7 @@ static void x87_init(CPUX86State *env)
     env->fpip = env->fpdp = 0;
     env->fpcs = env->fpds = 0;
     memset(env->fpregs, 0, sizeof(env->fpregs));
+    x87_update_ferr(env);
 }
 
 static bool x87_in_use(const CPUX86State *env)

@@ -13,8 +13,8 @@
  * es->mem->load/store, and comes back. The fast path itself never touches env.
  *
  * Unlike helpers, the guest memory callbacks are taken to leave es->insn_data alone
- * unless they fault (which leaves the block): insn_start skips storing words that did
- * not change since the last one, across accesses too. */
+ * unless they fault (which leaves the block): the slow path stores the pending words
+ * of the last insn_start (codegen-insn.c), which stay pending on the fast path. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +108,8 @@ void native_gen_call(Gen *g, uint32_t opi, const TCGOp *op)
     if (reads || writes || raises) {
         ra_sync_globals(g);
     }
+    /* Helpers may raise, or read the restart point (x86_restore_state). */
+    native_sync_insn_data(g);
     ra_evacuate(g, CALLER_SAVED_REGS, opi, op, writes);
     unsigned temps[TCG_MAX_CALL_ARGS];
     for (unsigned i = 0; i < op->calli; i++) {
@@ -121,7 +123,8 @@ void native_gen_call(Gen *g, uint32_t opi, const TCGOp *op)
         ra_forget_globals(g);
     }
     /* A helper may move the restart point (x86_set_restart_point). */
-    memset(g->insn_known, 0, sizeof(g->insn_known));
+    native_insn_data_unknown(g, true);
+    g->need_exit_check = true;
     if (op->callo) {
         unsigned ret = (unsigned)op->args[0];
         if (!g->ts[ret].is64) {
@@ -170,6 +173,14 @@ static SlowPath *new_slow_path(Gen *g)
 static void slow_path_capture(Gen *g, SlowPath *sp)
 {
     sp->first_store = ra_snapshot_dirty(g, &sp->nb_stores);
+    sp->insn_mask = (uint8_t)native_insn_data_unsynced(g, sp->insn_val);
+    /* Whether the slow path stored them is known only at run time. */
+    for (unsigned i = 0; i < TCG_INSN_START_WORDS; i++) {
+        if (sp->insn_mask & (1u << i)) {
+            g->insn_known[i] = false;
+        }
+    }
+    g->need_exit_check = true;
     for (unsigned r = 0; r < HR_COUNT; r++) {
         if ((CALLER_SAVED_REGS & REGSET(r)) && g->reg_temp[r] >= 0) {
             sp->save |= REGSET(r);
@@ -303,6 +314,7 @@ static void x64_slow_path(Gen *g, const SlowPath *sp)
     Emitter *e = &g->e;
     MemOp mop = (MemOp)sp->mop;
     x64_patch_rel32(e, sp->jump_at, x64_offset(e));
+    native_store_insn_data(g, sp->insn_mask, sp->insn_val);
     x64_global_stores(g, sp->first_store, sp->nb_stores);
     for (unsigned r = 0; r < HR_COUNT; r++) {
         if (sp->save & REGSET(r)) {

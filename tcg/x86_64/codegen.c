@@ -206,6 +206,33 @@ static void gen_mov_from(Gen *g, uint32_t opi, const TCGOp *op, unsigned src_ai)
     ra_bind_output(g, d, r);
 }
 
+/* d = a + b or a + imm (sub: a - imm) as one LEA into a new register, when the
+ * destructive form would first have to copy a (its value is still needed after the op).
+ * LEA leaves the flags alone, which nothing here relies on either way. */
+static bool gen_add_lea(Gen *g, uint32_t opi, const TCGOp *op, AluOp alu, unsigned ai,
+                        const uint64_t *imm)
+{
+    bool w = op_is64(op);
+    unsigned a = (unsigned)op->args[ai], b = (unsigned)op->args[3 - ai];
+    if ((alu != ALU_ADD && !(alu == ALU_SUB && imm)) || ra_clobberable(g, opi, op, ai) ||
+        g->ts[a].loc == VAL_CONST) {
+        return false;
+    }
+    int64_t disp = 0;
+    if (imm) {
+        disp = alu == ALU_SUB ? -(int64_t)*imm : (int64_t)*imm;
+        if (w ? !fits_i32(disp) : false) {
+            return false;
+        }
+    }
+    HostReg rb = imm ? HR_COUNT : ra_load(g, b, ALLOCATABLE_REGS);
+    HostReg ra = ra_load(g, a, ALLOCATABLE_REGS);
+    HostReg dreg = ra_alloc(g, ALLOCATABLE_REGS);
+    x64_lea_x(&g->e, w, dreg, ra, imm ? -1 : (int)rb, (int32_t)disp);
+    ra_bind_output(g, (unsigned)op->args[0], dreg);
+    return true;
+}
+
 static void gen_alu(Gen *g, uint32_t opi, const TCGOp *op, AluOp alu, bool commutative)
 {
     bool w = op_is64(op);
@@ -220,6 +247,9 @@ static void gen_alu(Gen *g, uint32_t opi, const TCGOp *op, AluOp alu, bool commu
     }
     unsigned b = (unsigned)op->args[bi];
     bool use_imm = ra_is_const(g, b, &cb) && imm_ok(w, cb);
+    if (gen_add_lea(g, opi, op, alu, ai, use_imm ? &cb : NULL)) {
+        return;
+    }
     HostReg rb = use_imm ? HR_COUNT : ra_load(g, b, ALLOCATABLE_REGS);
     HostReg dreg = dest_copy_of(g, opi, op, ai, ALLOCATABLE_REGS);
     if (use_imm) {
@@ -705,41 +735,6 @@ static void gen_host_st(Gen *g, const TCGOp *op)
 
 /* ---- control ---- */
 
-static void gen_insn_start(Gen *g, const TCGOp *op)
-{
-    for (unsigned i = 0; i < TCG_INSN_START_WORDS; i++) {
-        uint64_t v = op->args[i];
-        if (g->insn_known[i] && g->insn_val[i] == v) {
-            continue;
-        }
-        int32_t disp = (int32_t)(offsetof(TCGExecState, insn_data) + i * sizeof(uint64_t));
-        if (fits_i32((int64_t)v)) {
-            x64_store_imm(&g->e, 8, REG_ES, disp, (int32_t)v);
-        } else {
-            x64_movi(&g->e, true, REG_TMP, v);
-            x64_store(&g->e, 8, REG_TMP, REG_ES, disp);
-        }
-        g->insn_known[i] = true;
-        g->insn_val[i] = v;
-    }
-    /* exit_request is an atomic_int: a plain load is an acquire load on x86. */
-    x64_cmp_mi(&g->e, sizeof(int), REG_ES, (int32_t)offsetof(TCGExecState, exit_request), 0);
-    size_t at = x64_jcc(&g->e, HC_NE, 0);
-    if (g->nb_stubs == g->cap_stubs) {
-        uint32_t cap = g->cap_stubs ? 2 * g->cap_stubs : 32;
-        ExitStub *p = realloc(g->stubs, cap * sizeof(*p));
-        if (!p) {
-            g->failed = true;
-            return;
-        }
-        g->stubs = p;
-        g->cap_stubs = cap;
-    }
-    ExitStub *s = &g->stubs[g->nb_stubs++];
-    s->jump_at = at;
-    s->first = ra_snapshot_dirty(g, &s->count);
-}
-
 /* goto_tb n: if tb->jmp_dest[n] is set and still valid, continue in its code (found
  * through the block's chain cache, which the C runner fills on the first use). */
 static void gen_goto_tb(Gen *g, const TCGOp *op)
@@ -747,6 +742,7 @@ static void gen_goto_tb(Gen *g, const TCGOp *op)
     unsigned n = (unsigned)op->args[0] & 1;
     Emitter *e = &g->e;
     ra_sync_globals(g);
+    native_sync_insn_data(g);
     HostReg tmp = ra_alloc(g, ALLOCATABLE_REGS);
     x64_movi(e, true, REG_TMP, (uintptr_t)&g->tb->jmp_dest[n]);
     x64_load(e, EXT_64, true, REG_TMP, REG_TMP, 0);
@@ -777,6 +773,7 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
     uint32_t label = (uint32_t)op->args[0];
     uint32_t bb = g->op_bb[opi];
     if (!g->unreachable) {
+        native_sync_insn_data(g);
         if (opi == 0) {
             /* The locals the entry made 0 are read below the label: to their slots. */
             for (uint32_t t = 0; t < g->nb_temps; t++) {
@@ -788,16 +785,19 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
             ra_sync_bb_end(g, g->op_bb[opi - 1], false);
         }
     }
-    if (g->tb->label_ops[label] == opi) {
+    if (g->ir->label_ops[label] == opi) {
         g->label_pos[label] = x64_offset(&g->e);
     }
     ra_reset_at_label(g, bb);
     g->unreachable = false;
-    memset(g->insn_known, 0, sizeof(g->insn_known));
+    /* Every way in stored its words: memory is exact, whichever way came. */
+    native_insn_data_unknown(g, true);
+    g->need_exit_check = true;
 }
 
 static void gen_br(Gen *g, uint32_t opi, uint32_t label)
 {
+    native_sync_insn_data(g);
     ra_sync_bb_end(g, g->op_bb[opi], false);
     native_record_patch(g, x64_jmp(&g->e, 0), label);
     g->unreachable = true;
@@ -815,6 +815,7 @@ static void gen_brcond(Gen *g, uint32_t opi, const TCGOp *op)
         }
         return;
     }
+    native_sync_insn_data(g);
     Compare c;
     compare_prepare(g, &c, cond, a, b, w);
     ra_sync_bb_end(g, g->op_bb[opi], true);
@@ -831,10 +832,11 @@ void native_gen_op(Gen *g, uint32_t opi)
     case INDEX_op_set_label: gen_set_label(g, opi, op); break;
     case INDEX_op_br: gen_br(g, opi, (uint32_t)op->args[0]); break;
     case INDEX_op_brcond: gen_brcond(g, opi, op); break;
-    case INDEX_op_insn_start: gen_insn_start(g, op); break;
+    case INDEX_op_insn_start: native_gen_insn_start(g, op); break;
     case INDEX_op_goto_tb: gen_goto_tb(g, op); break;
     case INDEX_op_exit_tb:
         ra_sync_globals(g);
+        native_sync_insn_data(g);
         native_exit_value(g, (uintptr_t)g->tb | (op->args[0] & TB_EXIT_MASK));
         g->unreachable = true;
         break;
@@ -898,6 +900,7 @@ static void gen_exit_stubs(Gen *g)
     for (uint32_t i = 0; i < g->nb_stubs; i++) {
         const ExitStub *s = &g->stubs[i];
         x64_patch_rel32(&g->e, s->jump_at, x64_offset(&g->e));
+        native_store_insn_data(g, s->insn_mask, s->insn_val);
         for (uint32_t k = 0; k < s->count; k++) {
             const StubStore *st = &g->stub_stores[s->first + k];
             const TempState *ts = &g->ts[st->temp];
@@ -939,7 +942,8 @@ bool native_gen_block(Gen *g)
     for (uint32_t i = 0; i < g->tb->nb_labels; i++) {
         g->label_pos[i] = SIZE_MAX;
     }
-    memset(g->insn_known, 0, sizeof(g->insn_known));
+    native_insn_data_unknown(g, true);
+    g->need_exit_check = true;
     g->unreachable = false;
     for (uint32_t opi = 0; opi < g->nb_ops; opi++) {
         if (g->unreachable && g->ops[opi].opc != INDEX_op_set_label) {
@@ -952,6 +956,7 @@ bool native_gen_block(Gen *g)
     }
     if (!g->unreachable) {
         ra_sync_globals(g);
+        native_sync_insn_data(g);
         native_exit_value(g, (uintptr_t)g->tb | TB_EXIT_NOCHAIN);
     }
     gen_exit_stubs(g);

@@ -256,6 +256,11 @@ void x64_lea(Emitter *e, HostReg dst, HostReg base, int32_t disp)
     x64_modrm_mem(e, OP_LEA | OPC_W, dst, base, disp);
 }
 
+void x64_lea_x(Emitter *e, bool w64, HostReg dst, HostReg base, int index, int32_t disp)
+{
+    x64_modrm_memx(e, OP_LEA | w_flag(w64), dst, base, index, disp);
+}
+
 void x64_ext_rr(Emitter *e, ExtKind kind, bool w64, HostReg dst, HostReg src)
 {
     switch (kind) {

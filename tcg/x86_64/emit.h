@@ -145,6 +145,9 @@ void x64_cmp_rm_x(Emitter *e, bool w64, HostReg reg, HostReg base, int index, in
 /* Stores an immediate: size 8 sign-extends imm from 32 bits. */
 void x64_store_imm(Emitter *e, unsigned size, HostReg base, int32_t disp, int32_t imm);
 void x64_lea(Emitter *e, HostReg dst, HostReg base, int32_t disp);
+/* dst = base + index + disp (index < 0: none), without touching the flags; the 32-bit
+ * form keeps the low half of the sum, zero-extended (SDM Vol 2A LEA, operand size 32). */
+void x64_lea_x(Emitter *e, bool w64, HostReg dst, HostReg base, int index, int32_t disp);
 /* dst = sign/zero extension of src's low bits. */
 void x64_ext_rr(Emitter *e, ExtKind kind, bool w64, HostReg dst, HostReg src);
 

@@ -84,6 +84,8 @@ typedef struct TempState {
 typedef struct ExitStub {
     size_t jump_at; /* the jne's displacement */
     uint32_t first, count;
+    uint8_t insn_mask; /* insn_data words to store (codegen-insn.c) */
+    uint64_t insn_val[TCG_INSN_START_WORDS];
 } ExitStub;
 
 typedef struct StubStore {
@@ -104,6 +106,8 @@ typedef struct SlowPath {
     uint8_t mmu_idx;
     bool type64;
     int8_t addr_reg, val_reg, out_reg;
+    uint8_t insn_mask; /* insn_data words to store first (the access may fault) */
+    uint64_t insn_val[TCG_INSN_START_WORDS];
 } SlowPath;
 
 typedef struct BranchPatch {
@@ -120,6 +124,7 @@ typedef struct NativeOptions {
 typedef struct Gen {
     Emitter e;
     const TranslationBlock *tb;
+    const TBIR *ir; /* tb's IR, unpacked */
     const NativeOptions *cfg;
     const TCGOp *ops;
     uint32_t nb_ops, nb_temps;
@@ -157,9 +162,13 @@ typedef struct Gen {
     size_t nochain_patches[64];
     uint32_t nb_nochain_patches;
 
-    /* What es->insn_data holds, when known. */
+    /* What es->insn_data holds, when known; the last insn_start's words, pending until
+     * something may read them (codegen-insn.c). */
     bool insn_known[TCG_INSN_START_WORDS];
     uint64_t insn_val[TCG_INSN_START_WORDS];
+    bool insn_pending[TCG_INSN_START_WORDS];
+    uint64_t insn_pending_val[TCG_INSN_START_WORDS];
+    bool need_exit_check; /* the next insn_start checks exit_request */
 
     /* Addresses in the code buffer's executable view. */
     uintptr_t epilogue;
@@ -213,6 +222,17 @@ bool native_gen_block(Gen *g);
 void native_gen_op(Gen *g, uint32_t opi);
 void native_record_patch(Gen *g, size_t at, uint32_t label);
 void native_exit_value(Gen *g, uintptr_t value);
+
+/* codegen-insn.c */
+void native_gen_insn_start(Gen *g, const TCGOp *op);
+/* The words of the last insn_start that es->insn_data may not hold (bit i: word i),
+ * with their values. */
+unsigned native_insn_data_unsynced(const Gen *g, uint64_t vals[TCG_INSN_START_WORDS]);
+void native_store_insn_data(Gen *g, unsigned mask, const uint64_t vals[TCG_INSN_START_WORDS]);
+/* Stores the pending words: es->insn_data is exact from here on. */
+void native_sync_insn_data(Gen *g);
+/* es->insn_data may have changed (pending_too: by C code that may set it itself). */
+void native_insn_data_unknown(Gen *g, bool pending_too);
 
 /* codegen-mem.c */
 void native_gen_call(Gen *g, uint32_t opi, const TCGOp *op);

@@ -28,7 +28,7 @@ void native_op_arg_counts(const TCGOp *op, unsigned *nb_out, unsigned *nb_in)
 
 static bool temp_is_local(const Gen *g, TCGArg t)
 {
-    unsigned kind = g->tb->temps[t].kind;
+    unsigned kind = g->ir->temps[t].kind;
     return kind == TEMP_LOCAL || kind == TEMP_CONST;
 }
 
@@ -53,7 +53,7 @@ static bool ops_supported(const Gen *g)
                 return false;
             }
             /* env is read-only. */
-            if (a < nout && tb->temps[t].kind == TEMP_ENV) {
+            if (a < nout && g->ir->temps[t].kind == TEMP_ENV) {
                 return false;
             }
         }
@@ -73,7 +73,7 @@ static bool ops_supported(const Gen *g)
         }
     }
     for (uint32_t t = 0; t < g->nb_temps; t++) {
-        const TCGTemp *tt = &tb->temps[t];
+        const TCGTemp *tt = &g->ir->temps[t];
         if (tt->kind == TEMP_GLOBAL &&
             (tt->env_offset < 0 || tt->env_offset > INT32_MAX - 16 || tt->type > TCG_TYPE_I64)) {
             return false;
@@ -90,7 +90,7 @@ static bool ends_bb(const TCGOp *op)
 /* The basic block a label starts, or UINT32_MAX when the label leads out of the block. */
 static uint32_t label_bb(const Gen *g, uint64_t label)
 {
-    uint32_t opi = g->tb->label_ops[label];
+    uint32_t opi = g->ir->label_ops[label];
     return opi < g->nb_ops ? g->op_bb[opi] : UINT32_MAX;
 }
 

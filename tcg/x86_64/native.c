@@ -18,10 +18,12 @@
  * noticed with one compare. On a miss the block returns NATIVE_RET_CHAIN and the runner
  * compiles the successor, fills the cache and continues there. Nothing in the code
  * buffer is ever patched after it is published. */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* capstone's x86.h has an enumerator X86_OP_INVALID that clashes with the guest CPU's
  * (see cpu/x86/disas.c); this file does not need it, but keep the headers composable. */
@@ -74,11 +76,13 @@ struct TCGNative {
     NativeOptions opts;
     TCGNativeTLB tlb;
     FILE *out_asm;
+    FILE *perf_map; /* PACIFICA_PERFMAP: /tmp/perf-PID.map for perf to name blocks */
     void (*kick_all)(void *opaque);
     void *kick_opaque;
 
     pthread_mutex_t lock;
     CodeBuffer cb;
+    TBIRBuffer ir_buf; /* where blocks are unpacked to be compiled (under lock) */
     size_t fixed_size; /* prologue, epilogue and the null chain target */
     NativeEnterFn enter;
     uintptr_t epilogue;
@@ -294,10 +298,11 @@ static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *
     Gen g;
     memset(&g, 0, sizeof(g));
     g.tb = tb;
+    g.ir = tb_ir_view(tb, &n->ir_buf);
     g.cfg = &n->opts;
-    g.ops = tb->ops;
-    g.nb_ops = tb->nb_ops;
-    g.nb_temps = tb->nb_temps;
+    g.ops = g.ir->ops;
+    g.nb_ops = g.ir->nb_ops;
+    g.nb_temps = g.ir->nb_temps;
     g.live_words = (tb->nb_temps + 63) / 64;
     g.epilogue = n->epilogue;
     g.chain_cache = e->chain;
@@ -374,6 +379,34 @@ static void print_block(TCGNative *n, const NativeTB *e)
     fflush(out);
 }
 
+/* perf's JIT symbol map (tools/perf/Documentation/jit-interface.txt): one line
+ * "START SIZE name" per code range, hex addresses, read when perf report runs. A flush
+ * reuses addresses; perf takes the last line covering a sample's address. */
+static void perf_map_block(TCGNative *n, const NativeTB *e)
+{
+    fprintf(n->perf_map, "%" PRIxPTR " %x guest_0x%" PRIx64 "\n", (uintptr_t)e->code, e->code_size,
+            e->pc);
+    fflush(n->perf_map);
+}
+
+static void perf_map_open(TCGNative *n)
+{
+    const char *want = getenv("PACIFICA_PERFMAP");
+    if (!want || !*want || !strcmp(want, "0")) {
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/perf-%ld.map", (long)getpid());
+    n->perf_map = fopen(path, "w");
+    if (!n->perf_map) {
+        fprintf(stderr, "pacifica: PACIFICA_PERFMAP: cannot write %s\n", path);
+        return;
+    }
+    fprintf(n->perf_map, "%" PRIxPTR " %zx pacifica_prologue_epilogue\n", (uintptr_t)n->enter,
+            n->fixed_size);
+    fflush(n->perf_map);
+}
+
 static bool no_vcpu_in_code(TCGNative *n, const VcpuSlot *except);
 
 /* Compiles tb for a new entry and publishes it (lock held); NULL when the buffer is
@@ -389,6 +422,9 @@ static NativeTB *compile_new(TCGNative *n, TranslationBlock *tb, CompileResult *
     atomic_fetch_add(r == COMPILE_OK ? &n->compiled : &n->failed, 1);
     if (r == COMPILE_OK && n->out_asm) {
         print_block(n, e);
+    }
+    if (r == COMPILE_OK && n->perf_map) {
+        perf_map_block(n, e);
     }
     publish(n, e);
     return e;
@@ -640,6 +676,7 @@ TCGNative *tcg_native_new(const TCGNativeConfig *cfg)
         n->opts.tlb = &n->tlb;
     }
     n->out_asm = cfg->out_asm;
+    perf_map_open(n);
     n->kick_all = cfg->kick_all;
     n->kick_opaque = cfg->kick_opaque;
     pthread_mutex_init(&n->lock, NULL);
@@ -656,7 +693,11 @@ void tcg_native_free(TCGNative *n)
         n->chunks = c->next;
         free(c);
     }
+    if (n->perf_map) {
+        fclose(n->perf_map);
+    }
     codebuf_destroy(&n->cb);
+    tb_ir_buffer_destroy(&n->ir_buf);
     free(n->buckets);
     pthread_mutex_destroy(&n->lock);
     free(n);

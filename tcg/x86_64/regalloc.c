@@ -43,7 +43,7 @@ static bool temp_is_output(const TCGOp *op, unsigned nout, unsigned t)
  * through one must be seen through the other at once, as in the interpreter. */
 static void mark_direct_globals(Gen *g)
 {
-    const TCGTemp *temps = g->tb->temps;
+    const TCGTemp *temps = g->ir->temps;
     for (uint32_t i = 0; i < g->nb_temps; i++) {
         if (temps[i].kind != TEMP_GLOBAL) {
             continue;
@@ -63,7 +63,7 @@ static void mark_direct_globals(Gen *g)
 
 void ra_init(Gen *g)
 {
-    const TCGTemp *temps = g->tb->temps;
+    const TCGTemp *temps = g->ir->temps;
     for (uint32_t t = 0; t < g->nb_temps; t++) {
         TempState *ts = &g->ts[t];
         memset(ts, 0, sizeof(*ts));

@@ -575,6 +575,8 @@ static const DirectedEntry directed[] = {
     E64(FAM_EXCP, "89 04 25 f8 5f 00 10", "mov [0x10005ff8], eax (#PF write)"),
     E64(FAM_EXCP, "01 04 25 00 50 00 10", "add [0x10005000], eax (#PF: RMW reports a write)"),
     E64(FAM_EXCP, "f7 1c 25 00 50 00 10", "neg dword [0x10005000] (#PF write)"),
+    E64(FAM_EXCP, "0f c1 04 25 00 50 00 10", "xadd [0x10005000], eax (#PF write)"),
+    E64(FAM_EXCP, "0f b1 0c 25 00 50 00 10", "cmpxchg [0x10005000], ecx (#PF write)"),
     E64(FAM_EXCP, "39 04 25 00 50 00 10", "cmp [0x10005000], eax (#PF read)"),
     E64(FAM_EXCP, "a1 00 00 00 00 00 80 00 00", "mov eax, [0x800000000000] (#GP)"),
     E64(FAM_EXCP, "48 a3 00 00 00 00 00 00 00 80", "mov [0x8000000000000000], rax (#GP)"),
@@ -760,6 +762,12 @@ static const DirectedEntry directed[] = {
     /* PUNPCKL* of MMX registers read 32 bits: aligned on 4 is enough under AC */
     EP(FAM_MMX, "9c 81 0c 24 00 00 04 00 9d 0f 60 43 04",
        "pushfq; or dword [rsp], 0x40000; popfq; punpcklbw mm0, [rbx + 4]", BX),
+    /* an unmasked x87 exception pending (FXCH with an empty register, FCW = 0): #MF at
+     * the MMX instruction, before it writes its register (mm7 holds the 1.0 pushed) */
+    EP(FAM_MMX, "db e3 d9 e8 6a 00 d9 2c 24 58 d9 c9 0f c4 3b 00",
+       "fninit; fld1; push 0; fldcw [rsp]; pop rax; fxch st(1); pinsrw mm7, [rbx], 0", BX),
+    EP(FAM_MMX, "db e3 d9 e8 6a 00 d9 2c 24 58 d9 c9 0f 6f 3b",
+       "fninit; fld1; push 0; fldcw [rsp]; pop rax; fxch st(1); movq mm7, [rbx]", BX),
     E(FAM_MMX, "0f 77", "emms"),
     E(FAM_MMX, "0f 6f c1 0f 77", "movq mm0, mm1; emms"),
 

@@ -416,6 +416,11 @@ static const char *check_insn(const Analysis *a, const X86Insn *in, const DiffSt
         case X86_OP_LOOPE:
         case X86_OP_LOOPNE:
         case X86_OP_CALL: return "uses a 64-bit rCX/stack in the 64-bit equivalent";
+        case X86_OP_JCXZ:
+            /* 67 E3 is JCXZ (CX) in 32-bit mode but JECXZ (ECX) in 64-bit mode */
+            if (in->addrsize == 2)
+                return "JCXZ tests ECX in the 64-bit equivalent";
+            break;
         case X86_OP_MOV:
             if (in->entry->opnd[1] == OPND_Sw)
                 return "reads CS (differs in the 64-bit equivalent)";

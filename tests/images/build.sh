@@ -3,13 +3,16 @@
 # Debian's own packages, without root, into a cache outside git:
 #
 #   vmlinuz      the stock kernel of linux-image-amd64's current version
+#   vmlinux      the same kernel uncompressed (an ELF file with a PVH entry), taken
+#                out of vmlinuz by extract-vmlinux.py: -kernel boots it without the
+#                bzImage's decompression, which matters on the IR interpreter
 #   initrd.img   busybox-static, that kernel's virtio modules, tests/images/init
 #   config       that kernel's configuration, for reference
 #   System.map   that kernel's symbols, read from its kallsyms tables by kallsyms.py
 #                (the package's own is a placeholder), for gdb (docs/gdb.md)
 #
-# and prints their paths on stdout as "kernel=PATH", "initrd=PATH" and
-# "system_map=PATH"; progress
+# and prints their paths on stdout as "kernel=PATH", "initrd=PATH",
+# "system_map=PATH" and "vmlinux=PATH"; progress
 # goes to stderr. A second run with the same package versions and recipe does
 # nothing but print the paths (a stamp file records what was built).
 #
@@ -104,10 +107,22 @@ resolve_packages() {
         "$kernel_pkg" "$kernel_version" "$busybox_version" "$recipe")
 }
 
+# ensure_vmlinux DIR: extracts DIR/vmlinux from DIR/vmlinuz unless it is already
+# there (also for an image set cached before vmlinux was part of it).
+ensure_vmlinux() {
+    if [ ! -f "$1/vmlinux" ] || [ "$1/vmlinuz" -nt "$1/vmlinux" ]; then
+        log "extracting vmlinux from $1/vmlinuz"
+        python3 "$recipe_dir/extract-vmlinux.py" "$1/vmlinuz" "$1/vmlinux" ||
+            die "cannot extract vmlinux from $1/vmlinuz"
+    fi
+}
+
 print_paths() {
+    ensure_vmlinux "$1"
     echo "kernel=$1/vmlinuz"
     echo "initrd=$1/initrd.img"
     echo "system_map=$1/System.map"
+    echo "vmlinux=$1/vmlinux"
 }
 
 cache_is_valid() {

@@ -84,9 +84,6 @@ static void test_new_from_context(void)
     g_assert_cmpuint(tb->nb_ops, ==, 6);
     g_assert_cmpuint(tb->nb_temps, ==, s->nb_temps);
     g_assert_cmpuint(tb->nb_labels, ==, 3);
-    g_assert_cmpuint(tb->label_ops[0], ==, 2);
-    g_assert_cmpuint(tb->label_ops[1], ==, 4);
-    g_assert_cmpuint(tb->label_ops[2], ==, UINT32_MAX);
     g_assert_null(atomic_load(&tb->jmp_dest[0]));
     g_assert_null(atomic_load(&tb->jmp_dest[1]));
     g_assert_false(atomic_load(&tb->invalid));
@@ -94,10 +91,17 @@ static void test_new_from_context(void)
     /* The TB owns copies: the next block does not change it. */
     tcg_func_start(s);
     tcg_gen_exit_tb(s, TB_EXIT_IDX0);
-    g_assert_cmpuint(tb->ops[0].opc, ==, INDEX_op_insn_start);
-    g_assert_cmpuint(tb->ops[3].opc, ==, INDEX_op_movi);
-    g_assert_cmpuint(tb->temps[t.idx].type, ==, TCG_TYPE_I32);
-    g_assert_cmpuint(tb->temps[t.idx].kind, ==, TEMP_LOCAL);
+    const TBIR *ir = tb_ir(tb);
+    g_assert_true(tb_ir(tb) == ir); /* unpacked once */
+    g_assert_cmpuint(ir->nb_ops, ==, 6);
+    g_assert_cmpuint(ir->nb_labels, ==, 3);
+    g_assert_cmpuint(ir->label_ops[0], ==, 2);
+    g_assert_cmpuint(ir->label_ops[1], ==, 4);
+    g_assert_cmpuint(ir->label_ops[2], ==, UINT32_MAX);
+    g_assert_cmpuint(ir->ops[0].opc, ==, INDEX_op_insn_start);
+    g_assert_cmpuint(ir->ops[3].opc, ==, INDEX_op_movi);
+    g_assert_cmpuint(ir->temps[t.idx].type, ==, TCG_TYPE_I32);
+    g_assert_cmpuint(ir->temps[t.idx].kind, ==, TEMP_LOCAL);
     tb_free(tb);
     fixture_free(f);
 }

@@ -1023,6 +1023,61 @@ static void test_optimizer_removes(void)
     fixture_free(f);
 }
 
+/* The x86 front end's condition lowering: a 0/1 setcond, inverted by xor 1, tested
+ * against 0 by brcond or movcond; and zero-extensions of already extended values. */
+static void build_setcond_uses(Fixture *f, const void *arg)
+{
+    (void)arg;
+    TCGContext *s = &f->s;
+    TCGLabel l = tcg_label_new(s);
+    TCGv c = tcg_temp_new(s, TCG_TYPE_I64), n = tcg_temp_new(s, TCG_TYPE_I64);
+    TCGv b = tcg_temp_new(s, TCG_TYPE_I64), z = tcg_temp_new(s, TCG_TYPE_I64);
+    tcg_gen_setcond(s, TCG_COND_LTU, c, f->r[1], f->r[2]);
+    tcg_gen_movcond(s, TCG_COND_NE, f->r[4], c, tcg_const(s, TCG_TYPE_I64, 0), f->r[5], f->r[6]);
+    tcg_gen_ld(s, INDEX_op_ld8u, b, s->env, offsetof(FakeEnv, r[3]));
+    tcg_gen_op2(s, INDEX_op_ext32u, z, b);
+    tcg_gen_op2(s, INDEX_op_ext16u, f->r[7], z);
+    tcg_gen_xori(s, n, c, 1);
+    tcg_gen_brcondi(s, TCG_COND_EQ, n, 0, l);
+    tcg_gen_movi(s, f->r[0], 1);
+    tcg_gen_set_label(s, l);
+}
+
+static void test_optimizer_setcond_uses(void)
+{
+    Fixture *f = fixture_new(false);
+    static const uint64_t pairs[][2] = {{1, 2}, {2, 1}, {5, 5}};
+    for (unsigned i = 0; i < 3; i++) {
+        memset(&f->env.r, 0, sizeof(f->env.r));
+        f->env.r[1] = pairs[i][0];
+        f->env.r[2] = pairs[i][1];
+        f->env.r[3] = 0x1234;
+        f->env.r[5] = 55;
+        f->env.r[6] = 66;
+        unsigned before, after;
+        run_both_counted(f, build_setcond_uses, NULL, &before, &after);
+        bool ltu = pairs[i][0] < pairs[i][1];
+        g_assert_cmpuint(f->env.r[4], ==, ltu ? 55 : 66);
+        g_assert_cmpuint(f->env.r[0], ==, ltu ? 0 : 1);
+        g_assert_cmphex(f->env.r[7], ==, 0x34);
+        /* Left: movcond and brcond on r1, r2; ld8u and a mov to r7. */
+        for (unsigned k = 0; k < f->s.nb_ops; k++) {
+            const TCGOp *op = &f->s.ops[k];
+            g_assert_cmpuint(op->opc, !=, INDEX_op_setcond);
+            g_assert_cmpuint(op->opc, !=, INDEX_op_xor);
+            g_assert_cmpuint(op->opc, !=, INDEX_op_ext32u);
+            g_assert_cmpuint(op->opc, !=, INDEX_op_ext16u);
+            if (op->opc == INDEX_op_brcond) {
+                g_assert_cmpuint(op->args[0], ==, f->r[1].idx);
+                g_assert_cmpuint(op->args[1], ==, f->r[2].idx);
+                g_assert_cmpuint(op->args[2], ==, TCG_COND_LTU);
+            }
+        }
+        g_assert_cmpuint(after, <, before);
+    }
+    fixture_free(f);
+}
+
 /* Globals that share bytes: a write to one changes the other. */
 static void build_alias(Fixture *f, const void *arg)
 {
@@ -1521,6 +1576,7 @@ int main(int argc, char **argv)
     g_test_add_func("/tcg/interp/fall_off_end", test_fall_off_end);
     g_test_add_func("/tcg/interp/fault", test_fault);
     g_test_add_func("/tcg/optimize/removes", test_optimizer_removes);
+    g_test_add_func("/tcg/optimize/setcond_uses", test_optimizer_setcond_uses);
     g_test_add_func("/tcg/optimize/overlapping_globals", test_overlapping_globals);
     g_test_add_func("/tcg/optimize/random_blocks", test_random_blocks);
     g_test_add_func("/tcg/optimize/random_blocks_aliased", test_random_blocks_aliased);

@@ -1,0 +1,297 @@
+/* Packing a block's IR into bytes and back (see tb-ir.h).
+ *
+ * The format, all integers as LEB128 varints (7 bits a byte, low bits first) and
+ * signed ones zigzag-mapped first so that small negative numbers stay short:
+ *   nb_ops, nb_temps, nb_labels
+ *   each temp: a descriptor byte (type, kind and which of val, env_offset, name are
+ *     non-zero), or 0xff then type, kind and those flags as three bytes when type or
+ *     kind do not fit; then the non-zero fields: val, env_offset, and name as the
+ *     distance from the previous temp's name (globals' names are neighbouring string
+ *     literals, so one or two bytes)
+ *   each op: opc * 2 + (callo or calli non-zero); a byte with the number of args kept
+ *     (up to the last non-zero one) in the low nibble and the type in the high one,
+ *     or 0xff then the type when it does not fit; callo and calli when flagged; the
+ *     args, zigzagged (temp indices, small constants and labels take one byte).
+ * An op's args past the last non-zero one are zero in a TCGOp built by tcg_emit, and
+ * they come back zero. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcg/tb-ir.h"
+
+#define DESC_ESCAPE 0xffu
+
+_Static_assert(TCG_MAX_OP_ARGS < 16, "an op's arg count fits a nibble");
+
+/* Where packed bytes go; with out == NULL they are only counted. */
+typedef struct PackSink {
+    uint8_t *out;
+    size_t len;
+} PackSink;
+
+static void put_byte(PackSink *k, uint8_t b)
+{
+    if (k->out) {
+        k->out[k->len] = b;
+    }
+    k->len++;
+}
+
+static void put_uleb(PackSink *k, uint64_t v)
+{
+    while (v >= 0x80) {
+        put_byte(k, (uint8_t)(v | 0x80));
+        v >>= 7;
+    }
+    put_byte(k, (uint8_t)v);
+}
+
+static uint64_t zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzigzag(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static void put_sleb(PackSink *k, int64_t v)
+{
+    put_uleb(k, zigzag(v));
+}
+
+typedef struct PackSource {
+    const uint8_t *p;
+} PackSource;
+
+static uint8_t get_byte(PackSource *src)
+{
+    return *src->p++;
+}
+
+static uint64_t get_uleb(PackSource *src)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        uint8_t b = get_byte(src);
+        if (shift < 64) {
+            v |= (uint64_t)(b & 0x7f) << shift;
+        }
+        if (!(b & 0x80)) {
+            return v;
+        }
+    }
+}
+
+static int64_t get_sleb(PackSource *src)
+{
+    return unzigzag(get_uleb(src));
+}
+
+/* ---- temps ---- */
+
+#define TEMP_HAS_VAL  1u
+#define TEMP_HAS_OFF  2u
+#define TEMP_HAS_NAME 4u
+
+static void pack_temp(PackSink *k, const TCGTemp *t, uintptr_t *prev_name)
+{
+    unsigned has = (t->val ? TEMP_HAS_VAL : 0) | (t->env_offset ? TEMP_HAS_OFF : 0) |
+                   (t->name ? TEMP_HAS_NAME : 0);
+    if (t->type < 2 && t->kind < 4) {
+        put_byte(k, (uint8_t)(t->type | t->kind << 1 | has << 3));
+    } else {
+        put_byte(k, DESC_ESCAPE);
+        put_byte(k, t->type);
+        put_byte(k, t->kind);
+        put_byte(k, (uint8_t)has);
+    }
+    if (has & TEMP_HAS_VAL) {
+        put_sleb(k, t->val);
+    }
+    if (has & TEMP_HAS_OFF) {
+        put_sleb(k, (int64_t)t->env_offset);
+    }
+    if (has & TEMP_HAS_NAME) {
+        uintptr_t name = (uintptr_t)t->name;
+        put_sleb(k, (int64_t)(name - *prev_name));
+        *prev_name = name;
+    }
+}
+
+static void unpack_temp(PackSource *src, TCGTemp *t, uintptr_t *prev_name)
+{
+    memset(t, 0, sizeof(*t));
+    uint8_t desc = get_byte(src);
+    unsigned has;
+    if (desc == DESC_ESCAPE) {
+        t->type = get_byte(src);
+        t->kind = get_byte(src);
+        has = get_byte(src);
+    } else {
+        t->type = desc & 1;
+        t->kind = (desc >> 1) & 3;
+        has = desc >> 3;
+    }
+    if (has & TEMP_HAS_VAL) {
+        t->val = get_sleb(src);
+    }
+    if (has & TEMP_HAS_OFF) {
+        t->env_offset = (intptr_t)get_sleb(src);
+    }
+    if (has & TEMP_HAS_NAME) {
+        *prev_name += (uintptr_t)get_sleb(src);
+        t->name = (const char *)*prev_name;
+    }
+}
+
+/* ---- ops ---- */
+
+static unsigned op_args_kept(const TCGOp *op)
+{
+    unsigned n = TCG_MAX_OP_ARGS;
+    while (n > 0 && op->args[n - 1] == 0) {
+        n--;
+    }
+    return n;
+}
+
+static void pack_op(PackSink *k, const TCGOp *op)
+{
+    bool call_fields = op->callo || op->calli;
+    unsigned nargs = op_args_kept(op);
+    put_uleb(k, (uint64_t)op->opc * 2 + call_fields);
+    if (op->type < 15) {
+        put_byte(k, (uint8_t)(nargs | op->type << 4));
+    } else {
+        put_byte(k, DESC_ESCAPE);
+        put_byte(k, (uint8_t)nargs);
+        put_byte(k, op->type);
+    }
+    if (call_fields) {
+        put_byte(k, op->callo);
+        put_byte(k, op->calli);
+    }
+    for (unsigned i = 0; i < nargs; i++) {
+        put_sleb(k, (int64_t)op->args[i]);
+    }
+}
+
+static void unpack_op(PackSource *src, TCGOp *op)
+{
+    memset(op, 0, sizeof(*op));
+    uint64_t head = get_uleb(src);
+    op->opc = (uint16_t)(head >> 1);
+    uint8_t desc = get_byte(src);
+    unsigned nargs;
+    if (desc == DESC_ESCAPE) {
+        nargs = get_byte(src);
+        op->type = get_byte(src);
+    } else {
+        nargs = desc & 15;
+        op->type = desc >> 4;
+    }
+    if (head & 1) {
+        op->callo = get_byte(src);
+        op->calli = get_byte(src);
+    }
+    for (unsigned i = 0; i < nargs && i < TCG_MAX_OP_ARGS; i++) {
+        op->args[i] = (TCGArg)get_sleb(src);
+    }
+}
+
+/* ---- whole blocks ---- */
+
+static size_t pack_context(const TCGContext *s, uint8_t *out)
+{
+    PackSink k = {out, 0};
+    put_uleb(&k, s->nb_ops);
+    put_uleb(&k, s->nb_temps);
+    put_uleb(&k, s->nb_labels);
+    uintptr_t prev_name = 0;
+    for (unsigned i = 0; i < s->nb_temps; i++) {
+        pack_temp(&k, &s->temps[i], &prev_name);
+    }
+    for (unsigned i = 0; i < s->nb_ops; i++) {
+        pack_op(&k, &s->ops[i]);
+    }
+    return k.len;
+}
+
+size_t tb_ir_packed_size(const TCGContext *s)
+{
+    return pack_context(s, NULL);
+}
+
+void tb_ir_pack(const TCGContext *s, uint8_t *out)
+{
+    pack_context(s, out);
+}
+
+void tb_ir_packed_counts(const uint8_t *packed, uint32_t *nb_ops, uint32_t *nb_temps,
+                         uint32_t *nb_labels)
+{
+    PackSource src = {packed};
+    *nb_ops = (uint32_t)get_uleb(&src);
+    *nb_temps = (uint32_t)get_uleb(&src);
+    *nb_labels = (uint32_t)get_uleb(&src);
+}
+
+void tb_ir_unpack(const uint8_t *packed, TBIR *ir)
+{
+    PackSource src = {packed};
+    ir->nb_ops = (uint32_t)get_uleb(&src);
+    ir->nb_temps = (uint32_t)get_uleb(&src);
+    ir->nb_labels = (uint32_t)get_uleb(&src);
+    uintptr_t prev_name = 0;
+    for (uint32_t i = 0; i < ir->nb_temps; i++) {
+        unpack_temp(&src, &ir->temps[i], &prev_name);
+    }
+    /* A label that is never set sends a branch past the end: the block just exits. */
+    for (uint32_t i = 0; i < ir->nb_labels; i++) {
+        ir->label_ops[i] = UINT32_MAX;
+    }
+    for (uint32_t i = 0; i < ir->nb_ops; i++) {
+        TCGOp *op = &ir->ops[i];
+        unpack_op(&src, op);
+        if (op->opc == INDEX_op_set_label && op->args[0] < ir->nb_labels) {
+            ir->label_ops[op->args[0]] = i;
+        }
+    }
+}
+
+/* Grows *array to hold n elements of size bytes (at least one). */
+static void *grow(void *array, uint32_t *cap, uint32_t n, size_t size)
+{
+    if (n <= *cap && array) {
+        return array;
+    }
+    uint32_t want = n > 2 * *cap ? n : 2 * *cap;
+    void *p = realloc(array, (want ? want : 1) * size);
+    if (!p) {
+        abort();
+    }
+    *cap = want;
+    return p;
+}
+
+const TBIR *tb_ir_unpack_into(const uint8_t *packed, TBIRBuffer *buf)
+{
+    uint32_t nb_ops, nb_temps, nb_labels;
+    tb_ir_packed_counts(packed, &nb_ops, &nb_temps, &nb_labels);
+    buf->ir.ops = grow(buf->ir.ops, &buf->cap_ops, nb_ops, sizeof(TCGOp));
+    buf->ir.temps = grow(buf->ir.temps, &buf->cap_temps, nb_temps, sizeof(TCGTemp));
+    buf->ir.label_ops = grow(buf->ir.label_ops, &buf->cap_labels, nb_labels, sizeof(uint32_t));
+    tb_ir_unpack(packed, &buf->ir);
+    return &buf->ir;
+}
+
+void tb_ir_buffer_destroy(TBIRBuffer *buf)
+{
+    free(buf->ir.ops);
+    free(buf->ir.temps);
+    free(buf->ir.label_ops);
+    memset(buf, 0, sizeof(*buf));
+}

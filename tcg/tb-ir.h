@@ -1,0 +1,51 @@
+/* A translation block's IR, kept packed.
+ *
+ * A block's IR in TCGOp/TCGTemp form is large (88 bytes an op, 32 a temp, and every
+ * global is copied into each block): about 5 KiB for an average block, 400 MiB of
+ * fresh memory for a Debian boot. Once the native backend has compiled a block its IR
+ * is read again only to recompile it (after the code buffer was flushed) or to run
+ * it on the interpreter (a refused block, a pending flush), so a TB keeps its IR in a
+ * byte-packed form about 8 times smaller and unpacks it when it is read:
+ *  - into a caller's reusable buffer (TBIRBuffer), for one use (compiling);
+ *  - or once into memory owned by the TB (tb_ir), for the interpreter, which reads a
+ *    block's IR at every run; that copy lives until the TB is freed.
+ * Packing is lossless: unpacking gives back every op field and every temp field. */
+#ifndef PACIFICA_TCG_TB_IR_H
+#define PACIFICA_TCG_TB_IR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcg/tcg.h"
+
+/* A block's IR in the form backends read. */
+typedef struct TBIR {
+    TCGOp *ops;
+    TCGTemp *temps;
+    uint32_t *label_ops; /* op index of each label's set_label; UINT32_MAX: never set */
+    uint32_t nb_ops, nb_temps, nb_labels;
+} TBIR;
+
+/* A TBIR whose arrays are reused from one unpack to the next. */
+typedef struct TBIRBuffer {
+    TBIR ir;
+    uint32_t cap_ops, cap_temps, cap_labels;
+} TBIRBuffer;
+
+/* The packed bytes of s's current ops, temps and labels: tb_ir_packed_size(s) bytes
+ * written by tb_ir_pack. */
+size_t tb_ir_packed_size(const TCGContext *s);
+void tb_ir_pack(const TCGContext *s, uint8_t *out);
+
+/* Unpacks into arrays the caller sized for the packed IR's counts (ir's counts are
+ * set here) and fills the label table. */
+void tb_ir_unpack(const uint8_t *packed, TBIR *ir);
+/* Unpacks into buf, growing it as needed. Returns &buf->ir. */
+const TBIR *tb_ir_unpack_into(const uint8_t *packed, TBIRBuffer *buf);
+void tb_ir_buffer_destroy(TBIRBuffer *buf);
+
+/* The counts stored at the head of packed IR. */
+void tb_ir_packed_counts(const uint8_t *packed, uint32_t *nb_ops, uint32_t *nb_temps,
+                         uint32_t *nb_labels);
+
+#endif
