@@ -27,12 +27,23 @@ typedef struct FlatRange {
     MemoryRegion *mr;
 } FlatRange;
 
+/* The direct index below 4 GiB: one slot per 2 MiB chunk. RAM below 4 GiB (and the
+ * PCI hole above it) is what nearly every TLB fill and page-walk read looks up, and
+ * whole chunks of it lie inside one range, so most lookups are one load instead of a
+ * binary search. */
+#define FLAT_CHUNK_BITS 21
+#define FLAT_CHUNK_SPAN (UINT64_C(1) << 32)
+#define FLAT_CHUNKS     (FLAT_CHUNK_SPAN >> FLAT_CHUNK_BITS)
+
 struct FlatView {
     struct FlatView *next_old; /* list of retired views (AddressSpace.old_views) */
     /* Regions removed while this view was current: it (and older views) may
      * still point at them, so they live as long as the view. */
     MemoryRegion **retired;
     size_t nretired;
+    /* For each chunk: 1 + the index of the range that covers all of it, or 0 when no
+     * single range does (a hole, or a region edge inside): search then. */
+    uint16_t chunk_range[FLAT_CHUNKS];
     size_t nranges;
     FlatRange ranges[];
 };
@@ -83,6 +94,19 @@ static MemoryRegion *winner_at(const AddressSpace *as, uint64_t lo)
     return best;
 }
 
+/* Fills chunk_range: every chunk that lies wholly inside one range points at it. */
+static void flatview_index_chunks(struct FlatView *v)
+{
+    for (size_t i = 0; i < v->nranges && i < UINT16_MAX; i++) {
+        const FlatRange *r = &v->ranges[i];
+        uint64_t chunk_size = UINT64_C(1) << FLAT_CHUNK_BITS;
+        uint64_t first = (r->start + chunk_size - 1) >> FLAT_CHUNK_BITS; /* round up */
+        uint64_t end = (r->end < FLAT_CHUNK_SPAN ? r->end : FLAT_CHUNK_SPAN) >> FLAT_CHUNK_BITS;
+        for (uint64_t c = first; c < end; c++)
+            v->chunk_range[c] = (uint16_t)(i + 1);
+    }
+}
+
 static struct FlatView *flatview_build(const AddressSpace *as)
 {
     uint64_t *edges = g_new(uint64_t, 2 * as->nregions + 1);
@@ -114,6 +138,7 @@ static struct FlatView *flatview_build(const AddressSpace *as)
         v->ranges[v->nranges++] = (FlatRange){lo, hi, lo - mr->base, mr};
     }
     g_free(edges);
+    flatview_index_chunks(v);
     return v;
 }
 
@@ -262,6 +287,13 @@ static uint64_t bytes_to_top(uint64_t addr)
  * when NULL) extends from addr. */
 static const FlatRange *flatview_find(const struct FlatView *v, uint64_t addr, uint64_t *avail)
 {
+    if (addr < FLAT_CHUNK_SPAN) {
+        unsigned k = v->chunk_range[addr >> FLAT_CHUNK_BITS];
+        if (k) {
+            *avail = v->ranges[k - 1].end - addr;
+            return &v->ranges[k - 1];
+        }
+    }
     size_t lo = 0, hi = v->nranges; /* first range with start > addr is in [lo, hi] */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

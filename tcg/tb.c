@@ -304,13 +304,12 @@ static void code_page_clear(TBCache *c, uint64_t pageno)
     }
 }
 
-bool tb_cache_page_has_code(TBCache *c, uint64_t phys_addr)
+_Static_assert(TB_PAGE_BITS == 12 && LOW_PAGES == (UINT64_C(1) << 20),
+               "tb.h's inline tb_cache_page_has_code uses the same bitmap geometry");
+
+bool tb_cache_high_page_has_code(TBCache *c, uint64_t phys_addr)
 {
     uint64_t pageno = phys_addr >> TB_PAGE_BITS;
-    if (pageno < LOW_PAGES) {
-        uint64_t word = __atomic_load_n(&c->code_bitmap[pageno / 64], __ATOMIC_ACQUIRE);
-        return (word >> (pageno % 64)) & 1;
-    }
     if (__atomic_load_n(&c->nhigh, __ATOMIC_ACQUIRE) == 0) {
         return false;
     }

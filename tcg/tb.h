@@ -107,8 +107,18 @@ void tb_cache_destroy(TBCache *c);
 TranslationBlock *tb_cache_lookup(TBCache *c, uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
                                   uint32_t flags, uint32_t cflags);
 void tb_cache_insert(TBCache *c, TranslationBlock *tb);
-/* Cheap check done on guest stores: may the page holding phys_addr hold code? */
-bool tb_cache_page_has_code(TBCache *c, uint64_t phys_addr);
+/* Cheap check done on guest stores and code lookups: may the page holding phys_addr
+ * hold code? Inline for the pages below 4 GiB (one bitmap load: it runs on every
+ * block lookup); the sorted array of higher pages is searched out of line. */
+bool tb_cache_high_page_has_code(TBCache *c, uint64_t phys_addr);
+static inline bool tb_cache_page_has_code(TBCache *c, uint64_t phys_addr)
+{
+    uint64_t pageno = phys_addr >> 12;
+    if (pageno >= (UINT64_C(1) << 20))
+        return tb_cache_high_page_has_code(c, phys_addr);
+    uint64_t word = __atomic_load_n(&c->code_bitmap[pageno / 64], __ATOMIC_ACQUIRE);
+    return (word >> (pageno % 64)) & 1;
+}
 /* Invalidates every TB whose bytes overlap [start, start + len); returns how many. */
 unsigned tb_cache_invalidate_range(TBCache *c, uint64_t start, uint64_t len);
 /* Drops every TB. Only when no vCPU runs translated code. */

@@ -289,13 +289,8 @@ static void tlb_add_large_page(X86TLB *tlb, unsigned idx, uint64_t linear, uint6
  * filled from now on see the page's code bit (tb_cache_page_has_code) themselves.
  * Only this vCPU's TLB is updated: with SMP, a vCPU translating code must have the
  * others drop their fast write entries for the page too (a broadcast to do). */
-static void protect_code_page(X86CPU *cpu, uint64_t phys)
+static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_t page)
 {
-    X86TLB *tlb = &cpu->tlb;
-    uint64_t page = phys & X86_PAGE_MASK;
-    if (!cpu->tb_cache || tlb->code_page_protected == page ||
-        tb_cache_page_has_code(cpu->tb_cache, page))
-        return;
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
         for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
             X86TLBEntry *e = &tlb->table[idx][i];
@@ -304,6 +299,16 @@ static void protect_code_page(X86CPU *cpu, uint64_t phys)
         }
     }
     tlb->code_page_protected = page;
+}
+
+/* Inline: on every block lookup the page already holds code (its TBs were found). */
+static inline void protect_code_page(X86CPU *cpu, uint64_t phys)
+{
+    uint64_t page = phys & X86_PAGE_MASK;
+    if (!cpu->tb_cache || cpu->tlb.code_page_protected == page ||
+        tb_cache_page_has_code(cpu->tb_cache, page))
+        return;
+    protect_new_code_page(&cpu->tlb, page);
 }
 
 /* ---- page walks (SDM 3A §4.3 32-bit, §4.4 PAE, §4.5 4-level paging) ---- */
@@ -753,6 +758,21 @@ void x86_check_alignment(CPUX86State *env, uint64_t linear, unsigned align)
         x86_raise_exception_err(env, EXCP_AC, 0);
 }
 
+/* Host pointers to the 4 KiB frame at phys for reads and for writes (NULL where the
+ * access must go through the memory map: MMIO, unassigned, ROM for writes), from one
+ * lookup. */
+static void ram_page_ptrs(Machine *m, uint64_t phys, uint8_t **rd, uint8_t **wr)
+{
+    uint64_t offset, avail;
+    const MemoryRegion *mr = address_space_lookup(&m->mem, phys, &offset, &avail);
+    *rd = *wr = NULL;
+    if (!mr || !mr->ram || avail < X86_PAGE_SIZE)
+        return;
+    *rd = mr->ram + offset;
+    if (!mr->readonly)
+        *wr = *rd;
+}
+
 /* Enters the translation of linear's page into the TLB entry of mmu_idx. */
 static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t linear,
                     const PageWalk *w, unsigned rights)
@@ -763,8 +783,8 @@ static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t li
     unsigned i = tlb_index(linear);
     X86TLBEntry *e = &tlb->table[mmu_idx][i];
     X86TLBEntryInfo *info = &tlb->info[mmu_idx][i];
-    uint8_t *rd = address_space_ram_ptr(&cpu->machine->mem, phys, X86_PAGE_SIZE, false);
-    uint8_t *wr = rd ? address_space_ram_ptr(&cpu->machine->mem, phys, X86_PAGE_SIZE, true) : NULL;
+    uint8_t *rd, *wr;
+    ram_page_ptrs(cpu->machine, phys & X86_PAGE_MASK, &rd, &wr);
     uint64_t fast = page | X86_TLB_FAST;
 
     e->addend = rd ? (uint64_t)(uintptr_t)rd - page : 0;
@@ -1073,7 +1093,8 @@ uint8_t *x86_probe_access(CPUX86State *env, uint64_t linear, unsigned size, int 
     return x.host;
 }
 
-bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
+/* x86_get_phys_code past a TLB miss: walks (filling the entry) or raises. */
+static void get_phys_code_slow(CPUX86State *env, uint64_t linear, uint64_t *phys)
 {
     X86Fault f;
     Xlat x;
@@ -1088,6 +1109,25 @@ bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
     }
     protect_code_page(env_cpu(env), x.phys);
     *phys = x.phys;
+}
+
+/* Runs on every block lookup (the vCPU loop's, and the native backend's between
+ * unlinked blocks): a hit in the code TLB is a compare, as on the data fast path. A
+ * non-canonical address never matches, since only canonical pages are entered. */
+bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
+{
+    X86TLB *tlb = cpu_tlb(env);
+    uint64_t addr = (env->hflags & HF_LMA) ? linear : linear & 0xffffffffu;
+    unsigned mmu_idx = x86_mmu_index(env->hflags), i = tlb_index(addr);
+    uint64_t tag = tlb->table[mmu_idx][i].tag_code;
+    if (__builtin_expect((tag & (X86_PAGE_MASK | X86_TLB_VALID)) ==
+                             ((addr & X86_PAGE_MASK) | X86_TLB_VALID),
+                         1)) {
+        *phys = tlb->info[mmu_idx][i].phys | (addr & ~X86_PAGE_MASK);
+        protect_code_page(env_cpu(env), *phys);
+        return true;
+    }
+    get_phys_code_slow(env, linear, phys);
     return true;
 }
 

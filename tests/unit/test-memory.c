@@ -438,6 +438,110 @@ static void test_ram_ptr(void)
     address_space_destroy(&as);
 }
 
+/* ---- The direct index of the flat view (2 MiB chunks below 4 GiB) ---------------- */
+
+#define MIB (1ull << 20)
+
+/* The region that should win at addr, found the slow way: the visible region with
+ * the highest priority, the last added among equals. */
+static const MemoryRegion *reference_winner(MemoryRegion *const *set, size_t n, uint64_t addr)
+{
+    const MemoryRegion *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const MemoryRegion *mr = set[i];
+        if (!mr || !mr->enabled || addr < mr->base || addr - mr->base >= mr->size)
+            continue;
+        if (!best || mr->priority > best->priority ||
+            (mr->priority == best->priority && mr->seq > best->seq))
+            best = mr;
+    }
+    return best;
+}
+
+/* address_space_lookup agrees with the reference at addr, and *avail is exact: the
+ * same region goes on (at contiguous offsets) to addr + avail - 1 and no further. */
+static void assert_lookup_matches(AddressSpace *as, MemoryRegion *const *set, size_t n,
+                                  uint64_t addr)
+{
+    uint64_t offset, avail;
+    const MemoryRegion *mr = address_space_lookup(as, addr, &offset, &avail);
+    const MemoryRegion *want = reference_winner(set, n, addr);
+    if (mr != want)
+        g_error("lookup of 0x%" G_GINT64_MODIFIER "x: got %s, want %s", addr,
+                mr ? mr->name : "nothing", want ? want->name : "nothing");
+    g_assert_cmpuint(avail, >, 0);
+    if (mr)
+        g_assert_cmphex(offset, ==, addr - mr->base);
+    uint64_t last = addr + avail - 1, next = addr + avail;
+    g_assert_true(reference_winner(set, n, last) == want);
+    if (next < MEM_SIZE)
+        g_assert_true(reference_winner(set, n, next) != want);
+}
+
+/* Addresses worth checking near an edge e: just below, on, just above, and in the
+ * middle of the chunk holding it. */
+static void check_around(AddressSpace *as, MemoryRegion *const *set, size_t n, uint64_t e)
+{
+    const uint64_t probes[] = {e - 1, e, e + 1, (e & ~(2 * MIB - 1)) + MIB, e + 3 * MIB};
+    for (size_t i = 0; i < G_N_ELEMENTS(probes); i++)
+        if (probes[i] < MEM_SIZE)
+            assert_lookup_matches(as, set, n, probes[i]);
+}
+
+static void check_all_edges(AddressSpace *as, MemoryRegion *const *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!set[i])
+            continue;
+        check_around(as, set, n, set[i]->base);
+        check_around(as, set, n, set[i]->base + set[i]->size);
+    }
+    for (uint64_t a = 0; a < 4096 * MIB + 8 * MIB; a += 7 * MIB + 0x1234)
+        assert_lookup_matches(as, set, n, a);
+}
+
+/* A PC-like map: lookups of big RAM chunks are answered from the index, and the index
+ * follows every change of the map (BAR moves, PAM toggles, removal). */
+static void test_chunk_index(void)
+{
+    AddressSpace as;
+    uint8_t host[16]; /* never dereferenced: only lookups */
+    TestDevice dev = {0};
+    address_space_init(&as, "mem", MEM_SIZE, NULL);
+    MemoryRegion *set[8] = {
+        address_space_add_ram(&as, "low", 0, 640 << 10, host, false, 0),
+        address_space_add_ram(&as, "main", MIB, 3071 * MIB, host, false, 0),
+        address_space_add_mmio(&as, "bar", 0xe0000000, 16 * MIB, &any_size_ops, &dev, 1),
+        address_space_add_mmio(&as, "apic", 0xfee00000, 0x1000, &any_size_ops, &dev, 0),
+        address_space_add_ram(&as, "bios", 0xfffe0000, 128 << 10, host, true, 0),
+        address_space_add_ram(&as, "high", 4096 * MIB, 1024 * MIB, host, false, 0),
+        address_space_add_ram(&as, "pam", 0xe0000, 128 << 10, host, true, 0),
+        address_space_add_ram(&as, "straddle", 4094 * MIB - 0x800, 4 * MIB, host, false, 2),
+    };
+    size_t n = G_N_ELEMENTS(set);
+    check_all_edges(&as, set, n);
+
+    /* A BAR moved into the middle of RAM, to an address that is not chunk aligned. */
+    memory_region_set_base(&as, set[2], 64 * MIB + 0x3000);
+    check_all_edges(&as, set, n);
+    uint64_t offset, avail;
+    g_assert_true(address_space_lookup(&as, 70 * MIB, &offset, &avail) == set[2]);
+    g_assert_true(address_space_lookup(&as, 0x80000000, &offset, &avail) == set[1]);
+
+    /* Disabled, then removed: RAM shows through again. */
+    memory_region_set_enabled(&as, set[2], false);
+    check_all_edges(&as, set, n);
+    g_assert_true(address_space_lookup(&as, 70 * MIB, &offset, &avail) == set[1]);
+    g_assert_cmphex(avail, ==, 3072 * MIB - 70 * MIB);
+    memory_region_set_enabled(&as, set[2], true);
+    address_space_remove(&as, set[1]);
+    set[1] = NULL;
+    check_all_edges(&as, set, n);
+    g_assert_null(address_space_lookup(&as, 2 * MIB, &offset, &avail));
+    g_assert_cmphex(avail, ==, 62 * MIB + 0x3000);
+    address_space_destroy(&as);
+}
+
 static void test_io_space(void)
 {
     CapturedLog cl;
@@ -569,6 +673,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/spanning", test_spanning);
     g_test_add_func("/memory/rw", test_rw);
     g_test_add_func("/memory/ram-ptr", test_ram_ptr);
+    g_test_add_func("/memory/chunk-index", test_chunk_index);
     g_test_add_func("/memory/io-space", test_io_space);
     g_test_add_func("/memory/no-crash", test_no_crash);
     g_test_add_func("/memory/concurrent-reader", test_concurrent_reader);

@@ -742,6 +742,69 @@ static void test_fetch(void)
     fixture_free(f);
 }
 
+/* x86_get_phys_code, with a fault turned into an Outcome. */
+static Outcome try_code(Fixture *f, uint64_t linear, uint64_t *phys)
+{
+    CPUX86State *env = &f->cpu.env;
+    env->cr[2] = 0xdeadull;
+    if (sigsetjmp(f->cpu.jmp_env, 0) != 0)
+        return (Outcome){env->exception_index, env->error_code, env->cr[2]};
+    x86_get_phys_code(env, linear, phys);
+    return (Outcome){-1, 0, 0};
+}
+
+static uint64_t code_phys(Fixture *f, uint64_t linear)
+{
+    uint64_t phys = 0;
+    assert_ok(try_code(f, linear, &phys));
+    return phys;
+}
+
+/* Block lookups hit the code TLB without a walk, and see exactly what a TLB would:
+ * stale until INVLPG, flushed when A20 changes, never a hit for a non-canonical
+ * address that shares an entry's low bits. */
+static void test_code_lookup_hits(void)
+{
+    Fixture *f = rights_fixture(0, 0);
+    CPUX86State *env = &f->cpu.env;
+    X86TLB *tlb = &f->cpu.tlb;
+    map_page(f, 30, P | RW);
+    g_assert_cmphex(code_phys(f, 0x1e123), ==, frame(30) + 0x123);
+    uint64_t fills = tlb->fills;
+    g_assert_cmphex(code_phys(f, 0x1eff0), ==, frame(30) + 0xff0);
+    g_assert_cmpuint(tlb->fills, ==, fills);
+
+    /* SDM 3A §4.10.4: the remapping is not seen until the page is invalidated. */
+    map_page(f, 30, 0);
+    set_pte(f, 30, frame(31) | P | RW);
+    g_assert_cmphex(code_phys(f, 0x1e008), ==, frame(30) + 8);
+    x86_tlb_flush_page(env, 0x1e000);
+    g_assert_cmphex(code_phys(f, 0x1e008), ==, frame(31) + 8);
+    g_assert_cmpuint(tlb->fills, ==, fills + 1);
+
+    /* Same TLB index and low 48 bits, not canonical: #GP(0), not a hit. */
+    uint64_t phys;
+    Outcome o = try_code(f, 0x1e008 | (1ull << 47), &phys);
+    g_assert_cmpint(o.vector, ==, EXCP_GP);
+    /* A non-present page is a fetch #PF whatever the entry at its index holds. */
+    if (30 + X86_TLB_SIZE < 512) { /* both PTEs in the one page table */
+        set_pte(f, 30 + X86_TLB_SIZE, 0);
+        assert_pf(try_code(f, 0x1e008 + X86_TLB_SIZE * X86_PAGE_SIZE, &phys), PF_I,
+                  0x1e008 + X86_TLB_SIZE * X86_PAGE_SIZE);
+    }
+
+    /* Paging off: the A20 gate applies to code lookups too, hit or not. */
+    env->cr[0] = CR0_PE | CR0_ET;
+    x86_cpu_update_hflags(env);
+    x86_tlb_flush(env, true);
+    g_assert_cmphex(code_phys(f, 0x101234), ==, 0x101234);
+    x86_set_a20(env, false);
+    g_assert_cmphex(code_phys(f, 0x101234), ==, 0x1234);
+    x86_set_a20(env, true);
+    g_assert_cmphex(code_phys(f, 0x101234), ==, 0x101234);
+    fixture_free(f);
+}
+
 /* Self-modifying code through an alias: the write entry of the alias was filled
  * before the code page held any translation; translating it must make that entry
  * take the slow path so that the store invalidates the block. */
@@ -877,6 +940,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/cross-page", test_cross_page);
     g_test_add_func("/mmu/mmio", test_mmio_through_paging);
     g_test_add_func("/mmu/fetch", test_fetch);
+    g_test_add_func("/mmu/code-lookup-hits", test_code_lookup_hits);
     g_test_add_func("/mmu/smc-alias", test_smc_through_alias);
     g_test_add_func("/mmu/debug/watch-marks", test_watch_marks);
     g_test_add_func("/mmu/alignment-check", test_alignment_check);
