@@ -831,6 +831,52 @@ static void lower_div(DisasContext *d)
         CALL(d, idiv, d->s->env, v, cst(d, size));
 }
 
+/* ROL/ROR by an immediate count, inline (SDM Vol 2B RCL/RCR/ROL/ROR): CF is the bit
+ * rotated into the LSB (ROL) or the MSB (ROR); OF is MSB(result) XOR CF for ROL and the
+ * XOR of the result's two most significant bits for ROR; the other arithmetic flags are
+ * kept. A masked count n of 0 changes no flag; n a multiple of the width still does.
+ * The earlier flags come from cc_compute_all, a call without side effects that the
+ * optimizer drops with the rest when the next instruction sets the flags again. */
+static void gen_rotate_imm(DisasContext *d, Operands *o, TCGv a, unsigned size, bool left,
+                           unsigned n)
+{
+    unsigned bits = 8 * size, k = n % bits;
+    TCGv az = tmp(d), r = tmp(d);
+    gen_zext(d, az, a, size);
+    if (k == 0) {
+        tcg_gen_mov(d->s, r, az);
+    } else if (size == 8) {
+        tcg_gen_op3(d->s, left ? INDEX_op_rotl : INDEX_op_rotr, r, az, cst(d, k));
+    } else {
+        /* The value twice side by side: a rotation is a window of the pair. */
+        TCGv pair = tmp(d);
+        tcg_gen_shli(d->s, pair, az, bits);
+        tcg_gen_or(d->s, pair, pair, az);
+        tcg_gen_shri(d->s, r, pair, left ? bits - k : k);
+        gen_zext(d, r, r, size);
+    }
+    TCGv prev = n ? gen_compute_eflags(d) : TCG_NO_RET;
+    gen_st_opnd(d, o, 0, r);
+    if (!n)
+        return;
+    TCGv cf = tmp(d), of = tmp(d), fl = tmp(d);
+    if (left) {
+        tcg_gen_andi(d->s, cf, r, 1);
+        tcg_gen_shri(d->s, of, r, bits - 1);
+        tcg_gen_xor(d->s, of, of, cf);
+    } else {
+        tcg_gen_shri(d->s, cf, r, bits - 1);
+        tcg_gen_shri(d->s, of, r, bits - 2);
+        tcg_gen_xor(d->s, of, of, cf);
+        tcg_gen_andi(d->s, of, of, 1);
+    }
+    tcg_gen_shli(d->s, of, of, 11); /* OF is EFLAGS bit 11 */
+    tcg_gen_andi(d->s, fl, prev, ~(int64_t)(CC_C | CC_O));
+    tcg_gen_or(d->s, fl, fl, cf);
+    tcg_gen_or(d->s, fl, fl, of);
+    gen_set_eflags_arith(d, fl);
+}
+
 /* SDM Vol 2B SAL/SAR/SHL/SHR and RCL/RCR/ROL/ROR: the count is masked to 5 bits (6 for
  * 64-bit operands); a zero count leaves the flags alone, but the destination is still
  * written (a 32-bit register is zero-extended, as Intel and AMD parts do). OF is
@@ -846,6 +892,11 @@ static void lower_shift(DisasContext *d)
     TCGv a = gen_ld_rmw_opnd(d, &o, 0);
     TCGv count = gen_ld_opnd(d, &o, 1);
     tcg_gen_andi(d->s, count, count, count_mask);
+    if ((op == X86_OP_ROL || op == X86_OP_ROR) && k_count != OPND_CL) {
+        unsigned n = (unsigned)(k_count == OPND_ONE ? 1 : d->insn.imm) & count_mask;
+        gen_rotate_imm(d, &o, a, size, op == X86_OP_ROL, n);
+        return;
+    }
     if (op == X86_OP_ROL || op == X86_OP_ROR || op == X86_OP_RCL || op == X86_OP_RCR) {
         int kind = op == X86_OP_ROL   ? ROT_ROL
                    : op == X86_OP_ROR ? ROT_ROR
