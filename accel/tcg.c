@@ -340,9 +340,7 @@ static TranslationBlock *tcg_next_block(TCGExecState *es)
     x86_tlb_sync_memory_map(env);
     x86_get_tb_key(env, &pc, &cs_base, &flags);
     x86_get_phys_code(env, pc, &phys);
-    TranslationBlock *tb = tb_jmp_cache_lookup(l->jc, l->tbc, phys, pc, cs_base, flags, 0);
-    es->next_slot = tb ? tb_jmp_cache_slot(l->jc, pc) : NULL;
-    return tb;
+    return tb_jmp_cache_lookup(l->jc, l->tbc, phys, pc, cs_base, flags, 0);
 }
 
 static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, const Log *log,

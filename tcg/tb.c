@@ -476,8 +476,6 @@ static void tb_jmp_cache_fill(TBJumpCache *jc, TranslationBlock *tb)
     e->phys_pc = tb->phys_pc;
     e->flags = tb->flags;
     e->cflags = tb->cflags;
-    e->backend_code = NULL;
-    e->backend_gen = 0;
     atomic_store(&e->tb, tb);
     if (atomic_load(&tb->invalid)) {
         atomic_store(&e->tb, NULL);
@@ -507,11 +505,6 @@ TranslationBlock *tb_jmp_cache_lookup(TBJumpCache *jc, TBCache *c, uint64_t phys
     if (tb)
         tb_jmp_cache_fill(jc, tb);
     return tb;
-}
-
-TBJumpEntry *tb_jmp_cache_slot(TBJumpCache *jc, uint64_t pc)
-{
-    return &jc->entry[tb_jmp_cache_index(pc)];
 }
 
 void tb_jmp_cache_insert(TBJumpCache *jc, TBCache *c, TranslationBlock *tb)

@@ -119,11 +119,6 @@ typedef struct TBJumpEntry {
     uint32_t flags, cflags;
     /* NULL: empty. Written by the owner; cleared by any thread that invalidates it. */
     _Atomic(TranslationBlock *) tb;
-    /* What the backend running the vCPU keeps for this TB (the native backend: the
-     * code address), valid while backend_gen is that backend's generation (never 0);
-     * a fill resets it. Owner only. */
-    const void *backend_code;
-    uint64_t backend_gen;
 } TBJumpEntry;
 
 typedef struct TBJumpCache {
@@ -136,9 +131,6 @@ typedef struct TBJumpCache {
 /* tb_cache_lookup through jc (filling it on a miss). */
 TranslationBlock *tb_jmp_cache_lookup(TBJumpCache *jc, TBCache *c, uint64_t phys_pc, uint64_t pc,
                                       uint64_t cs_base, uint32_t flags, uint32_t cflags);
-/* The slot where jc keeps a TB of guest pc (tb_jmp_cache_lookup's last answer for pc
- * is there unless it was invalidated since). */
-TBJumpEntry *tb_jmp_cache_slot(TBJumpCache *jc, uint64_t pc);
 /* Records tb (just translated) in jc. */
 void tb_jmp_cache_insert(TBJumpCache *jc, TBCache *c, TranslationBlock *tb);
 
@@ -167,9 +159,6 @@ typedef struct TCGExecState {
      * returns (budgeted runs, -d exec, which must see each block). */
     TranslationBlock *(*next_block)(struct TCGExecState *es);
     void *next_block_opaque;
-    /* Set by next_block: the jump-cache slot of the block it returned (NULL: none), where
-     * the backend may keep that block's code address for the next time. */
-    struct TBJumpEntry *next_slot;
 } TCGExecState;
 
 /* Runs tb, following linked successors, until an exit. The IR interpreter backend. */

@@ -533,27 +533,13 @@ const uint8_t *native_lookup_next(TCGExecState *es, NativeExitInfo *info)
     if (!es->next_block || atomic_load_explicit(&n->flush_pending, memory_order_relaxed)) {
         return NULL;
     }
-    es->next_slot = NULL;
     TranslationBlock *tb = es->next_block(es);
     if (!tb) {
         return NULL;
     }
-    /* The code address kept in the vCPU's jump-cache slot spares reading the TB and its
-     * entry (two cache misses when the guest jumps around). */
-    uint64_t gen = current_gen(n);
-    TBJumpEntry *slot = es->next_slot;
-    bool slot_ok = slot && atomic_load_explicit(&slot->tb, memory_order_relaxed) == tb;
-    if (slot_ok && slot->backend_gen == gen) {
-        info->lookups++;
-        return slot->backend_code;
-    }
     NativeTB *e = lookup_cached(n, tb);
     if (!e || !e->code) {
         return NULL;
-    }
-    if (slot_ok) {
-        slot->backend_code = e->code;
-        slot->backend_gen = gen;
     }
     info->lookups++;
     return e->code;

@@ -1243,24 +1243,6 @@ static void test_goto_tb(void)
     fixture_free(f);
 }
 
-/* A block that adds inc to r[reg] and leaves through exit_tb with the lookup flag. */
-static TranslationBlock *lookup_block(Fixture *f, uint64_t pc, unsigned reg, int64_t inc)
-{
-    TCGContext *s = &f->s;
-    tcg_func_start(s);
-    tcg_gen_insn_start(s, pc, 0);
-    tcg_gen_addi(s, f->r[reg], f->r[reg], inc);
-    tcg_gen_exit_lookup(s);
-    return fixture_tb(f);
-}
-
-static uint64_t lookups_so_far(Fixture *f)
-{
-    TCGNativeStats st;
-    tcg_native_get_stats(f->native, &st);
-    return st.lookups;
-}
-
 /* TCGExecState.next_block: the blocks handed out in turn, then NULL. */
 typedef struct NextQueue {
     TranslationBlock *tbs[4];
@@ -1272,66 +1254,6 @@ static TranslationBlock *next_from_queue(TCGExecState *es)
     NextQueue *q = es->next_block_opaque;
     unsigned i = q->calls++;
     return i < q->n ? q->tbs[i] : NULL;
-}
-
-/* next_block for one jump-cache slot: its TB on the first call, then NULL; next_slot
- * is set as tcg_next_block sets it. */
-typedef struct NextSlot {
-    TBJumpEntry slot;
-    unsigned calls;
-} NextSlot;
-
-static TranslationBlock *next_from_slot(TCGExecState *es)
-{
-    NextSlot *ns = es->next_block_opaque;
-    TranslationBlock *tb = ns->calls++ ? NULL : atomic_load(&ns->slot.tb);
-    es->next_slot = tb ? &ns->slot : NULL;
-    return tb;
-}
-
-/* The lookup keeps the code address in the jump-cache slot next_block names and, in
- * the same generation, jumps to the address found there; after a flush it does not. */
-static void test_exit_lookup_slot(void)
-{
-    Fixture *f = fixture_new(NK_DEFAULT, false);
-    TranslationBlock *a = lookup_block(f, 0x100, 0, 1);
-    TranslationBlock *b = lookup_block(f, 0x200, 1, 10);
-    TranslationBlock *c = lookup_block(f, 0x300, 2, 100);
-    g_assert_true(tcg_native_prepare(f->native, a));
-    g_assert_true(tcg_native_prepare(f->native, b));
-    g_assert_true(tcg_native_prepare(f->native, c));
-    NextSlot ns = {0};
-    TBJumpEntry *slot = &ns.slot;
-    f->es.next_block = next_from_slot;
-    f->es.next_block_opaque = &ns;
-
-    set_inputs(f, 0, 0);
-    uint64_t r1 = f->env.r[1], r2 = f->env.r[2];
-    atomic_store(&slot->tb, c);
-    g_assert_cmphex(tcg_native_run(f->native, &f->es, a), ==, (uintptr_t)c | TB_EXIT_NOCHAIN);
-    g_assert_nonnull(slot->backend_code);
-    g_assert_cmpuint(slot->backend_gen, !=, 0);
-    const void *code_of_c = slot->backend_code;
-    g_assert_cmpuint(f->env.r[2], ==, r2 + 100);
-
-    /* The slot names b but keeps c's code: c's code runs (so the slot is what is used). */
-    atomic_store(&slot->tb, b);
-    ns.calls = 0;
-    g_assert_cmphex(tcg_native_run(f->native, &f->es, a), ==, (uintptr_t)c | TB_EXIT_NOCHAIN);
-    g_assert_cmpuint(f->env.r[1], ==, r1);
-    g_assert_cmpuint(f->env.r[2], ==, r2 + 200);
-
-    /* Another generation: the slot's address is stale, b's own code runs. */
-    tcg_native_flush(f->native);
-    for (unsigned i = 0; i < 3; i++) {
-        g_assert_true(tcg_native_prepare(f->native, (TranslationBlock *[]){a, b, c}[i]));
-    }
-    slot->backend_code = code_of_c;
-    ns.calls = 0;
-    g_assert_cmphex(tcg_native_run(f->native, &f->es, a), ==, (uintptr_t)b | TB_EXIT_NOCHAIN);
-    g_assert_cmpuint(f->env.r[1], ==, r1 + 10);
-    g_assert_cmpuint(f->env.r[2], ==, r2 + 200);
-    fixture_free(f);
 }
 
 /* Blocks that leave unlinked go on to what next_block finds, without returning; an
@@ -1376,6 +1298,24 @@ static void test_next_block(void)
     f->es.next_block = NULL;
     g_assert_cmphex(tcg_native_run(f->native, &f->es, a), ==, (uintptr_t)a | TB_EXIT_NOCHAIN);
     fixture_free(f);
+}
+
+/* A block that adds inc to r[reg] and leaves through exit_tb with the lookup flag. */
+static TranslationBlock *lookup_block(Fixture *f, uint64_t pc, unsigned reg, int64_t inc)
+{
+    TCGContext *s = &f->s;
+    tcg_func_start(s);
+    tcg_gen_insn_start(s, pc, 0);
+    tcg_gen_addi(s, f->r[reg], f->r[reg], inc);
+    tcg_gen_exit_lookup(s);
+    return fixture_tb(f);
+}
+
+static uint64_t lookups_so_far(Fixture *f)
+{
+    TCGNativeStats st;
+    tcg_native_get_stats(f->native, &st);
+    return st.lookups;
 }
 
 /* exit_tb with TCG_EXIT_LOOKUP: compiled blocks go on to what next_block finds inside
@@ -2420,7 +2360,6 @@ int main(int argc, char **argv)
     g_test_add_func("/native/goto_tb", test_goto_tb);
     g_test_add_func("/native/next_block", test_next_block);
     g_test_add_func("/native/exit_lookup", test_exit_lookup);
-    g_test_add_func("/native/exit_lookup_slot", test_exit_lookup_slot);
     g_test_add_func("/native/fall_off_end", test_fall_off_end);
     g_test_add_func("/native/fault", test_fault);
     g_test_add_func("/native/overlapping_globals", test_overlapping_globals);
