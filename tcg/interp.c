@@ -291,7 +291,10 @@ static uintptr_t exec_one(TCGExecState *es, TranslationBlock *tb, TranslationBlo
             }
             break;
         }
-        case INDEX_op_exit_tb: return (uintptr_t)tb | (args[0] & TB_EXIT_MASK);
+        case INDEX_op_exit_tb:
+            /* The mask drops TCG_EXIT_LOOKUP: the interpreter always exits, and its
+             * caller looks the next block up. */
+            return (uintptr_t)tb | (args[0] & TB_EXIT_MASK);
         case INDEX_op_call: do_call(&f, op); break;
         case INDEX_op_mb: atomic_thread_fence(memory_order_seq_cst); break;
         case INDEX_op_movi: temp_write(&f, args[0], args[1] & mask); break;

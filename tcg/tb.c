@@ -483,13 +483,50 @@ static unsigned tb_jmp_cache_index(uint64_t pc)
     return (unsigned)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & ((1u << TB_JMP_CACHE_BITS) - 1));
 }
 
-/* Empties jc if c was flushed since it was filled (its TBs are gone). */
+/* Empties jc if c was flushed since it was filled (its TBs are gone); on first use,
+ * registers jc with c so that invalidations reach it. */
 static void tb_jmp_cache_check(TBJumpCache *jc, TBCache *c)
 {
+    if (jc->registered != c) {
+        pthread_mutex_lock(&c->lock);
+        jc->registered = c;
+        jc->next_registered = c->jump_caches;
+        c->jump_caches = jc;
+        pthread_mutex_unlock(&c->lock);
+    }
     unsigned flushes = atomic_load_explicit(&c->flushes, memory_order_acquire);
     if (jc->flushes != flushes) {
-        memset(jc->entry, 0, sizeof(jc->entry));
+        for (size_t i = 0; i < (1u << TB_JMP_CACHE_BITS); i++) {
+            atomic_store_explicit(&jc->entry[i].tb, NULL, memory_order_relaxed);
+        }
         jc->flushes = flushes;
+    }
+}
+
+/* Fills tb's slot. A TB invalidated meanwhile is taken out again: the invalidating
+ * thread stores tb->invalid before it looks at the slots, this thread stores the slot
+ * before it looks at tb->invalid (both seq_cst), so one of them sees the other. */
+static void tb_jmp_cache_fill(TBJumpCache *jc, TranslationBlock *tb)
+{
+    TBJumpEntry *e = &jc->entry[tb_jmp_cache_index(tb->pc)];
+    e->pc = tb->pc;
+    e->cs_base = tb->cs_base;
+    e->phys_pc = tb->phys_pc;
+    e->flags = tb->flags;
+    e->cflags = tb->cflags;
+    atomic_store(&e->tb, tb);
+    if (atomic_load(&tb->invalid)) {
+        atomic_store(&e->tb, NULL);
+    }
+}
+
+/* Clears tb from every jump cache registered with c (c's lock held). */
+static void tb_jmp_cache_drop(TBCache *c, TranslationBlock *tb)
+{
+    unsigned idx = tb_jmp_cache_index(tb->pc);
+    for (TBJumpCache *jc = c->jump_caches; jc; jc = jc->next_registered) {
+        TranslationBlock *expected = tb;
+        atomic_compare_exchange_strong(&jc->entry[idx].tb, &expected, NULL);
     }
 }
 
@@ -497,21 +534,21 @@ TranslationBlock *tb_jmp_cache_lookup(TBJumpCache *jc, TBCache *c, uint64_t phys
                                       uint64_t cs_base, uint32_t flags, uint32_t cflags)
 {
     tb_jmp_cache_check(jc, c);
-    TranslationBlock **slot = &jc->entry[tb_jmp_cache_index(pc)];
-    TranslationBlock *tb = *slot;
-    if (tb && tb->pc == pc && tb->phys_pc == phys_pc && tb->cs_base == cs_base &&
-        tb->flags == flags && tb->cflags == cflags && !atomic_load(&tb->invalid))
+    const TBJumpEntry *e = &jc->entry[tb_jmp_cache_index(pc)];
+    TranslationBlock *tb = atomic_load_explicit(&e->tb, memory_order_relaxed);
+    if (tb && e->pc == pc && e->phys_pc == phys_pc && e->cs_base == cs_base && e->flags == flags &&
+        e->cflags == cflags)
         return tb;
     tb = tb_cache_lookup(c, phys_pc, pc, cs_base, flags, cflags);
     if (tb)
-        *slot = tb;
+        tb_jmp_cache_fill(jc, tb);
     return tb;
 }
 
 void tb_jmp_cache_insert(TBJumpCache *jc, TBCache *c, TranslationBlock *tb)
 {
     tb_jmp_cache_check(jc, c);
-    jc->entry[tb_jmp_cache_index(tb->pc)] = tb;
+    tb_jmp_cache_fill(jc, tb);
 }
 
 static void tb_hash_grow(TBCache *c)
@@ -566,6 +603,7 @@ static void tb_hash_remove(TBCache *c, TranslationBlock *tb)
 static void tb_invalidate(TBCache *c, TranslationBlock *tb, uint64_t walked_page)
 {
     atomic_store(&tb->invalid, true);
+    tb_jmp_cache_drop(c, tb);
     tb_hash_remove(c, tb);
     tb_register_pages(c, tb, false, walked_page);
     tb->hash_next = c->graveyard;

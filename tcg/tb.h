@@ -100,6 +100,8 @@ typedef struct TBCache {
      * TB drops it, since the TBs' memory is reused. */
     void (*on_flush)(void *opaque);
     void *on_flush_opaque;
+    /* The vCPUs' jump caches, cleared of a TB when it is invalidated (under lock). */
+    struct TBJumpCache *jump_caches;
 } TBCache;
 
 void tb_cache_init(TBCache *c);
@@ -125,14 +127,26 @@ unsigned tb_cache_invalidate_range(TBCache *c, uint64_t start, uint64_t len);
 void tb_cache_flush(TBCache *c);
 
 /* A vCPU's own cache in front of tb_cache_lookup: one TB per slot, indexed by guest
- * pc, read and written by that vCPU only, so without the cache's lock. An entry is
- * used only if its whole key matches and it is still valid; TBs are freed only by a
- * flush, after which the flush count empties the cache. */
+ * pc, read and written by that vCPU only, so without the cache's lock. Each slot keeps
+ * the TB's key next to the pointer, so that a hit reads the slot alone and not the TB
+ * (QEMU's CPUJumpCache keeps the pc the same way). Invalidating a TB clears the slots
+ * that hold it in every jump cache used with that TBCache (a jump cache registers
+ * itself on first use and must live as long as the TBCache); a flush empties them all
+ * through the flush count. */
 #define TB_JMP_CACHE_BITS 12
 
+typedef struct TBJumpEntry {
+    uint64_t pc, cs_base, phys_pc;
+    uint32_t flags, cflags;
+    /* NULL: empty. Written by the owner; cleared by any thread that invalidates it. */
+    _Atomic(TranslationBlock *) tb;
+} TBJumpEntry;
+
 typedef struct TBJumpCache {
-    unsigned flushes; /* TBCache.flushes the entries were filled under */
-    TranslationBlock *entry[1u << TB_JMP_CACHE_BITS];
+    unsigned flushes;    /* TBCache.flushes the entries were filled under */
+    TBCache *registered; /* the TBCache whose invalidations clear our slots */
+    struct TBJumpCache *next_registered;
+    TBJumpEntry entry[1u << TB_JMP_CACHE_BITS];
 } TBJumpCache;
 
 /* tb_cache_lookup through jc (filling it on a miss). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tcg/tb-arena.h"
+#include "tcg/tb.h"
 #include "tcg/tcg.h"
 
 const TCGOpDef tcg_op_defs[NB_TCG_OPS] = {
@@ -449,6 +450,12 @@ void tcg_gen_exit_tb(TCGContext *s, uintptr_t val)
 {
     TCGArg args[1] = {val};
     tcg_emit(s, INDEX_op_exit_tb, TCG_TYPE_I64, 1, args);
+}
+
+void tcg_gen_exit_lookup(TCGContext *s)
+{
+    _Static_assert((TCG_EXIT_LOOKUP & TB_EXIT_MASK) == 0, "the flag is not an exit value");
+    tcg_gen_exit_tb(s, TB_EXIT_NOCHAIN | TCG_EXIT_LOOKUP);
 }
 
 void tcg_gen_discard(TCGContext *s, TCGv t)

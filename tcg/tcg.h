@@ -274,6 +274,15 @@ void tcg_gen_call(TCGContext *s, const TCGHelperInfo *info, TCGv ret, unsigned n
 void tcg_gen_insn_start(TCGContext *s, uint64_t data0, uint64_t data1);
 void tcg_gen_goto_tb(TCGContext *s, unsigned slot);
 void tcg_gen_exit_tb(TCGContext *s, uintptr_t val);
+/* exit_tb's lookup flag (QEMU's lookup_and_goto_ptr): the block leaves with the guest
+ * state stored, as exit_tb(TB_EXIT_NOCHAIN) does, but a backend may first look up the
+ * block the stored state leads to and jump straight into it. A backend that does not
+ * look up (the interpreter) just exits: the value masked with TB_EXIT_MASK is the exit
+ * value, so the flag never reaches the vCPU loop. */
+#define TCG_EXIT_LOOKUP 4u
+/* Ends the block after an indirect branch, a return, a cross-page jump or a mode change:
+ * exit_tb(TB_EXIT_NOCHAIN | TCG_EXIT_LOOKUP). */
+void tcg_gen_exit_lookup(TCGContext *s);
 void tcg_gen_discard(TCGContext *s, TCGv t);
 
 #define TCG_NO_RET ((TCGv){0xffff})

@@ -459,7 +459,10 @@ void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
     if (same_page)
         tcg_gen_goto_tb(d->s, slot);
     tcg_gen_movi(d->s, gv(G_RIP), (int64_t)eip);
-    tcg_gen_exit_tb(d->s, same_page ? slot : TB_EXIT_NOCHAIN);
+    if (same_page)
+        tcg_gen_exit_tb(d->s, slot);
+    else
+        tcg_gen_exit_lookup(d->s); /* the target's mapping is checked at each lookup */
     d->end = true;
 }
 
@@ -472,7 +475,8 @@ void gen_exit_dynamic(DisasContext *d)
         d->end = true;
         return;
     }
-    tcg_gen_exit_tb(d->s, TB_EXIT_NOCHAIN);
+    /* The next block is found from the stored state, in the backend when it can. */
+    tcg_gen_exit_lookup(d->s);
     d->end = true;
 }
 

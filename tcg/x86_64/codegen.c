@@ -835,6 +835,30 @@ static bool resume_from_snapshot(Gen *g, uint32_t label)
     return true;
 }
 
+/* exit_tb: the guest state goes to env; with TCG_EXIT_LOOKUP the block then asks
+ * native_lookup_next for the next block's code and jumps there, staying in compiled
+ * code (same frame, same fixed registers), and leaves only when there is none. */
+static void gen_exit_tb(Gen *g, const TCGOp *op)
+{
+    Emitter *e = &g->e;
+    ra_sync_globals(g);
+    native_sync_insn_data(g);
+    if (op->args[0] & TCG_EXIT_LOOKUP) {
+        /* Every temp is dead past the exit: the call may clobber any register but the
+         * callee-saved fixed ones (REG_ENV, REG_ES), and rsp is as the frame left it. */
+        x64_mov_rr(e, true, HR_RDI, REG_ES);
+        x64_load(e, EXT_64, true, HR_RSI, HR_RSP, FRAME_EXIT_INFO);
+        x64_movi(e, true, REG_TMP, (uintptr_t)native_lookup_next);
+        x64_call_reg(e, REG_TMP);
+        x64_test_rr(e, true, HR_RAX, HR_RAX);
+        size_t none = x64_jcc(e, HC_E, 0);
+        x64_jmp_reg(e, HR_RAX);
+        x64_patch_rel32(e, none, x64_offset(e));
+    }
+    native_exit_value(g, (uintptr_t)g->tb | (op->args[0] & TB_EXIT_MASK));
+    g->unreachable = true;
+}
+
 static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
 {
     uint32_t label = (uint32_t)op->args[0];
@@ -905,12 +929,7 @@ void native_gen_op(Gen *g, uint32_t opi)
     case INDEX_op_brcond: gen_brcond(g, opi, op); break;
     case INDEX_op_insn_start: native_gen_insn_start(g, op); break;
     case INDEX_op_goto_tb: gen_goto_tb(g, op); break;
-    case INDEX_op_exit_tb:
-        ra_sync_globals(g);
-        native_sync_insn_data(g);
-        native_exit_value(g, (uintptr_t)g->tb | (op->args[0] & TB_EXIT_MASK));
-        g->unreachable = true;
-        break;
+    case INDEX_op_exit_tb: gen_exit_tb(g, op); break;
     case INDEX_op_call: native_gen_call(g, opi, op); break;
     case INDEX_op_mb: x64_mfence(&g->e); break;
     case INDEX_op_mov:

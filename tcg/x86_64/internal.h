@@ -51,7 +51,13 @@ typedef uint32_t RegSet;
 typedef struct NativeExitInfo {
     TranslationBlock *chain_dest;        /* NATIVE_RET_CHAIN: the linked successor */
     const uint8_t *_Atomic *chain_cache; /* where its code address belongs */
+    TCGNative *native;                   /* the backend running the code */
+    uint64_t lookups;                    /* native_lookup_next calls that went on */
 } NativeExitInfo;
+
+/* exit_tb with TCG_EXIT_LOOKUP calls this with the guest state stored: the compiled
+ * code of the block to run next, or NULL to leave through the epilogue. */
+const uint8_t *native_lookup_next(TCGExecState *es, NativeExitInfo *info);
 
 /* Returned instead of a TB exit value: goto_tb found a linked successor whose code the
  * block did not know yet. No TB lives at address 0, so this never looks like tb|k. */

@@ -94,7 +94,7 @@ struct TCGNative {
     VcpuSlot vcpus[MAX_VCPUS];
     atomic_bool flush_pending;
 
-    atomic_uint_fast64_t compiled, failed, flushes, interp_runs, chain_links;
+    atomic_uint_fast64_t compiled, failed, flushes, interp_runs, chain_links, lookups;
 };
 
 /* ---- the fixed code ---- */
@@ -559,6 +559,30 @@ static TranslationBlock *follow_exit(TCGExecState *es, uintptr_t ret)
     return next;
 }
 
+/* The lookup of an exit_tb with TCG_EXIT_LOOKUP, called from compiled code: the vCPU
+ * stays in compiled code (its slot set) and goes on in the next block's code when
+ * es->next_block finds that block, nothing is pending, no flush waits and the block is
+ * compiled already; otherwise the block exits to run_in_code, which does the rest
+ * (compiling, flushing, the vCPU loop). Entries and code are freed only by a flush,
+ * which cannot happen while this vCPU's slot is set. */
+const uint8_t *native_lookup_next(TCGExecState *es, NativeExitInfo *info)
+{
+    TCGNative *n = info->native;
+    if (!es->next_block || atomic_load_explicit(&n->flush_pending, memory_order_relaxed)) {
+        return NULL;
+    }
+    TranslationBlock *tb = es->next_block(es);
+    if (!tb) {
+        return NULL;
+    }
+    NativeTB *e = lookup_cached(n, tb);
+    if (!e || !e->code) {
+        return NULL;
+    }
+    info->lookups++;
+    return e->code;
+}
+
 /* Runs tb's code and what it chains to, with the caller's slot marked in code; stops
  * at an exit es->next_block does not continue from, or when a flush is pending (the
  * caller then leaves compiled code: *tb_inout is the block to run next). Returns the
@@ -576,8 +600,11 @@ static uintptr_t run_in_code(TCGNative *n, TCGExecState *es, VcpuSlot *slot,
             *tb_inout = follow_exit(es, ret);
             return *tb_inout ? NATIVE_RET_CHAIN : ret;
         }
-        NativeExitInfo info = {NULL, NULL};
+        NativeExitInfo info = {NULL, NULL, n, 0};
         uintptr_t ret = n->enter(es->env, es, e->code, &info);
+        if (info.lookups) {
+            atomic_fetch_add_explicit(&n->lookups, info.lookups, memory_order_relaxed);
+        }
         if (ret == NATIVE_RET_CHAIN) {
             /* goto_tb found a linked successor it had no code address for. */
             tb = info.chain_dest;
@@ -775,6 +802,7 @@ void tcg_native_get_stats(TCGNative *n, TCGNativeStats *stats)
     stats->flushes = atomic_load(&n->flushes);
     stats->interp_runs = atomic_load(&n->interp_runs);
     stats->chain_links = atomic_load(&n->chain_links);
+    stats->lookups = atomic_load(&n->lookups);
     stats->code_bytes = n->cb.used;
     stats->dual_mapping = n->cb.dual;
     pthread_mutex_unlock(&n->lock);

@@ -63,6 +63,7 @@ typedef struct TCGNativeStats {
     uint64_t flushes;     /* code buffer flushes */
     uint64_t interp_runs; /* runs that fell back to the interpreter */
     uint64_t chain_links; /* chain caches filled */
+    uint64_t lookups;     /* exits that went on to the next block inside compiled code */
     size_t code_bytes;    /* bytes of code now in the buffer */
     bool dual_mapping;    /* the buffer is W^X (RW and RX views) */
 } TCGNativeStats;

@@ -1300,6 +1300,67 @@ static void test_next_block(void)
     fixture_free(f);
 }
 
+/* A block that adds inc to r[reg] and leaves through exit_tb with the lookup flag. */
+static TranslationBlock *lookup_block(Fixture *f, uint64_t pc, unsigned reg, int64_t inc)
+{
+    TCGContext *s = &f->s;
+    tcg_func_start(s);
+    tcg_gen_insn_start(s, pc, 0);
+    tcg_gen_addi(s, f->r[reg], f->r[reg], inc);
+    tcg_gen_exit_lookup(s);
+    return fixture_tb(f);
+}
+
+static uint64_t lookups_so_far(Fixture *f)
+{
+    TCGNativeStats st;
+    tcg_native_get_stats(f->native, &st);
+    return st.lookups;
+}
+
+/* exit_tb with TCG_EXIT_LOOKUP: compiled blocks go on to what next_block finds inside
+ * compiled code (the lookups count says so); a block not compiled yet or no next_block
+ * leaves to the runner, which goes on as for a plain exit. */
+static void test_exit_lookup(void)
+{
+    Fixture *f = fixture_new(NK_DEFAULT, false);
+    TranslationBlock *a = lookup_block(f, 0x100, 0, 1);
+    TranslationBlock *b = lookup_block(f, 0x200, 1, 10);
+    TranslationBlock *c = lookup_block(f, 0x300, 2, 100);
+    g_assert_true(tcg_native_prepare(f->native, b));
+    g_assert_true(tcg_native_prepare(f->native, c));
+
+    set_inputs(f, 0, 0);
+    uint64_t r0 = f->env.r[0], r1 = f->env.r[1], r2 = f->env.r[2];
+    NextQueue q = {.tbs = {b, c}, .n = 2};
+    f->es.next_block = next_from_queue;
+    f->es.next_block_opaque = &q;
+    uint64_t before = lookups_so_far(f);
+    g_assert_cmphex(tcg_native_run(f->native, &f->es, a), ==, (uintptr_t)c | TB_EXIT_NOCHAIN);
+    g_assert_cmpuint(q.calls, ==, 4); /* c's lookup, then the runner's, find nothing */
+    g_assert_cmpuint(lookups_so_far(f) - before, ==, 2);
+    g_assert_cmpuint(f->env.r[0], ==, r0 + 1);
+    g_assert_cmpuint(f->env.r[1], ==, r1 + 10);
+    g_assert_cmpuint(f->env.r[2], ==, r2 + 100);
+
+    /* Not compiled yet: the lookup leaves, the runner asks again and compiles it; d's
+     * own lookup then finds nothing, and so does the runner's. */
+    TranslationBlock *d = lookup_block(f, 0x400, 3, 1000);
+    uint64_t r3 = f->env.r[3];
+    q = (NextQueue){.tbs = {d, d}, .n = 2};
+    before = lookups_so_far(f);
+    g_assert_cmphex(tcg_native_run(f->native, &f->es, a), ==, (uintptr_t)d | TB_EXIT_NOCHAIN);
+    g_assert_cmpuint(q.calls, ==, 4);
+    g_assert_cmpuint(lookups_so_far(f) - before, ==, 0);
+    g_assert_cmpuint(f->env.r[3], ==, r3 + 1000);
+
+    /* Without next_block (budgeted runs, -d exec) every block leaves. */
+    f->es.next_block = NULL;
+    g_assert_cmphex(tcg_native_run(f->native, &f->es, a), ==, (uintptr_t)a | TB_EXIT_NOCHAIN);
+    g_assert_cmpuint(f->env.r[0], ==, r0 + 3);
+    fixture_free(f);
+}
+
 static void build_fall_off(Fixture *f, const void *arg)
 {
     (void)arg;
@@ -1871,7 +1932,14 @@ static void rb_side_exit(RandomBlock *rb)
     if (rng_below(r, 2)) {
         tcg_gen_goto_tb(s, slot);
     }
-    tcg_gen_exit_tb(s, rng_below(r, 4) ? slot : TB_EXIT_NOCHAIN);
+    unsigned how = rng_below(r, 8);
+    if (how >= 2) {
+        tcg_gen_exit_tb(s, slot);
+    } else if (how == 1) {
+        tcg_gen_exit_lookup(s); /* with no next_block: a plain exit after the call */
+    } else {
+        tcg_gen_exit_tb(s, TB_EXIT_NOCHAIN);
+    }
     tcg_gen_set_label(s, skip);
 }
 
@@ -1986,7 +2054,13 @@ static void build_random(Fixture *f, const void *arg)
         tcg_gen_goto_tb(s, 0);
         tcg_gen_exit_tb(s, TB_EXIT_IDX0);
         break;
-    case 1: tcg_gen_exit_tb(s, TB_EXIT_NOCHAIN); break;
+    case 1:
+        if (rng_below(r, 2)) {
+            tcg_gen_exit_lookup(s);
+        } else {
+            tcg_gen_exit_tb(s, TB_EXIT_NOCHAIN);
+        }
+        break;
     default: break;
     }
 }
@@ -2285,6 +2359,7 @@ int main(int argc, char **argv)
     g_test_add_func("/native/insn_start_exit_request", test_insn_start_exit_request);
     g_test_add_func("/native/goto_tb", test_goto_tb);
     g_test_add_func("/native/next_block", test_next_block);
+    g_test_add_func("/native/exit_lookup", test_exit_lookup);
     g_test_add_func("/native/fall_off_end", test_fall_off_end);
     g_test_add_func("/native/fault", test_fault);
     g_test_add_func("/native/overlapping_globals", test_overlapping_globals);

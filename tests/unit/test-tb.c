@@ -327,6 +327,53 @@ static void test_flush(void)
     fixture_free(f);
 }
 
+static TranslationBlock *jc_lookup(Fixture *f, TBJumpCache *jc, const TranslationBlock *tb)
+{
+    return tb_jmp_cache_lookup(jc, &f->cache, tb->phys_pc, tb->pc, tb->cs_base, tb->flags,
+                               tb->cflags);
+}
+
+/* The jump cache: a hit is decided by the key kept in the slot (the TB is not read),
+ * any key field that differs misses, invalidating a TB clears it from every jump cache
+ * of the TBCache (also one the TB was inserted in right after translation), and a
+ * flush empties them. */
+static void test_jump_cache(void)
+{
+    Fixture *f = fixture_new();
+    TBJumpCache *jc = g_new0(TBJumpCache, 1), *other = g_new0(TBJumpCache, 1);
+    TranslationBlock *tb = make_tb_key(f, 0x5000, 16, UINT64_MAX, 0x7c00, 0x100, 7, 0);
+    g_assert_true(jc_lookup(f, jc, tb) == tb);
+    g_assert_true(jc_lookup(f, other, tb) == tb);
+    /* From the slot alone: a TB whose own key no longer matches is still found. */
+    tb->flags = 8;
+    g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0) == tb);
+    tb->flags = 7;
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x6000, 0x7c00, 0x100, 7, 0));
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x200, 7, 0));
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 8, 0));
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 1));
+    g_assert_true(jc_lookup(f, jc, tb) == tb);
+
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x5004, 1), ==, 1);
+    tb->flags = 8; /* the slot must be empty: not found through the key either */
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0));
+    g_assert_null(tb_jmp_cache_lookup(other, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0));
+
+    TranslationBlock *fresh = make_tb_key(f, 0x5000, 16, UINT64_MAX, 0x7c00, 0x100, 7, 0);
+    tb_jmp_cache_insert(jc, &f->cache, fresh);
+    g_assert_true(jc_lookup(f, jc, fresh) == fresh);
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x5000, 1), ==, 1);
+    g_assert_null(jc_lookup(f, jc, fresh));
+
+    TranslationBlock *kept = make_tb(f, 0x8000, 16, UINT64_MAX);
+    g_assert_true(jc_lookup(f, jc, kept) == kept);
+    tb_cache_flush(&f->cache);
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x8000, 0x8000, 0, 0, 0));
+    fixture_free(f);
+    g_free(jc);
+    g_free(other);
+}
+
 /* Inserting and invalidating tens of thousands of TBs stays well under a second: the
  * page index keeps each invalidation local to the pages written. */
 /* This thread's CPU time in microseconds: unlike wall time, it does not grow when a
@@ -531,6 +578,7 @@ int main(int argc, char **argv)
     g_test_add_func("/tb/cache/many_lookups", test_many_lookups);
     g_test_add_func("/tb/cache/invalidate_edges", test_invalidate_edges);
     g_test_add_func("/tb/cache/page_bits", test_page_bits);
+    g_test_add_func("/tb/cache/jump_cache", test_jump_cache);
     g_test_add_func("/tb/cache/two_pages", test_two_pages);
     g_test_add_func("/tb/cache/high_pages", test_high_pages);
     g_test_add_func("/tb/cache/flush", test_flush);
