@@ -768,34 +768,22 @@ static void gen_goto_tb(Gen *g, const TCGOp *op)
     x64_patch_rel32(e, unlinked2, x64_offset(e));
 }
 
-/* Counts the branches to each label in one pass over the block (on first use), so
- * that asking about every brcond stays linear in the block's size. */
-static bool count_label_refs(Gen *g)
-{
-    if (g->label_refs)
-        return true;
-    uint32_t nb_labels = g->ir->nb_labels;
-    g->label_refs = calloc(nb_labels ? nb_labels : 1, sizeof(*g->label_refs));
-    if (!g->label_refs)
-        return false;
-    for (uint32_t i = 0; i < g->nb_ops; i++) {
-        const TCGOp *op = &g->ops[i];
-        uint64_t label = op->opc == INDEX_op_br       ? op->args[0]
-                         : op->opc == INDEX_op_brcond ? op->args[3]
-                                                      : UINT64_MAX;
-        if (label < nb_labels)
-            g->label_refs[label]++;
-    }
-    return true;
-}
-
 /* Whether the brcond at opi is the only way to its label: the label comes later, and
  * no other op branches to it. */
-static bool sole_forward_branch(Gen *g, uint32_t opi, uint32_t label)
+static bool sole_forward_branch(const Gen *g, uint32_t opi, uint32_t label)
 {
-    if (g->ir->label_ops[label] <= opi || !count_label_refs(g))
+    if (g->tb->label_ops[label] <= opi) {
         return false;
-    return g->label_refs[label] == 1;
+    }
+    for (uint32_t i = 0; i < g->nb_ops; i++) {
+        const TCGOp *op = &g->ops[i];
+        bool refs = (op->opc == INDEX_op_br && op->args[0] == label) ||
+                    (op->opc == INDEX_op_brcond && op->args[3] == label);
+        if (refs && i != opi) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Keeps where every temp is when the brcond at opi jumps, for its label. */

@@ -180,7 +180,6 @@ typedef struct Gen {
      * is that branch): the label starts from it instead of from memory (codegen.c). */
     uint32_t snap_label; /* UINT32_MAX: none */
     TempState *snap_ts;
-    uint32_t *label_refs; /* branches to each label, counted once per block */
     int16_t snap_reg_temp[HR_COUNT];
     bool snap_need_exit_check;
 

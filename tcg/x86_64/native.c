@@ -285,7 +285,6 @@ static void gen_free(Gen *g)
     free(g->stub_stores);
     free(g->slow);
     free(g->snap_ts);
-    free(g->label_refs);
 }
 
 typedef enum CompileResult { COMPILE_OK, COMPILE_REFUSED, COMPILE_NO_ROOM } CompileResult;
