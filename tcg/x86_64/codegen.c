@@ -768,61 +768,6 @@ static void gen_goto_tb(Gen *g, const TCGOp *op)
     x64_patch_rel32(e, unlinked2, x64_offset(e));
 }
 
-/* Whether the brcond at opi is the only way to its label: the label comes later, and
- * no other op branches to it. */
-static bool sole_forward_branch(const Gen *g, uint32_t opi, uint32_t label)
-{
-    if (g->tb->label_ops[label] <= opi) {
-        return false;
-    }
-    for (uint32_t i = 0; i < g->nb_ops; i++) {
-        const TCGOp *op = &g->ops[i];
-        bool refs = (op->opc == INDEX_op_br && op->args[0] == label) ||
-                    (op->opc == INDEX_op_brcond && op->args[3] == label);
-        if (refs && i != opi) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Keeps where every temp is when the brcond at opi jumps, for its label. */
-static void snapshot_for_label(Gen *g, uint32_t opi, uint32_t label)
-{
-    if (!sole_forward_branch(g, opi, label)) {
-        return;
-    }
-    if (!g->snap_ts) {
-        g->snap_ts = calloc(g->nb_temps ? g->nb_temps : 1, sizeof(*g->snap_ts));
-        if (!g->snap_ts) {
-            return;
-        }
-    }
-    memcpy(g->snap_ts, g->ts, g->nb_temps * sizeof(*g->ts));
-    memcpy(g->snap_reg_temp, g->reg_temp, sizeof(g->reg_temp));
-    g->snap_need_exit_check = g->need_exit_check;
-    g->snap_label = label;
-}
-
-/* A label whose only way in is the brcond snapshotted above, with the code in between
- * unreachable here (the x86 front end's interrupt-shadow check in every block, a
- * branch around an exit): the registers hold what they held at the branch, so the
- * globals and locals stay where they were instead of being reloaded from memory. */
-static bool resume_from_snapshot(Gen *g, uint32_t label)
-{
-    if (!g->unreachable || g->snap_label != label) {
-        return false;
-    }
-    g->snap_label = UINT32_MAX;
-    memcpy(g->ts, g->snap_ts, g->nb_temps * sizeof(*g->ts));
-    memcpy(g->reg_temp, g->snap_reg_temp, sizeof(g->reg_temp));
-    g->locked = 0;
-    g->unreachable = false;
-    native_insn_data_unknown(g, true);
-    g->need_exit_check = g->snap_need_exit_check;
-    return true;
-}
-
 /* exit_tb: the guest state goes to env; with TCG_EXIT_LOOKUP the block then asks
  * native_lookup_next for the next block's code and jumps there, staying in compiled
  * code (same frame, same fixed registers), and leaves only when there is none. */
@@ -867,9 +812,6 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
     if (g->ir->label_ops[label] == opi) {
         g->label_pos[label] = x64_offset(&g->e);
     }
-    if (resume_from_snapshot(g, label)) {
-        return;
-    }
     ra_reset_at_label(g, bb);
     g->unreachable = false;
     /* Every way in stored its words: memory is exact, whichever way came. */
@@ -903,7 +845,6 @@ static void gen_brcond(Gen *g, uint32_t opi, const TCGOp *op)
     ra_sync_bb_end(g, g->op_bb[opi], true);
     HostCond hc = compare_emit(g, &c);
     native_record_patch(g, x64_jcc(&g->e, hc, 0), label);
-    snapshot_for_label(g, opi, label);
 }
 
 void native_gen_op(Gen *g, uint32_t opi)
@@ -1022,7 +963,6 @@ bool native_gen_block(Gen *g)
     }
     native_insn_data_unknown(g, true);
     g->need_exit_check = true;
-    g->snap_label = UINT32_MAX;
     g->unreachable = false;
     for (uint32_t opi = 0; opi < g->nb_ops; opi++) {
         if (g->unreachable && g->ops[opi].opc != INDEX_op_set_label) {

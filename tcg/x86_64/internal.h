@@ -176,13 +176,6 @@ typedef struct Gen {
     uint64_t insn_pending_val[TCG_INSN_START_WORDS];
     bool need_exit_check; /* the next insn_start checks exit_request */
 
-    /* The state at the last brcond whose label nothing else reaches (its only way in
-     * is that branch): the label starts from it instead of from memory (codegen.c). */
-    uint32_t snap_label; /* UINT32_MAX: none */
-    TempState *snap_ts;
-    int16_t snap_reg_temp[HR_COUNT];
-    bool snap_need_exit_check;
-
     /* Addresses in the code buffer's executable view. */
     uintptr_t epilogue;
     const uint8_t *_Atomic *chain_cache; /* the block's two chain caches */

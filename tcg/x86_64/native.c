@@ -284,7 +284,6 @@ static void gen_free(Gen *g)
     free(g->stubs);
     free(g->stub_stores);
     free(g->slow);
-    free(g->snap_ts);
 }
 
 typedef enum CompileResult { COMPILE_OK, COMPILE_REFUSED, COMPILE_NO_ROOM } CompileResult;
