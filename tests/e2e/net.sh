@@ -139,18 +139,27 @@ guest=$!
 pids="$pids $guest"
 host_got=
 if wait_for "$log" 'pacifica: net listening' "$timeout_secs" "$guest"; then
-    # The guest's nc is listening; the host connects through hostfwd.
-    host_got=$(python3 - "$fwd_port" <<'EOF'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
-s.sendall(b"hello-from-host\n")
+    # The guest says it listens just before its nc does (on a slow backend, seconds
+    # before): until nc is up, slirp's connection to the guest is refused and the host
+    # side is closed at once, so the host connects through hostfwd again.
+    host_got=$(python3 - "$fwd_port" "$timeout_secs" <<'EOF'
+import socket, sys, time
+deadline = time.monotonic() + min(float(sys.argv[2]), 600)
 data = b""
-while not data.endswith(b"\n"):
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    data += chunk
-s.close()
+while not data and time.monotonic() < deadline:
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
+        s.sendall(b"hello-from-host\n")
+        while not data.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+    except OSError:
+        pass
+    if not data:
+        time.sleep(2)
 print(data.decode(errors="replace").strip())
 EOF
 )
