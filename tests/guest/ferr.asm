@@ -22,25 +22,8 @@ start:
     wrmsr
     SET_VECTOR 0x75, irq13_handler ; slave base 0x70 + 5
 
-    ; PIC: ICW1 edge + ICW4, vector bases 0x08 / 0x70, cascade on IRQ 2, 8086 mode
-    mov al, 0x11
-    out 0x20, al
-    out 0xa0, al
-    mov al, 0x08
-    out 0x21, al
-    mov al, 0x70
-    out 0xa1, al
-    mov al, 0x04
-    out 0x21, al
-    mov al, 0x02
-    out 0xa1, al
-    mov al, 0x01
-    out 0x21, al
-    out 0xa1, al
-    mov al, 0xfb                ; master: IRQ 2 (cascade) only
-    out 0x21, al
-    mov al, 0xdf                ; slave: IRQ 13 only
-    out 0xa1, al
+    ; 8259 PICs: master IRQ 2 (cascade) and slave IRQ 13 only
+    PIC_INIT 0xfb, 0xdf
 
     AREA "cr0.ne clear"
     mov eax, cr0

@@ -17,26 +17,8 @@ start:
     and ax, 0xf7ff
     wrmsr
     SET_VECTOR 0x08, irq0_handler
-    ; 8259 PIC (8259A datasheet, ICW1-ICW4): edge, vector bases 0x08/0x70, cascade on
-    ; IRQ 2, 8086 mode; only IRQ 0 unmasked.
-    mov al, 0x11
-    out 0x20, al
-    out 0xa0, al
-    mov al, 0x08
-    out 0x21, al
-    mov al, 0x70
-    out 0xa1, al
-    mov al, 0x04
-    out 0x21, al
-    mov al, 0x02
-    out 0xa1, al
-    mov al, 0x01
-    out 0x21, al
-    out 0xa1, al
-    mov al, 0xfe
-    out 0x21, al
-    mov al, 0xff
-    out 0xa1, al
+    ; 8259 PICs: only IRQ 0 unmasked
+    PIC_INIT 0xfe, 0xff
     ; 8254 channel 0, mode 2, divisor 11932: 100 Hz (1193182 Hz input clock)
     mov al, 0x34
     out 0x43, al

@@ -20,25 +20,8 @@ start:
     SET_VECTOR 0x08, irq0_handler
     SET_VECTOR 0x70, irq8_handler
 
-    ; PIC: ICW1 edge + ICW4, vector bases 0x08 / 0x70, cascade on IRQ 2, 8086 mode
-    mov al, 0x11
-    out 0x20, al
-    out 0xa0, al
-    mov al, 0x08
-    out 0x21, al
-    mov al, 0x70
-    out 0xa1, al
-    mov al, 0x04
-    out 0x21, al
-    mov al, 0x02
-    out 0xa1, al
-    mov al, 0x01
-    out 0x21, al
-    out 0xa1, al
-    mov al, 0xfe                ; only IRQ 0
-    out 0x21, al
-    mov al, 0xff
-    out 0xa1, al
+    ; 8259 PICs: only IRQ 0 unmasked
+    PIC_INIT 0xfe, 0xff
 
     AREA "pit irq0"
     ; PIT channel 0, mode 2, 11932 -> 100 Hz
