@@ -16,6 +16,28 @@ static void machine_clock_notify(void *opaque)
     machine_wake(opaque);
 }
 
+/* Guest RAM: anonymous memory aligned to 2 MiB and marked for transparent huge pages,
+ * as QEMU does, so that a guest touching its RAM costs one host page fault per 2 MiB
+ * instead of per 4 KiB and the host TLB covers more of it. Returns NULL (errno set) on
+ * failure. */
+static void *ram_map(size_t size)
+{
+    const size_t huge = (size_t)2 << 20;
+    uint8_t *raw = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    uint8_t *ram = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+    if (ram > raw)
+        munmap(raw, (size_t)(ram - raw));
+    size_t tail = (size_t)(raw + size + huge - (ram + size));
+    if (tail)
+        munmap(ram + size, tail);
+    /* Only a hint: a host without THP keeps 4 KiB pages. */
+    (void)madvise(ram, size, MADV_HUGEPAGE);
+    return ram;
+}
+
 int machine_init(Machine *m, const MachineConfig *cfg)
 {
     memset(m, 0, sizeof(*m));
@@ -41,12 +63,10 @@ int machine_init(Machine *m, const MachineConfig *cfg)
         return -1;
     }
     m->ram_size = cfg->ram_size;
-    m->ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m->ram == MAP_FAILED) {
+    m->ram = ram_map(m->ram_size);
+    if (!m->ram) {
         fprintf(stderr, "pacifica: -m %llu MiB: cannot allocate guest RAM: %s\n",
                 (unsigned long long)(m->ram_size >> 20), strerror(errno));
-        m->ram = NULL;
         return -1;
     }
     return 0;
