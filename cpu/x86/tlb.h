@@ -65,6 +65,10 @@ struct CPUX86State;
 #define X86_TLB_BITS      12
 #define X86_TLB_SIZE      (1u << X86_TLB_BITS)
 #define X86_TLB_MMU_COUNT 4 /* X86_MMU_COUNT (checked in mmu.c) */
+/* Entries a fill evicts go to a small fully associative victim TLB per MMU index,
+ * searched by the slow path before it walks (two pages whose index collides then
+ * cost a swap, not a walk, when used in turn). */
+#define X86_TLB_VICTIMS 8
 
 #define X86_PAGE_BITS 12
 #define X86_PAGE_SIZE (1ull << X86_PAGE_BITS)
@@ -105,6 +109,11 @@ typedef struct X86TLB {
      * system call and interrupt from user mode. */
     uint16_t filled[X86_TLB_MMU_COUNT][X86_TLB_SIZE];
     uint32_t nfilled[X86_TLB_MMU_COUNT];
+    /* The victim TLB (X86_TLB_VICTIMS): evicted entries, replaced round-robin from
+     * victim_next; flushed with the table. */
+    X86TLBEntry victim[X86_TLB_MMU_COUNT][X86_TLB_VICTIMS];
+    X86TLBEntryInfo victim_info[X86_TLB_MMU_COUNT][X86_TLB_VICTIMS];
+    uint8_t victim_next[X86_TLB_MMU_COUNT];
     /* Per MMU index, a naturally aligned region that covers every large page (2 MiB,
      * 4 MiB, 1 GiB) entered since the last flush: INVLPG of an address in it flushes
      * the whole index, since one large-page translation fills many entries. */
