@@ -1201,7 +1201,9 @@ static void get_phys_code_slow(CPUX86State *env, uint64_t linear, uint64_t *phys
 
 /* Runs on every block lookup (the vCPU loop's, and the native backend's between
  * unlinked blocks): a hit in the code TLB is a compare, as on the data fast path. A
- * non-canonical address never matches, since only canonical pages are entered. */
+ * non-canonical address never matches, since only canonical pages are entered. A
+ * hit does not protect the page (protect_code_page): only translating from it needs
+ * that, and the translator reads its bytes through x86_fetch_code, which does. */
 bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
 {
     X86TLB *tlb = cpu_tlb(env);
@@ -1212,7 +1214,6 @@ bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
                              ((addr & X86_PAGE_MASK) | X86_TLB_VALID),
                          1)) {
         *phys = tlb->info[mmu_idx][i].phys | (addr & ~X86_PAGE_MASK);
-        protect_code_page(env_cpu(env), *phys);
         return true;
     }
     get_phys_code_slow(env, linear, phys);
