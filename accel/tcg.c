@@ -14,6 +14,7 @@
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/fpu_helper.h"
 #include "cpu/x86/seg_helper.h"
+#include "cpu/x86/tb-key.h"
 #include "cpu/x86/tlb.h"
 #include "system/debug.h"
 #include "tcg/x86_64/native.h"
@@ -306,14 +307,14 @@ static void *tcg_create(Machine *m)
  * may raise #PF/#GP. The generation is read first: a flush during the translation then
  * leaves the slot with an older one, which only costs a miss. *slot: where the block
  * is kept (valid when the result is not NULL). */
-static TranslationBlock *tcg_lookup_block(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu,
-                                          TBJumpEntry **slot)
+static inline __attribute__((always_inline)) TranslationBlock *
+tcg_lookup_block(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu, TBJumpEntry **slot)
 {
     CPUX86State *env = &cpu->env;
     uint64_t gen = cpu->tlb.generation;
     uint64_t pc, cs_base, phys;
     uint32_t flags;
-    x86_get_tb_key(env, &pc, &cs_base, &flags);
+    x86_tb_key(env, &pc, &cs_base, &flags);
     TranslationBlock *tb = tb_jmp_cache_probe(jc, tbc, pc, cs_base, flags, 0, gen);
     if (!tb) {
         x86_get_phys_code(env, pc, &phys);

@@ -140,7 +140,7 @@ void tb_cache_flush(TBCache *c);
  * the physical address the TB was found under, so tb_jmp_cache_probe finds the TB
  * with no page translation (QEMU instead empties its jump cache on TLB flushes:
  * tlb_flush -> tcg_flush_jmp_cache, tlb_flush_page -> tb_jmp_cache_clear_page). */
-#define TB_JMP_CACHE_BITS 12
+#define TB_JMP_CACHE_BITS 14
 
 /* One slot: 64 bytes, and the slots are 64-byte aligned, so a probe reads one cache
  * line. */
