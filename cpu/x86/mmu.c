@@ -226,6 +226,7 @@ static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
 
 static void flush_all(X86TLB *tlb, bool include_global)
 {
+    tlb->generation++;
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++)
         flush_index(tlb, idx, include_global);
 }
@@ -259,6 +260,7 @@ void x86_tlb_flush_page(CPUX86State *env, uint64_t linear)
         linear &= 0xffffffffu;
     uint64_t page = linear & X86_PAGE_MASK;
     unsigned i = tlb_index(linear);
+    tlb->generation++;
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
         if (tlb->has_large[idx] && ((linear ^ tlb->large_addr[idx]) & tlb->large_mask[idx]) == 0) {
             flush_index(tlb, idx, true);
@@ -275,7 +277,10 @@ void x86_tlb_flush_page(CPUX86State *env, uint64_t linear)
 
 void x86_tlb_reset(CPUX86State *env)
 {
-    memset(&env_cpu(env)->tlb, 0, sizeof(X86TLB));
+    X86TLB *tlb = &env_cpu(env)->tlb;
+    uint64_t generation = tlb->generation;
+    memset(tlb, 0, sizeof(X86TLB));
+    tlb->generation = generation + 1;
 }
 
 /* The gate may be set from another vCPU's thread (the one that wrote port 92h): only

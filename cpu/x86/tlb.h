@@ -121,6 +121,10 @@ typedef struct X86TLB {
     uint64_t large_mask[X86_TLB_MMU_COUNT];
     bool has_large[X86_TLB_MMU_COUNT];
     bool has_global[X86_TLB_MMU_COUNT];
+    /* Bumped by every flush that may change a linear -> physical mapping (the whole
+     * TLB, one page, a reset, a memory map or A20 change): the jump cache keeps it per
+     * slot so that a hit by linear pc needs no page translation (tcg/tb.h). */
+    uint64_t generation;
     /* The memory map (FlatView) and A20 mask the entries were filled under. */
     const void *mem_view;
     uint32_t a20_mask;

@@ -559,6 +559,27 @@ static TranslationBlock *follow_exit(TCGExecState *es, uintptr_t ret)
     return next;
 }
 
+/* The code address of tb for an exit's lookup: from the jump-cache slot es->next_block
+ * found tb in (es->next_entry) while it was filled under the current generation, so a
+ * hit touches neither the TB nor its entry; else from the TB, recorded in the slot. */
+static const uint8_t *lookup_code(TCGNative *n, TCGExecState *es, TranslationBlock *tb)
+{
+    uint64_t gen = current_gen(n);
+    TBJumpEntry *slot = es->next_entry;
+    if (slot && slot->code_gen == gen) {
+        return slot->code;
+    }
+    NativeTB *e = lookup_cached(n, tb);
+    if (!e || !e->code) {
+        return NULL;
+    }
+    if (slot) {
+        slot->code = e->code;
+        slot->code_gen = gen;
+    }
+    return e->code;
+}
+
 /* The lookup of an exit_tb with TCG_EXIT_LOOKUP, called from compiled code: the vCPU
  * stays in compiled code (its slot set) and goes on in the next block's code when
  * es->next_block finds that block, nothing is pending, no flush waits and the block is
@@ -571,16 +592,16 @@ const uint8_t *native_lookup_next(TCGExecState *es, NativeExitInfo *info)
     if (!es->next_block || atomic_load_explicit(&n->flush_pending, memory_order_relaxed)) {
         return NULL;
     }
+    es->next_entry = NULL; /* for a next_block that does not set it */
     TranslationBlock *tb = es->next_block(es);
     if (!tb) {
         return NULL;
     }
-    NativeTB *e = lookup_cached(n, tb);
-    if (!e || !e->code) {
-        return NULL;
+    const uint8_t *code = lookup_code(n, es, tb);
+    if (code) {
+        info->lookups++;
     }
-    info->lookups++;
-    return e->code;
+    return code;
 }
 
 /* Runs tb's code and what it chains to, with the caller's slot marked in code; stops

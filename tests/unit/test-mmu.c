@@ -977,6 +977,74 @@ static void test_smc_through_alias(void)
     fixture_free(f);
 }
 
+/* ---- the jump cache's generation (tcg/tb.h, cpu/x86/tlb.h) ---- */
+
+/* Writes "mov eax, value; hlt" at physical address pa. */
+static void put_mov_eax_hlt(Fixture *f, uint64_t pa, uint32_t value)
+{
+    f->m.ram[pa] = 0xb8;
+    memcpy(f->m.ram + pa + 1, &value, 4);
+    f->m.ram[pa + 5] = 0xf4;
+}
+
+/* Runs from rip to the HLT; returns EAX. */
+static uint32_t run_to_hlt(Fixture *f, uint64_t rip)
+{
+    CPUX86State *env = &f->cpu.env;
+    env->rip = rip;
+    env->halted = false;
+    g_assert_cmpint(tcg_runner_run(f->r, &f->cpu, 10), ==, EXCP_HLT);
+    return (uint32_t)env->regs[R_EAX];
+}
+
+/* The vCPU loop finds blocks by linear pc in its jump cache, without translating pc,
+ * when the slot was filled under the TLB's current generation: INVLPG, a CR3 load
+ * (x86_tlb_flush) and an A20 change must each make a block of the old mapping miss,
+ * so that the code the new mapping points to runs. */
+static void test_jump_cache_generation(void)
+{
+    Fixture *f = rights_fixture(0, 0);
+    CPUX86State *env = &f->cpu.env;
+    const uint64_t code = 0x1000 * 40;
+    put_mov_eax_hlt(f, frame(40), 1);
+    put_mov_eax_hlt(f, frame(41), 2);
+    env->segs[R_CS].flags |= DESC_L_MASK;
+    env->segs[R_CS].flags &= ~DESC_B_MASK;
+    env->segs[R_CS].base = 0;
+    x86_cpu_update_hflags(env);
+    set_pte(f, 40, frame(40) | P | RW);
+    g_assert_cmpuint(run_to_hlt(f, code), ==, 1);
+    g_assert_cmpuint(run_to_hlt(f, code), ==, 1);
+    /* Remapped: the old translation may be used until INVLPG (SDM 3A §4.10.4.1). */
+    set_pte(f, 40, frame(41) | P | RW);
+    x86_tlb_flush_page(env, code);
+    g_assert_cmpuint(run_to_hlt(f, code), ==, 2);
+    set_pte(f, 40, frame(40) | P | RW);
+    x86_tlb_flush(env, false);
+    g_assert_cmpuint(run_to_hlt(f, code), ==, 1);
+    /* Unmapped: the fetch faults instead of running the cached block. */
+    set_pte(f, 40, 0);
+    x86_tlb_flush_page(env, code);
+    env->rip = code;
+    g_assert_cmpint(tcg_runner_run(f->r, &f->cpu, 10), ==, EXCP_PF);
+
+    /* Paging off, 32-bit code: the A20 gate moves linear 0x1f0000 to 0x0f0000. */
+    put_mov_eax_hlt(f, 0x1f0000, 3);
+    put_mov_eax_hlt(f, 0x0f0000, 4);
+    env->cr[0] = CR0_PE | CR0_ET;
+    env->efer = 0;
+    env->segs[R_CS].flags &= ~DESC_L_MASK;
+    env->segs[R_CS].flags |= DESC_B_MASK;
+    x86_cpu_update_hflags(env);
+    x86_tlb_flush(env, true);
+    g_assert_cmpuint(run_to_hlt(f, 0x1f0000), ==, 3);
+    x86_set_a20(env, false);
+    g_assert_cmpuint(run_to_hlt(f, 0x1f0000), ==, 4);
+    x86_set_a20(env, true);
+    g_assert_cmpuint(run_to_hlt(f, 0x1f0000), ==, 3);
+    fixture_free(f);
+}
+
 /* ---- data breakpoints and the alignment check ---- */
 
 /* A watched page takes the slow path for the kinds of access the breakpoint watches
@@ -1082,6 +1150,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/fetch", test_fetch);
     g_test_add_func("/mmu/code-lookup-hits", test_code_lookup_hits);
     g_test_add_func("/mmu/smc-alias", test_smc_through_alias);
+    g_test_add_func("/mmu/jump-cache-generation", test_jump_cache_generation);
     g_test_add_func("/mmu/debug/watch-marks", test_watch_marks);
     g_test_add_func("/mmu/alignment-check", test_alignment_check);
     return g_test_run();
