@@ -178,11 +178,14 @@ static void phys_write_locked(Machine *m, uint64_t phys, uint64_t val, unsigned 
 
 /* Self-modifying code: drops the blocks translated from [phys, phys + size); the
  * current block stops at the next instruction boundary so that the new code is what
- * runs next. */
+ * runs next. A store beside the code of its page (data that shares the page, or a
+ * freed code page being reused) is told apart by the page's code granules, without
+ * the cache's lock. */
 static void invalidate_code(X86CPU *cpu, uint64_t phys, unsigned size)
 {
     TBCache *tbc = cpu->tb_cache;
-    if (tbc && tb_cache_page_has_code(tbc, phys) && tb_cache_invalidate_range(tbc, phys, size))
+    if (tbc && tb_cache_range_has_code(tbc, phys, size) &&
+        tb_cache_invalidate_range(tbc, phys, size))
         atomic_store(&cpu->exec.exit_request, 1);
 }
 
@@ -301,7 +304,7 @@ static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_
     tlb->code_page_protected = page;
 }
 
-/* Inline: on every block lookup the page already holds code (its TBs were found). */
+/* Code bytes are being fetched from phys's page for a translation (x86_fetch_code). */
 static inline void protect_code_page(X86CPU *cpu, uint64_t phys)
 {
     uint64_t page = phys & X86_PAGE_MASK;
@@ -1107,13 +1110,15 @@ static void get_phys_code_slow(CPUX86State *env, uint64_t linear, uint64_t *phys
         cpu->exec.insn_data[1] = env->segs[R_CS].base;
         raise_fault(env, &f);
     }
-    protect_code_page(env_cpu(env), x.phys);
     *phys = x.phys;
 }
 
 /* Runs on every block lookup (the vCPU loop's, and the native backend's between
  * unlinked blocks): a hit in the code TLB is a compare, as on the data fast path. A
- * non-canonical address never matches, since only canonical pages are entered. */
+ * non-canonical address never matches, since only canonical pages are entered. The
+ * write protection of code pages is not its business: a block found holds its pages'
+ * code bits already, and one not found is translated from bytes that x86_fetch_code
+ * reads, which protects their pages. */
 bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
 {
     X86TLB *tlb = cpu_tlb(env);
@@ -1124,7 +1129,6 @@ bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
                              ((addr & X86_PAGE_MASK) | X86_TLB_VALID),
                          1)) {
         *phys = tlb->info[mmu_idx][i].phys | (addr & ~X86_PAGE_MASK);
-        protect_code_page(env_cpu(env), *phys);
         return true;
     }
     get_phys_code_slow(env, linear, phys);
