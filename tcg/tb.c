@@ -406,6 +406,7 @@ static void page_add_tb(TBCache *c, uint64_t pageno, TranslationBlock *tb)
 {
     TBCacheState *st = cache_state(c);
     PageEntry *e = page_find(st, pageno);
+    bool new_page = !e;
     if (!e) {
         if (st->nb_pages >= (1u << st->page_bits)) {
             page_index_grow(st);
@@ -424,6 +425,9 @@ static void page_add_tb(TBCache *c, uint64_t pageno, TranslationBlock *tb)
     }
     e->tbs[e->n++] = tb;
     page_set_granules(c, e, e->granules | tb_granules_on_page(tb, pageno));
+    if (new_page && c->on_code_page) {
+        c->on_code_page(c->on_code_page_opaque, pageno << TB_PAGE_BITS);
+    }
 }
 
 static void page_entry_delete(TBCache *c, PageEntry *e)

@@ -109,6 +109,11 @@ typedef struct TBCache {
      * TB drops it, since the TBs' memory is reused. */
     void (*on_flush)(void *opaque);
     void *on_flush_opaque;
+    /* Told, under the lock, when a physical page first holds code (NULL: nobody), once
+     * its first TB is in the index: with several vCPUs, every TLB must stop letting
+     * stores reach the page on its fast path, not just the translating vCPU's. */
+    void (*on_code_page)(void *opaque, uint64_t phys_page);
+    void *on_code_page_opaque;
     /* The vCPUs' jump caches, cleared of a TB when it is invalidated (under lock). */
     struct TBJumpCache *jump_caches;
 } TBCache;

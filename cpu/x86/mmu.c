@@ -304,6 +304,34 @@ static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_
     tlb->code_page_protected = page;
 }
 
+void x86_tlb_protect_code_page(CPUX86State *env, uint64_t phys_page)
+{
+    X86TLB *tlb = &env_cpu(env)->tlb;
+    for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
+        for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
+            uint64_t *tag = &tlb->table[idx][i].tag_write;
+            if ((__atomic_load_n(tag, __ATOMIC_SEQ_CST) & X86_TLB_NO_CODE) &&
+                __atomic_load_n(&tlb->info[idx][i].phys, __ATOMIC_RELAXED) == phys_page)
+                __atomic_fetch_and(tag, ~(uint64_t)X86_TLB_NO_CODE, __ATOMIC_SEQ_CST);
+        }
+    }
+}
+
+/* A write tag with X86_TLB_NO_CODE for phys's page was just stored (with the entry's
+ * info). When other vCPUs share the translation cache, one may have made the page a
+ * code page since the check and scanned this TLB before the store was visible: look
+ * again after a full fence. x86_tlb_protect_code_page's caller sets the page's code
+ * bit before it scans, so one of the two always sees the other (Dekker). */
+static void recheck_code_page(X86CPU *cpu, uint64_t *tag_write, uint64_t phys)
+{
+    TBCache *tbc = cpu->tb_cache;
+    if (!tbc || !tbc->on_code_page)
+        return;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (tb_cache_page_has_code(tbc, phys))
+        __atomic_fetch_and(tag_write, ~(uint64_t)X86_TLB_NO_CODE, __ATOMIC_SEQ_CST);
+}
+
 /* Code bytes are being fetched from phys's page for a translation (x86_fetch_code). */
 static inline void protect_code_page(X86CPU *cpu, uint64_t phys)
 {
@@ -806,8 +834,10 @@ static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t li
         e->tag_write = tag;
     }
     info->page = page;
-    info->phys = phys & X86_PAGE_MASK;
+    __atomic_store_n(&info->phys, phys & X86_PAGE_MASK, __ATOMIC_RELAXED);
     info->global = w->global;
+    if (e->tag_write & X86_TLB_NO_CODE)
+        recheck_code_page(cpu, &e->tag_write, phys);
     if (w->global)
         tlb->has_global[mmu_idx] = true;
     if (w->size > X86_PAGE_SIZE)
@@ -891,8 +921,10 @@ static bool translate(CPUX86State *env, uint64_t linear, int access, unsigned mm
             x->check_code = true;
         } else {
             /* The code that was there is gone: stores may take the fast path again. */
-            *tag |= X86_TLB_NO_CODE;
+            __atomic_fetch_or(tag, X86_TLB_NO_CODE, __ATOMIC_RELAXED);
             tlb->code_page_protected = ~0ull;
+            recheck_code_page(cpu, tag, x->phys);
+            x->check_code = !(*tag & X86_TLB_NO_CODE);
         }
     }
     return true;

@@ -2,7 +2,8 @@
  * block's bytes (another 64-byte granule of its page) leaves the block valid without
  * a search of the page's blocks; a store into its bytes drops it and the new code
  * runs (SDM 3A §8.1.3 "Handling Self- and Cross-Modifying Code"); once the page holds
- * no block, stores to it take the TLB fast path again. Real-mode code in RAM at
+ * no block, stores to it take the TLB fast path again; another vCPU's fast write entry
+ * for the page stops being fast once the page holds code. Real-mode code in RAM at
  * 0x7c00, data at 0x7800 on the same 4 KiB page. */
 #include <glib.h>
 #include <string.h>
@@ -118,6 +119,49 @@ static void check_store_beside_and_into_code(bool native)
     fixture_fini(&f);
 }
 
+/* Two vCPUs sharing the translation cache, wired as accel/tcg.c wires them. */
+typedef struct TwoCpus {
+    Fixture f;
+    X86CPU other;
+} TwoCpus;
+
+static void protect_both(void *opaque, uint64_t phys_page)
+{
+    TwoCpus *t = opaque;
+    x86_tlb_protect_code_page(&t->f.cpu.env, phys_page);
+    x86_tlb_protect_code_page(&t->other.env, phys_page);
+}
+
+/* Cross-modifying code: the other vCPU's write entry for the page was filled before
+ * the page held code; once a block is translated there, that vCPU's store into it
+ * must still drop it. */
+static void check_cross_modifying(bool native)
+{
+    TwoCpus *t = g_new0(TwoCpus, 1);
+    fixture_init(&t->f, native);
+    TBCache *tbc = tcg_runner_tb_cache(t->f.r);
+    tbc->on_code_page = protect_both;
+    tbc->on_code_page_opaque = t;
+    x86_cpu_init(&t->other, &t->f.m, 1, tbc);
+    CPUX86State *env = &t->f.cpu.env, *other = &t->other.env;
+    const X86TLBEntry *other_entry =
+        &t->other.tlb.table[X86_MMU_PHYS][(PROG >> X86_PAGE_BITS) & (X86_TLB_SIZE - 1)];
+
+    x86_st_idx(other, DATA, 0, 1, X86_MMU_PHYS);
+    g_assert_true(other_entry->tag_write & X86_TLB_NO_CODE); /* a fast entry */
+    run_at(&t->f, PROG);
+    g_assert_cmphex(env->regs[R_EAX] & 0xffff, ==, 0x1234);
+    TranslationBlock *tb = block_at(&t->f, PROG);
+    g_assert_nonnull(tb);
+    g_assert_false(other_entry->tag_write & X86_TLB_NO_CODE);
+    x86_st_idx(other, PROG + 1, 0x5678, 2, X86_MMU_PHYS);
+    g_assert_true(atomic_load(&tb->invalid));
+    run_at(&t->f, PROG);
+    g_assert_cmphex(env->regs[R_EAX] & 0xffff, ==, 0x5678);
+    fixture_fini(&t->f);
+    g_free(t);
+}
+
 static void test_interp(void)
 {
     check_store_beside_and_into_code(false);
@@ -128,10 +172,22 @@ static void test_native(void)
     check_store_beside_and_into_code(true);
 }
 
+static void test_cross_interp(void)
+{
+    check_cross_modifying(false);
+}
+
+static void test_cross_native(void)
+{
+    check_cross_modifying(true);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/smc/interp/store-beside-and-into-code", test_interp);
     g_test_add_func("/smc/native/store-beside-and-into-code", test_native);
+    g_test_add_func("/smc/interp/cross-modifying", test_cross_interp);
+    g_test_add_func("/smc/native/cross-modifying", test_cross_native);
     return g_test_run();
 }
