@@ -261,7 +261,8 @@ void x86_tlb_reset(CPUX86State *env)
 /* The gate may be set from another vCPU's thread (the one that wrote port 92h): only
  * the mask changes here; the owning vCPU empties its TLB when it notices (cpu_tlb on
  * its next slow-path access, x86_tlb_sync_memory_map before its next block), so no
- * thread ever writes another's TLB. */
+ * thread ever fills or flushes another's TLB (x86_tlb_protect_code_page only clears
+ * one tag bit, atomically). */
 void x86_set_a20(CPUX86State *env, bool enabled)
 {
     atomic_store_explicit((_Atomic uint32_t *)&env->a20_mask_lo, enabled ? ~0u : ~(1u << 20),
