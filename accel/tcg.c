@@ -253,6 +253,16 @@ static void tcg_after_reset(TcgAccel *a, X86CPU *cpu)
         a->m->cpu_reset_hook(a->m->cpu_reset_opaque, cpu->index, &cpu->env);
 }
 
+/* TBCache.on_code_page: a page newly holds code, and any vCPU may hold a fast write
+ * entry for it filled before; each one's next store to it must invalidate the blocks
+ * (SDM 3A §8.1.3, cross-modifying code). */
+static void tcg_protect_code_page(void *opaque, uint64_t phys_page)
+{
+    TcgAccel *a = opaque;
+    for (unsigned i = 0; i < a->ncpus; i++)
+        x86_tlb_protect_code_page(&a->vcpus[i].cpu.env, phys_page);
+}
+
 static void *tcg_create(Machine *m)
 {
     TcgAccel *a = calloc(1, sizeof(*a));
@@ -281,6 +291,10 @@ static void *tcg_create(Machine *m)
         }
         m->mem.on_change = tcg_kick_vcpus;
         m->mem.on_change_opaque = a;
+    }
+    if (a->ncpus > 1) { /* one vCPU protects its own TLB as it fetches code */
+        a->tbc.on_code_page = tcg_protect_code_page;
+        a->tbc.on_code_page_opaque = a;
     }
     m->accel = a;
     m->kick_vcpus = tcg_kick_vcpus;

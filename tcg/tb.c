@@ -6,6 +6,14 @@
  * has a bit in code_bitmap (pages below 4 GiB) or an entry in the sorted high_pages
  * array (above), so stores can cheaply check whether they might hit code.
  *
+ * Finer than pages, each page entry keeps which 64-byte granules of the page its TBs
+ * cover, mirrored for pages below 4 GiB in code_granules, one word per page, read
+ * without the lock. Kernels mix code and data in a page (and free pages that held
+ * code become data pages, with the old TBs still there until something overwrites
+ * their bytes): a store to the page that touches no code granule is told so by one
+ * load, where it used to take the lock and compare itself with every TB of the page.
+ * A page's mask is the union over its TBs, recomputed when TBs leave it.
+ *
  * tb.h's TBCache has no field for the page index, so the index lives in the same
  * allocation as the bitmap: c->code_bitmap points at the first member of a private
  * TBCacheState (C11 6.7.2.1p15 allows converting it back).
@@ -33,6 +41,7 @@ typedef struct PageEntry {
     struct PageEntry *next; /* hash chain */
     TranslationBlock **tbs;
     uint32_t n, cap;
+    uint64_t granules; /* the 64-byte granules the TBs cover (tb_code_granule_mask) */
 } PageEntry;
 
 typedef struct TBCacheState {
@@ -235,6 +244,27 @@ static bool tb_overlaps(const TranslationBlock *tb, uint64_t start, uint64_t end
     return false;
 }
 
+/* The granules of page pageno that [start, end) touches. */
+static uint64_t range_granules(uint64_t pageno, uint64_t start, uint64_t end)
+{
+    uint64_t page_first = pageno << TB_PAGE_BITS, page_last = page_first + TB_PAGE_MASK;
+    if (end <= start || start > page_last || end - 1 < page_first)
+        return 0;
+    unsigned lo = start < page_first ? 0 : (unsigned)(start & TB_PAGE_MASK);
+    unsigned hi = end - 1 > page_last ? TB_PAGE_MASK : (unsigned)((end - 1) & TB_PAGE_MASK);
+    return tb_code_granule_mask(lo, hi - lo + 1);
+}
+
+static uint64_t tb_granules_on_page(const TranslationBlock *tb, uint64_t pageno)
+{
+    PhysRange r[2];
+    unsigned n = tb_phys_ranges(tb, r);
+    uint64_t granules = 0;
+    for (unsigned i = 0; i < n; i++)
+        granules |= range_granules(pageno, r[i].start, r[i].end);
+    return granules;
+}
+
 /* ---- Which pages hold code ---- */
 
 static void high_page_add(TBCache *c, uint64_t pageno)
@@ -323,6 +353,22 @@ bool tb_cache_high_page_has_code(TBCache *c, uint64_t phys_addr)
 
 /* ---- The page index ---- */
 
+static void page_set_granules(TBCache *c, PageEntry *e, uint64_t granules)
+{
+    e->granules = granules;
+    if (e->pageno < LOW_PAGES)
+        __atomic_store_n(&c->code_granules[e->pageno], granules, __ATOMIC_SEQ_CST);
+}
+
+/* TBs left the page: its mask becomes the union of those that remain. */
+static void page_recompute_granules(TBCache *c, PageEntry *e)
+{
+    uint64_t granules = 0;
+    for (uint32_t i = 0; i < e->n; i++)
+        granules |= tb_granules_on_page(e->tbs[i], e->pageno);
+    page_set_granules(c, e, granules);
+}
+
 static size_t page_bucket(const TBCacheState *st, uint64_t pageno)
 {
     return mix64(pageno) >> (64 - st->page_bits);
@@ -361,6 +407,7 @@ static void page_add_tb(TBCache *c, uint64_t pageno, TranslationBlock *tb)
 {
     TBCacheState *st = cache_state(c);
     PageEntry *e = page_find(st, pageno);
+    bool new_page = !e;
     if (!e) {
         if (st->nb_pages >= (1u << st->page_bits)) {
             page_index_grow(st);
@@ -378,6 +425,10 @@ static void page_add_tb(TBCache *c, uint64_t pageno, TranslationBlock *tb)
         e->tbs = xrealloc(e->tbs, e->cap * sizeof(*e->tbs));
     }
     e->tbs[e->n++] = tb;
+    page_set_granules(c, e, e->granules | tb_granules_on_page(tb, pageno));
+    if (new_page && c->on_code_page) {
+        c->on_code_page(c->on_code_page_opaque, pageno << TB_PAGE_BITS);
+    }
 }
 
 static void page_entry_delete(TBCache *c, PageEntry *e)
@@ -389,6 +440,7 @@ static void page_entry_delete(TBCache *c, PageEntry *e)
     }
     *link = e->next;
     st->nb_pages--;
+    page_set_granules(c, e, 0);
     code_page_clear(c, e->pageno);
     free(e->tbs);
     free(e);
@@ -409,6 +461,8 @@ static void page_remove_tb(TBCache *c, uint64_t pageno, const TranslationBlock *
     }
     if (e->n == 0) {
         page_entry_delete(c, e);
+    } else {
+        page_recompute_granules(c, e);
     }
 }
 
@@ -449,6 +503,9 @@ void tb_cache_init(TBCache *c)
     st->page_bits = PAGE_HASH_MIN_BITS;
     st->page_buckets = xcalloc((size_t)1 << st->page_bits, sizeof(PageEntry *));
     c->code_bitmap = st->code_bitmap;
+    /* 8 MiB of address space, of which only the words of code pages are ever touched
+     * (the allocator maps zero pages for a request this large). */
+    c->code_granules = xcalloc(LOW_PAGES, sizeof(uint64_t));
 }
 
 void tb_cache_destroy(TBCache *c)
@@ -457,6 +514,7 @@ void tb_cache_destroy(TBCache *c)
     TBCacheState *st = cache_state(c);
     free(st->page_buckets);
     free(st);
+    free(c->code_granules);
     free(c->hash);
     free(c->high_pages);
     pthread_mutex_destroy(&c->lock);
@@ -616,9 +674,10 @@ static void tb_invalidate(TBCache *c, TranslationBlock *tb, uint64_t walked_page
 static unsigned invalidate_in_page(TBCache *c, uint64_t pageno, uint64_t start, uint64_t end)
 {
     PageEntry *e = page_find(cache_state(c), pageno);
-    if (!e) {
+    if (!e || !(e->granules & range_granules(pageno, start, end))) {
         return 0;
     }
+    c->granule_searches++;
     unsigned n = 0;
     /* Downwards, so that the swap-remove only moves entries already looked at. */
     for (uint32_t i = e->n; i-- > 0;) {
@@ -631,6 +690,8 @@ static unsigned invalidate_in_page(TBCache *c, uint64_t pageno, uint64_t start, 
     }
     if (e->n == 0) {
         page_entry_delete(c, e);
+    } else if (n) {
+        page_recompute_granules(c, e);
     }
     return n;
 }
@@ -662,6 +723,7 @@ unsigned tb_cache_invalidate_range(TBCache *c, uint64_t start, uint64_t len)
     uint64_t first = start >> TB_PAGE_BITS, last = (end - 1) >> TB_PAGE_BITS;
     unsigned n = 0;
     pthread_mutex_lock(&c->lock);
+    c->invalidate_calls++;
     TBCacheState *st = cache_state(c);
     if (last - first >= st->nb_pages) {
         size_t count;
@@ -690,6 +752,7 @@ void tb_cache_flush(TBCache *c)
         PageEntry *e = st->page_buckets[b];
         while (e) {
             PageEntry *next = e->next;
+            page_set_granules(c, e, 0);
             free(e->tbs);
             free(e);
             e = next;

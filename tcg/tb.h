@@ -94,12 +94,26 @@ typedef struct TBCache {
     uint64_t *code_bitmap;
     uint64_t *high_pages;
     unsigned nhigh, high_cap;
+    /* Per 4 KiB page below 4 GiB, which of its 64-byte granules hold bytes of a TB
+     * (TB_CODE_GRANULE_BITS): a store to a code page that touches none of them leaves
+     * every TB valid, and finds that out without the lock (tb_cache_range_has_code). */
+    uint64_t *code_granules;
+    /* Statistics: calls of tb_cache_invalidate_range (each takes the lock), and the
+     * page searches they made (a range that touched a code granule of a page and was
+     * compared with the page's TBs). */
+    unsigned long invalidate_calls;
+    unsigned long granule_searches;
     /* Counts flushes: a TBJumpCache filled under another count is stale. */
     atomic_uint flushes;
     /* Told after every flush (NULL: nobody): a backend that keeps compiled code per
      * TB drops it, since the TBs' memory is reused. */
     void (*on_flush)(void *opaque);
     void *on_flush_opaque;
+    /* Told, under the lock, when a physical page first holds code (NULL: nobody), once
+     * its first TB is in the index: with several vCPUs, every TLB must stop letting
+     * stores reach the page on its fast path, not just the translating vCPU's. */
+    void (*on_code_page)(void *opaque, uint64_t phys_page);
+    void *on_code_page_opaque;
     /* The vCPUs' jump caches, cleared of a TB when it is invalidated (under lock). */
     struct TBJumpCache *jump_caches;
 } TBCache;
@@ -120,6 +134,32 @@ static inline bool tb_cache_page_has_code(TBCache *c, uint64_t phys_addr)
         return tb_cache_high_page_has_code(c, phys_addr);
     uint64_t word = __atomic_load_n(&c->code_bitmap[pageno / 64], __ATOMIC_ACQUIRE);
     return (word >> (pageno % 64)) & 1;
+}
+/* Code is tracked in 64-byte granules within a page: kernels put data next to code,
+ * and a store to that data must not cost a search of the page's TBs. */
+#define TB_CODE_GRANULE_BITS 6
+/* The granules of a page that [offset, offset + len) touches (len > 0, within the
+ * page). */
+static inline uint64_t tb_code_granule_mask(unsigned offset, unsigned len)
+{
+    unsigned first = offset >> TB_CODE_GRANULE_BITS;
+    unsigned last = (offset + len - 1) >> TB_CODE_GRANULE_BITS;
+    return (~UINT64_C(0) >> (63 - last)) & (~UINT64_C(0) << first);
+}
+/* Done on stores to pages that may hold code: may [phys_addr, phys_addr + len) hold
+ * bytes of a TB? Inline, without the lock, for a range within one page below 4 GiB;
+ * otherwise whether the pages may hold code at all. False means no TB overlaps the
+ * range (as tb_cache_invalidate_range would find, TBs being inserted concurrently
+ * aside). */
+static inline bool tb_cache_range_has_code(TBCache *c, uint64_t phys_addr, unsigned len)
+{
+    uint64_t pageno = phys_addr >> 12;
+    unsigned offset = (unsigned)(phys_addr & 0xfff);
+    if (pageno >= (UINT64_C(1) << 20) || len == 0 || offset + len > 0x1000)
+        return tb_cache_page_has_code(c, phys_addr) ||
+               tb_cache_page_has_code(c, phys_addr + (len ? len - 1 : 0));
+    uint64_t granules = __atomic_load_n(&c->code_granules[pageno], __ATOMIC_ACQUIRE);
+    return (granules & tb_code_granule_mask(offset, len)) != 0;
 }
 /* Invalidates every TB whose bytes overlap [start, start + len); returns how many. */
 unsigned tb_cache_invalidate_range(TBCache *c, uint64_t start, uint64_t len);

@@ -179,11 +179,14 @@ static void phys_write_locked(Machine *m, uint64_t phys, uint64_t val, unsigned 
 
 /* Self-modifying code: drops the blocks translated from [phys, phys + size); the
  * current block stops at the next instruction boundary so that the new code is what
- * runs next. */
+ * runs next. A store beside the code of its page (data that shares the page, or a
+ * freed code page being reused) is told apart by the page's code granules, without
+ * the cache's lock. */
 static void invalidate_code(X86CPU *cpu, uint64_t phys, unsigned size)
 {
     TBCache *tbc = cpu->tb_cache;
-    if (tbc && tb_cache_page_has_code(tbc, phys) && tb_cache_invalidate_range(tbc, phys, size))
+    if (tbc && tb_cache_range_has_code(tbc, phys, size) &&
+        tb_cache_invalidate_range(tbc, phys, size))
         atomic_store(&cpu->exec.exit_request, 1);
 }
 
@@ -286,7 +289,8 @@ void x86_tlb_reset(CPUX86State *env)
 /* The gate may be set from another vCPU's thread (the one that wrote port 92h): only
  * the mask changes here; the owning vCPU empties its TLB when it notices (cpu_tlb on
  * its next slow-path access, x86_tlb_sync_memory_map before its next block), so no
- * thread ever writes another's TLB. */
+ * thread ever fills or flushes another's TLB (x86_tlb_protect_code_page only clears
+ * one tag bit, atomically). */
 void x86_set_a20(CPUX86State *env, bool enabled)
 {
     atomic_store_explicit((_Atomic uint32_t *)&env->a20_mask_lo, enabled ? ~0u : ~(1u << 20),
@@ -335,7 +339,35 @@ static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_
     tlb->code_page_protected = page;
 }
 
-/* Inline: on every block lookup the page already holds code (its TBs were found). */
+void x86_tlb_protect_code_page(CPUX86State *env, uint64_t phys_page)
+{
+    X86TLB *tlb = &env_cpu(env)->tlb;
+    for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
+        for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
+            uint64_t *tag = &tlb->table[idx][i].tag_write;
+            if ((__atomic_load_n(tag, __ATOMIC_SEQ_CST) & X86_TLB_NO_CODE) &&
+                __atomic_load_n(&tlb->info[idx][i].phys, __ATOMIC_RELAXED) == phys_page)
+                __atomic_fetch_and(tag, ~(uint64_t)X86_TLB_NO_CODE, __ATOMIC_SEQ_CST);
+        }
+    }
+}
+
+/* A write tag with X86_TLB_NO_CODE for phys's page was just stored (with the entry's
+ * info). When other vCPUs share the translation cache, one may have made the page a
+ * code page since the check and scanned this TLB before the store was visible: look
+ * again after a full fence. x86_tlb_protect_code_page's caller sets the page's code
+ * bit before it scans, so one of the two always sees the other (Dekker). */
+static void recheck_code_page(X86CPU *cpu, uint64_t *tag_write, uint64_t phys)
+{
+    TBCache *tbc = cpu->tb_cache;
+    if (!tbc || !tbc->on_code_page)
+        return;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (tb_cache_page_has_code(tbc, phys))
+        __atomic_fetch_and(tag_write, ~(uint64_t)X86_TLB_NO_CODE, __ATOMIC_SEQ_CST);
+}
+
+/* Code bytes are being fetched from phys's page for a translation (x86_fetch_code). */
 static inline void protect_code_page(X86CPU *cpu, uint64_t phys)
 {
     uint64_t page = phys & X86_PAGE_MASK;
@@ -861,8 +893,10 @@ static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t li
     }
     tlb_list(tlb, mmu_idx, i);
     info->page = page;
-    info->phys = phys & X86_PAGE_MASK;
+    __atomic_store_n(&info->phys, phys & X86_PAGE_MASK, __ATOMIC_RELAXED);
     info->global = w->global;
+    if (e->tag_write & X86_TLB_NO_CODE)
+        recheck_code_page(cpu, &e->tag_write, phys);
     if (w->global)
         tlb->has_global[mmu_idx] = true;
     if (w->size > X86_PAGE_SIZE)
@@ -981,8 +1015,10 @@ static bool translate(CPUX86State *env, uint64_t linear, int access, unsigned mm
             x->check_code = true;
         } else {
             /* The code that was there is gone: stores may take the fast path again. */
-            *tag |= X86_TLB_NO_CODE;
+            __atomic_fetch_or(tag, X86_TLB_NO_CODE, __ATOMIC_RELAXED);
             tlb->code_page_protected = ~0ull;
+            recheck_code_page(cpu, tag, x->phys);
+            x->check_code = !(*tag & X86_TLB_NO_CODE);
         }
     }
     return true;
@@ -1200,15 +1236,15 @@ static void get_phys_code_slow(CPUX86State *env, uint64_t linear, uint64_t *phys
         cpu->exec.insn_data[1] = env->segs[R_CS].base;
         raise_fault(env, &f);
     }
-    protect_code_page(env_cpu(env), x.phys);
     *phys = x.phys;
 }
 
 /* Runs on every block lookup (the vCPU loop's, and the native backend's between
  * unlinked blocks): a hit in the code TLB is a compare, as on the data fast path. A
- * non-canonical address never matches, since only canonical pages are entered. A
- * hit does not protect the page (protect_code_page): only translating from it needs
- * that, and the translator reads its bytes through x86_fetch_code, which does. */
+ * non-canonical address never matches, since only canonical pages are entered. The
+ * write protection of code pages is not its business: a block found holds its pages'
+ * code bits already, and one not found is translated from bytes that x86_fetch_code
+ * reads, which protects their pages. */
 bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
 {
     X86TLB *tlb = cpu_tlb(env);

@@ -160,6 +160,11 @@ void x86_tlb_flush(struct CPUX86State *env, bool include_global);
 void x86_tlb_flush_page(struct CPUX86State *env, uint64_t linear);
 /* Reset: empties the TLB and the PDPTE registers. */
 void x86_tlb_reset(struct CPUX86State *env);
+/* Cross-modifying code: the physical page at phys_page now holds translated code
+ * (TBCache.on_code_page), so env's write entries for it must take the slow path. From
+ * any thread: it clears X86_TLB_NO_CODE atomically, and the owner re-checks the page's
+ * code bit after it stores a write tag that has the bit (mmu.c, recheck_code_page). */
+void x86_tlb_protect_code_page(struct CPUX86State *env, uint64_t phys_page);
 
 /* SDM 3A §4.4.1: loads the four PDPTEs from the table CR3 value cr3 points to (MOV to
  * CR3 with PAE paging, and MOV to CR0/CR4 that enter PAE paging). Returns false, loading

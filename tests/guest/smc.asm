@@ -3,7 +3,8 @@
 ; - between two calls (an earlier translation of the code must be dropped);
 ; - by a store to the very next instruction in the same straight-line code
 ;   (SDM Vol 3A §11.6 "Self-Modifying Code": a write to a code byte that is
-;   about to execute is seen by the processor, here without even a jump).
+;   about to execute is seen by the processor, here without even a jump);
+; - next to data it writes in the same 64-byte code granule and page.
 %include "lib.inc"
 
 CODE_SEG    equ 0x0200                  ; RAM code runs at CODE_SEG:0
@@ -85,6 +86,30 @@ start:
     call CODE_SEG:0
     CHECK "fresh copy: next insn's opcode", ax, 4
 
+    AREA "data beside code"
+    ; The routine counts its calls in a word right after its code (same
+    ; 64-byte granule): those stores must neither break the code nor be lost.
+    LOAD_ROUTINE rt_counter, rt_counter_end
+    mov cx, 300
+.count:
+    call CODE_SEG:0
+    loop .count
+    CHECK "counter beside the code", ax, 300
+    ; Stores elsewhere on the page leave the code as it was...
+    mov cx, 64
+    mov di, CODE_LIN + 0x800
+.fill:
+    mov word [di], 0x5a5a
+    add di, 2
+    loop .fill
+    call CODE_SEG:0
+    CHECK "after stores elsewhere on the page", ax, 301
+    ; ...and a store into it still takes effect: inc word becomes dec word
+    ; (ModRM /0 -> /1).
+    mov byte [CODE_LIN + rt_counter.modrm - rt_counter], 0x0e
+    call CODE_SEG:0
+    CHECK "after patching beside its data", ax, 300
+
     FINISH
 
 ; ------------------------------------------------------------------------
@@ -145,5 +170,16 @@ rt_stos:
     pop es
     retf
 rt_stos_end:
+
+rt_counter:
+    db 0x2e, 0xff                   ; inc word [cs:disp16] (FF /0)
+.modrm:
+    db 0x06
+    dw rt_counter.data - rt_counter
+    mov ax, [cs:rt_counter.data - rt_counter]
+    retf
+.data:
+    dw 0
+rt_counter_end:
 
     ROM_END

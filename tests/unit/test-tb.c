@@ -221,6 +221,80 @@ static void test_page_bits(void)
     fixture_free(f);
 }
 
+static bool range_has_code(Fixture *f, uint64_t addr, unsigned len)
+{
+    return tb_cache_range_has_code(&f->cache, addr, len);
+}
+
+/* Code granules (64 bytes): a store that touches none of a page's TBs' granules is
+ * told so without a search, one that shares a granule with a TB is searched and still
+ * spares the TB unless it overlaps its bytes. */
+static void test_code_granules(void)
+{
+    Fixture *f = fixture_new();
+    g_assert_cmphex(tb_code_granule_mask(0, 1), ==, 1);
+    g_assert_cmphex(tb_code_granule_mask(0x3f, 2), ==, 3);
+    g_assert_cmphex(tb_code_granule_mask(0xfc0, 0x40), ==, UINT64_C(1) << 63);
+    g_assert_cmphex(tb_code_granule_mask(0, 0x1000), ==, ~UINT64_C(0));
+    /* [0x3050, 0x3090): granules 1 and 2 of page 3. */
+    TranslationBlock *a = make_tb(f, 0x3050, 0x40, UINT64_MAX);
+    g_assert_false(range_has_code(f, 0x3000, 0x40));
+    g_assert_true(range_has_code(f, 0x303f, 2));
+    g_assert_true(range_has_code(f, 0x30bf, 1));
+    g_assert_false(range_has_code(f, 0x30c0, 8));
+    g_assert_false(range_has_code(f, 0x3ff8, 8));
+    g_assert_false(range_has_code(f, 0x2050, 8)); /* the page below */
+    unsigned long searches = f->cache.granule_searches;
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x3800, 8), ==, 0);
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x3000, 0x40), ==, 0);
+    g_assert_cmpuint(f->cache.granule_searches, ==, searches);
+    /* In a code granule, beside the TB: searched, and the TB stays. */
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x3090, 4), ==, 0);
+    g_assert_cmpuint(f->cache.granule_searches, ==, searches + 1);
+    g_assert_false(atomic_load(&a->invalid));
+
+    /* The mask is the union over the page's TBs, recomputed as they leave. */
+    TranslationBlock *b = make_tb(f, 0x3f00, 0x10, UINT64_MAX);
+    g_assert_true(range_has_code(f, 0x3f3f, 1));
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x3f08, 1), ==, 1);
+    g_assert_true(atomic_load(&b->invalid));
+    g_assert_false(range_has_code(f, 0x3f00, 0x40));
+    g_assert_true(range_has_code(f, 0x3060, 1));
+    g_assert_true(has_code(f, 0x3000));
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x3060, 1), ==, 1);
+    g_assert_false(range_has_code(f, 0x3000, 0x1000));
+    g_assert_false(has_code(f, 0x3000));
+
+    /* A TB over two pages marks the end of the first and the start of the second. */
+    TranslationBlock *c = make_tb(f, 0x4ff8, 0x10, 0x9000);
+    g_assert_true(range_has_code(f, 0x4fc0, 1));
+    g_assert_false(range_has_code(f, 0x4f80, 0x40));
+    g_assert_true(range_has_code(f, 0x9007, 1));
+    g_assert_false(range_has_code(f, 0x9040, 0x40));
+    /* Leaving through its first page clears its granules on the second one, where
+     * another TB stays. */
+    TranslationBlock *d = make_tb(f, 0x9800, 0x10, UINT64_MAX);
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x4fff, 1), ==, 1);
+    g_assert_true(atomic_load(&c->invalid));
+    g_assert_false(range_has_code(f, 0x9000, 0x40));
+    g_assert_true(range_has_code(f, 0x9800, 1));
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x9800, 1), ==, 1);
+    g_assert_true(atomic_load(&d->invalid));
+    g_assert_false(range_has_code(f, 0x9000, 0x1000));
+    /* A range crossing pages, and one above 4 GiB, fall back to the page bits. */
+    make_tb(f, 0x6000, 0x10, UINT64_MAX);
+    g_assert_true(range_has_code(f, 0x5ffc, 8));
+    g_assert_false(range_has_code(f, 0x4ffc, 8));
+    make_tb(f, 0x123456000ull, 0x10, UINT64_MAX);
+    g_assert_true(range_has_code(f, 0x123456800ull, 1));
+    /* A flush forgets every granule. */
+    make_tb(f, 0x7040, 0x10, UINT64_MAX);
+    tb_cache_flush(&f->cache);
+    g_assert_false(range_has_code(f, 0x7040, 1));
+    g_assert_false(range_has_code(f, 0x6000, 1));
+    fixture_free(f);
+}
+
 static void test_two_pages(void)
 {
     Fixture *f = fixture_new();
@@ -614,6 +688,7 @@ int main(int argc, char **argv)
     g_test_add_func("/tb/cache/page_bits", test_page_bits);
     g_test_add_func("/tb/cache/jump_cache", test_jump_cache);
     g_test_add_func("/tb/cache/jump_cache_probe", test_jump_cache_probe);
+    g_test_add_func("/tb/cache/code_granules", test_code_granules);
     g_test_add_func("/tb/cache/two_pages", test_two_pages);
     g_test_add_func("/tb/cache/high_pages", test_high_pages);
     g_test_add_func("/tb/cache/flush", test_flush);
