@@ -307,15 +307,43 @@ static void set_output(Optimizer *o, unsigned t)
     }
 }
 
-/* The temp holding t's value that has held it the longest: using it instead of t
- * makes the copies dead. Temps of one ring have distinct def_seq except for at most
- * one from before the region, so every member picks the same one. */
+/* Whether t is a global that shares no byte with another: a backend may keep such a
+ * global in a host register (one that overlaps is read from env every time). */
+static bool plain_global(const Optimizer *o, unsigned t)
+{
+    if (t == 0 || t >= o->nb_globals) {
+        return false;
+    }
+    if (!o->any_overlap) {
+        return true;
+    }
+    const uint64_t *row = &o->overlaps[t * o->gwords];
+    for (unsigned w = 0; w < o->gwords; w++) {
+        uint64_t others = row[w] & ~(w == t / 64 ? UINT64_C(1) << (t % 64) : 0);
+        if (others) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The temp holding t's value that later ops should read: a plain global if one holds
+ * it, else the one that has held it the longest, so that the copies become dead. A
+ * global is preferred (as QEMU's optimizer does) because its value must be kept until
+ * the block ends anyway: reading it lets the temp copied into it die at the copy, and
+ * a backend then renames the register instead of copying it. Temps of one ring have
+ * distinct def_seq except for at most one from before the region, so every member
+ * picks the same one. */
 static unsigned best_copy(const Optimizer *o, unsigned t)
 {
     unsigned best = t;
+    bool best_global = plain_global(o, t);
     for (unsigned m = o->info[t].next; m != t; m = o->info[m].next) {
-        if (o->info[m].def_seq < o->info[best].def_seq) {
+        bool m_global = plain_global(o, m);
+        if ((m_global && !best_global) ||
+            (m_global == best_global && o->info[m].def_seq < o->info[best].def_seq)) {
             best = m;
+            best_global = m_global;
         }
     }
     return best;
