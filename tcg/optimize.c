@@ -881,6 +881,11 @@ static void find_overlaps(Optimizer *o)
     for (unsigned g = 1; g < o->nb_globals; g++) {
         const TCGTemp *tg = &s->temps[g];
         uint64_t *row = &o->overlaps[g * o->gwords];
+        /* The IR builder flagged every global that shares bytes with another. */
+        if (!tg->overlaps) {
+            row[g / 64] |= UINT64_C(1) << (g % 64);
+            continue;
+        }
         for (unsigned h = 1; h < o->nb_globals; h++) {
             const TCGTemp *th = &s->temps[h];
             if (ranges_overlap(tg->env_offset, temp_bytes(tg), th->env_offset, temp_bytes(th))) {
