@@ -998,6 +998,11 @@ static void find_overlaps(Optimizer *o)
     for (unsigned g = 1; g < o->nb_globals; g++) {
         const TCGTemp *tg = &s->temps[g];
         uint64_t *row = &o->overlaps[g * o->gwords];
+        /* The IR builder flagged every global that shares bytes with another. */
+        if (!tg->overlaps) {
+            row[g / 64] |= UINT64_C(1) << (g % 64);
+            continue;
+        }
         for (unsigned h = 1; h < o->nb_globals; h++) {
             const TCGTemp *th = &s->temps[h];
             if (ranges_overlap(tg->env_offset, temp_bytes(tg), th->env_offset, temp_bytes(th))) {
@@ -1265,38 +1270,64 @@ static void live_transfer(Optimizer *o, uint32_t b, uint64_t *live, bool apply)
     }
 }
 
-static void compute_liveness(Optimizer *o)
+/* Recomputes BB b's live-out and live-in sets from its successors' live-in sets (tmp:
+ * scratch); with apply, also removes its dead ops. Returns whether live-in changed. */
+static bool bb_update_liveness(Optimizer *o, uint32_t b, uint64_t *tmp, bool apply)
 {
     unsigned W = o->words;
-    uint64_t *tmp = xcalloc(W, sizeof(uint64_t));
+    uint32_t succ[2];
+    bool exits;
+    unsigned n = bb_succs(o, b, succ, &exits);
+    uint64_t *out = &o->live_out[(size_t)b * W];
+    memset(out, 0, W * sizeof(uint64_t));
+    if (exits) {
+        live_all_globals(o, out);
+    }
+    for (unsigned k = 0; k < n; k++) {
+        const uint64_t *in = &o->live_in[(size_t)succ[k] * W];
+        for (unsigned w = 0; w < W; w++) {
+            out[w] |= in[w];
+        }
+    }
+    memcpy(tmp, out, W * sizeof(uint64_t));
+    live_transfer(o, b, tmp, apply);
+    uint64_t *in = &o->live_in[(size_t)b * W];
+    if (!memcmp(tmp, in, W * sizeof(uint64_t))) {
+        return false;
+    }
+    memcpy(in, tmp, W * sizeof(uint64_t));
+    return true;
+}
+
+static void compute_liveness(Optimizer *o)
+{
+    uint64_t *tmp = xcalloc(o->words, sizeof(uint64_t));
     bool changed = true;
     while (changed) {
         changed = false;
         for (uint32_t b = o->nb_bbs; b-- > 0;) {
-            uint32_t succ[2];
-            bool exits;
-            unsigned n = bb_succs(o, b, succ, &exits);
-            uint64_t *out = &o->live_out[(size_t)b * W];
-            memset(out, 0, W * sizeof(uint64_t));
-            if (exits) {
-                live_all_globals(o, out);
-            }
-            for (unsigned k = 0; k < n; k++) {
-                const uint64_t *in = &o->live_in[(size_t)succ[k] * W];
-                for (unsigned w = 0; w < W; w++) {
-                    out[w] |= in[w];
-                }
-            }
-            memcpy(tmp, out, W * sizeof(uint64_t));
-            live_transfer(o, b, tmp, false);
-            uint64_t *in = &o->live_in[(size_t)b * W];
-            if (memcmp(tmp, in, W * sizeof(uint64_t))) {
-                memcpy(in, tmp, W * sizeof(uint64_t));
-                changed = true;
-            }
+            changed |= bb_update_liveness(o, b, tmp, false);
         }
     }
     free(tmp);
+}
+
+/* Whether every branch goes forward (most blocks: only REP and LOOP branch back).
+ * Then one walk over the BBs from the last sees each successor's final live-in set,
+ * so liveness and dead-op removal are a single pass, without the fixed point. */
+static bool bbs_forward_only(const Optimizer *o)
+{
+    for (uint32_t b = 0; b < o->nb_bbs; b++) {
+        uint32_t succ[2];
+        bool exits;
+        unsigned n = bb_succs(o, b, succ, &exits);
+        for (unsigned k = 0; k < n; k++) {
+            if (succ[k] <= b) {
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 static void backward_pass(Optimizer *o)
@@ -1316,11 +1347,17 @@ static void backward_pass(Optimizer *o)
     }
     o->live_in = xcalloc((size_t)o->nb_bbs * o->words, sizeof(uint64_t));
     o->live_out = xcalloc((size_t)o->nb_bbs * o->words, sizeof(uint64_t));
-    compute_liveness(o);
     uint64_t *live = xcalloc(o->words, sizeof(uint64_t));
-    for (uint32_t b = 0; b < o->nb_bbs; b++) {
-        memcpy(live, &o->live_out[(size_t)b * o->words], o->words * sizeof(uint64_t));
-        live_transfer(o, b, live, true);
+    if (bbs_forward_only(o)) {
+        for (uint32_t b = o->nb_bbs; b-- > 0;) {
+            bb_update_liveness(o, b, live, true);
+        }
+    } else {
+        compute_liveness(o);
+        for (uint32_t b = 0; b < o->nb_bbs; b++) {
+            memcpy(live, &o->live_out[(size_t)b * o->words], o->words * sizeof(uint64_t));
+            live_transfer(o, b, live, true);
+        }
     }
     free(live);
 
