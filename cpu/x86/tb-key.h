@@ -23,6 +23,8 @@ static inline void x86_tb_key(const CPUX86State *env, uint64_t *pc, uint64_t *cs
         f |= x86_debug_tb_flags(env);
     if (__builtin_expect((f & HF_CPL_MASK) == 3, 0) && x86_alignment_checking(env))
         f |= HF_AC_CHECK;
+    if (env->inhibit_irq)
+        f |= HF_INHIBIT;
     *flags = f;
 }
 
