@@ -199,6 +199,8 @@ static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
     bool keep_global = !include_global && tlb->has_global[idx];
     uint16_t *filled = tlb->filled[idx];
     uint32_t kept = 0;
+    __atomic_store_n(&tlb->flush_seq, tlb->flush_seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     for (uint32_t k = 0; k < tlb->nfilled[idx]; k++) {
         unsigned i = filled[k];
         X86TLBEntryInfo *info = &tlb->info[idx][i];
@@ -211,6 +213,7 @@ static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
         memset(info, 0, sizeof(*info));
     }
     tlb->nfilled[idx] = kept;
+    __atomic_store_n(&tlb->flush_seq, tlb->flush_seq + 1, __ATOMIC_RELEASE);
     if (kept == 0) {
         tlb->has_global[idx] = false;
         tlb->has_large[idx] = false;
@@ -317,16 +320,35 @@ static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_
     tlb->code_page_protected = page;
 }
 
-void x86_tlb_protect_code_page(CPUX86State *env, uint64_t phys_page)
+/* One pass over the filled entries of tlb (owned by another thread): entries filled
+ * during the pass re-check the code bit themselves (recheck_code_page). */
+static void protect_code_page_pass(X86TLB *tlb, uint64_t phys_page)
 {
-    X86TLB *tlb = &env_cpu(env)->tlb;
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
-        for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
+        uint32_t n = __atomic_load_n(&tlb->nfilled[idx], __ATOMIC_RELAXED);
+        for (uint32_t k = 0; k < n && k < X86_TLB_SIZE; k++) {
+            unsigned i = __atomic_load_n(&tlb->filled[idx][k], __ATOMIC_RELAXED) % X86_TLB_SIZE;
             uint64_t *tag = &tlb->table[idx][i].tag_write;
             if ((__atomic_load_n(tag, __ATOMIC_SEQ_CST) & X86_TLB_NO_CODE) &&
                 __atomic_load_n(&tlb->info[idx][i].phys, __ATOMIC_RELAXED) == phys_page)
                 __atomic_fetch_and(tag, ~(uint64_t)X86_TLB_NO_CODE, __ATOMIC_SEQ_CST);
         }
+    }
+}
+
+void x86_tlb_protect_code_page(CPUX86State *env, uint64_t phys_page)
+{
+    X86TLB *tlb = &env_cpu(env)->tlb;
+    /* A flush moves kept (global) entries down the list: a pass it overlapped may
+     * have skipped one, so it is made again. */
+    for (;;) {
+        uint32_t seq = __atomic_load_n(&tlb->flush_seq, __ATOMIC_ACQUIRE);
+        if (seq & 1)
+            continue;
+        protect_code_page_pass(tlb, phys_page);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&tlb->flush_seq, __ATOMIC_RELAXED) == seq)
+            return;
     }
 }
 
