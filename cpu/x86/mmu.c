@@ -199,6 +199,8 @@ static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
     bool keep_global = !include_global && tlb->has_global[idx];
     uint16_t *filled = tlb->filled[idx];
     uint32_t kept = 0;
+    __atomic_store_n(&tlb->flush_seq, tlb->flush_seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     for (uint32_t k = 0; k < tlb->nfilled[idx]; k++) {
         unsigned i = filled[k];
         X86TLBEntryInfo *info = &tlb->info[idx][i];
@@ -219,6 +221,7 @@ static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
         memset(&tlb->victim[idx][v], 0, sizeof(X86TLBEntry));
         memset(&tlb->victim_info[idx][v], 0, sizeof(X86TLBEntryInfo));
     }
+    __atomic_store_n(&tlb->flush_seq, tlb->flush_seq + 1, __ATOMIC_RELEASE);
     if (kept == 0) {
         tlb->has_global[idx] = false;
         tlb->has_large[idx] = false;
@@ -339,16 +342,35 @@ static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_
     tlb->code_page_protected = page;
 }
 
-void x86_tlb_protect_code_page(CPUX86State *env, uint64_t phys_page)
+/* One pass over the filled entries of tlb (owned by another thread): entries filled
+ * during the pass re-check the code bit themselves (recheck_code_page). */
+static void protect_code_page_pass(X86TLB *tlb, uint64_t phys_page)
 {
-    X86TLB *tlb = &env_cpu(env)->tlb;
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
-        for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
+        uint32_t n = __atomic_load_n(&tlb->nfilled[idx], __ATOMIC_RELAXED);
+        for (uint32_t k = 0; k < n && k < X86_TLB_SIZE; k++) {
+            unsigned i = __atomic_load_n(&tlb->filled[idx][k], __ATOMIC_RELAXED) % X86_TLB_SIZE;
             uint64_t *tag = &tlb->table[idx][i].tag_write;
             if ((__atomic_load_n(tag, __ATOMIC_SEQ_CST) & X86_TLB_NO_CODE) &&
                 __atomic_load_n(&tlb->info[idx][i].phys, __ATOMIC_RELAXED) == phys_page)
                 __atomic_fetch_and(tag, ~(uint64_t)X86_TLB_NO_CODE, __ATOMIC_SEQ_CST);
         }
+    }
+}
+
+void x86_tlb_protect_code_page(CPUX86State *env, uint64_t phys_page)
+{
+    X86TLB *tlb = &env_cpu(env)->tlb;
+    /* A flush moves kept (global) entries down the list: a pass it overlapped may
+     * have skipped one, so it is made again. */
+    for (;;) {
+        uint32_t seq = __atomic_load_n(&tlb->flush_seq, __ATOMIC_ACQUIRE);
+        if (seq & 1)
+            continue;
+        protect_code_page_pass(tlb, phys_page);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&tlb->flush_seq, __ATOMIC_RELAXED) == seq)
+            return;
     }
 }
 
@@ -954,8 +976,9 @@ static inline bool tag_hits(uint64_t tag, uint64_t page)
 /* A miss in entry i: if the victim TLB translates page for this access, swaps that
  * victim with the entry. A victim of the page that does not allow the access is
  * dropped: the walk that follows supersedes it. */
-static bool victim_swap(X86TLB *tlb, unsigned mmu_idx, unsigned i, uint64_t page, int access)
+static bool victim_swap(X86CPU *cpu, unsigned mmu_idx, unsigned i, uint64_t page, int access)
 {
+    X86TLB *tlb = &cpu->tlb;
     for (unsigned v = 0; v < X86_TLB_VICTIMS; v++) {
         X86TLBEntry *ve = &tlb->victim[mmu_idx][v];
         X86TLBEntryInfo *vi = &tlb->victim_info[mmu_idx][v];
@@ -977,6 +1000,11 @@ static bool victim_swap(X86TLB *tlb, unsigned mmu_idx, unsigned i, uint64_t page
         *vi = evicted_info;
         vi->listed = false;
         tlb_list(tlb, mmu_idx, i);
+        /* Another vCPU's x86_tlb_protect_code_page scans the filled entries, not the
+         * victims: a fast write entry coming back looks at the code bit again, as a
+         * fill does. */
+        if (e->tag_write & X86_TLB_NO_CODE)
+            recheck_code_page(cpu, &e->tag_write, info->phys);
         return true;
     }
     return false;
@@ -1003,7 +1031,7 @@ static bool translate(CPUX86State *env, uint64_t linear, int access, unsigned mm
     unsigned i = tlb_index(linear);
     X86TLBEntry *e = &tlb->table[mmu_idx][i];
     uint64_t *tag = entry_tag(e, access);
-    if (!tag_hits(*tag, page) && !victim_swap(tlb, mmu_idx, i, page, access) &&
+    if (!tag_hits(*tag, page) && !victim_swap(cpu, mmu_idx, i, page, access) &&
         !tlb_fill(env, tlb, linear, access, mmu_idx, f))
         return false;
     x->phys = tlb->info[mmu_idx][i].phys | (linear & ~X86_PAGE_MASK);

@@ -114,6 +114,9 @@ typedef struct X86TLB {
     X86TLBEntry victim[X86_TLB_MMU_COUNT][X86_TLB_VICTIMS];
     X86TLBEntryInfo victim_info[X86_TLB_MMU_COUNT][X86_TLB_VICTIMS];
     uint8_t victim_next[X86_TLB_MMU_COUNT];
+    /* Odd while a flush rewrites the lists: x86_tlb_protect_code_page, which walks
+     * them from another thread, walks again if it changed meanwhile (a seqlock). */
+    uint32_t flush_seq;
     /* Per MMU index, a naturally aligned region that covers every large page (2 MiB,
      * 4 MiB, 1 GiB) entered since the last flush: INVLPG of an address in it flushes
      * the whole index, since one large-page translation fills many entries. */
