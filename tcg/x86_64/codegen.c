@@ -800,7 +800,9 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
     uint32_t label = (uint32_t)op->args[0];
     uint32_t bb = g->op_bb[opi];
     if (!g->unreachable) {
-        native_sync_insn_data(g);
+        if (native_branch_syncs_insn(g, label)) {
+            native_sync_insn_data(g);
+        }
         if (opi == 0) {
             /* The locals the entry made 0 are read below the label: to their slots. */
             for (uint32_t t = 0; t < g->nb_temps; t++) {
@@ -817,14 +819,17 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
     }
     ra_reset_at_label(g, bb);
     g->unreachable = false;
-    /* Every way in stored its words: memory is exact, whichever way came. */
-    native_insn_data_unknown(g, true);
+    /* Every way in stored its words (memory is exact, whichever way came), or all came
+     * from the same insn_start and its words are still pending. */
+    native_label_insn_data(g, label);
     g->need_exit_check = true;
 }
 
 static void gen_br(Gen *g, uint32_t opi, uint32_t label)
 {
-    native_sync_insn_data(g);
+    if (native_branch_syncs_insn(g, label)) {
+        native_sync_insn_data(g);
+    }
     ra_sync_bb_end(g, g->op_bb[opi], false);
     native_record_patch(g, x64_jmp(&g->e, 0), label);
     g->unreachable = true;
@@ -842,7 +847,9 @@ static void gen_brcond(Gen *g, uint32_t opi, const TCGOp *op)
         }
         return;
     }
-    native_sync_insn_data(g);
+    if (native_branch_syncs_insn(g, label)) {
+        native_sync_insn_data(g);
+    }
     Compare c;
     compare_prepare(g, &c, cond, a, b, w);
     ra_sync_bb_end(g, g->op_bb[opi], true);
@@ -958,7 +965,7 @@ static void resolve_patches(Gen *g)
     }
 }
 
-bool native_gen_block(Gen *g)
+static bool gen_block_ops(Gen *g)
 {
     ra_init(g);
     for (uint32_t i = 0; i < g->tb->nb_labels; i++) {
@@ -985,4 +992,14 @@ bool native_gen_block(Gen *g)
     native_gen_slow_paths(g);
     resolve_patches(g);
     return !g->failed && !g->e.overflow;
+}
+
+bool native_gen_block(Gen *g)
+{
+    bool ok = native_plan_label_insn(g) && gen_block_ops(g);
+    free(g->label_insn_same);
+    free(g->label_insn_val);
+    g->label_insn_same = NULL;
+    g->label_insn_val = NULL;
+    return ok;
 }
