@@ -100,6 +100,10 @@ typedef struct TBCache {
      * TB drops it, since the TBs' memory is reused. */
     void (*on_flush)(void *opaque);
     void *on_flush_opaque;
+    /* Told of every TB invalidated, under lock (NULL: nobody): a backend that links
+     * compiled blocks directly unlinks those jumping to it. */
+    void (*on_invalidate)(void *opaque, TranslationBlock *tb);
+    void *on_invalidate_opaque;
     /* The vCPUs' jump caches, cleared of a TB when it is invalidated (under lock). */
     struct TBJumpCache *jump_caches;
 } TBCache;

@@ -144,12 +144,14 @@ bool native_plan_label_insn(Gen *g)
         free(seen);
         return false;
     }
-    /* A backward branch: the code at its label is emitted before the branch is seen. */
+    /* A backward branch: the code at its label is emitted before the branch is seen. A
+     * label never set leads out of the block (resolve_patches): the words go first. */
     for (uint32_t opi = 0; opi < g->nb_ops; opi++) {
         const TCGOp *op = &g->ops[opi];
         if (op->opc == INDEX_op_br || op->opc == INDEX_op_brcond) {
             uint32_t label = (uint32_t)op->args[op->opc == INDEX_op_br ? 0 : 3];
-            if (label < nb_labels && g->ir->label_ops[label] <= opi) {
+            if (label < nb_labels &&
+                (g->ir->label_ops[label] <= opi || g->ir->label_ops[label] >= g->nb_ops)) {
                 label_way_in(g, seen, label, false, NULL);
             }
         }

@@ -182,7 +182,10 @@ typedef struct Gen {
 
     /* Addresses in the code buffer's executable view. */
     uintptr_t epilogue;
-    const uint8_t *_Atomic *chain_cache; /* the block's two chain caches */
+    const uint8_t *_Atomic *chain_cache; /* the block's two jump slots */
+    /* Per goto_tb slot: the offset of the way out taken while the slot is unlinked
+     * (what the jump slot holds then), 0: no such goto_tb. */
+    size_t goto_tb_unlinked[2];
 } Gen;
 
 /* liveness.c */
