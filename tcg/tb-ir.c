@@ -3,11 +3,10 @@
  * The format, all integers as LEB128 varints (7 bits a byte, low bits first) and
  * signed ones zigzag-mapped first so that small negative numbers stay short:
  *   nb_ops, nb_temps, nb_labels
- *   each temp: a descriptor byte (type, kind and which of val, env_offset, name are
- *     non-zero), or 0xff then type, kind and those flags as three bytes when type or
- *     kind do not fit; then the non-zero fields: val, env_offset, and name as the
- *     distance from the previous temp's name (globals' names are neighbouring string
- *     literals, so one or two bytes)
+ *   each temp: a descriptor byte (type, kind, which of val, env_offset, name are
+ *     non-zero, and the overlaps flag), or 0xff then type, kind and those flags as three bytes when
+ * type or kind do not fit; then the non-zero fields: val, env_offset, and name as the distance from
+ * the previous temp's name (globals' names are neighbouring string literals, so one or two bytes)
  *   each op: opc * 2 + (callo or calli non-zero); a byte with the number of args kept
  *     (up to the last non-zero one) in the low nibble and the type in the high one,
  *     or 0xff then the type when it does not fit; callo and calli when flagged; the
@@ -40,6 +39,7 @@ static void put_byte(PackSink *k, uint8_t b)
 
 static void put_uleb(PackSink *k, uint64_t v)
 {
+    _Static_assert(TB_IR_VARINT_MAX * 7 >= 64, "a varint holds 64 bits");
     while (v >= 0x80) {
         put_byte(k, (uint8_t)(v | 0x80));
         v >>= 7;
@@ -95,11 +95,12 @@ static int64_t get_sleb(PackSource *src)
 #define TEMP_HAS_VAL  1u
 #define TEMP_HAS_OFF  2u
 #define TEMP_HAS_NAME 4u
+#define TEMP_OVERLAPS 8u
 
 static void pack_temp(PackSink *k, const TCGTemp *t, uintptr_t *prev_name)
 {
     unsigned has = (t->val ? TEMP_HAS_VAL : 0) | (t->env_offset ? TEMP_HAS_OFF : 0) |
-                   (t->name ? TEMP_HAS_NAME : 0);
+                   (t->name ? TEMP_HAS_NAME : 0) | (t->overlaps ? TEMP_OVERLAPS : 0);
     if (t->type < 2 && t->kind < 4) {
         put_byte(k, (uint8_t)(t->type | t->kind << 1 | has << 3));
     } else {
@@ -135,6 +136,7 @@ static void unpack_temp(PackSource *src, TCGTemp *t, uintptr_t *prev_name)
         t->kind = (desc >> 1) & 3;
         has = desc >> 3;
     }
+    t->overlaps = (has & TEMP_OVERLAPS) != 0;
     if (has & TEMP_HAS_VAL) {
         t->val = get_sleb(src);
     }
@@ -225,9 +227,9 @@ size_t tb_ir_packed_size(const TCGContext *s)
     return pack_context(s, NULL);
 }
 
-void tb_ir_pack(const TCGContext *s, uint8_t *out)
+size_t tb_ir_pack(const TCGContext *s, uint8_t *out)
 {
-    pack_context(s, out);
+    return pack_context(s, out);
 }
 
 void tb_ir_packed_counts(const uint8_t *packed, uint32_t *nb_ops, uint32_t *nb_temps,

@@ -32,10 +32,19 @@ typedef struct TBIRBuffer {
     uint32_t cap_ops, cap_temps, cap_labels;
 } TBIRBuffer;
 
-/* The packed bytes of s's current ops, temps and labels: tb_ir_packed_size(s) bytes
- * written by tb_ir_pack. */
+/* The most bytes any block packs to: a LEB128 varint of 64 bits takes at most 10
+ * bytes; an op is a head byte, up to 3 descriptor bytes, 2 call bytes and its args;
+ * a temp up to 4 descriptor bytes and 3 varints; then the three counts. */
+#define TB_IR_VARINT_MAX 10
+#define TB_IR_PACKED_MAX                                                                           \
+    (3 * TB_IR_VARINT_MAX + (size_t)TCG_MAX_TEMPS * (4 + 3 * TB_IR_VARINT_MAX) +                   \
+     (size_t)TCG_MAX_OPS * (1 + 3 + 2 + TCG_MAX_OP_ARGS * TB_IR_VARINT_MAX))
+
+/* The packed bytes of s's current ops, temps and labels: tb_ir_pack writes them to out
+ * (room for TB_IR_PACKED_MAX bytes) and returns how many; tb_ir_packed_size only
+ * counts them. */
 size_t tb_ir_packed_size(const TCGContext *s);
-void tb_ir_pack(const TCGContext *s, uint8_t *out);
+size_t tb_ir_pack(const TCGContext *s, uint8_t *out);
 
 /* Unpacks into arrays the caller sized for the packed IR's counts (ir's counts are
  * set here) and fills the label table. */

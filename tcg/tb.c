@@ -112,9 +112,10 @@ TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t
                                       uint32_t flags, uint32_t cflags, uint64_t phys_pc)
 {
     /* One allocation: the TB, then its packed IR; from the context's arena when it
-     * can. */
+     * can. The IR is packed once, into the context's buffer, then copied. */
     size_t ir_off = align8(sizeof(TranslationBlock));
-    size_t total = ir_off + tb_ir_packed_size(s);
+    size_t ir_size = tb_ir_pack(s, s->pack_buf);
+    size_t total = ir_off + ir_size;
     total = (total + TB_HOT_BYTES - 1) & ~(size_t)(TB_HOT_BYTES - 1);
     TBArenaChunk *chunk = NULL;
     char *mem = s->tb_arena ? tb_arena_alloc(s->tb_arena, total, TB_HOT_BYTES, &chunk) : NULL;
@@ -135,7 +136,7 @@ TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t
     tb->phys_pc = phys_pc;
     tb->phys_page2 = UINT64_MAX;
     tb->arena_chunk = chunk;
-    tb_ir_pack(s, (uint8_t *)mem + ir_off);
+    memcpy((uint8_t *)mem + ir_off, s->pack_buf, ir_size);
     tb->ir_packed = (const uint8_t *)mem + ir_off;
     tb->nb_ops = s->nb_ops;
     tb->nb_temps = s->nb_temps;

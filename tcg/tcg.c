@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tcg/tb-arena.h"
+#include "tcg/tb-ir.h"
 #include "tcg/tb.h"
 #include "tcg/tcg.h"
 
@@ -38,7 +39,8 @@ void tcg_context_init(TCGContext *s)
     /* One spare op past the end: emits that do not fit land there and are dropped,
      * so a TCGOp pointer is always returned. */
     s->ops = calloc(TCG_MAX_OPS + 1, sizeof(TCGOp));
-    if (!s->ops) {
+    s->pack_buf = malloc(TB_IR_PACKED_MAX);
+    if (!s->ops || !s->pack_buf) {
         abort();
     }
     TCGTemp *env = &s->temps[0];
@@ -55,6 +57,8 @@ void tcg_context_destroy(TCGContext *s)
 {
     free(s->ops);
     s->ops = NULL;
+    free(s->pack_buf);
+    s->pack_buf = NULL;
     s->nb_ops = 0;
     if (s->tb_arena) {
         tb_arena_free(s->tb_arena);
@@ -75,6 +79,25 @@ bool tcg_op_buf_full(const TCGContext *s, unsigned n)
     return s->overflow || TCG_MAX_OPS - s->nb_ops < n || TCG_MAX_TEMPS - s->nb_temps < n;
 }
 
+static intptr_t global_end(const TCGTemp *t)
+{
+    return t->env_offset + (t->type == TCG_TYPE_I64 ? 8 : 4);
+}
+
+/* Flags t and every global it shares bytes with: a backend must not cache those in
+ * registers (a write through one is seen through the other at once). Found here once
+ * rather than for every block. */
+static void mark_overlapping_globals(TCGContext *s, TCGTemp *t)
+{
+    for (unsigned i = 0; i < s->nb_globals; i++) {
+        TCGTemp *o = &s->temps[i];
+        if (o->kind == TEMP_GLOBAL && o->env_offset < global_end(t) &&
+            t->env_offset < global_end(o)) {
+            o->overlaps = t->overlaps = true;
+        }
+    }
+}
+
 TCGv tcg_global_mem_new(TCGContext *s, TCGType type, intptr_t env_offset, const char *name)
 {
     /* Globals occupy temps [0, nb_globals): they must all exist before any local. */
@@ -86,6 +109,7 @@ TCGv tcg_global_mem_new(TCGContext *s, TCGType type, intptr_t env_offset, const 
     t->kind = TEMP_GLOBAL;
     t->env_offset = env_offset;
     t->name = name;
+    mark_overlapping_globals(s, t);
     TCGv v = {(uint16_t)s->nb_globals};
     s->nb_globals++;
     s->nb_temps++;

@@ -150,8 +150,9 @@ typedef enum TCGTempKind {
 } TCGTempKind;
 
 typedef struct TCGTemp {
-    uint8_t type; /* TCGType */
-    uint8_t kind; /* TCGTempKind */
+    uint8_t type;  /* TCGType */
+    uint8_t kind;  /* TCGTempKind */
+    bool overlaps; /* TEMP_GLOBAL sharing bytes of env with another global */
     int64_t val;          /* TEMP_CONST */
     intptr_t env_offset;  /* TEMP_GLOBAL */
     const char *name;     /* globals: for dumps */
@@ -212,6 +213,10 @@ typedef struct TCGContext {
     TCGv env;            /* the env pointer */
     bool overflow;       /* too many ops/temps: the front end must end the block early */
     struct TBArena *tb_arena; /* where this thread's TBs are allocated (tcg/tb-arena.h) */
+    /* Where a block's IR is packed before it is copied into its TB, so that it is
+     * packed in one pass (TB_IR_PACKED_MAX bytes, tcg/tb-ir.h; pages are touched only
+     * as far as blocks reach). */
+    uint8_t *pack_buf;
 } TCGContext;
 
 void tcg_context_init(TCGContext *s);

@@ -36,7 +36,9 @@
 #include "tcg/codebuf.h"
 #include "tcg/x86_64/internal.h"
 
-#define DEFAULT_CODE_SIZE (64u << 20)
+/* A Debian boot compiles about 64 MiB of code: a smaller buffer is flushed and its
+ * blocks compiled again (QEMU's default is 1 GiB). Pages are only backed once used. */
+#define DEFAULT_CODE_SIZE (256u << 20)
 #define MIN_CODE_SIZE     (64u << 10)
 #define BUCKET_BITS       16
 #define ENTRIES_PER_CHUNK 1024

@@ -45,7 +45,7 @@ typedef struct TCGNativeTLB {
 } TCGNativeTLB;
 
 typedef struct TCGNativeConfig {
-    size_t code_size;        /* bytes of code buffer; 0: 64 MiB */
+    size_t code_size;        /* bytes of code buffer; 0: 256 MiB */
     const TCGNativeTLB *tlb; /* the inline TLB fast path, or NULL: every access calls */
     bool baseline_only;      /* no BMI1/BMI2 even if the host has them (for tests) */
     FILE *out_asm;           /* -d out_asm: every compiled block is disassembled here */

@@ -39,28 +39,6 @@ static bool temp_is_output(const TCGOp *op, unsigned nout, unsigned t)
     return false;
 }
 
-/* Globals sharing bytes with another global cannot be cached in registers: a write
- * through one must be seen through the other at once, as in the interpreter. */
-static void mark_direct_globals(Gen *g)
-{
-    const TCGTemp *temps = g->ir->temps;
-    for (uint32_t i = 0; i < g->nb_temps; i++) {
-        if (temps[i].kind != TEMP_GLOBAL) {
-            continue;
-        }
-        int64_t a0 = temps[i].env_offset, a1 = a0 + (temps[i].type == TCG_TYPE_I64 ? 8 : 4);
-        for (uint32_t j = i + 1; j < g->nb_temps; j++) {
-            if (temps[j].kind != TEMP_GLOBAL) {
-                continue;
-            }
-            int64_t b0 = temps[j].env_offset, b1 = b0 + (temps[j].type == TCG_TYPE_I64 ? 8 : 4);
-            if (a0 < b1 && b0 < a1) {
-                g->ts[i].direct = g->ts[j].direct = true;
-            }
-        }
-    }
-}
-
 void ra_init(Gen *g)
 {
     const TCGTemp *temps = g->ir->temps;
@@ -72,6 +50,10 @@ void ra_init(Gen *g)
         switch (temps[t].kind) {
         case TEMP_GLOBAL:
             ts->is_global = true;
+            /* Globals sharing bytes with another global (flagged by the IR builder)
+             * cannot be cached in registers: a write through one must be seen
+             * through the other at once, as in the interpreter. */
+            ts->direct = temps[t].overlaps;
             ts->mem_disp = (int32_t)temps[t].env_offset;
             ts->loc = VAL_MEM;
             ts->mem_ok = true;
@@ -96,7 +78,6 @@ void ra_init(Gen *g)
             break;
         }
     }
-    mark_direct_globals(g);
     for (unsigned r = 0; r < HR_COUNT; r++) {
         g->reg_temp[r] = -1;
     }

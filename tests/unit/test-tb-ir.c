@@ -26,6 +26,7 @@ static void context_with_globals(TCGContext *s)
         tcg_global_mem_new(s, TCG_TYPE_I64, (intptr_t)(8 + 8 * i), reg_names[i]);
     }
     tcg_global_mem_new(s, TCG_TYPE_I32, 4000, "flags32");
+    tcg_global_mem_new(s, TCG_TYPE_I64, 3996, "flags_wide"); /* overlaps flags32 */
     tcg_func_start(s);
 }
 
@@ -101,6 +102,30 @@ static void test_roundtrip_typical(void)
     size_t unpacked = s.nb_ops * sizeof(TCGOp) + s.nb_temps * sizeof(TCGTemp);
     g_assert_cmpuint(size * 5, <, unpacked);
 
+    tb_ir_buffer_destroy(&buf);
+    g_free(packed);
+    tcg_context_destroy(&s);
+}
+
+/* Globals sharing bytes are flagged by the builder, and the flag survives packing:
+ * the native backend reads it instead of comparing every pair of globals per block. */
+static void test_overlapping_globals(void)
+{
+    TCGContext s;
+    context_with_globals(&s);
+    emit_typical_block(&s);
+    for (unsigned i = 1; i <= 4; i++) {
+        g_assert_false(s.temps[i].overlaps);
+    }
+    g_assert_true(s.temps[5].overlaps);
+    g_assert_true(s.temps[6].overlaps);
+    size_t size;
+    uint8_t *packed = pack(&s, &size);
+    TBIRBuffer buf = {0};
+    const TBIR *ir = tb_ir_unpack_into(packed, &buf);
+    g_assert_false(ir->temps[4].overlaps);
+    g_assert_true(ir->temps[5].overlaps);
+    g_assert_true(ir->temps[6].overlaps);
     tb_ir_buffer_destroy(&buf);
     g_free(packed);
     tcg_context_destroy(&s);
@@ -223,5 +248,6 @@ int main(int argc, char **argv)
     g_test_add_func("/tb-ir/roundtrip/escapes", test_roundtrip_escapes);
     g_test_add_func("/tb-ir/roundtrip/random", test_roundtrip_random);
     g_test_add_func("/tb-ir/view", test_view);
+    g_test_add_func("/tb-ir/overlapping-globals", test_overlapping_globals);
     return g_test_run();
 }
