@@ -105,6 +105,8 @@ static TCGNative *tcg_native_create(TBCache *tbc, void (*kick)(void *), void *ki
     if (n) {
         tbc->on_flush = tcg_native_flush_hook;
         tbc->on_flush_opaque = n;
+        tbc->on_invalidate = tcg_native_tb_invalidated;
+        tbc->on_invalidate_opaque = n;
     }
     return n;
 }
@@ -662,6 +664,7 @@ static void tcg_destroy(void *opaque)
     TcgAccel *a = opaque;
     a->m->mem.on_change = NULL;
     a->tbc.on_flush = NULL;
+    a->tbc.on_invalidate = NULL;
     tb_cache_destroy(&a->tbc);
     tcg_native_free(a->native);
     pthread_cond_destroy(&a->halt_cond);
@@ -717,6 +720,7 @@ void tcg_runner_free(TcgRunner *r)
         return;
     x86_translator_free(r->t);
     r->tbc.on_flush = NULL;
+    r->tbc.on_invalidate = NULL;
     tb_cache_destroy(&r->tbc);
     tcg_native_free(r->native);
     free(r);

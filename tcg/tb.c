@@ -663,6 +663,8 @@ static void tb_hash_remove(TBCache *c, TranslationBlock *tb)
 static void tb_invalidate(TBCache *c, TranslationBlock *tb, uint64_t walked_page)
 {
     atomic_store(&tb->invalid, true);
+    if (c->on_invalidate)
+        c->on_invalidate(c->on_invalidate_opaque, tb);
     tb_jmp_cache_drop(c, tb);
     tb_hash_remove(c, tb);
     tb_register_pages(c, tb, false, walked_page);

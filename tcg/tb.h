@@ -114,6 +114,10 @@ typedef struct TBCache {
      * stores reach the page on its fast path, not just the translating vCPU's. */
     void (*on_code_page)(void *opaque, uint64_t phys_page);
     void *on_code_page_opaque;
+    /* Told of every TB invalidated, under lock (NULL: nobody): a backend that links
+     * compiled blocks directly unlinks those jumping to it. */
+    void (*on_invalidate)(void *opaque, TranslationBlock *tb);
+    void *on_invalidate_opaque;
     /* The vCPUs' jump caches, cleared of a TB when it is invalidated (under lock). */
     struct TBJumpCache *jump_caches;
 } TBCache;

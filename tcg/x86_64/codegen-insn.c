@@ -4,9 +4,12 @@
  * every one. Compiled code keeps the words pending and stores them only where something
  * can read them: before a helper call (it may raise, or read the restart point), in a
  * guest access's slow path (it may fault), in the exit stubs, and wherever the block
- * may be left or joined (branches, labels, goto_tb, exit_tb, the end). So memory holds
- * the last insn_start's words at every point where the interpreter's would be seen, and
- * a block of register-only instructions stores them once.
+ * may be left or joined (branches, labels, exit_tb, the end). So memory holds the last
+ * insn_start's words at every point where the interpreter's would be seen, and a block
+ * of register-only instructions stores them once. A label that every way in reaches
+ * from the same insn_start (all its branches forward: a conditional jump's taken side,
+ * a branch inside one instruction) needs no store at its branches: its words stay
+ * pending past it, so a block ending in Jcc stores them only on the way out.
  *
  * exit_request is checked at the first insn_start of the block, at the first one after
  * each label (a loop inside a block must still notice a kick), and at the first one
@@ -16,6 +19,7 @@
  * QEMU, whose blocks check it once at their start. */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tcg/x86_64/internal.h"
 
@@ -109,4 +113,112 @@ void native_gen_insn_start(Gen *g, const TCGOp *op)
     s->jump_at = at;
     s->insn_mask = (uint8_t)native_insn_data_unsynced(g, s->insn_val);
     s->first = ra_snapshot_dirty(g, &s->count);
+}
+
+/* Merges the words of the insn_start a way into label comes from. */
+static void label_way_in(Gen *g, bool *seen, uint32_t label, bool known, const uint64_t *vals)
+{
+    if (!known) {
+        g->label_insn_same[label] = false;
+        seen[label] = true;
+        return;
+    }
+    if (!seen[label]) {
+        seen[label] = true;
+        g->label_insn_same[label] = true;
+        memcpy(g->label_insn_val[label], vals, sizeof(g->label_insn_val[label]));
+        return;
+    }
+    if (memcmp(g->label_insn_val[label], vals, sizeof(g->label_insn_val[label]))) {
+        g->label_insn_same[label] = false;
+    }
+}
+
+bool native_plan_label_insn(Gen *g)
+{
+    uint32_t nb_labels = g->tb->nb_labels;
+    g->label_insn_same = calloc(nb_labels ? nb_labels : 1, sizeof(*g->label_insn_same));
+    g->label_insn_val = calloc(nb_labels ? nb_labels : 1, sizeof(*g->label_insn_val));
+    bool *seen = calloc(nb_labels ? nb_labels : 1, sizeof(*seen));
+    if (!g->label_insn_same || !g->label_insn_val || !seen) {
+        free(seen);
+        return false;
+    }
+    /* A backward branch: the code at its label is emitted before the branch is seen. A
+     * label never set leads out of the block (resolve_patches): the words go first. */
+    for (uint32_t opi = 0; opi < g->nb_ops; opi++) {
+        const TCGOp *op = &g->ops[opi];
+        if (op->opc == INDEX_op_br || op->opc == INDEX_op_brcond) {
+            uint32_t label = (uint32_t)op->args[op->opc == INDEX_op_br ? 0 : 3];
+            if (label < nb_labels &&
+                (g->ir->label_ops[label] <= opi || g->ir->label_ops[label] >= g->nb_ops)) {
+                label_way_in(g, seen, label, false, NULL);
+            }
+        }
+    }
+    /* What the codegen will have pending at each op: the last insn_start's words, but
+     * nothing after a call (a helper may set es->insn_data itself) or a label whose
+     * ways in differ (memory is exact there). */
+    bool known = false, reachable = true;
+    uint64_t cur[TCG_INSN_START_WORDS] = {0};
+    for (uint32_t opi = 0; opi < g->nb_ops; opi++) {
+        const TCGOp *op = &g->ops[opi];
+        uint32_t label;
+        switch (op->opc) {
+        case INDEX_op_insn_start:
+            known = true;
+            for (unsigned i = 0; i < TCG_INSN_START_WORDS; i++) {
+                cur[i] = op->args[i];
+            }
+            break;
+        case INDEX_op_br:
+        case INDEX_op_brcond:
+            label = (uint32_t)op->args[op->opc == INDEX_op_br ? 0 : 3];
+            if (label < nb_labels && reachable) {
+                label_way_in(g, seen, label, known, cur);
+            }
+            reachable = op->opc == INDEX_op_brcond;
+            break;
+        case INDEX_op_exit_tb: reachable = false; break;
+        case INDEX_op_call: known = false; break;
+        case INDEX_op_set_label:
+            label = (uint32_t)op->args[0];
+            if (label >= nb_labels) {
+                known = false;
+                break;
+            }
+            if (reachable) {
+                label_way_in(g, seen, label, known, cur);
+            }
+            reachable = true;
+            known = seen[label] && g->label_insn_same[label];
+            if (known) {
+                memcpy(cur, g->label_insn_val[label], sizeof(cur));
+            } else {
+                g->label_insn_same[label] = false;
+            }
+            break;
+        default: break;
+        }
+    }
+    free(seen);
+    return true;
+}
+
+bool native_branch_syncs_insn(const Gen *g, uint32_t label)
+{
+    return label >= g->tb->nb_labels || !g->label_insn_same[label];
+}
+
+bool native_label_insn_data(Gen *g, uint32_t label)
+{
+    native_insn_data_unknown(g, true);
+    if (native_branch_syncs_insn(g, label)) {
+        return false;
+    }
+    for (unsigned i = 0; i < TCG_INSN_START_WORDS; i++) {
+        g->insn_pending[i] = true;
+        g->insn_pending_val[i] = g->label_insn_val[label][i];
+    }
+    return true;
 }

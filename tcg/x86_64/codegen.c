@@ -735,8 +735,12 @@ static void gen_host_st(Gen *g, const TCGOp *op)
 
 /* ---- control ---- */
 
-/* goto_tb n: if tb->jmp_dest[n] is set and still valid, continue in its code (found
- * through the block's chain cache, which the C runner fills on the first use). */
+/* goto_tb n: one indirect jump through the block's jump slot n (native.c), which holds
+ * the linked successor's code, or the address right after the jump while the slot is
+ * unlinked: the exit that follows (movi rip, exit_tb n) then returns to the runner,
+ * which links the slot. A slot is reset to that address when its successor is
+ * invalidated, so the code here checks nothing (QEMU patches a direct jump instead;
+ * the slot keeps the code buffer free of writes to executable code). */
 static void gen_goto_tb(Gen *g, const TCGOp *op)
 {
     unsigned n = (unsigned)op->args[0] & 1;
@@ -746,29 +750,22 @@ static void gen_goto_tb(Gen *g, const TCGOp *op)
      * stubs, slow paths and calls start from "unknown"), and the unlinked way out goes
      * on to the exit_tb after this op, which stores them. */
     ra_sync_globals(g);
-    HostReg tmp = ra_alloc(g, ALLOCATABLE_REGS);
-    x64_movi(e, true, REG_TMP, (uintptr_t)&g->tb->jmp_dest[n]);
-    x64_load(e, EXT_64, true, REG_TMP, REG_TMP, 0);
-    x64_test_rr(e, true, REG_TMP, REG_TMP);
-    size_t unlinked1 = x64_jcc(e, HC_E, 0);
-    _Static_assert(sizeof(atomic_bool) == 1, "TranslationBlock.invalid is one byte");
-    x64_cmp_mi(e, 1, REG_TMP, (int32_t)offsetof(TranslationBlock, invalid), 0);
-    size_t unlinked2 = x64_jcc(e, HC_NE, 0);
-    /* The cached code starts 8 bytes after the TB it belongs to. */
-    x64_movi(e, true, tmp, (uintptr_t)&g->chain_cache[n]);
-    x64_load(e, EXT_64, true, tmp, tmp, 0);
-    x64_cmp_rm_x(e, true, REG_TMP, tmp, -1, -8);
-    size_t miss = x64_jcc(e, HC_NE, 0);
-    x64_jmp_reg(e, tmp);
-    /* Miss: hand the successor and the cache to fill to the runner. */
-    x64_patch_rel32(e, miss, x64_offset(e));
-    x64_load(e, EXT_64, true, tmp, HR_RSP, FRAME_EXIT_INFO);
-    x64_store(e, 8, REG_TMP, tmp, (int32_t)offsetof(NativeExitInfo, chain_dest));
+    if (g->goto_tb_unlinked[n]) {
+        /* A second goto_tb n (no front end makes one): the slot's unlinked address is
+         * the first one's way out, so this one jumps only when the slot is linked. */
+        HostReg tmp = ra_alloc(g, ALLOCATABLE_REGS);
+        x64_movi(e, true, REG_TMP, (uintptr_t)&g->chain_cache[n]);
+        x64_load(e, EXT_64, true, REG_TMP, REG_TMP, 0);
+        x64_movi(e, true, tmp, (uintptr_t)x64_rx_addr(e, g->goto_tb_unlinked[n]));
+        x64_alu_rr(e, ALU_CMP, true, REG_TMP, tmp);
+        size_t unlinked = x64_jcc(e, HC_E, 0);
+        x64_jmp_reg(e, REG_TMP);
+        x64_patch_rel32(e, unlinked, x64_offset(e));
+        return;
+    }
     x64_movi(e, true, REG_TMP, (uintptr_t)&g->chain_cache[n]);
-    x64_store(e, 8, REG_TMP, tmp, (int32_t)offsetof(NativeExitInfo, chain_cache));
-    native_exit_value(g, NATIVE_RET_CHAIN);
-    x64_patch_rel32(e, unlinked1, x64_offset(e));
-    x64_patch_rel32(e, unlinked2, x64_offset(e));
+    x64_jmp_mem(e, REG_TMP, 0);
+    g->goto_tb_unlinked[n] = x64_offset(e);
 }
 
 /* exit_tb: the guest state goes to env; with TCG_EXIT_LOOKUP the block then asks
@@ -800,7 +797,9 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
     uint32_t label = (uint32_t)op->args[0];
     uint32_t bb = g->op_bb[opi];
     if (!g->unreachable) {
-        native_sync_insn_data(g);
+        if (native_branch_syncs_insn(g, label)) {
+            native_sync_insn_data(g);
+        }
         if (opi == 0) {
             /* The locals the entry made 0 are read below the label: to their slots. */
             for (uint32_t t = 0; t < g->nb_temps; t++) {
@@ -817,14 +816,17 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
     }
     ra_reset_at_label(g, bb);
     g->unreachable = false;
-    /* Every way in stored its words: memory is exact, whichever way came. */
-    native_insn_data_unknown(g, true);
+    /* Every way in stored its words (memory is exact, whichever way came), or all came
+     * from the same insn_start and its words are still pending. */
+    native_label_insn_data(g, label);
     g->need_exit_check = true;
 }
 
 static void gen_br(Gen *g, uint32_t opi, uint32_t label)
 {
-    native_sync_insn_data(g);
+    if (native_branch_syncs_insn(g, label)) {
+        native_sync_insn_data(g);
+    }
     ra_sync_bb_end(g, g->op_bb[opi], false);
     native_record_patch(g, x64_jmp(&g->e, 0), label);
     g->unreachable = true;
@@ -842,7 +844,9 @@ static void gen_brcond(Gen *g, uint32_t opi, const TCGOp *op)
         }
         return;
     }
-    native_sync_insn_data(g);
+    if (native_branch_syncs_insn(g, label)) {
+        native_sync_insn_data(g);
+    }
     Compare c;
     compare_prepare(g, &c, cond, a, b, w);
     ra_sync_bb_end(g, g->op_bb[opi], true);
@@ -958,7 +962,7 @@ static void resolve_patches(Gen *g)
     }
 }
 
-bool native_gen_block(Gen *g)
+static bool gen_block_ops(Gen *g)
 {
     ra_init(g);
     for (uint32_t i = 0; i < g->tb->nb_labels; i++) {
@@ -985,4 +989,14 @@ bool native_gen_block(Gen *g)
     native_gen_slow_paths(g);
     resolve_patches(g);
     return !g->failed && !g->e.overflow;
+}
+
+bool native_gen_block(Gen *g)
+{
+    bool ok = native_plan_label_insn(g) && gen_block_ops(g);
+    free(g->label_insn_same);
+    free(g->label_insn_val);
+    g->label_insn_same = NULL;
+    g->label_insn_val = NULL;
+    return ok;
 }

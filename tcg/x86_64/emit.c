@@ -440,6 +440,11 @@ void x64_jmp_reg(Emitter *e, HostReg reg)
     x64_modrm_rr(e, OP_GRP5, 4, reg);
 }
 
+void x64_jmp_mem(Emitter *e, HostReg base, int32_t disp)
+{
+    x64_modrm_mem(e, OP_GRP5, 4, base, disp);
+}
+
 void x64_call_reg(Emitter *e, HostReg reg)
 {
     x64_modrm_rr(e, OP_GRP5, 2, reg);

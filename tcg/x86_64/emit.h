@@ -181,6 +181,8 @@ size_t x64_jmp(Emitter *e, size_t target_offset);
 void x64_jmp_abs(Emitter *e, uintptr_t target);
 void x64_patch_rel32(Emitter *e, size_t at, size_t target_offset);
 void x64_jmp_reg(Emitter *e, HostReg reg);
+/* jmp qword ptr [base + disp] */
+void x64_jmp_mem(Emitter *e, HostReg base, int32_t disp);
 void x64_call_reg(Emitter *e, HostReg reg);
 void x64_push(Emitter *e, HostReg reg);
 void x64_pop(Emitter *e, HostReg reg);

@@ -175,10 +175,17 @@ typedef struct Gen {
     bool insn_pending[TCG_INSN_START_WORDS];
     uint64_t insn_pending_val[TCG_INSN_START_WORDS];
     bool need_exit_check; /* the next insn_start checks exit_request */
+    /* Per label: every way into it comes from the same insn_start, whose words (in
+     * label_insn_val) then stay pending across the branches (codegen-insn.c). */
+    bool *label_insn_same;
+    uint64_t (*label_insn_val)[TCG_INSN_START_WORDS];
 
     /* Addresses in the code buffer's executable view. */
     uintptr_t epilogue;
-    const uint8_t *_Atomic *chain_cache; /* the block's two chain caches */
+    const uint8_t *_Atomic *chain_cache; /* the block's two jump slots */
+    /* Per goto_tb slot: the offset of the way out taken while the slot is unlinked
+     * (what the jump slot holds then), 0: no such goto_tb. */
+    size_t goto_tb_unlinked[2];
 } Gen;
 
 /* liveness.c */
@@ -239,6 +246,13 @@ void native_store_insn_data(Gen *g, unsigned mask, const uint64_t vals[TCG_INSN_
 void native_sync_insn_data(Gen *g);
 /* es->insn_data may have changed (pending_too: by C code that may set it itself). */
 void native_insn_data_unknown(Gen *g, bool pending_too);
+/* Finds the labels every way into which comes from one insn_start (false on no memory). */
+bool native_plan_label_insn(Gen *g);
+/* Whether a branch to label must store the pending words first. */
+bool native_branch_syncs_insn(const Gen *g, uint32_t label);
+/* At a label: memory holds the words if every way in stored them; else they are the
+ * label's pending words (true: the fall-through needs no store). */
+bool native_label_insn_data(Gen *g, uint32_t label);
 
 /* codegen-mem.c */
 void native_gen_call(Gen *g, uint32_t opi, const TCGOp *op);

@@ -12,12 +12,14 @@
  * (a vCPU is never in compiled code when it enters tcg_native_run) or until the vCPU
  * loop calls tcg_native_left_by_fault.
  *
- * Chaining. A compiled goto_tb checks tb->jmp_dest[n] and its `invalid` flag like the
- * interpreter, then jumps to the successor's code through the block's chain cache: a
- * code address whose 8-byte header names the TB it belongs to, so a stale cache is
- * noticed with one compare. On a miss the block returns NATIVE_RET_CHAIN and the runner
- * compiles the successor, fills the cache and continues there. Nothing in the code
- * buffer is ever patched after it is published. */
+ * Chaining. A compiled goto_tb n jumps through the block's jump slot n (NativeTB.chain):
+ * the successor's code once linked, else the block's own way out, which returns tb|n to
+ * the runner; the runner then links the slot (link_slot) as it sets tb->jmp_dest[n]
+ * for the interpreter. Each entry lists the slots linked to it (incoming), and the
+ * TBCache tells tcg_native_tb_invalidated when a TB is invalidated, which resets those
+ * slots to their own ways out: so the compiled goto_tb checks nothing. Links and
+ * resets are made under `lock`, which a flush holds too. Nothing in the code buffer is
+ * ever patched after it is published. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -62,7 +64,14 @@ typedef struct NativeTB {
     uint32_t flags, cflags, nb_ops;
     const uint8_t *code; /* executable entry point, NULL: run on the interpreter */
     uint32_t code_size;
+    /* Jump slots: where goto_tb n goes (the linked successor's code, or unlinked[n]). */
     const uint8_t *_Atomic chain[2];
+    const uint8_t *unlinked[2];
+    /* Links, under the lock: the entry each slot is linked to, and the slots linked to
+     * this entry as a list of (entry | slot) threaded through the sources' link_next. */
+    struct NativeTB *link_dest[2];
+    uintptr_t link_next[2];
+    uintptr_t incoming;
     struct NativeTB *_Atomic next;
 } NativeTB;
 
@@ -365,6 +374,12 @@ static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *
         r = COMPILE_REFUSED; /* it would not fit an empty buffer either */
     }
     if (r == COMPILE_OK) {
+        for (unsigned k = 0; k < 2; k++) {
+            if (g.goto_tb_unlinked[k]) {
+                e->unlinked[k] = codebuf_rx_of(cb, cb->rw + start + g.goto_tb_unlinked[k]);
+                atomic_init(&e->chain[k], e->unlinked[k]);
+            }
+        }
         e->code = (const uint8_t *)codebuf_rx_of(cb, cb->rw + start + 8);
         e->code_size = (uint32_t)(x64_offset(&g.e) - 8);
         cb->used = start;
@@ -567,6 +582,62 @@ static uintptr_t run_interpreted(TCGNative *n, TCGExecState *es, TranslationBloc
     return tcg_interp_exec(es, tb);
 }
 
+/* ---- jump slots ---- */
+
+/* Takes slot k of f out of its successor's incoming list (lock held). */
+static void unlink_slot(NativeTB *f, unsigned k)
+{
+    NativeTB *d = f->link_dest[k];
+    if (!d) {
+        return;
+    }
+    uintptr_t me = (uintptr_t)f | k;
+    uintptr_t *at = &d->incoming;
+    while (*at && *at != me) {
+        NativeTB *src = (NativeTB *)(*at & ~(uintptr_t)1);
+        at = &src->link_next[*at & 1];
+    }
+    if (*at) {
+        *at = f->link_next[k];
+    }
+    f->link_dest[k] = NULL;
+    f->link_next[k] = 0;
+}
+
+/* goto_tb slot k of from's code goes to d's code from now on, unless either TB is
+ * invalid (a later invalidation of d resets the slot). */
+static void link_slot(TCGNative *n, TranslationBlock *from, unsigned k, NativeTB *d)
+{
+    pthread_mutex_lock(&n->lock);
+    NativeTB *f = lookup_cached(n, from);
+    if (f && f->code && f->unlinked[k] && d->code && !atomic_load(&from->invalid) &&
+        !atomic_load(&d->tb->invalid) && f->link_dest[k] != d) {
+        unlink_slot(f, k);
+        f->link_dest[k] = d;
+        f->link_next[k] = d->incoming;
+        d->incoming = (uintptr_t)f | k;
+        atomic_store_explicit(&f->chain[k], d->code, memory_order_release);
+        atomic_fetch_add_explicit(&n->chain_links, 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&n->lock);
+}
+
+void tcg_native_tb_invalidated(void *opaque, TranslationBlock *tb)
+{
+    TCGNative *n = opaque;
+    pthread_mutex_lock(&n->lock);
+    NativeTB *d = lookup_cached(n, tb);
+    while (d && d->incoming) {
+        NativeTB *f = (NativeTB *)(d->incoming & ~(uintptr_t)1);
+        unsigned k = d->incoming & 1;
+        d->incoming = f->link_next[k];
+        f->link_dest[k] = NULL;
+        f->link_next[k] = 0;
+        atomic_store_explicit(&f->chain[k], f->unlinked[k], memory_order_release);
+    }
+    pthread_mutex_unlock(&n->lock);
+}
+
 /* After a block returned ret: the next block to run without going back to the vCPU
  * loop (es->next_block), or NULL. An unlinked goto_tb slot is linked on the way, as
  * the vCPU loop would. */
@@ -666,6 +737,14 @@ static uintptr_t run_in_code(TCGNative *n, TCGExecState *es, VcpuSlot *slot,
             if (!tb) {
                 leave_native(slot);
                 return ret;
+            }
+            unsigned why = ret & TB_EXIT_MASK;
+            if (why <= TB_EXIT_IDX1) {
+                /* An unlinked goto_tb: link its jump slot to the successor. */
+                NativeTB *d = find_or_compile(n, tb, slot, &flushed);
+                if (d && d->code && !flushed) {
+                    link_slot(n, (TranslationBlock *)(ret & ~(uintptr_t)TB_EXIT_MASK), why, d);
+                }
             }
         }
         if (atomic_load_explicit(&n->flush_pending, memory_order_relaxed)) {
@@ -801,6 +880,30 @@ bool tcg_native_prepare(TCGNative *n, TranslationBlock *tb)
     bool ok = e && e->code;
     pthread_mutex_unlock(&n->lock);
     return ok;
+}
+
+bool tcg_native_link(TCGNative *n, TranslationBlock *from, unsigned slot, TranslationBlock *to)
+{
+    /* A full buffer is flushed (nothing runs compiled code here) and both compiled again
+     * into the empty one: a link made before a flush would be gone. */
+    bool ready = false;
+    for (int attempt = 0; attempt < 2 && !ready; attempt++) {
+        ready = tcg_native_prepare(n, from) && tcg_native_prepare(n, to);
+        if (!ready && atomic_load(&n->flush_pending)) {
+            try_flush(n);
+        }
+    }
+    if (!ready) {
+        return false;
+    }
+    pthread_mutex_lock(&n->lock);
+    NativeTB *d = lookup(n, to);
+    pthread_mutex_unlock(&n->lock);
+    if (!d || !d->code) {
+        return false;
+    }
+    link_slot(n, from, slot & 1, d);
+    return true;
 }
 
 bool tcg_native_dump_tb(TCGNative *n, TranslationBlock *tb, FILE *out)

@@ -89,6 +89,12 @@ void tcg_native_forget_vcpu(TCGNative *n, TCGExecState *es);
  * reused afterwards). Safe while other threads run blocks: the flush happens once none
  * runs compiled code, and until then blocks run on the interpreter. */
 void tcg_native_flush(TCGNative *n);
+/* TBCache.on_invalidate (opaque: the TCGNative): the jump slots linked to tb's code are
+ * reset, so that compiled goto_tb never enters an invalidated block. */
+void tcg_native_tb_invalidated(void *opaque, TranslationBlock *tb);
+/* Links goto_tb slot of from's code to to's (both compiled first), as the runner does
+ * when from leaves through that slot and to comes next. For tests. */
+bool tcg_native_link(TCGNative *n, TranslationBlock *from, unsigned slot, TranslationBlock *to);
 
 /* Compiles tb now if it is not yet (for -d out_asm, tests). False if it cannot be. */
 bool tcg_native_prepare(TCGNative *n, TranslationBlock *tb);

@@ -1179,6 +1179,23 @@ static unsigned run_chain_pair(Fixture *f, TranslationBlock *a)
     return run_pair_tb(f, a, "chain");
 }
 
+/* Links goto_tb slot of from to to, for the interpreter (jmp_dest) and in compiled code
+ * (the jump slot), as the runner does. */
+static void link_tb(Fixture *f, TranslationBlock *from, unsigned slot, TranslationBlock *to)
+{
+    atomic_store(&from->jmp_dest[slot], to);
+    tcg_native_link(f->native, from, slot, to);
+}
+
+/* Invalidates tb (or makes it valid again) as the TBCache does, telling the backend. */
+static void set_invalid(Fixture *f, TranslationBlock *tb, bool invalid)
+{
+    atomic_store(&tb->invalid, invalid);
+    if (invalid) {
+        tcg_native_tb_invalidated(f->native, tb);
+    }
+}
+
 static void test_goto_tb(void)
 {
     Fixture *f = fixture_new(NK_DEFAULT, false);
@@ -1198,29 +1215,31 @@ static void test_goto_tb(void)
 
     set_inputs(f, 0, 0);
     g_assert_cmpuint(run_chain_pair(f, a), ==, TB_EXIT_IDX1);
-    atomic_store(&a->jmp_dest[1], b);
-    for (int i = 0; i < 3; i++) { /* the first run fills the chain cache */
+    link_tb(f, a, 1, b);
+    for (int i = 0; i < 3; i++) {
         set_inputs(f, 0, 0);
         g_assert_cmpuint(run_chain_pair(f, a), ==, TB_EXIT_NOCHAIN | 8);
         g_assert_cmpuint(f->env.r[1], ==, 10);
     }
-    atomic_store(&b->invalid, true);
+    /* Invalidating b resets a's jump slot: a leaves unlinked. */
+    set_invalid(f, b, true);
     g_assert_cmpuint(run_chain_pair(f, a), ==, TB_EXIT_IDX1);
-    atomic_store(&b->invalid, false);
+    set_invalid(f, b, false);
+    link_tb(f, a, 1, b);
     g_assert_cmpuint(run_chain_pair(f, a), ==, TB_EXIT_NOCHAIN | 8);
 
-    /* Relinked to another block: the stale chain cache is noticed. */
+    /* Relinked to another block: the jump slot follows. */
     tcg_func_start(s);
     tcg_gen_insn_start(s, 0x300, 0);
     TCGv args[1] = {s->env};
     tcg_gen_call(s, &info_request_exit, TCG_NO_RET, 1, args);
     tcg_gen_exit_tb(s, TB_EXIT_NOCHAIN);
     TranslationBlock *c = fixture_tb(f);
-    atomic_store(&a->jmp_dest[1], c);
+    link_tb(f, a, 1, c);
     g_assert_cmpuint(run_chain_pair(f, a), ==, TB_EXIT_NOCHAIN | 8);
     g_assert_cmpint(atomic_load(&f->es.exit_request), ==, 1);
     /* A block chained to itself runs until an exit request stops it. */
-    atomic_store(&a->jmp_dest[1], a);
+    link_tb(f, a, 1, a);
     set_inputs(f, 0, 0);
     g_assert_cmpuint(run_chain_pair(f, a), ==, TB_EXIT_REQUESTED);
     g_assert_cmpuint(f->env.r[0], ==, 0);
@@ -1235,7 +1254,7 @@ static void test_goto_tb(void)
     tcg_gen_set_label(s, done);
     tcg_gen_exit_tb(s, TB_EXIT_NOCHAIN);
     TranslationBlock *d = fixture_tb(f);
-    atomic_store(&d->jmp_dest[0], d);
+    link_tb(f, d, 0, d);
     atomic_store(&f->es.exit_request, 0);
     set_inputs(f, 0, 0);
     g_assert_cmpuint(run_chain_pair(f, d), ==, TB_EXIT_NOCHAIN);
@@ -2112,8 +2131,8 @@ static void random_one(Fixture *f, uint64_t seed, TranslationBlock *tail)
     }
     TranslationBlock *tb = fixture_tb(f);
     if (seed % 5 == 0) {
-        atomic_store(&tb->jmp_dest[0], tail);
-        atomic_store(&tb->jmp_dest[1], tail);
+        link_tb(f, tb, 0, tail);
+        link_tb(f, tb, 1, tail);
     }
     char what[96];
     snprintf(what, sizeof(what), "seed %llu (%s%s)", (unsigned long long)seed,
