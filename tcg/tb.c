@@ -136,6 +136,7 @@ TranslationBlock *tb_new_from_context(const TCGContext *s, uint64_t pc, uint64_t
     tb->phys_pc = phys_pc;
     tb->phys_page2 = UINT64_MAX;
     tb->arena_chunk = chunk;
+    tb->builder = s;
     memcpy((uint8_t *)mem + ir_off, s->pack_buf, ir_size);
     tb->ir_packed = (const uint8_t *)mem + ir_off;
     tb->nb_ops = s->nb_ops;

@@ -316,8 +316,20 @@ static void populate_ahead(TCGNative *n)
     n->populated += len;
 }
 
-/* Compiles tb into the free space of the code buffer, for entry e. */
-static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *e)
+/* tb's IR to compile: the builder's arrays when es's thread has just built tb (no
+ * unpacking), else unpacked into n->ir_buf. */
+static const TBIR *ir_to_compile(TCGNative *n, TranslationBlock *tb, const TCGExecState *es)
+{
+    if (es && es->builder && tb->builder == es->builder && es->builder->ir_tb == tb) {
+        return tb_ir_of_context(es->builder, &n->ir_buf);
+    }
+    return tb_ir_view(tb, &n->ir_buf);
+}
+
+/* Compiles tb into the free space of the code buffer, for entry e; es: the vCPU
+ * compiling, or NULL. */
+static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *e,
+                                  const TCGExecState *es)
 {
     CodeBuffer *cb = &n->cb;
     if (tb->nb_temps > TCG_MAX_TEMPS) {
@@ -326,7 +338,7 @@ static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *
     Gen g;
     memset(&g, 0, sizeof(g));
     g.tb = tb;
-    g.ir = tb_ir_view(tb, &n->ir_buf);
+    g.ir = ir_to_compile(n, tb, es);
     g.cfg = &n->opts;
     g.ops = g.ir->ops;
     g.nb_ops = g.ir->nb_ops;
@@ -440,10 +452,11 @@ static bool no_vcpu_in_code(TCGNative *n, const VcpuSlot *except);
 
 /* Compiles tb for a new entry and publishes it (lock held); NULL when the buffer is
  * full. */
-static NativeTB *compile_new(TCGNative *n, TranslationBlock *tb, CompileResult *result)
+static NativeTB *compile_new(TCGNative *n, TranslationBlock *tb, const TCGExecState *es,
+                             CompileResult *result)
 {
     NativeTB *e = new_entry(n, tb);
-    CompileResult r = e ? compile_into(n, tb, e) : COMPILE_NO_ROOM;
+    CompileResult r = e ? compile_into(n, tb, e, es) : COMPILE_NO_ROOM;
     *result = r;
     if (r == COMPILE_NO_ROOM) {
         return NULL;
@@ -474,14 +487,16 @@ static NativeTB *find_or_compile(TCGNative *n, TranslationBlock *tb, const VcpuS
     pthread_mutex_lock(&n->lock);
     e = lookup(n, tb);
     if (!e && !atomic_load(&n->flush_pending)) {
+        const TCGExecState *es =
+            self ? atomic_load_explicit(&self->es, memory_order_relaxed) : NULL;
         CompileResult r;
-        e = compile_new(n, tb, &r);
+        e = compile_new(n, tb, es, &r);
         if (r == COMPILE_NO_ROOM) {
             request_flush(n);
             if (no_vcpu_in_code(n, self)) {
                 do_flush(n);
                 *flushed = true;
-                e = compile_new(n, tb, &r);
+                e = compile_new(n, tb, es, &r);
                 if (r == COMPILE_NO_ROOM) {
                     /* Too big for the whole buffer: the interpreter runs it, always. */
                     e = new_entry(n, tb);
@@ -772,7 +787,7 @@ bool tcg_native_prepare(TCGNative *n, TranslationBlock *tb)
     NativeTB *e = lookup(n, tb);
     if (!e && !atomic_load(&n->flush_pending)) {
         CompileResult r;
-        e = compile_new(n, tb, &r);
+        e = compile_new(n, tb, NULL, &r);
         if (r == COMPILE_NO_ROOM) {
             request_flush(n);
         }
