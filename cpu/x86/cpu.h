@@ -163,6 +163,7 @@ typedef struct SegmentCache {
 #define HF_AC_CHECK 0x20000u /* CPL 3 with CR0.AM and EFLAGS.AC: alignment checks (#AC) */
 #define HF_DBG_INSN 0x40000u /* DR7 enables an instruction breakpoint */
 #define HF_DBG_DATA 0x80000u /* DR7 enables a data breakpoint */
+#define HF_INHIBIT  0x100000u /* env->inhibit_irq: the first instruction is in a shadow */
 
 /* CR4 (SDM 3A §2.5) */
 #define CR4_VME        (1u << 0)

@@ -35,6 +35,7 @@
 
 _Static_assert(X86_TLB_MMU_COUNT == X86_MMU_COUNT, "one TLB table per MMU index");
 _Static_assert(sizeof(X86TLBEntry) == 32, "fast-path entries are 32 bytes");
+_Static_assert(X86_TLB_BITS <= 16, "X86TLB.filled holds 16-bit indices");
 
 /* Paging-structure entry bits (SDM 3A §4.3-§4.5, Tables 4-4 to 4-20) */
 #define PG_P  (1ull << 0)
@@ -188,21 +189,31 @@ static void invalidate_code(X86CPU *cpu, uint64_t phys, unsigned size)
 
 /* ---- the TLB: validity, flushes ---- */
 
+/* Empties the index's filled entries (tlb.h: X86TLB.filled); global ones stay, still
+ * listed, unless include_global. */
 static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
 {
-    if (include_global || !tlb->has_global[idx]) {
-        memset(tlb->table[idx], 0, sizeof(tlb->table[idx]));
-        memset(tlb->info[idx], 0, sizeof(tlb->info[idx]));
+    bool keep_global = !include_global && tlb->has_global[idx];
+    uint16_t *filled = tlb->filled[idx];
+    uint32_t kept = 0;
+    for (uint32_t k = 0; k < tlb->nfilled[idx]; k++) {
+        unsigned i = filled[k];
+        X86TLBEntryInfo *info = &tlb->info[idx][i];
+        if (keep_global && info->global) {
+            /* SDM 3A §4.10.2.4: global translations survive a CR3 load. */
+            filled[kept++] = (uint16_t)i;
+            continue;
+        }
+        memset(&tlb->table[idx][i], 0, sizeof(X86TLBEntry));
+        memset(info, 0, sizeof(*info));
+    }
+    tlb->nfilled[idx] = kept;
+    if (kept == 0) {
         tlb->has_global[idx] = false;
         tlb->has_large[idx] = false;
-        return;
     }
-    /* SDM 3A §4.10.2.4: global translations survive a CR3 load. The large-page
-     * region is kept as it is: it may still cover global large pages. */
-    for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
-        if (!tlb->info[idx][i].global)
-            memset(&tlb->table[idx][i], 0, sizeof(X86TLBEntry));
-    }
+    /* Otherwise the large-page region is kept as it is: it may still cover global
+     * large pages. */
 }
 
 static void flush_all(X86TLB *tlb, bool include_global)
@@ -292,7 +303,8 @@ static void tlb_add_large_page(X86TLB *tlb, unsigned idx, uint64_t linear, uint6
 static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_t page)
 {
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
-        for (unsigned i = 0; i < X86_TLB_SIZE; i++) {
+        for (uint32_t k = 0; k < tlb->nfilled[idx]; k++) {
+            unsigned i = tlb->filled[idx][k];
             X86TLBEntry *e = &tlb->table[idx][i];
             if ((e->tag_write & X86_TLB_NO_CODE) && tlb->info[idx][i].phys == page)
                 e->tag_write &= ~(uint64_t)X86_TLB_NO_CODE;
@@ -801,6 +813,10 @@ static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t li
         else
             tlb->code_page_protected = ~0ull;
         e->tag_write = tag;
+    }
+    if (!info->listed) {
+        info->listed = true;
+        tlb->filled[mmu_idx][tlb->nfilled[mmu_idx]++] = (uint16_t)i;
     }
     info->page = page;
     info->phys = phys & X86_PAGE_MASK;

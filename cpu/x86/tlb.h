@@ -58,7 +58,11 @@
 
 struct CPUX86State;
 
-#define X86_TLB_BITS      8
+/* 4096 entries (16 MiB of 4 KiB pages) per MMU index: the kernel decompressor's
+ * LZ back-references and the kernel's own working set overran 256 entries (17 M fills
+ * before "Run /init" on a Debian boot). Flushes cost what was filled since the last
+ * one (X86TLB.filled), not the table size. At most 16 bits (the index list). */
+#define X86_TLB_BITS      12
 #define X86_TLB_SIZE      (1u << X86_TLB_BITS)
 #define X86_TLB_MMU_COUNT 4 /* X86_MMU_COUNT (checked in mmu.c) */
 
@@ -89,11 +93,18 @@ typedef struct X86TLBEntryInfo {
     uint64_t page; /* linear page the entry holds (meaningful when a tag is valid) */
     uint64_t phys; /* physical address of the 4 KiB frame */
     bool global;   /* CR4.PGE and the leaf's G bit: survives x86_tlb_flush(env, false) */
+    bool listed;   /* the entry's index is in X86TLB.filled of its MMU index */
 } X86TLBEntryInfo;
 
 typedef struct X86TLB {
     X86TLBEntry table[X86_TLB_MMU_COUNT][X86_TLB_SIZE];
     X86TLBEntryInfo info[X86_TLB_MMU_COUNT][X86_TLB_SIZE];
+    /* Per MMU index, the indices of the entries filled since the index was last
+     * emptied, each once (info.listed): flushes and scans visit these, not the table.
+     * Linux loads CR3 on every context switch, and with page-table isolation on every
+     * system call and interrupt from user mode. */
+    uint16_t filled[X86_TLB_MMU_COUNT][X86_TLB_SIZE];
+    uint32_t nfilled[X86_TLB_MMU_COUNT];
     /* Per MMU index, a naturally aligned region that covers every large page (2 MiB,
      * 4 MiB, 1 GiB) entered since the last flush: INVLPG of an address in it flushes
      * the whole index, since one large-page translation fills many entries. */

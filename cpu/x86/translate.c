@@ -81,8 +81,8 @@ void x86_get_tb_key(const CPUX86State *env, uint64_t *pc, uint64_t *cs_base, uin
     *cs_base = env->segs[R_CS].base;
     *pc = (env->hflags & HF_CS64) ? env->rip : ((*cs_base + env->rip) & 0xffffffffu);
     /* the key bits x86_cpu_update_hflags does not compute (cpu.h) */
-    *flags =
-        env->hflags | x86_debug_tb_flags(env) | (x86_alignment_checking(env) ? HF_AC_CHECK : 0);
+    *flags = env->hflags | x86_debug_tb_flags(env) |
+             (x86_alignment_checking(env) ? HF_AC_CHECK : 0) | (env->inhibit_irq ? HF_INHIBIT : 0);
 }
 
 static X86CodeSize code_size_of(uint32_t hflags)
@@ -171,13 +171,16 @@ static bool block_must_end(const DisasContext *d)
  * STI, MOV SS and POP SS (their helpers set env->inhibit_irq) hold off maskable
  * interrupts until the instruction after them has completed (SDM Vol 2B STI, MOV;
  * SDM 3A §6.8.3); MOV SS and POP SS hold off debug traps too. The lowering of such an
- * instruction marks it (gen_mark_shadow) and the block ends right after it. So the
- * shadowed instruction is always the first of a block, and every block's first
- * instruction, once its insn_start has passed (an exit request seen there leaves the
- * shadow in place: rIP is still on that instruction), records whether the shadow was
- * open and closes it. If it was, the block returns to the vCPU loop right after that
- * instruction, where a pending interrupt is taken. Nothing is known about the shadow
- * at translation time, so blocks stay independent of it. */
+ * instruction marks it (gen_mark_shadow) and the block ends right after it, through a
+ * lookup rather than a chained goto_tb, so that the next block is found by a key that
+ * says the shadow is open (HF_INHIBIT, from x86_get_tb_key). So the shadowed
+ * instruction is always the first of a block translated with HF_INHIBIT, and only such
+ * a block's first instruction, once its insn_start has passed (an exit request seen
+ * there leaves the shadow in place: rIP is still on that instruction), records whether
+ * the shadow was open and closes it. If it was, the block returns to the vCPU loop
+ * right after that instruction, where a pending interrupt is taken. Other blocks never
+ * touch the shadow: every block but these would otherwise pay a load, a store and a
+ * branch at its start. */
 
 static TCGv gen_close_shadow(DisasContext *d)
 {
@@ -383,7 +386,7 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
             tcg_gen_set_label(s, d.rep_top);
         }
         tcg_gen_insn_start(s, linear, d.cs_base);
-        if (icount == 1)
+        if (icount == 1 && (flags & HF_INHIBIT))
             was_inhibited = gen_close_shadow(&d);
         if (flags & HF_DBG_DATA) {
             if (rep_string) /* the iteration before this one hit */
@@ -416,11 +419,16 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         }
         /* Single-step: one instruction per block, the trap at its exit. Shadow: the
          * next instruction starts the next block (see gen_close_shadow). */
-        if (d.single_step || d.sets_shadow) {
+        if (d.sets_shadow) {
+            tcg_gen_movi(s, gv(G_RIP), (int64_t)d.eip);
+            gen_exit_dynamic(&d);
+            break;
+        }
+        if (d.single_step) {
             gen_jmp_eip(&d, d.eip, 0);
             break;
         }
-        if (icount == 1)
+        if (icount == 1 && (flags & HF_INHIBIT))
             gen_exit_if_shadowed(&d, was_inhibited);
         uint64_t next_linear = d.cs_base + d.eip;
         /* Stop at a page boundary (a block spans at most two pages: the last

@@ -5,6 +5,9 @@
 
 TICKS     equ TEST_DATA        ; word: IRQ 0 count
 RTC_TICKS equ TEST_DATA + 2    ; word: IRQ 8 count
+SHADOW_CX equ TEST_DATA + 4    ; word: CX when the IRQ 0 after STI came
+SHADOW_DX equ TEST_DATA + 6    ; word: DX then
+STEP_CX   equ TEST_DATA + 8    ; word: CX at the single-step trap after MOV SS
 
 start:
     TEST_INIT
@@ -98,7 +101,70 @@ start:
     cmp ax, 20
     CHECKF "twenty RTC interrupts", F_CF, 0
 
+    AREA "sti shadow"
+    ; SDM Vol 2B STI: with IF clear before it, STI holds off a pending interrupt until
+    ; the instruction after it has completed, and no longer. IRQ 0 is made pending with
+    ; IF clear (polled in the master's IRR, OCW3), then STI; INC CX; INC DX: the
+    ; interrupt must find CX incremented and DX not.
+    SET_VECTOR 0x08, shadow_handler
+    mov word [SHADOW_CX], 0xffff
+    mov word [SHADOW_DX], 0xffff
+    mov al, 0xfe                ; master: IRQ 0 only
+    out 0x21, al
+.wait_irr:
+    mov al, 0x0a                ; OCW3: read the IRR
+    out 0x20, al
+    in al, 0x20
+    test al, 1
+    jz .wait_irr
+    xor cx, cx
+    xor dx, dx
+    sti
+    inc cx
+    inc dx
+    inc dx
+    cli
+    CHECK "sti shadow: the next instruction ran first", [SHADOW_CX], 1
+    CHECK "sti shadow: the interrupt came right after it", [SHADOW_DX], 0
+
+    AREA "mov ss shadow"
+    ; SDM Vol 2B MOV: a load of SS holds off debug traps until the next instruction has
+    ; completed. POPF sets TF, so the single-step trap would follow MOV SS; it follows
+    ; the INC CX after it instead.
+    SET_VECTOR 0x01, step_handler
+    mov word [STEP_CX], 0xffff
+    xor cx, cx
+    mov ax, ss
+    pushf
+    pop bx
+    or bx, 0x100
+    push bx
+    popf
+    mov ss, ax
+    inc cx
+    inc cx
+    CHECK "mov ss shadow: the trap came after the next instruction", [STEP_CX], 1
+
     FINISH
+
+step_handler:
+    push bp
+    mov bp, sp
+    mov [ss:STEP_CX], cx
+    and word [bp + 6], 0xfeff   ; TF off in the pushed FLAGS
+    pop bp
+    iret
+
+shadow_handler:
+    push ax
+    mov [ss:SHADOW_CX], cx
+    mov [ss:SHADOW_DX], dx
+    mov al, 0xff                ; mask IRQ 0 again
+    out 0x21, al
+    mov al, 0x20
+    out 0x20, al
+    pop ax
+    iret
 
 irq0_handler:
     push ax

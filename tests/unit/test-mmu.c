@@ -644,6 +644,83 @@ static void test_tlb_large_page_invlpg(void)
     fixture_free(f);
 }
 
+/* Linear [0, 32 MiB) as sixteen 2 MiB pages (phys 2 MiB * (n % 8)), global when n is
+ * odd: twice as many 4 KiB pieces as the TLB has entries per MMU index. */
+#define MANY_LARGE 16
+
+static void many_large_pages(Fixture *f)
+{
+    put64(f, PT_ROOT, PT_L2 | P | RW | US);
+    put64(f, PT_L2, PT_L3 | P | RW | US);
+    for (unsigned n = 0; n < MANY_LARGE; n++)
+        put64(f, PT_L3 + 8 * n, (0x200000ull * (n % 8)) | P | RW | US | PS | (n & 1 ? G : 0));
+    enter_paging(f, MODE_LONG, CR4_PGE, 0);
+}
+
+/* How many of the 4 KiB pieces of [0, 32 MiB) a load through idx does not fault on;
+ * those in [first, 32 MiB) when they must not fill the TLB (fills unchanged). */
+static unsigned count_readable(Fixture *f, unsigned idx)
+{
+    unsigned ok = 0;
+    for (uint64_t a = 0; a < MANY_LARGE * 0x200000ull; a += X86_PAGE_SIZE) {
+        uint64_t v;
+        if (try_ld(f, a, 4, idx, &v).vector < 0)
+            ok++;
+    }
+    return ok;
+}
+
+/* A flush empties every entry filled since the last one, in every MMU index, whatever
+ * the order of the fills; a non-global flush keeps exactly the global entries. */
+static void test_tlb_flush_after_many_fills(void)
+{
+    Fixture *f = fixture_new();
+    CPUX86State *env = &f->cpu.env;
+    X86TLB *tlb = &f->cpu.tlb;
+    const unsigned pieces = MANY_LARGE * 512, per_tlb = X86_TLB_SIZE;
+    g_assert_cmpuint(pieces, >=, 2 * per_tlb);
+    many_large_pages(f);
+    for (int round = 0; round < 2; round++) {
+        /* Fill both indices (the second pass over a page refills what the first
+         * evicted), then unmap everything behind the TLB's back. */
+        g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), ==, pieces);
+        g_assert_cmpuint(count_readable(f, X86_MMU_USER), ==, pieces);
+        for (unsigned n = 0; n < MANY_LARGE; n++)
+            put64(f, PT_L3 + 8 * n, 0);
+        uint64_t fills = tlb->fills;
+        /* MOV CR3: the TLB holds the last per_tlb pieces read, half of them global. */
+        x86_tlb_flush(env, false);
+        g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), ==, per_tlb / 2);
+        g_assert_cmpuint(count_readable(f, X86_MMU_USER), ==, per_tlb / 2);
+        g_assert_cmpuint(tlb->fills, ==, fills);
+        x86_tlb_flush(env, true);
+        g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), ==, 0);
+        g_assert_cmpuint(count_readable(f, X86_MMU_USER), ==, 0);
+        many_large_pages(f);
+    }
+    fixture_free(f);
+}
+
+/* INVLPG of any address of a large page drops every 4 KiB piece of it the TLB holds
+ * (SDM 3A §4.10.4.1), and other pages' entries stay usable. */
+static void test_tlb_invlpg_whole_large_page(void)
+{
+    Fixture *f = fixture_new();
+    CPUX86State *env = &f->cpu.env;
+    many_large_pages(f);
+    g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), ==, MANY_LARGE * 512);
+    /* The last 2 MiB page read (n = 15) is entirely in the TLB: unmap it and 14. */
+    put64(f, PT_L3 + 8 * 15, 0);
+    put64(f, PT_L3 + 8 * 14, 0);
+    x86_tlb_flush_page(env, 15 * 0x200000ull + 0x1234);
+    uint64_t v;
+    for (uint64_t a = 15 * 0x200000ull; a < 16 * 0x200000ull; a += X86_PAGE_SIZE)
+        assert_pf(try_ld(f, a, 4, X86_MMU_KERNEL_NOSMAP, &v), 0, a);
+    /* Page 14 was not invalidated: its pieces still in the TLB still translate. */
+    g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), >=, 1);
+    fixture_free(f);
+}
+
 static void test_dirty_needs_slow_path(void)
 {
     Fixture *f = rights_fixture(0, 0);
@@ -787,11 +864,11 @@ static void test_code_lookup_hits(void)
     Outcome o = try_code(f, 0x1e008 | (1ull << 47), &phys);
     g_assert_cmpint(o.vector, ==, EXCP_GP);
     /* A non-present page is a fetch #PF whatever the entry at its index holds. */
-    if (30 + X86_TLB_SIZE < 512) { /* both PTEs in the one page table */
-        set_pte(f, 30 + X86_TLB_SIZE, 0);
-        assert_pf(try_code(f, 0x1e008 + X86_TLB_SIZE * X86_PAGE_SIZE, &phys), PF_I,
-                  0x1e008 + X86_TLB_SIZE * X86_PAGE_SIZE);
-    }
+    uint64_t alias = 0x1e008 + X86_TLB_SIZE * X86_PAGE_SIZE;
+    g_assert_cmpuint(alias >> 30, ==, 0); /* in the page directory at PT_L3 */
+    put64(f, PT_L3 + 8 * ((alias >> 21) & 511), PT_L5 | P | RW | US);
+    put64(f, PT_L5 + 8 * ((alias >> 12) & 511), 0);
+    assert_pf(try_code(f, alias, &phys), PF_I, alias);
 
     /* Paging off: the A20 gate applies to code lookups too, hit or not. */
     env->cr[0] = CR0_PE | CR0_ET;
@@ -936,6 +1013,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/error-codes/not-present", test_not_present_codes);
     g_test_add_func("/mmu/tlb/hits-and-flushes", test_tlb_hits_and_flushes);
     g_test_add_func("/mmu/tlb/large-page-invlpg", test_tlb_large_page_invlpg);
+    g_test_add_func("/mmu/tlb/flush-after-many-fills", test_tlb_flush_after_many_fills);
+    g_test_add_func("/mmu/tlb/invlpg-whole-large-page", test_tlb_invlpg_whole_large_page);
     g_test_add_func("/mmu/tlb/dirty-slow-path", test_dirty_needs_slow_path);
     g_test_add_func("/mmu/cross-page", test_cross_page);
     g_test_add_func("/mmu/mmio", test_mmio_through_paging);
