@@ -88,9 +88,10 @@ struct TCGNative {
 
     pthread_mutex_t lock;
     CodeBuffer cb;
-    TBIRBuffer ir_buf; /* where blocks are unpacked to be compiled (under lock) */
-    size_t fixed_size; /* prologue, epilogue and the null chain target */
-    size_t populated;  /* bytes of the code buffer populated by populate_ahead */
+    TBIRBuffer ir_buf;  /* where blocks are unpacked to be compiled (under lock) */
+    GenScratch scratch; /* the compiler's arrays (under lock) */
+    size_t fixed_size;  /* prologue, epilogue and the null chain target */
+    size_t populated;   /* bytes of the code buffer populated by populate_ahead */
     NativeEnterFn enter;
     uintptr_t epilogue;
     const uint8_t *null_target; /* code whose header names no TB */
@@ -279,18 +280,57 @@ static void publish(TCGNative *n, NativeTB *e)
 
 /* ---- compiling ---- */
 
+void *scratch_get(ScratchArray *a, size_t bytes, bool zero)
+{
+    if (bytes > a->bytes || !a->p) {
+        size_t want = bytes > 2 * a->bytes ? bytes : 2 * a->bytes;
+        void *p = malloc(want ? want : 1);
+        if (!p) {
+            return NULL;
+        }
+        free(a->p);
+        a->p = p;
+        a->bytes = want;
+    }
+    if (zero) {
+        memset(a->p, 0, bytes);
+    }
+    return a->p;
+}
+
+void gen_scratch_free(GenScratch *s)
+{
+    ScratchArray *all[] = {&s->dead,     &s->op_bb,    &s->ts,          &s->label_pos, &s->live_in,
+                           &s->live_out, &s->bb_first, &s->bb_last,     &s->use,       &s->def,
+                           &s->patches,  &s->stubs,    &s->stub_stores, &s->slow};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        free(all[i]->p);
+        *all[i] = (ScratchArray){NULL, 0};
+    }
+}
+
+/* The arrays codegen grows itself start from the scratch ones... */
+static void gen_take_grown(Gen *g, GenScratch *s)
+{
+    g->patches = s->patches.p;
+    g->cap_patches = (uint32_t)(s->patches.bytes / sizeof(*g->patches));
+    g->stubs = s->stubs.p;
+    g->cap_stubs = (uint32_t)(s->stubs.bytes / sizeof(*g->stubs));
+    g->stub_stores = s->stub_stores.p;
+    g->cap_stub_stores = (uint32_t)(s->stub_stores.bytes / sizeof(*g->stub_stores));
+    g->slow = s->slow.p;
+    g->cap_slow = (uint32_t)(s->slow.bytes / sizeof(*g->slow));
+}
+
+/* ... and go back there, however far they grew. */
 static void gen_free(Gen *g)
 {
-    free(g->dead);
-    free(g->op_bb);
-    free(g->ts);
-    free(g->label_pos);
-    free(g->live_in);
-    free(g->live_out);
-    free(g->patches);
-    free(g->stubs);
-    free(g->stub_stores);
-    free(g->slow);
+    GenScratch *s = g->scratch;
+    s->patches = (ScratchArray){g->patches, (size_t)g->cap_patches * sizeof(*g->patches)};
+    s->stubs = (ScratchArray){g->stubs, (size_t)g->cap_stubs * sizeof(*g->stubs)};
+    s->stub_stores =
+        (ScratchArray){g->stub_stores, (size_t)g->cap_stub_stores * sizeof(*g->stub_stores)};
+    s->slow = (ScratchArray){g->slow, (size_t)g->cap_slow * sizeof(*g->slow)};
 }
 
 typedef enum CompileResult { COMPILE_OK, COMPILE_REFUSED, COMPILE_NO_ROOM } CompileResult;
@@ -346,11 +386,15 @@ static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *
     g.live_words = (tb->nb_temps + 63) / 64;
     g.epilogue = n->epilogue;
     g.chain_cache = e->chain;
+    GenScratch *sc = &n->scratch;
+    g.scratch = sc;
+    gen_take_grown(&g, sc);
     size_t nops = tb->nb_ops ? tb->nb_ops : 1;
-    g.dead = calloc(nops, sizeof(*g.dead));
-    g.op_bb = calloc(nops, sizeof(*g.op_bb));
-    g.ts = calloc(tb->nb_temps ? tb->nb_temps : 1, sizeof(*g.ts));
-    g.label_pos = calloc(tb->nb_labels ? tb->nb_labels : 1, sizeof(*g.label_pos));
+    g.dead = scratch_get(&sc->dead, nops * sizeof(*g.dead), true);
+    g.op_bb = scratch_get(&sc->op_bb, nops * sizeof(*g.op_bb), true);
+    g.ts = scratch_get(&sc->ts, (tb->nb_temps ? tb->nb_temps : 1) * sizeof(*g.ts), true);
+    g.label_pos = scratch_get(&sc->label_pos,
+                              (tb->nb_labels ? tb->nb_labels : 1) * sizeof(*g.label_pos), true);
     if (!g.dead || !g.op_bb || !g.ts || !g.label_pos || !native_analyze(&g)) {
         gen_free(&g);
         return COMPILE_REFUSED;
@@ -769,6 +813,7 @@ void tcg_native_free(TCGNative *n)
     }
     codebuf_destroy(&n->cb);
     tb_ir_buffer_destroy(&n->ir_buf);
+    gen_scratch_free(&n->scratch);
     free(n->buckets);
     pthread_mutex_destroy(&n->lock);
     free(n);
