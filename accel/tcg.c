@@ -608,6 +608,7 @@ static void *tcg_vcpu_thread(void *opaque)
     }
     if (a->native)
         tcg_native_forget_vcpu(a->native, &cpu->exec);
+    cpu->exec.builder = NULL; /* the translator's IR is gone (tcg/tb.h) */
     x86_translator_free(t);
     return NULL;
 }

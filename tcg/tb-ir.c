@@ -206,6 +206,8 @@ static void unpack_op(PackSource *src, TCGOp *op)
 
 /* ---- whole blocks ---- */
 
+static void index_labels(TBIR *ir);
+
 static size_t pack_context(const TCGContext *s, uint8_t *out)
 {
     PackSink k = {out, 0};
@@ -251,17 +253,10 @@ void tb_ir_unpack(const uint8_t *packed, TBIR *ir)
     for (uint32_t i = 0; i < ir->nb_temps; i++) {
         unpack_temp(&src, &ir->temps[i], &prev_name);
     }
-    /* A label that is never set sends a branch past the end: the block just exits. */
-    for (uint32_t i = 0; i < ir->nb_labels; i++) {
-        ir->label_ops[i] = UINT32_MAX;
-    }
     for (uint32_t i = 0; i < ir->nb_ops; i++) {
-        TCGOp *op = &ir->ops[i];
-        unpack_op(&src, op);
-        if (op->opc == INDEX_op_set_label && op->args[0] < ir->nb_labels) {
-            ir->label_ops[op->args[0]] = i;
-        }
+        unpack_op(&src, &ir->ops[i]);
     }
+    index_labels(ir);
 }
 
 /* Grows *array to hold n elements of size bytes (at least one). */
@@ -288,6 +283,34 @@ const TBIR *tb_ir_unpack_into(const uint8_t *packed, TBIRBuffer *buf)
     buf->ir.label_ops = grow(buf->ir.label_ops, &buf->cap_labels, nb_labels, sizeof(uint32_t));
     tb_ir_unpack(packed, &buf->ir);
     return &buf->ir;
+}
+
+/* The label table of ir's ops: where each label is set (UINT32_MAX: never set, a
+ * branch there leaves the block). */
+static void index_labels(TBIR *ir)
+{
+    for (uint32_t i = 0; i < ir->nb_labels; i++) {
+        ir->label_ops[i] = UINT32_MAX;
+    }
+    for (uint32_t i = 0; i < ir->nb_ops; i++) {
+        const TCGOp *op = &ir->ops[i];
+        if (op->opc == INDEX_op_set_label && op->args[0] < ir->nb_labels) {
+            ir->label_ops[op->args[0]] = i;
+        }
+    }
+}
+
+const TBIR *tb_ir_of_context(const TCGContext *s, TBIRBuffer *buf)
+{
+    buf->ir.label_ops = grow(buf->ir.label_ops, &buf->cap_labels, s->nb_labels, sizeof(uint32_t));
+    buf->borrowed = (TBIR){.ops = s->ops,
+                           .temps = (TCGTemp *)s->temps,
+                           .label_ops = buf->ir.label_ops,
+                           .nb_ops = s->nb_ops,
+                           .nb_temps = s->nb_temps,
+                           .nb_labels = s->nb_labels};
+    index_labels(&buf->borrowed);
+    return &buf->borrowed;
 }
 
 void tb_ir_buffer_destroy(TBIRBuffer *buf)

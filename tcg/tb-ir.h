@@ -29,6 +29,7 @@ typedef struct TBIR {
 /* A TBIR whose arrays are reused from one unpack to the next. */
 typedef struct TBIRBuffer {
     TBIR ir;
+    TBIR borrowed; /* tb_ir_of_context's view: another's ops and temps, ir's labels */
     uint32_t cap_ops, cap_temps, cap_labels;
 } TBIRBuffer;
 
@@ -52,6 +53,10 @@ void tb_ir_unpack(const uint8_t *packed, TBIR *ir);
 /* Unpacks into buf, growing it as needed. Returns &buf->ir. */
 const TBIR *tb_ir_unpack_into(const uint8_t *packed, TBIRBuffer *buf);
 void tb_ir_buffer_destroy(TBIRBuffer *buf);
+/* A view of s's ops and temps as they are (borrowed: valid until s changes), with the
+ * label table built in buf. For compiling a block right after it was built, without
+ * packing and unpacking it. */
+const TBIR *tb_ir_of_context(const TCGContext *s, TBIRBuffer *buf);
 
 /* The counts stored at the head of packed IR. */
 void tb_ir_packed_counts(const uint8_t *packed, uint32_t *nb_ops, uint32_t *nb_temps,

@@ -67,6 +67,10 @@ struct TranslationBlock {
     /* Cache links, owned by TBCache. */
     TranslationBlock *hash_next;
     TranslationBlock *all_next;
+
+    /* The context that built the TB: only compared with TCGExecState.builder, never
+     * followed (it may be gone). */
+    const TCGContext *builder;
 };
 
 /* Copies s's op list and temps into a new TB with the given key; size, icount and
@@ -280,6 +284,10 @@ typedef struct TCGExecState {
     /* Set by next_block with what it returns: the jump-cache slot holding that block
      * (whose code fields the backend may use), or NULL. */
     TBJumpEntry *next_entry;
+    /* The IR builder translating for this vCPU's thread (set by the front end, cleared
+     * when it is freed), or NULL: a TB it built whose IR is still in its arrays
+     * (builder->ir_tb) is compiled from there by the native backend, on this thread. */
+    const TCGContext *builder;
 } TCGExecState;
 
 /* Runs tb, following linked successors, until an exit. The IR interpreter backend. */

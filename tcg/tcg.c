@@ -69,6 +69,7 @@ void tcg_context_destroy(TCGContext *s)
 void tcg_func_start(TCGContext *s)
 {
     s->nb_temps = s->nb_globals;
+    s->ir_tb = NULL;
     s->nb_ops = 0;
     s->nb_labels = 0;
     s->overflow = false;

@@ -217,6 +217,10 @@ typedef struct TCGContext {
      * packed in one pass (TB_IR_PACKED_MAX bytes, tcg/tb-ir.h; pages are touched only
      * as far as blocks reach). */
     uint8_t *pack_buf;
+    /* The TB made from the current ops and temps (set by the front end once the block
+     * is final, cleared by tcg_func_start): a backend on this context's thread may
+     * compile it from these arrays instead of unpacking its packed IR. */
+    const struct TranslationBlock *ir_tb;
 } TCGContext;
 
 void tcg_context_init(TCGContext *s);

@@ -446,6 +446,10 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         tcg_dump_ops(s, log->out ? log->out : stderr);
     }
     TranslationBlock *tb = tb_new_from_context(s, pc, cs_base, flags, cflags, phys_pc);
+    /* The native backend compiles the block next, on this thread, from s's arrays. */
+    s->ir_tb = tb;
+    if (env->cpu)
+        env->cpu->exec.builder = s;
     tb->icount = icount;
     tb->size = (uint32_t)(last_linear - pc + 1);
     tb->phys_page2 = (uint64_t)-1;

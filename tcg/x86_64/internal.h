@@ -121,6 +121,25 @@ typedef struct BranchPatch {
     uint32_t label;
 } BranchPatch;
 
+/* An array kept from one compile to the next. */
+typedef struct ScratchArray {
+    void *p;
+    size_t bytes;
+} ScratchArray;
+
+/* The arrays compiling a block needs, kept by the backend (used under its lock) so
+ * that a compile makes no malloc once they are large enough: a boot compiles about
+ * 100,000 blocks, each of which made some fifteen allocations. */
+typedef struct GenScratch {
+    ScratchArray dead, op_bb, ts, label_pos, live_in, live_out; /* Gen's */
+    ScratchArray bb_first, bb_last, use, def;                   /* liveness.c's */
+    ScratchArray patches, stubs, stub_stores, slow;             /* grown by codegen */
+} GenScratch;
+
+/* At least bytes of a, zeroed when zero is set; NULL when out of memory. */
+void *scratch_get(ScratchArray *a, size_t bytes, bool zero);
+void gen_scratch_free(GenScratch *s);
+
 /* What code generation may use on this host and guest. */
 typedef struct NativeOptions {
     bool has_bmi1, has_bmi2; /* ANDN; SHLX/SHRX/SARX */
@@ -135,6 +154,7 @@ typedef struct Gen {
     const TCGOp *ops;
     uint32_t nb_ops, nb_temps;
     bool failed; /* something this backend cannot compile: run the interpreter */
+    GenScratch *scratch;
 
     /* Liveness (liveness.c). */
     uint16_t *dead;  /* per op: bit i set when args[i] (a local) is dead after it */

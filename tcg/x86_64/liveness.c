@@ -228,18 +228,22 @@ bool native_analyze(Gen *g)
         return true;
     }
     unsigned w = g->live_words;
-    uint32_t *bb_first = malloc(g->nb_ops * sizeof(uint32_t));
-    uint32_t *bb_last = malloc(g->nb_ops * sizeof(uint32_t));
+    GenScratch *sc = g->scratch;
+    uint32_t *bb_first = scratch_get(&sc->bb_first, g->nb_ops * sizeof(uint32_t), false);
+    uint32_t *bb_last = scratch_get(&sc->bb_last, g->nb_ops * sizeof(uint32_t), false);
+    if (!bb_first || !bb_last) {
+        return false;
+    }
     split_blocks(g, bb_last);
     for (uint32_t i = g->nb_ops; i-- > 0;) {
         bb_first[g->op_bb[i]] = i;
     }
     size_t words = (size_t)g->nb_bbs * w;
-    uint64_t *use = calloc(words + w, sizeof(uint64_t));
-    uint64_t *def = calloc(words, sizeof(uint64_t));
-    g->live_in = calloc(words, sizeof(uint64_t));
-    g->live_out = calloc(words, sizeof(uint64_t));
-    bool ok = bb_first && bb_last && use && def && g->live_in && g->live_out;
+    uint64_t *use = scratch_get(&sc->use, (words + w) * sizeof(uint64_t), true);
+    uint64_t *def = scratch_get(&sc->def, words * sizeof(uint64_t), true);
+    g->live_in = scratch_get(&sc->live_in, words * sizeof(uint64_t), true);
+    g->live_out = scratch_get(&sc->live_out, words * sizeof(uint64_t), true);
+    bool ok = use && def && g->live_in && g->live_out;
     if (ok) {
         for (uint32_t b = 0; b < g->nb_bbs; b++) {
             block_use_def(g, bb_first[b], bb_last[b], &use[(size_t)b * w], &def[(size_t)b * w]);
@@ -248,9 +252,5 @@ bool native_analyze(Gen *g)
         /* use's spare row serves as the scratch live set. */
         mark_dead_args(g, bb_first, bb_last, &use[words]);
     }
-    free(bb_first);
-    free(bb_last);
-    free(use);
-    free(def);
     return ok;
 }

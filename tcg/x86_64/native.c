@@ -97,9 +97,10 @@ struct TCGNative {
 
     pthread_mutex_t lock;
     CodeBuffer cb;
-    TBIRBuffer ir_buf; /* where blocks are unpacked to be compiled (under lock) */
-    size_t fixed_size; /* prologue, epilogue and the null chain target */
-    size_t populated;  /* bytes of the code buffer populated by populate_ahead */
+    TBIRBuffer ir_buf;  /* where blocks are unpacked to be compiled (under lock) */
+    GenScratch scratch; /* the compiler's arrays (under lock) */
+    size_t fixed_size;  /* prologue, epilogue and the null chain target */
+    size_t populated;   /* bytes of the code buffer populated by populate_ahead */
     NativeEnterFn enter;
     uintptr_t epilogue;
     const uint8_t *null_target; /* code whose header names no TB */
@@ -288,18 +289,57 @@ static void publish(TCGNative *n, NativeTB *e)
 
 /* ---- compiling ---- */
 
+void *scratch_get(ScratchArray *a, size_t bytes, bool zero)
+{
+    if (bytes > a->bytes || !a->p) {
+        size_t want = bytes > 2 * a->bytes ? bytes : 2 * a->bytes;
+        void *p = malloc(want ? want : 1);
+        if (!p) {
+            return NULL;
+        }
+        free(a->p);
+        a->p = p;
+        a->bytes = want;
+    }
+    if (zero) {
+        memset(a->p, 0, bytes);
+    }
+    return a->p;
+}
+
+void gen_scratch_free(GenScratch *s)
+{
+    ScratchArray *all[] = {&s->dead,     &s->op_bb,    &s->ts,          &s->label_pos, &s->live_in,
+                           &s->live_out, &s->bb_first, &s->bb_last,     &s->use,       &s->def,
+                           &s->patches,  &s->stubs,    &s->stub_stores, &s->slow};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        free(all[i]->p);
+        *all[i] = (ScratchArray){NULL, 0};
+    }
+}
+
+/* The arrays codegen grows itself start from the scratch ones... */
+static void gen_take_grown(Gen *g, GenScratch *s)
+{
+    g->patches = s->patches.p;
+    g->cap_patches = (uint32_t)(s->patches.bytes / sizeof(*g->patches));
+    g->stubs = s->stubs.p;
+    g->cap_stubs = (uint32_t)(s->stubs.bytes / sizeof(*g->stubs));
+    g->stub_stores = s->stub_stores.p;
+    g->cap_stub_stores = (uint32_t)(s->stub_stores.bytes / sizeof(*g->stub_stores));
+    g->slow = s->slow.p;
+    g->cap_slow = (uint32_t)(s->slow.bytes / sizeof(*g->slow));
+}
+
+/* ... and go back there, however far they grew. */
 static void gen_free(Gen *g)
 {
-    free(g->dead);
-    free(g->op_bb);
-    free(g->ts);
-    free(g->label_pos);
-    free(g->live_in);
-    free(g->live_out);
-    free(g->patches);
-    free(g->stubs);
-    free(g->stub_stores);
-    free(g->slow);
+    GenScratch *s = g->scratch;
+    s->patches = (ScratchArray){g->patches, (size_t)g->cap_patches * sizeof(*g->patches)};
+    s->stubs = (ScratchArray){g->stubs, (size_t)g->cap_stubs * sizeof(*g->stubs)};
+    s->stub_stores =
+        (ScratchArray){g->stub_stores, (size_t)g->cap_stub_stores * sizeof(*g->stub_stores)};
+    s->slow = (ScratchArray){g->slow, (size_t)g->cap_slow * sizeof(*g->slow)};
 }
 
 typedef enum CompileResult { COMPILE_OK, COMPILE_REFUSED, COMPILE_NO_ROOM } CompileResult;
@@ -325,8 +365,20 @@ static void populate_ahead(TCGNative *n)
     n->populated += len;
 }
 
-/* Compiles tb into the free space of the code buffer, for entry e. */
-static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *e)
+/* tb's IR to compile: the builder's arrays when es's thread has just built tb (no
+ * unpacking), else unpacked into n->ir_buf. */
+static const TBIR *ir_to_compile(TCGNative *n, TranslationBlock *tb, const TCGExecState *es)
+{
+    if (es && es->builder && tb->builder == es->builder && es->builder->ir_tb == tb) {
+        return tb_ir_of_context(es->builder, &n->ir_buf);
+    }
+    return tb_ir_view(tb, &n->ir_buf);
+}
+
+/* Compiles tb into the free space of the code buffer, for entry e; es: the vCPU
+ * compiling, or NULL. */
+static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *e,
+                                  const TCGExecState *es)
 {
     CodeBuffer *cb = &n->cb;
     if (tb->nb_temps > TCG_MAX_TEMPS) {
@@ -335,7 +387,7 @@ static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *
     Gen g;
     memset(&g, 0, sizeof(g));
     g.tb = tb;
-    g.ir = tb_ir_view(tb, &n->ir_buf);
+    g.ir = ir_to_compile(n, tb, es);
     g.cfg = &n->opts;
     g.ops = g.ir->ops;
     g.nb_ops = g.ir->nb_ops;
@@ -343,11 +395,15 @@ static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *
     g.live_words = (tb->nb_temps + 63) / 64;
     g.epilogue = n->epilogue;
     g.chain_cache = e->chain;
+    GenScratch *sc = &n->scratch;
+    g.scratch = sc;
+    gen_take_grown(&g, sc);
     size_t nops = tb->nb_ops ? tb->nb_ops : 1;
-    g.dead = calloc(nops, sizeof(*g.dead));
-    g.op_bb = calloc(nops, sizeof(*g.op_bb));
-    g.ts = calloc(tb->nb_temps ? tb->nb_temps : 1, sizeof(*g.ts));
-    g.label_pos = calloc(tb->nb_labels ? tb->nb_labels : 1, sizeof(*g.label_pos));
+    g.dead = scratch_get(&sc->dead, nops * sizeof(*g.dead), true);
+    g.op_bb = scratch_get(&sc->op_bb, nops * sizeof(*g.op_bb), true);
+    g.ts = scratch_get(&sc->ts, (tb->nb_temps ? tb->nb_temps : 1) * sizeof(*g.ts), true);
+    g.label_pos = scratch_get(&sc->label_pos,
+                              (tb->nb_labels ? tb->nb_labels : 1) * sizeof(*g.label_pos), true);
     if (!g.dead || !g.op_bb || !g.ts || !g.label_pos || !native_analyze(&g)) {
         gen_free(&g);
         return COMPILE_REFUSED;
@@ -455,10 +511,11 @@ static bool no_vcpu_in_code(TCGNative *n, const VcpuSlot *except);
 
 /* Compiles tb for a new entry and publishes it (lock held); NULL when the buffer is
  * full. */
-static NativeTB *compile_new(TCGNative *n, TranslationBlock *tb, CompileResult *result)
+static NativeTB *compile_new(TCGNative *n, TranslationBlock *tb, const TCGExecState *es,
+                             CompileResult *result)
 {
     NativeTB *e = new_entry(n, tb);
-    CompileResult r = e ? compile_into(n, tb, e) : COMPILE_NO_ROOM;
+    CompileResult r = e ? compile_into(n, tb, e, es) : COMPILE_NO_ROOM;
     *result = r;
     if (r == COMPILE_NO_ROOM) {
         return NULL;
@@ -489,14 +546,16 @@ static NativeTB *find_or_compile(TCGNative *n, TranslationBlock *tb, const VcpuS
     pthread_mutex_lock(&n->lock);
     e = lookup(n, tb);
     if (!e && !atomic_load(&n->flush_pending)) {
+        const TCGExecState *es =
+            self ? atomic_load_explicit(&self->es, memory_order_relaxed) : NULL;
         CompileResult r;
-        e = compile_new(n, tb, &r);
+        e = compile_new(n, tb, es, &r);
         if (r == COMPILE_NO_ROOM) {
             request_flush(n);
             if (no_vcpu_in_code(n, self)) {
                 do_flush(n);
                 *flushed = true;
-                e = compile_new(n, tb, &r);
+                e = compile_new(n, tb, es, &r);
                 if (r == COMPILE_NO_ROOM) {
                     /* Too big for the whole buffer: the interpreter runs it, always. */
                     e = new_entry(n, tb);
@@ -854,6 +913,7 @@ void tcg_native_free(TCGNative *n)
     }
     codebuf_destroy(&n->cb);
     tb_ir_buffer_destroy(&n->ir_buf);
+    gen_scratch_free(&n->scratch);
     free(n->buckets);
     pthread_mutex_destroy(&n->lock);
     free(n);
@@ -872,7 +932,7 @@ bool tcg_native_prepare(TCGNative *n, TranslationBlock *tb)
     NativeTB *e = lookup(n, tb);
     if (!e && !atomic_load(&n->flush_pending)) {
         CompileResult r;
-        e = compile_new(n, tb, &r);
+        e = compile_new(n, tb, NULL, &r);
         if (r == COMPILE_NO_ROOM) {
             request_flush(n);
         }

@@ -241,6 +241,29 @@ static void test_view(void)
     tcg_context_destroy(&s);
 }
 
+/* The view of the context's own arrays (compiling right after translating) reads the
+ * same IR as the unpacked form, with the same label table. */
+static void test_context_view(void)
+{
+    TCGContext s;
+    context_with_globals(&s);
+    emit_typical_block(&s);
+    size_t size;
+    uint8_t *packed = pack(&s, &size);
+    TBIRBuffer unpacked_buf = {0}, view_buf = {0};
+    const TBIR *unpacked = tb_ir_unpack_into(packed, &unpacked_buf);
+    const TBIR *view = tb_ir_of_context(&s, &view_buf);
+    g_assert_true(view->ops == s.ops);
+    assert_same_ir(&s, view);
+    g_assert_cmpuint(view->nb_labels, ==, unpacked->nb_labels);
+    g_assert_cmpmem(view->label_ops, view->nb_labels * sizeof(uint32_t), unpacked->label_ops,
+                    unpacked->nb_labels * sizeof(uint32_t));
+    tb_ir_buffer_destroy(&unpacked_buf);
+    tb_ir_buffer_destroy(&view_buf);
+    g_free(packed);
+    tcg_context_destroy(&s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -249,5 +272,6 @@ int main(int argc, char **argv)
     g_test_add_func("/tb-ir/roundtrip/random", test_roundtrip_random);
     g_test_add_func("/tb-ir/view", test_view);
     g_test_add_func("/tb-ir/overlapping-globals", test_overlapping_globals);
+    g_test_add_func("/tb-ir/context-view", test_context_view);
     return g_test_run();
 }
