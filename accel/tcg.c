@@ -14,6 +14,7 @@
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/fpu_helper.h"
 #include "cpu/x86/seg_helper.h"
+#include "cpu/x86/tb-key.h"
 #include "cpu/x86/tlb.h"
 #include "system/debug.h"
 #include "tcg/x86_64/native.h"
@@ -24,6 +25,9 @@ typedef struct TcgBlockLookup {
     TBCache *tbc;
     TBJumpCache *jc;
     const atomic_bool *stop;
+    /* The vCPU thread's translator and log, for blocks not translated yet. */
+    X86Translator *t;
+    const Log *log;
 } TcgBlockLookup;
 
 typedef struct TcgVcpu {
@@ -310,22 +314,50 @@ static void *tcg_create(Machine *m)
     return a;
 }
 
+/* The cached block for the current state, or NULL. A jump-cache slot filled under the
+ * TLB's current generation holds a block whose pc still maps to the physical page it
+ * was translated from (cpu/x86/tlb.h bumps the generation on every flush that can
+ * change a mapping), so a hit needs no page translation. A miss translates pc, which
+ * may raise #PF/#GP. The generation is read first: a flush during the translation then
+ * leaves the slot with an older one, which only costs a miss. *slot: where the block
+ * is kept (valid when the result is not NULL). */
+static inline __attribute__((always_inline)) TranslationBlock *
+tcg_lookup_block(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu, TBJumpEntry **slot)
+{
+    CPUX86State *env = &cpu->env;
+    uint64_t gen = cpu->tlb.generation;
+    uint64_t pc, cs_base, phys;
+    uint32_t flags;
+    x86_tb_key(env, &pc, &cs_base, &flags);
+    TranslationBlock *tb = tb_jmp_cache_probe(jc, tbc, pc, cs_base, flags, 0, gen);
+    if (!tb) {
+        x86_get_phys_code(env, pc, &phys);
+        tb = tb_jmp_cache_lookup(jc, tbc, phys, pc, cs_base, flags, 0, gen);
+    }
+    *slot = tb_jmp_cache_slot(jc, pc);
+    return tb;
+}
+
+/* Translates the block at the current state (none is cached) and caches it. */
+static TranslationBlock *tcg_translate_new(TBCache *tbc, TBJumpCache *jc, const Log *log,
+                                           X86CPU *cpu, X86Translator *t)
+{
+    uint64_t gen = cpu->tlb.generation;
+    TranslationBlock *tb = x86_translate_block(t, &cpu->env, 0, log);
+    tb_cache_insert(tbc, tb);
+    tb_jmp_cache_insert(jc, tbc, tb, gen);
+    return tb;
+}
+
 /* The block to run for the current state: from the cache, or translated now. */
 static TranslationBlock *tcg_find_block(TBCache *tbc, TBJumpCache *jc, const Log *log, X86CPU *cpu,
                                         X86Translator *t)
 {
-    CPUX86State *env = &cpu->env;
-    uint64_t pc, cs_base, phys;
-    uint32_t flags;
-    x86_get_tb_key(env, &pc, &cs_base, &flags);
-    x86_get_phys_code(env, pc, &phys);
-    TranslationBlock *tb = tb_jmp_cache_lookup(jc, tbc, phys, pc, cs_base, flags, 0);
-    if (!tb) {
-        tb = x86_translate_block(t, env, 0, log);
-        tb_cache_insert(tbc, tb);
-        tb_jmp_cache_insert(jc, tbc, tb);
-    }
-    return tb;
+    TBJumpEntry *slot;
+    /* A memory map or A20 change flushes the TLB (a new generation) before the probe. */
+    x86_tlb_sync_memory_map(&cpu->env);
+    TranslationBlock *tb = tcg_lookup_block(tbc, jc, cpu, &slot);
+    return tb ? tb : tcg_translate_new(tbc, jc, log, cpu, t);
 }
 
 /* Runs blocks until something makes the vCPU leave: an exception (via longjmp, which
@@ -340,23 +372,35 @@ static bool tcg_must_stop(const X86CPU *cpu, const atomic_bool *stop)
 
 /* TCGExecState.next_block for the native backend: the vCPU loop's own checks and
  * lookup, without leaving compiled code when they find nothing to do. A block not
- * translated yet goes back to the loop (translating may flush the caches). */
+ * translated yet is translated here (translating flushes no cache; the backend
+ * compiles it outside compiled code), sparing the loop a second lookup.
+ * The checks cost two loads when nothing is pending: whatever must stop the vCPU (the
+ * accelerator's stop, a machine exit or reset, a memory map or A20 change that the
+ * loop's x86_tlb_sync_memory_map must see) also sets exit_request on every vCPU after
+ * it is recorded, and every interrupt source sets a bit of interrupt_request; a kick
+ * that lands after the load stops the next block at an instruction boundary, as it
+ * would have stopped this one. */
 static TranslationBlock *tcg_next_block(TCGExecState *es)
 {
     const TcgBlockLookup *l = es->next_block_opaque;
     X86CPU *cpu = l->cpu;
-    if (atomic_load_explicit(&es->exit_request, memory_order_relaxed) ||
-        (atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed) &
-         ~(unsigned)CPU_INTERRUPT_HARD) ||
-        tcg_interrupt_deliverable(cpu) || tcg_must_stop(cpu, l->stop))
-        return NULL;
-    CPUX86State *env = &cpu->env;
-    uint64_t pc, cs_base, phys;
-    uint32_t flags;
-    x86_tlb_sync_memory_map(env);
-    x86_get_tb_key(env, &pc, &cs_base, &flags);
-    x86_get_phys_code(env, pc, &phys);
-    return tb_jmp_cache_lookup(l->jc, l->tbc, phys, pc, cs_base, flags, 0);
+    if (__builtin_expect(atomic_load_explicit(&es->exit_request, memory_order_relaxed) |
+                             atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed),
+                         0)) {
+        if (atomic_load_explicit(&es->exit_request, memory_order_relaxed) ||
+            (atomic_load_explicit(&cpu->interrupt_request, memory_order_relaxed) &
+             ~(unsigned)CPU_INTERRUPT_HARD) ||
+            tcg_interrupt_deliverable(cpu) || tcg_must_stop(cpu, l->stop))
+            return NULL;
+    }
+    TBJumpEntry *slot;
+    TranslationBlock *tb = tcg_lookup_block(l->tbc, l->jc, cpu, &slot);
+    if (!tb) {
+        tb = tcg_translate_new(l->tbc, l->jc, l->log, cpu, l->t);
+        slot = tb_jmp_cache_slot(l->jc, tb->pc);
+    }
+    es->next_entry = slot;
+    return tb;
 }
 
 static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, const Log *log,
@@ -371,6 +415,10 @@ static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, con
     bool follow = lookup && !budget && !log_enabled(log, LOG_EXEC | LOG_CPU);
     cpu->exec.next_block = follow ? tcg_next_block : NULL;
     cpu->exec.next_block_opaque = lookup;
+    if (lookup) {
+        lookup->t = t;
+        lookup->log = log;
+    }
 
     while (!tcg_must_stop(cpu, stop)) {
         if (budget && (*budget)-- == 0)

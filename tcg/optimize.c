@@ -29,6 +29,7 @@ typedef struct OptTemp {
     uint64_t val;        /* zero-extended for 32-bit temps */
     uint16_t prev, next; /* ring of temps known to hold the same value */
     int32_t def_seq;     /* op that produced the value, -1: from before the region */
+    int32_t def_out;     /* that op's index in the output list, -1: not an arithmetic op */
     uint64_t zmask;      /* bits of the value that may be 1 (the others are 0) */
     /* The value is setcond(sc_cond, sc_a, sc_b) of type sc_type, for as long as sc_a and
      * sc_b keep the values they had then (def_seq still sc_a_seq and sc_b_seq). */
@@ -253,6 +254,7 @@ static void reset_temp_info(Optimizer *o, unsigned t)
     ti->val =
         o->always_const[t] ? (uint64_t)o->s->temps[t].val & type_mask(o->s->temps[t].type) : 0;
     ti->def_seq = -1;
+    ti->def_out = -1;
     ti->zmask = o->always_const[t] ? ti->val : type_mask(o->s->temps[t].type);
     ti->sc = false;
 }
@@ -271,6 +273,7 @@ static void forget(Optimizer *o, unsigned t)
     ring_remove(o, t);
     o->info[t].known = false;
     o->info[t].def_seq = o->seq;
+    o->info[t].def_out = -1;
     o->info[t].zmask = type_mask(o->s->temps[t].type);
     o->info[t].sc = false;
 }
@@ -307,15 +310,43 @@ static void set_output(Optimizer *o, unsigned t)
     }
 }
 
-/* The temp holding t's value that has held it the longest: using it instead of t
- * makes the copies dead. Temps of one ring have distinct def_seq except for at most
- * one from before the region, so every member picks the same one. */
+/* Whether t is a global that shares no byte with another: a backend may keep such a
+ * global in a host register (one that overlaps is read from env every time). */
+static bool plain_global(const Optimizer *o, unsigned t)
+{
+    if (t == 0 || t >= o->nb_globals) {
+        return false;
+    }
+    if (!o->any_overlap) {
+        return true;
+    }
+    const uint64_t *row = &o->overlaps[t * o->gwords];
+    for (unsigned w = 0; w < o->gwords; w++) {
+        uint64_t others = row[w] & ~(w == t / 64 ? UINT64_C(1) << (t % 64) : 0);
+        if (others) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The temp holding t's value that later ops should read: a plain global if one holds
+ * it, else the one that has held it the longest, so that the copies become dead. A
+ * global is preferred (as QEMU's optimizer does) because its value must be kept until
+ * the block ends anyway: reading it lets the temp copied into it die at the copy, and
+ * a backend then renames the register instead of copying it. Temps of one ring have
+ * distinct def_seq except for at most one from before the region, so every member
+ * picks the same one. */
 static unsigned best_copy(const Optimizer *o, unsigned t)
 {
     unsigned best = t;
+    bool best_global = plain_global(o, t);
     for (unsigned m = o->info[t].next; m != t; m = o->info[m].next) {
-        if (o->info[m].def_seq < o->info[best].def_seq) {
+        bool m_global = plain_global(o, m);
+        if ((m_global && !best_global) ||
+            (m_global == best_global && o->info[m].def_seq < o->info[best].def_seq)) {
             best = m;
+            best_global = m_global;
         }
     }
     return best;
@@ -677,6 +708,88 @@ static bool fuse_setcond(Optimizer *o, const TCGOp *op)
     return true;
 }
 
+/* ---- 32-bit guest arithmetic as 32-bit ops ----
+ *
+ * The x86 front end computes a 32-bit operation in 64 bits on zero-extended inputs and
+ * zero-extends the result: ext32u(op(ext32u(a), ext32u(b))). For an op whose low 32
+ * result bits depend only on the low 32 bits of its inputs, that is the 32-bit op on a
+ * and b, whose result is zero-extended by definition (tcg.h): one host instruction
+ * instead of three. The 64-bit op and the input extensions are left to dead code
+ * elimination. */
+
+/* The op that computed t's current value, if it is still in the output list. */
+static const TCGOp *value_def(const Optimizer *o, unsigned t)
+{
+    int32_t i = o->info[t].def_out;
+    return i >= 0 && o->out[i].args[0] == t ? &o->out[i] : NULL;
+}
+
+/* Whether the low 32 bits of def's result depend only on those of its inputs. */
+static bool low_half_only(const Optimizer *o, const TCGOp *def)
+{
+    switch (def->opc) {
+    case INDEX_op_add:
+    case INDEX_op_sub:
+    case INDEX_op_mul:
+    case INDEX_op_and:
+    case INDEX_op_or:
+    case INDEX_op_xor:
+    case INDEX_op_andc:
+    case INDEX_op_neg:
+    case INDEX_op_not: return true;
+    case INDEX_op_shl: {
+        /* A 32-bit shift masks its count to 5 bits, a 64-bit one to 6. */
+        const OptTemp *c = &o->info[def->args[2]];
+        return c->known && c->val < 32;
+    }
+    default: return false;
+    }
+}
+
+/* An input of def (computed at def_seq) for the 32-bit op: the source of a
+ * zero-extension when that source still holds what it held then. */
+static unsigned narrow_input(const Optimizer *o, unsigned t, int32_t def_seq)
+{
+    const TCGOp *ext = value_def(o, t);
+    if (ext && (ext->opc == INDEX_op_ext32u || ext->opc == INDEX_op_extu_i32_i64)) {
+        unsigned src = (unsigned)ext->args[1];
+        if (o->info[src].def_seq < o->info[t].def_seq && o->info[t].def_seq < def_seq) {
+            return src;
+        }
+    }
+    return t;
+}
+
+static bool narrow_to_32(Optimizer *o, const TCGOp *op)
+{
+    if (!(op->opc == INDEX_op_ext32u || op->opc == INDEX_op_extrl_i64_i32)) {
+        return false;
+    }
+    unsigned d = (unsigned)op->args[0], s = (unsigned)op->args[1];
+    const TCGOp *def = value_def(o, s);
+    if (!def || def->type != TCG_TYPE_I64 || !low_half_only(o, def)) {
+        return false;
+    }
+    int32_t def_seq = o->info[s].def_seq;
+    TCGOp n = *def;
+    n.type = TCG_TYPE_I32;
+    n.args[0] = d;
+    for (unsigned k = 0; k < op_nb_iargs(def); k++) {
+        unsigned in = (unsigned)def->args[1 + k];
+        /* Every input must still hold the value def read. */
+        if (o->info[in].def_seq >= def_seq) {
+            return false;
+        }
+        n.args[1 + k] = narrow_input(o, in, def_seq);
+    }
+    uint64_t zmask = zmask_of(o, &n);
+    set_output(o, d);
+    o->info[d].zmask = zmask;
+    o->info[d].def_out = (int32_t)o->nb_out;
+    emit(o, &n);
+    return true;
+}
+
 /* Ops with one output and no effect besides it. */
 static void opt_arith(Optimizer *o, const TCGOp *op)
 {
@@ -706,9 +819,13 @@ static void opt_arith(Optimizer *o, const TCGOp *op)
     if (fuse_setcond(o, op)) {
         return;
     }
+    if (narrow_to_32(o, op)) {
+        return;
+    }
     uint64_t zmask = zmask_of(o, op);
     set_output(o, d);
     o->info[d].zmask = zmask;
+    o->info[d].def_out = (int32_t)o->nb_out;
     emit(o, op);
     if (op->opc == INDEX_op_setcond) {
         record_setcond(o, op);
@@ -881,6 +998,11 @@ static void find_overlaps(Optimizer *o)
     for (unsigned g = 1; g < o->nb_globals; g++) {
         const TCGTemp *tg = &s->temps[g];
         uint64_t *row = &o->overlaps[g * o->gwords];
+        /* The IR builder flagged every global that shares bytes with another. */
+        if (!tg->overlaps) {
+            row[g / 64] |= UINT64_C(1) << (g % 64);
+            continue;
+        }
         for (unsigned h = 1; h < o->nb_globals; h++) {
             const TCGTemp *th = &s->temps[h];
             if (ranges_overlap(tg->env_offset, temp_bytes(tg), th->env_offset, temp_bytes(th))) {
@@ -1148,38 +1270,64 @@ static void live_transfer(Optimizer *o, uint32_t b, uint64_t *live, bool apply)
     }
 }
 
-static void compute_liveness(Optimizer *o)
+/* Recomputes BB b's live-out and live-in sets from its successors' live-in sets (tmp:
+ * scratch); with apply, also removes its dead ops. Returns whether live-in changed. */
+static bool bb_update_liveness(Optimizer *o, uint32_t b, uint64_t *tmp, bool apply)
 {
     unsigned W = o->words;
-    uint64_t *tmp = xcalloc(W, sizeof(uint64_t));
+    uint32_t succ[2];
+    bool exits;
+    unsigned n = bb_succs(o, b, succ, &exits);
+    uint64_t *out = &o->live_out[(size_t)b * W];
+    memset(out, 0, W * sizeof(uint64_t));
+    if (exits) {
+        live_all_globals(o, out);
+    }
+    for (unsigned k = 0; k < n; k++) {
+        const uint64_t *in = &o->live_in[(size_t)succ[k] * W];
+        for (unsigned w = 0; w < W; w++) {
+            out[w] |= in[w];
+        }
+    }
+    memcpy(tmp, out, W * sizeof(uint64_t));
+    live_transfer(o, b, tmp, apply);
+    uint64_t *in = &o->live_in[(size_t)b * W];
+    if (!memcmp(tmp, in, W * sizeof(uint64_t))) {
+        return false;
+    }
+    memcpy(in, tmp, W * sizeof(uint64_t));
+    return true;
+}
+
+static void compute_liveness(Optimizer *o)
+{
+    uint64_t *tmp = xcalloc(o->words, sizeof(uint64_t));
     bool changed = true;
     while (changed) {
         changed = false;
         for (uint32_t b = o->nb_bbs; b-- > 0;) {
-            uint32_t succ[2];
-            bool exits;
-            unsigned n = bb_succs(o, b, succ, &exits);
-            uint64_t *out = &o->live_out[(size_t)b * W];
-            memset(out, 0, W * sizeof(uint64_t));
-            if (exits) {
-                live_all_globals(o, out);
-            }
-            for (unsigned k = 0; k < n; k++) {
-                const uint64_t *in = &o->live_in[(size_t)succ[k] * W];
-                for (unsigned w = 0; w < W; w++) {
-                    out[w] |= in[w];
-                }
-            }
-            memcpy(tmp, out, W * sizeof(uint64_t));
-            live_transfer(o, b, tmp, false);
-            uint64_t *in = &o->live_in[(size_t)b * W];
-            if (memcmp(tmp, in, W * sizeof(uint64_t))) {
-                memcpy(in, tmp, W * sizeof(uint64_t));
-                changed = true;
-            }
+            changed |= bb_update_liveness(o, b, tmp, false);
         }
     }
     free(tmp);
+}
+
+/* Whether every branch goes forward (most blocks: only REP and LOOP branch back).
+ * Then one walk over the BBs from the last sees each successor's final live-in set,
+ * so liveness and dead-op removal are a single pass, without the fixed point. */
+static bool bbs_forward_only(const Optimizer *o)
+{
+    for (uint32_t b = 0; b < o->nb_bbs; b++) {
+        uint32_t succ[2];
+        bool exits;
+        unsigned n = bb_succs(o, b, succ, &exits);
+        for (unsigned k = 0; k < n; k++) {
+            if (succ[k] <= b) {
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 static void backward_pass(Optimizer *o)
@@ -1199,11 +1347,17 @@ static void backward_pass(Optimizer *o)
     }
     o->live_in = xcalloc((size_t)o->nb_bbs * o->words, sizeof(uint64_t));
     o->live_out = xcalloc((size_t)o->nb_bbs * o->words, sizeof(uint64_t));
-    compute_liveness(o);
     uint64_t *live = xcalloc(o->words, sizeof(uint64_t));
-    for (uint32_t b = 0; b < o->nb_bbs; b++) {
-        memcpy(live, &o->live_out[(size_t)b * o->words], o->words * sizeof(uint64_t));
-        live_transfer(o, b, live, true);
+    if (bbs_forward_only(o)) {
+        for (uint32_t b = o->nb_bbs; b-- > 0;) {
+            bb_update_liveness(o, b, live, true);
+        }
+    } else {
+        compute_liveness(o);
+        for (uint32_t b = 0; b < o->nb_bbs; b++) {
+            memcpy(live, &o->live_out[(size_t)b * o->words], o->words * sizeof(uint64_t));
+            live_transfer(o, b, live, true);
+        }
     }
     free(live);
 

@@ -537,17 +537,12 @@ TranslationBlock *tb_cache_lookup(TBCache *c, uint64_t phys_pc, uint64_t pc, uin
     return tb;
 }
 
-static unsigned tb_jmp_cache_index(uint64_t pc)
-{
-    return (unsigned)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & ((1u << TB_JMP_CACHE_BITS) - 1));
-}
-
-/* Empties jc if c was flushed since it was filled (its TBs are gone); on first use,
- * registers jc with c so that invalidations reach it. */
-static void tb_jmp_cache_check(TBJumpCache *jc, TBCache *c)
+void tb_jmp_cache_check_slow(TBJumpCache *jc, TBCache *c)
 {
     if (jc->registered != c) {
         pthread_mutex_lock(&c->lock);
+        uintptr_t first = ((uintptr_t)jc->storage + 63) & ~(uintptr_t)63;
+        jc->entry = (TBJumpEntry *)first;
         jc->registered = c;
         jc->next_registered = c->jump_caches;
         c->jump_caches = jc;
@@ -565,14 +560,17 @@ static void tb_jmp_cache_check(TBJumpCache *jc, TBCache *c)
 /* Fills tb's slot. A TB invalidated meanwhile is taken out again: the invalidating
  * thread stores tb->invalid before it looks at the slots, this thread stores the slot
  * before it looks at tb->invalid (both seq_cst), so one of them sees the other. */
-static void tb_jmp_cache_fill(TBJumpCache *jc, TranslationBlock *tb)
+static void tb_jmp_cache_fill(TBJumpCache *jc, TranslationBlock *tb, uint64_t xlat_gen)
 {
-    TBJumpEntry *e = &jc->entry[tb_jmp_cache_index(tb->pc)];
+    TBJumpEntry *e = tb_jmp_cache_slot(jc, tb->pc);
     e->pc = tb->pc;
     e->cs_base = tb->cs_base;
     e->phys_pc = tb->phys_pc;
     e->flags = tb->flags;
     e->cflags = tb->cflags;
+    e->xlat_gen = xlat_gen;
+    e->code = NULL;
+    e->code_gen = 0;
     atomic_store(&e->tb, tb);
     if (atomic_load(&tb->invalid)) {
         atomic_store(&e->tb, NULL);
@@ -590,24 +588,27 @@ static void tb_jmp_cache_drop(TBCache *c, TranslationBlock *tb)
 }
 
 TranslationBlock *tb_jmp_cache_lookup(TBJumpCache *jc, TBCache *c, uint64_t phys_pc, uint64_t pc,
-                                      uint64_t cs_base, uint32_t flags, uint32_t cflags)
+                                      uint64_t cs_base, uint32_t flags, uint32_t cflags,
+                                      uint64_t xlat_gen)
 {
     tb_jmp_cache_check(jc, c);
-    const TBJumpEntry *e = &jc->entry[tb_jmp_cache_index(pc)];
+    TBJumpEntry *e = tb_jmp_cache_slot(jc, pc);
     TranslationBlock *tb = atomic_load_explicit(&e->tb, memory_order_relaxed);
     if (tb && e->pc == pc && e->phys_pc == phys_pc && e->cs_base == cs_base && e->flags == flags &&
-        e->cflags == cflags)
+        e->cflags == cflags) {
+        e->xlat_gen = xlat_gen; /* pc still maps to phys_pc under this generation */
         return tb;
+    }
     tb = tb_cache_lookup(c, phys_pc, pc, cs_base, flags, cflags);
     if (tb)
-        tb_jmp_cache_fill(jc, tb);
+        tb_jmp_cache_fill(jc, tb, xlat_gen);
     return tb;
 }
 
-void tb_jmp_cache_insert(TBJumpCache *jc, TBCache *c, TranslationBlock *tb)
+void tb_jmp_cache_insert(TBJumpCache *jc, TBCache *c, TranslationBlock *tb, uint64_t xlat_gen)
 {
     tb_jmp_cache_check(jc, c);
-    tb_jmp_cache_fill(jc, tb);
+    tb_jmp_cache_fill(jc, tb, xlat_gen);
 }
 
 static void tb_hash_grow(TBCache *c)

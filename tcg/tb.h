@@ -172,28 +172,81 @@ void tb_cache_flush(TBCache *c);
  * (QEMU's CPUJumpCache keeps the pc the same way). Invalidating a TB clears the slots
  * that hold it in every jump cache used with that TBCache (a jump cache registers
  * itself on first use and must live as long as the TBCache); a flush empties them all
- * through the flush count. */
-#define TB_JMP_CACHE_BITS 12
+ * through the flush count.
+ *
+ * Probing by guest pc alone. A slot also records the caller's address-translation
+ * generation at fill (`xlat_gen`: the guest CPU bumps it on every TLB flush that can
+ * change a linear -> physical mapping). While it is unchanged, the pc still maps to
+ * the physical address the TB was found under, so tb_jmp_cache_probe finds the TB
+ * with no page translation (QEMU instead empties its jump cache on TLB flushes:
+ * tlb_flush -> tcg_flush_jmp_cache, tlb_flush_page -> tb_jmp_cache_clear_page). */
+#define TB_JMP_CACHE_BITS 14
 
+/* One slot: 64 bytes, and the slots are 64-byte aligned, so a probe reads one cache
+ * line. */
 typedef struct TBJumpEntry {
     uint64_t pc, cs_base, phys_pc;
     uint32_t flags, cflags;
     /* NULL: empty. Written by the owner; cleared by any thread that invalidates it. */
     _Atomic(TranslationBlock *) tb;
+    uint64_t xlat_gen; /* the caller's translation generation at fill */
+    /* Left to the backend that runs the TB (the native one keeps its code address
+     * here, valid while code_gen is its current generation); zeroed at each fill. */
+    const void *code;
+    uint64_t code_gen;
 } TBJumpEntry;
 
 typedef struct TBJumpCache {
     unsigned flushes;    /* TBCache.flushes the entries were filled under */
     TBCache *registered; /* the TBCache whose invalidations clear our slots */
     struct TBJumpCache *next_registered;
-    TBJumpEntry entry[1u << TB_JMP_CACHE_BITS];
+    TBJumpEntry *entry; /* the slots: storage rounded up to 64 bytes, set on first use */
+    TBJumpEntry storage[(1u << TB_JMP_CACHE_BITS) + 1];
 } TBJumpCache;
 
-/* tb_cache_lookup through jc (filling it on a miss). */
+/* Registers jc with c on first use, and empties it if c was flushed since it was
+ * filled. */
+void tb_jmp_cache_check_slow(TBJumpCache *jc, TBCache *c);
+static inline void tb_jmp_cache_check(TBJumpCache *jc, TBCache *c)
+{
+    if (__builtin_expect(jc->registered != c ||
+                             jc->flushes != atomic_load_explicit(&c->flushes, memory_order_acquire),
+                         0))
+        tb_jmp_cache_check_slow(jc, c);
+}
+
+static inline unsigned tb_jmp_cache_index(uint64_t pc)
+{
+    return (unsigned)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & ((1u << TB_JMP_CACHE_BITS) - 1));
+}
+
+/* jc's slot for pc (where a TB found for pc is kept). */
+static inline TBJumpEntry *tb_jmp_cache_slot(TBJumpCache *jc, uint64_t pc)
+{
+    return &jc->entry[tb_jmp_cache_index(pc)];
+}
+
+/* The TB for this key if jc holds it from a fill under xlat_gen, else NULL (the
+ * lookup then needs the physical pc: tb_jmp_cache_lookup). */
+static inline TranslationBlock *tb_jmp_cache_probe(TBJumpCache *jc, TBCache *c, uint64_t pc,
+                                                   uint64_t cs_base, uint32_t flags,
+                                                   uint32_t cflags, uint64_t xlat_gen)
+{
+    tb_jmp_cache_check(jc, c);
+    const TBJumpEntry *e = tb_jmp_cache_slot(jc, pc);
+    if (e->pc == pc && e->xlat_gen == xlat_gen && e->cs_base == cs_base && e->flags == flags &&
+        e->cflags == cflags)
+        return atomic_load_explicit(&e->tb, memory_order_relaxed);
+    return NULL;
+}
+
+/* tb_cache_lookup through jc: a slot that holds the key (physical pc included) is a hit
+ * and takes xlat_gen; a miss fills the slot under xlat_gen. */
 TranslationBlock *tb_jmp_cache_lookup(TBJumpCache *jc, TBCache *c, uint64_t phys_pc, uint64_t pc,
-                                      uint64_t cs_base, uint32_t flags, uint32_t cflags);
-/* Records tb (just translated) in jc. */
-void tb_jmp_cache_insert(TBJumpCache *jc, TBCache *c, TranslationBlock *tb);
+                                      uint64_t cs_base, uint32_t flags, uint32_t cflags,
+                                      uint64_t xlat_gen);
+/* Records tb (just translated, under xlat_gen) in jc. */
+void tb_jmp_cache_insert(TBJumpCache *jc, TBCache *c, TranslationBlock *tb, uint64_t xlat_gen);
 
 /* Guest memory for qemu_ld/qemu_st, supplied by the guest CPU. A fault leaves through
  * siglongjmp in the callback; the caller restores state from insn_data. */
@@ -220,6 +273,9 @@ typedef struct TCGExecState {
      * returns (budgeted runs, -d exec, which must see each block). */
     TranslationBlock *(*next_block)(struct TCGExecState *es);
     void *next_block_opaque;
+    /* Set by next_block with what it returns: the jump-cache slot holding that block
+     * (whose code fields the backend may use), or NULL. */
+    TBJumpEntry *next_entry;
 } TCGExecState;
 
 /* Runs tb, following linked successors, until an exit. The IR interpreter backend. */

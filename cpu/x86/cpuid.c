@@ -48,7 +48,8 @@ static const uint32_t implemented[X86_FEAT_WORDS] = {
                      CPUID_7_0_EBX_RDSEED | CPUID_7_0_EBX_ADX | CPUID_7_0_EBX_SHA,
     /* Waiting: UMIP. */
     [FEAT_7_0_ECX] = 0,
-    [FEAT_7_0_EDX] = 0,
+    /* IA32_ARCH_CAPABILITIES (msr.c): what it reports is true of every model. */
+    [FEAT_7_0_EDX] = CPUID_7_0_EDX_ARCH_CAPABILITIES,
     [FEAT_D_1_EAX] = CPUID_D_1_EAX_XSAVEOPT,
     [FEAT_8000_0001_ECX] =
         CPUID_8000_0001_ECX_LAHF_LM | CPUID_8000_0001_ECX_LZCNT | CPUID_8000_0001_ECX_PREFETCHW,
@@ -116,6 +117,7 @@ static const X86CPUModel models[] = {
             {
                 [FEAT_1_EDX] = QEMU64_1_EDX,
                 [FEAT_1_ECX] = V2_1_ECX,
+                [FEAT_7_0_EDX] = CPUID_7_0_EDX_ARCH_CAPABILITIES,
                 [FEAT_8000_0001_ECX] = QEMU64_8000_0001_ECX,
                 [FEAT_8000_0001_EDX] = V2_8000_0001_EDX,
                 [FEAT_8000_0007_EDX] = CPUID_8000_0007_EDX_INVTSC,
@@ -133,6 +135,7 @@ static const X86CPUModel models[] = {
                 [FEAT_1_ECX] = V3_1_ECX,
                 [FEAT_6_EAX] = CPUID_6_EAX_ARAT,
                 [FEAT_7_0_EBX] = V3_7_0_EBX,
+                [FEAT_7_0_EDX] = CPUID_7_0_EDX_ARCH_CAPABILITIES,
                 [FEAT_D_1_EAX] = CPUID_D_1_EAX_XSAVEOPT,
                 [FEAT_8000_0001_ECX] = V3_8000_0001_ECX,
                 [FEAT_8000_0001_EDX] = V3_8000_0001_EDX,

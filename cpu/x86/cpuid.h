@@ -96,6 +96,9 @@ typedef enum X86FeatureWord {
 /* CPUID.(EAX=07H,ECX=0):ECX */
 #define CPUID_7_0_ECX_UMIP (1u << 2)
 
+/* CPUID.(EAX=07H,ECX=0):EDX */
+#define CPUID_7_0_EDX_ARCH_CAPABILITIES (1u << 29) /* IA32_ARCH_CAPABILITIES exists */
+
 /* CPUID.(EAX=0DH,ECX=1):EAX */
 #define CPUID_D_1_EAX_XSAVEOPT (1u << 0)
 

@@ -213,6 +213,14 @@ static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
         memset(info, 0, sizeof(*info));
     }
     tlb->nfilled[idx] = kept;
+    for (unsigned v = 0; v < X86_TLB_VICTIMS; v++) {
+        if (keep_global && tlb->victim_info[idx][v].global) {
+            kept++;
+            continue;
+        }
+        memset(&tlb->victim[idx][v], 0, sizeof(X86TLBEntry));
+        memset(&tlb->victim_info[idx][v], 0, sizeof(X86TLBEntryInfo));
+    }
     __atomic_store_n(&tlb->flush_seq, tlb->flush_seq + 1, __ATOMIC_RELEASE);
     if (kept == 0) {
         tlb->has_global[idx] = false;
@@ -224,6 +232,7 @@ static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
 
 static void flush_all(X86TLB *tlb, bool include_global)
 {
+    tlb->generation++;
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++)
         flush_index(tlb, idx, include_global);
 }
@@ -257,6 +266,7 @@ void x86_tlb_flush_page(CPUX86State *env, uint64_t linear)
         linear &= 0xffffffffu;
     uint64_t page = linear & X86_PAGE_MASK;
     unsigned i = tlb_index(linear);
+    tlb->generation++;
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
         if (tlb->has_large[idx] && ((linear ^ tlb->large_addr[idx]) & tlb->large_mask[idx]) == 0) {
             flush_index(tlb, idx, true);
@@ -264,12 +274,19 @@ void x86_tlb_flush_page(CPUX86State *env, uint64_t linear)
         }
         if (tlb->info[idx][i].page == page)
             memset(&tlb->table[idx][i], 0, sizeof(X86TLBEntry));
+        for (unsigned v = 0; v < X86_TLB_VICTIMS; v++) {
+            if (tlb->victim_info[idx][v].page == page)
+                memset(&tlb->victim[idx][v], 0, sizeof(X86TLBEntry));
+        }
     }
 }
 
 void x86_tlb_reset(CPUX86State *env)
 {
-    memset(&env_cpu(env)->tlb, 0, sizeof(X86TLB));
+    X86TLB *tlb = &env_cpu(env)->tlb;
+    uint64_t generation = tlb->generation;
+    memset(tlb, 0, sizeof(X86TLB));
+    tlb->generation = generation + 1;
 }
 
 /* The gate may be set from another vCPU's thread (the one that wrote port 92h): only
@@ -305,8 +322,8 @@ static void tlb_add_large_page(X86TLB *tlb, unsigned idx, uint64_t linear, uint6
 /* Code is being translated from the physical page holding phys: no write entry of
  * this TLB may let a store reach it without invalidating the translation. Entries
  * filled from now on see the page's code bit (tb_cache_page_has_code) themselves.
- * Only this vCPU's TLB is updated: with SMP, a vCPU translating code must have the
- * others drop their fast write entries for the page too (a broadcast to do). */
+ * Only this vCPU's TLB is updated here; with several vCPUs, TBCache.on_code_page
+ * has every TLB protected once the page's first TB is in (x86_tlb_protect_code_page). */
 static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_t page)
 {
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
@@ -314,6 +331,11 @@ static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_
             unsigned i = tlb->filled[idx][k];
             X86TLBEntry *e = &tlb->table[idx][i];
             if ((e->tag_write & X86_TLB_NO_CODE) && tlb->info[idx][i].phys == page)
+                e->tag_write &= ~(uint64_t)X86_TLB_NO_CODE;
+        }
+        for (unsigned v = 0; v < X86_TLB_VICTIMS; v++) {
+            X86TLBEntry *e = &tlb->victim[idx][v];
+            if ((e->tag_write & X86_TLB_NO_CODE) && tlb->victim_info[idx][v].phys == page)
                 e->tag_write &= ~(uint64_t)X86_TLB_NO_CODE;
         }
     }
@@ -839,6 +861,27 @@ static void ram_page_ptrs(Machine *m, uint64_t phys, uint8_t **rd, uint8_t **wr)
         *wr = *rd;
 }
 
+/* Records that entry i of mmu_idx holds a translation (X86TLB.filled). */
+static void tlb_list(X86TLB *tlb, unsigned mmu_idx, unsigned i)
+{
+    X86TLBEntryInfo *info = &tlb->info[mmu_idx][i];
+    if (!info->listed) {
+        info->listed = true;
+        tlb->filled[mmu_idx][tlb->nfilled[mmu_idx]++] = (uint16_t)i;
+    }
+}
+
+/* Moves an entry a fill is about to replace into the victim TLB. */
+static void victim_push(X86TLB *tlb, unsigned mmu_idx, const X86TLBEntry *e,
+                        const X86TLBEntryInfo *info)
+{
+    unsigned v = tlb->victim_next[mmu_idx];
+    tlb->victim_next[mmu_idx] = (uint8_t)((v + 1) % X86_TLB_VICTIMS);
+    tlb->victim[mmu_idx][v] = *e;
+    tlb->victim_info[mmu_idx][v] = *info;
+    tlb->victim_info[mmu_idx][v].listed = false;
+}
+
 /* Enters the translation of linear's page into the TLB entry of mmu_idx. */
 static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t linear,
                     const PageWalk *w, unsigned rights)
@@ -852,6 +895,8 @@ static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t li
     uint8_t *rd, *wr;
     ram_page_ptrs(cpu->machine, phys & X86_PAGE_MASK, &rd, &wr);
     uint64_t fast = page | X86_TLB_FAST;
+    if (info->page != page && ((e->tag_read | e->tag_write | e->tag_code) & X86_TLB_VALID))
+        victim_push(tlb, mmu_idx, e, info);
 
     e->addend = rd ? (uint64_t)(uintptr_t)rd - page : 0;
     uint64_t tag_rd = rd ? fast : fast & ~(uint64_t)X86_TLB_DIRECT;
@@ -868,10 +913,7 @@ static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t li
             tlb->code_page_protected = ~0ull;
         e->tag_write = tag;
     }
-    if (!info->listed) {
-        info->listed = true;
-        tlb->filled[mmu_idx][tlb->nfilled[mmu_idx]++] = (uint16_t)i;
-    }
+    tlb_list(tlb, mmu_idx, i);
     info->page = page;
     __atomic_store_n(&info->phys, phys & X86_PAGE_MASK, __ATOMIC_RELAXED);
     info->global = w->global;
@@ -926,6 +968,42 @@ static inline uint64_t *entry_tag(X86TLBEntry *e, int access)
                                        : &e->tag_read;
 }
 
+static inline bool tag_hits(uint64_t tag, uint64_t page)
+{
+    return (tag & X86_TLB_VALID) && (tag & X86_PAGE_MASK) == page;
+}
+
+/* A miss in entry i: if the victim TLB translates page for this access, swaps that
+ * victim with the entry. A victim of the page that does not allow the access is
+ * dropped: the walk that follows supersedes it. */
+static bool victim_swap(X86TLB *tlb, unsigned mmu_idx, unsigned i, uint64_t page, int access)
+{
+    for (unsigned v = 0; v < X86_TLB_VICTIMS; v++) {
+        X86TLBEntry *ve = &tlb->victim[mmu_idx][v];
+        X86TLBEntryInfo *vi = &tlb->victim_info[mmu_idx][v];
+        if (vi->page != page)
+            continue;
+        if (!tag_hits(*entry_tag(ve, access), page)) {
+            memset(ve, 0, sizeof(*ve));
+            continue;
+        }
+        X86TLBEntry *e = &tlb->table[mmu_idx][i];
+        X86TLBEntryInfo *info = &tlb->info[mmu_idx][i];
+        X86TLBEntry evicted = *e;
+        X86TLBEntryInfo evicted_info = *info;
+        *e = *ve;
+        info->page = vi->page;
+        info->phys = vi->phys;
+        info->global = vi->global;
+        *ve = evicted;
+        *vi = evicted_info;
+        vi->listed = false;
+        tlb_list(tlb, mmu_idx, i);
+        return true;
+    }
+    return false;
+}
+
 /* Translates one access that does not cross a page: from the TLB, or through a walk
  * that fills it. False with *f set if the access faults. */
 static bool translate(CPUX86State *env, uint64_t linear, int access, unsigned mmu_idx, Xlat *x,
@@ -947,9 +1025,14 @@ static bool translate(CPUX86State *env, uint64_t linear, int access, unsigned mm
     unsigned i = tlb_index(linear);
     X86TLBEntry *e = &tlb->table[mmu_idx][i];
     uint64_t *tag = entry_tag(e, access);
-    if (!(*tag & X86_TLB_VALID) || (*tag & X86_PAGE_MASK) != page) {
-        if (!tlb_fill(env, tlb, linear, access, mmu_idx, f))
+    if (!tag_hits(*tag, page)) {
+        if (victim_swap(tlb, mmu_idx, i, page, access)) {
+            /* Evicted before its page may have become code elsewhere. */
+            if (e->tag_write & X86_TLB_NO_CODE)
+                recheck_code_page(cpu, &e->tag_write, tlb->info[mmu_idx][i].phys);
+        } else if (!tlb_fill(env, tlb, linear, access, mmu_idx, f)) {
             return false;
+        }
     }
     x->phys = tlb->info[mmu_idx][i].phys | (linear & ~X86_PAGE_MASK);
     x->host = (*tag & X86_TLB_DIRECT) ? (uint8_t *)(uintptr_t)(linear + e->addend) : NULL;

@@ -196,6 +196,31 @@ static bool write_sysenter(CPUX86State *env, uint32_t index, uint64_t val)
     }
 }
 
+/* IA32_ARCH_CAPABILITIES (SDM Vol 4 Table 2-2), present when CPUID.(EAX=07H,ECX=0):
+ * EDX[29] says so. An emulated CPU executes nothing speculatively and keeps no
+ * microarchitectural buffers a guest could sample, so it reports itself immune to
+ * every issue this register has a "_NO" bit for: rogue data cache load (0, Meltdown),
+ * speculative store bypass (4), MDS (5), the page-size-change machine check (6), TAA
+ * (8), the MMIO stale-data family SBDR/FBSDP/PSDP (13-15), BHI (20), post-barrier RSB
+ * predictions (24), GDS (26), RFDS (27) and indirect target selection (62). A guest
+ * kernel then skips the mitigations for them, which cost an emulator dearly: page-table
+ * isolation reloads CR3 (a TLB flush) on every system call and interrupt from user
+ * mode, MDS clearing runs VERW on every return to user mode, and ITS routes every
+ * return through a thunk. QEMU's default CPU avoids them by being an AMD part. */
+#define ARCH_CAPABILITIES_IMMUNE                                                                   \
+    ((1ull << 0) | (1ull << 4) | (1ull << 5) | (1ull << 6) | (1ull << 8) | (1ull << 13) |          \
+     (1ull << 14) | (1ull << 15) | (1ull << 20) | (1ull << 24) | (1ull << 26) | (1ull << 27) |     \
+     (1ull << 62))
+
+static bool read_arch_capabilities(CPUX86State *env, uint32_t index, uint64_t *val)
+{
+    (void)index;
+    if (!x86_cpu_model_has(x86_env_model(env), FEAT_7_0_EDX, CPUID_7_0_EDX_ARCH_CAPABILITIES))
+        return false;
+    *val = ARCH_CAPABILITIES_IMMUNE;
+    return true;
+}
+
 /* IA32_MISC_ENABLE (SDM Vol 4 Table 2-2). Writable: fast strings (0), automatic
  * thermal control (3), Enhanced SpeedStep (16), limit CPUID maxval (22), xTPR message
  * disable (23), XD bit disable (34). Read-only: BTS (11) and PEBS (12) unavailable,
@@ -475,6 +500,7 @@ static const MsrDef msrs[] = {
     {MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, read_feature_control, NULL},
     {MSR_IA32_BIOS_SIGN_ID, MSR_IA32_BIOS_SIGN_ID, read_zero, write_ignored},
     {MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, read_mtrrcap, NULL},
+    {MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_ARCH_CAPABILITIES, read_arch_capabilities, NULL},
     {MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_EIP, read_sysenter, write_sysenter},
     {MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, read_misc_enable, write_misc_enable},
     {MSR_IA32_DEBUGCTL, MSR_IA32_DEBUGCTL, read_zero, write_debugctl},

@@ -65,6 +65,10 @@ struct CPUX86State;
 #define X86_TLB_BITS      12
 #define X86_TLB_SIZE      (1u << X86_TLB_BITS)
 #define X86_TLB_MMU_COUNT 4 /* X86_MMU_COUNT (checked in mmu.c) */
+/* Entries a fill evicts go to a small fully associative victim TLB per MMU index,
+ * searched by the slow path before it walks (two pages whose index collides then
+ * cost a swap, not a walk, when used in turn). */
+#define X86_TLB_VICTIMS 8
 
 #define X86_PAGE_BITS 12
 #define X86_PAGE_SIZE (1ull << X86_PAGE_BITS)
@@ -108,6 +112,11 @@ typedef struct X86TLB {
     /* Odd while a flush rewrites the lists: x86_tlb_protect_code_page, which walks
      * them from another thread, walks again if it changed meanwhile (a seqlock). */
     uint32_t flush_seq;
+    /* The victim TLB (X86_TLB_VICTIMS): evicted entries, replaced round-robin from
+     * victim_next; flushed with the table. */
+    X86TLBEntry victim[X86_TLB_MMU_COUNT][X86_TLB_VICTIMS];
+    X86TLBEntryInfo victim_info[X86_TLB_MMU_COUNT][X86_TLB_VICTIMS];
+    uint8_t victim_next[X86_TLB_MMU_COUNT];
     /* Per MMU index, a naturally aligned region that covers every large page (2 MiB,
      * 4 MiB, 1 GiB) entered since the last flush: INVLPG of an address in it flushes
      * the whole index, since one large-page translation fills many entries. */
@@ -115,6 +124,10 @@ typedef struct X86TLB {
     uint64_t large_mask[X86_TLB_MMU_COUNT];
     bool has_large[X86_TLB_MMU_COUNT];
     bool has_global[X86_TLB_MMU_COUNT];
+    /* Bumped by every flush that may change a linear -> physical mapping (the whole
+     * TLB, one page, a reset, a memory map or A20 change): the jump cache keeps it per
+     * slot so that a hit by linear pc needs no page translation (tcg/tb.h). */
+    uint64_t generation;
     /* The memory map (FlatView) and A20 mask the entries were filled under. */
     const void *mem_view;
     uint32_t a20_mask;

@@ -46,6 +46,7 @@
 #include "cpu/x86/cpu.h"
 #include "cpu/x86/decode.h"
 #include "cpu/x86/disas.h"
+#include "cpu/x86/tb-key.h"
 #include "cpu/x86/helper.h"
 #include "cpu/x86/translate.h"
 #include "system/debug.h"
@@ -78,11 +79,7 @@ static void init_globals(TCGContext *s)
 
 void x86_get_tb_key(const CPUX86State *env, uint64_t *pc, uint64_t *cs_base, uint32_t *flags)
 {
-    *cs_base = env->segs[R_CS].base;
-    *pc = (env->hflags & HF_CS64) ? env->rip : ((*cs_base + env->rip) & 0xffffffffu);
-    /* the key bits x86_cpu_update_hflags does not compute (cpu.h) */
-    *flags = env->hflags | x86_debug_tb_flags(env) |
-             (x86_alignment_checking(env) ? HF_AC_CHECK : 0) | (env->inhibit_irq ? HF_INHIBIT : 0);
+    x86_tb_key(env, pc, cs_base, flags);
 }
 
 static X86CodeSize code_size_of(uint32_t hflags)

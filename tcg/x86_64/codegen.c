@@ -741,8 +741,11 @@ static void gen_goto_tb(Gen *g, const TCGOp *op)
 {
     unsigned n = (unsigned)op->args[0] & 1;
     Emitter *e = &g->e;
+    /* The successor reads the guest state from env. es->insn_data is not stored here:
+     * the successor stores its own words before anything can read them (its exit
+     * stubs, slow paths and calls start from "unknown"), and the unlinked way out goes
+     * on to the exit_tb after this op, which stores them. */
     ra_sync_globals(g);
-    native_sync_insn_data(g);
     HostReg tmp = ra_alloc(g, ALLOCATABLE_REGS);
     x64_movi(e, true, REG_TMP, (uintptr_t)&g->tb->jmp_dest[n]);
     x64_load(e, EXT_64, true, REG_TMP, REG_TMP, 0);

@@ -657,18 +657,23 @@ static void many_large_pages(Fixture *f)
     enter_paging(f, MODE_LONG, CR4_PGE, 0);
 }
 
-/* How many of the 4 KiB pieces of [0, 32 MiB) a load through idx does not fault on;
- * those in [first, 32 MiB) when they must not fill the TLB (fills unchanged). */
-static unsigned count_readable(Fixture *f, unsigned idx)
+enum { NON_GLOBAL = 1, GLOBAL = 2, BOTH = 3 };
+
+/* How many of the 4 KiB pieces in [from, to) of those pages (NON_GLOBAL, GLOBAL or
+ * BOTH) a load through idx does not fault on. */
+static unsigned count_readable(Fixture *f, unsigned idx, uint64_t from, uint64_t to, int kinds)
 {
     unsigned ok = 0;
-    for (uint64_t a = 0; a < MANY_LARGE * 0x200000ull; a += X86_PAGE_SIZE) {
+    for (uint64_t a = from; a < to; a += X86_PAGE_SIZE) {
         uint64_t v;
-        if (try_ld(f, a, 4, idx, &v).vector < 0)
+        int kind = (a >> 21) & 1 ? GLOBAL : NON_GLOBAL;
+        if ((kinds & kind) && try_ld(f, a, 4, idx, &v).vector < 0)
             ok++;
     }
     return ok;
 }
+
+#define MANY_END (MANY_LARGE * 0x200000ull)
 
 /* A flush empties every entry filled since the last one, in every MMU index, whatever
  * the order of the fills; a non-global flush keeps exactly the global entries. */
@@ -680,22 +685,27 @@ static void test_tlb_flush_after_many_fills(void)
     const unsigned pieces = MANY_LARGE * 512, per_tlb = X86_TLB_SIZE;
     g_assert_cmpuint(pieces, >=, 2 * per_tlb);
     many_large_pages(f);
+    /* The last per_tlb pieces read: the table's entries after a pass. */
+    const uint64_t last = MANY_END - per_tlb * X86_PAGE_SIZE;
     for (int round = 0; round < 2; round++) {
         /* Fill both indices (the second pass over a page refills what the first
          * evicted), then unmap everything behind the TLB's back. */
-        g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), ==, pieces);
-        g_assert_cmpuint(count_readable(f, X86_MMU_USER), ==, pieces);
+        g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP, 0, MANY_END, BOTH), ==, pieces);
+        g_assert_cmpuint(count_readable(f, X86_MMU_USER, 0, MANY_END, BOTH), ==, pieces);
         for (unsigned n = 0; n < MANY_LARGE; n++)
             put64(f, PT_L3 + 8 * n, 0);
         uint64_t fills = tlb->fills;
-        /* MOV CR3: the TLB holds the last per_tlb pieces read, half of them global. */
+        /* MOV CR3: only global entries stay, all those of the table. */
         x86_tlb_flush(env, false);
-        g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), ==, per_tlb / 2);
-        g_assert_cmpuint(count_readable(f, X86_MMU_USER), ==, per_tlb / 2);
+        for (unsigned k = 0; k < 2; k++) {
+            unsigned idx = k ? X86_MMU_USER : X86_MMU_KERNEL_NOSMAP;
+            g_assert_cmpuint(count_readable(f, idx, 0, MANY_END, NON_GLOBAL), ==, 0);
+            g_assert_cmpuint(count_readable(f, idx, last, MANY_END, GLOBAL), ==, per_tlb / 2);
+        }
         g_assert_cmpuint(tlb->fills, ==, fills);
         x86_tlb_flush(env, true);
-        g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), ==, 0);
-        g_assert_cmpuint(count_readable(f, X86_MMU_USER), ==, 0);
+        g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP, 0, MANY_END, BOTH), ==, 0);
+        g_assert_cmpuint(count_readable(f, X86_MMU_USER, 0, MANY_END, BOTH), ==, 0);
         many_large_pages(f);
     }
     fixture_free(f);
@@ -708,7 +718,8 @@ static void test_tlb_invlpg_whole_large_page(void)
     Fixture *f = fixture_new();
     CPUX86State *env = &f->cpu.env;
     many_large_pages(f);
-    g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), ==, MANY_LARGE * 512);
+    g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP, 0, MANY_END, BOTH), ==,
+                     MANY_LARGE * 512);
     /* The last 2 MiB page read (n = 15) is entirely in the TLB: unmap it and 14. */
     put64(f, PT_L3 + 8 * 15, 0);
     put64(f, PT_L3 + 8 * 14, 0);
@@ -717,7 +728,56 @@ static void test_tlb_invlpg_whole_large_page(void)
     for (uint64_t a = 15 * 0x200000ull; a < 16 * 0x200000ull; a += X86_PAGE_SIZE)
         assert_pf(try_ld(f, a, 4, X86_MMU_KERNEL_NOSMAP, &v), 0, a);
     /* Page 14 was not invalidated: its pieces still in the TLB still translate. */
-    g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP), >=, 1);
+    g_assert_cmpuint(count_readable(f, X86_MMU_KERNEL_NOSMAP, 0, MANY_END, BOTH), >=, 1);
+    fixture_free(f);
+}
+
+/* Two pages that share a TLB index, used in turn, swap through the victim TLB
+ * without walking; each access still reaches its own frame, with its own rights, and
+ * INVLPG and MOV CR3 reach entries parked in the victim TLB. */
+static void test_tlb_victim_swap(void)
+{
+    Fixture *f = rights_fixture(0, 0);
+    CPUX86State *env = &f->cpu.env;
+    X86TLB *tlb = &f->cpu.tlb;
+    const unsigned kn = X86_MMU_KERNEL_NOSMAP;
+    const uint64_t a = 0x1000 * PG_SUP_RW, b = a + X86_TLB_SIZE * X86_PAGE_SIZE;
+    put64(f, PT_L3 + 8 * (b >> 21), PT_L5 | P | RW | US);
+    put64(f, PT_L5 + 8 * ((b >> 12) & 511), frame(40) | P | RW | A | D);
+    put32(f, frame(PG_SUP_RW), 0xaaaa);
+    put32(f, frame(40), 0xbbbb);
+    g_assert_cmphex(ld(f, a, 4, kn), ==, 0xaaaa);
+    g_assert_cmphex(ld(f, b, 4, kn), ==, 0xbbbb);
+    uint64_t fills = tlb->fills;
+    for (int i = 0; i < 3; i++) {
+        g_assert_cmphex(ld(f, a, 4, kn), ==, 0xaaaa);
+        g_assert_cmphex(ld(f, b, 4, kn), ==, 0xbbbb);
+    }
+    g_assert_cmpuint(tlb->fills, ==, fills);
+    /* a's entry was filled by a read of a clean page: its first write walks to set D
+     * (SDM 3A §4.8); b's allows writes. */
+    st(f, a + 4, 0x1111, 4, kn);
+    g_assert_cmphex(get64(f, PT_L4 + 8 * PG_SUP_RW) & (A | D), ==, A | D);
+    st(f, b + 4, 0x2222, 4, kn);
+    st(f, a + 8, 0x3333, 4, kn);
+    g_assert_cmpuint(tlb->fills, ==, fills + 1);
+    g_assert_cmphex(get32(f, frame(PG_SUP_RW) + 4), ==, 0x1111);
+    g_assert_cmphex(get32(f, frame(PG_SUP_RW) + 8), ==, 0x3333);
+    g_assert_cmphex(get32(f, frame(40) + 4), ==, 0x2222);
+    /* Rights stay per MMU index: the user index never sees a's supervisor entry. */
+    uint64_t v;
+    assert_pf(try_ld(f, a, 4, X86_MMU_USER, &v), PF_P | PF_U, a);
+    /* INVLPG of a page while it is a victim (b is in the table now). */
+    ld(f, b, 4, kn);
+    put32(f, frame(41), 0xcccc);
+    set_pte(f, PG_SUP_RW, frame(41) | P | RW | A | D);
+    x86_tlb_flush_page(env, a);
+    g_assert_cmphex(ld(f, a, 4, kn), ==, 0xcccc);
+    /* MOV CR3 drops non-global victims. */
+    ld(f, b, 4, kn);
+    set_pte(f, PG_SUP_RW, 0);
+    x86_tlb_flush(env, false);
+    assert_pf(try_ld(f, a, 4, kn, &v), 0, a);
     fixture_free(f);
 }
 
@@ -917,6 +977,74 @@ static void test_smc_through_alias(void)
     fixture_free(f);
 }
 
+/* ---- the jump cache's generation (tcg/tb.h, cpu/x86/tlb.h) ---- */
+
+/* Writes "mov eax, value; hlt" at physical address pa. */
+static void put_mov_eax_hlt(Fixture *f, uint64_t pa, uint32_t value)
+{
+    f->m.ram[pa] = 0xb8;
+    memcpy(f->m.ram + pa + 1, &value, 4);
+    f->m.ram[pa + 5] = 0xf4;
+}
+
+/* Runs from rip to the HLT; returns EAX. */
+static uint32_t run_to_hlt(Fixture *f, uint64_t rip)
+{
+    CPUX86State *env = &f->cpu.env;
+    env->rip = rip;
+    env->halted = false;
+    g_assert_cmpint(tcg_runner_run(f->r, &f->cpu, 10), ==, EXCP_HLT);
+    return (uint32_t)env->regs[R_EAX];
+}
+
+/* The vCPU loop finds blocks by linear pc in its jump cache, without translating pc,
+ * when the slot was filled under the TLB's current generation: INVLPG, a CR3 load
+ * (x86_tlb_flush) and an A20 change must each make a block of the old mapping miss,
+ * so that the code the new mapping points to runs. */
+static void test_jump_cache_generation(void)
+{
+    Fixture *f = rights_fixture(0, 0);
+    CPUX86State *env = &f->cpu.env;
+    const uint64_t code = 0x1000 * 40;
+    put_mov_eax_hlt(f, frame(40), 1);
+    put_mov_eax_hlt(f, frame(41), 2);
+    env->segs[R_CS].flags |= DESC_L_MASK;
+    env->segs[R_CS].flags &= ~DESC_B_MASK;
+    env->segs[R_CS].base = 0;
+    x86_cpu_update_hflags(env);
+    set_pte(f, 40, frame(40) | P | RW);
+    g_assert_cmpuint(run_to_hlt(f, code), ==, 1);
+    g_assert_cmpuint(run_to_hlt(f, code), ==, 1);
+    /* Remapped: the old translation may be used until INVLPG (SDM 3A §4.10.4.1). */
+    set_pte(f, 40, frame(41) | P | RW);
+    x86_tlb_flush_page(env, code);
+    g_assert_cmpuint(run_to_hlt(f, code), ==, 2);
+    set_pte(f, 40, frame(40) | P | RW);
+    x86_tlb_flush(env, false);
+    g_assert_cmpuint(run_to_hlt(f, code), ==, 1);
+    /* Unmapped: the fetch faults instead of running the cached block. */
+    set_pte(f, 40, 0);
+    x86_tlb_flush_page(env, code);
+    env->rip = code;
+    g_assert_cmpint(tcg_runner_run(f->r, &f->cpu, 10), ==, EXCP_PF);
+
+    /* Paging off, 32-bit code: the A20 gate moves linear 0x1f0000 to 0x0f0000. */
+    put_mov_eax_hlt(f, 0x1f0000, 3);
+    put_mov_eax_hlt(f, 0x0f0000, 4);
+    env->cr[0] = CR0_PE | CR0_ET;
+    env->efer = 0;
+    env->segs[R_CS].flags &= ~DESC_L_MASK;
+    env->segs[R_CS].flags |= DESC_B_MASK;
+    x86_cpu_update_hflags(env);
+    x86_tlb_flush(env, true);
+    g_assert_cmpuint(run_to_hlt(f, 0x1f0000), ==, 3);
+    x86_set_a20(env, false);
+    g_assert_cmpuint(run_to_hlt(f, 0x1f0000), ==, 4);
+    x86_set_a20(env, true);
+    g_assert_cmpuint(run_to_hlt(f, 0x1f0000), ==, 3);
+    fixture_free(f);
+}
+
 /* ---- data breakpoints and the alignment check ---- */
 
 /* A watched page takes the slow path for the kinds of access the breakpoint watches
@@ -1015,12 +1143,14 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/tlb/large-page-invlpg", test_tlb_large_page_invlpg);
     g_test_add_func("/mmu/tlb/flush-after-many-fills", test_tlb_flush_after_many_fills);
     g_test_add_func("/mmu/tlb/invlpg-whole-large-page", test_tlb_invlpg_whole_large_page);
+    g_test_add_func("/mmu/tlb/victim-swap", test_tlb_victim_swap);
     g_test_add_func("/mmu/tlb/dirty-slow-path", test_dirty_needs_slow_path);
     g_test_add_func("/mmu/cross-page", test_cross_page);
     g_test_add_func("/mmu/mmio", test_mmio_through_paging);
     g_test_add_func("/mmu/fetch", test_fetch);
     g_test_add_func("/mmu/code-lookup-hits", test_code_lookup_hits);
     g_test_add_func("/mmu/smc-alias", test_smc_through_alias);
+    g_test_add_func("/mmu/jump-cache-generation", test_jump_cache_generation);
     g_test_add_func("/mmu/debug/watch-marks", test_watch_marks);
     g_test_add_func("/mmu/alignment-check", test_alignment_check);
     return g_test_run();

@@ -642,6 +642,27 @@ static int wrmsr(Fixture *f, uint32_t index, uint64_t val)
     return run_at(f, WRMSR_ADDR, code_wrmsr, sizeof(code_wrmsr));
 }
 
+/* IA32_ARCH_CAPABILITIES: the models that advertise it (CPUID.7.0:EDX[29]) report the
+ * "not affected" bits (RDCL_NO: no page-table isolation; MDS_NO; ITS_NO), read-only;
+ * qemu64 does not have the MSR. */
+static void test_arch_capabilities(void)
+{
+    const uint64_t rdcl_no = 1ull << 0, mds_no = 1ull << 5, its_no = 1ull << 62;
+    Fixture *f = fx_new(code_hlt, sizeof(code_hlt));
+    fx_protected32(f, 0);
+    uint64_t v;
+    g_assert_true(x86_cpu_model_has(f->cpu.model, FEAT_7_0_EDX, CPUID_7_0_EDX_ARCH_CAPABILITIES));
+    g_assert_cmpint(rdmsr(f, MSR_IA32_ARCH_CAPABILITIES, &v), ==, EXCP_HLT);
+    g_assert_cmphex(v & (rdcl_no | mds_no | its_no), ==, rdcl_no | mds_no | its_no);
+    g_assert_cmpint(wrmsr(f, MSR_IA32_ARCH_CAPABILITIES, 0), ==, EXCP_GP);
+    fx_free(f);
+    f = fx_new_model("qemu64", code_hlt, sizeof(code_hlt));
+    fx_protected32(f, 0);
+    g_assert_false(x86_cpu_model_has(f->cpu.model, FEAT_7_0_EDX, CPUID_7_0_EDX_ARCH_CAPABILITIES));
+    g_assert_cmpint(rdmsr(f, MSR_IA32_ARCH_CAPABILITIES, &v), ==, EXCP_GP);
+    fx_free(f);
+}
+
 static void test_msr_access(void)
 {
     Fixture *f = fx_new(code_hlt, sizeof(code_hlt));
@@ -1078,6 +1099,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sys/ltr-str", test_ltr_str);
     g_test_add_func("/sys/smsw-lmsw-clts", test_smsw_lmsw_clts);
     g_test_add_func("/sys/msr", test_msr_access);
+    g_test_add_func("/sys/arch-capabilities", test_arch_capabilities);
     g_test_add_func("/sys/rdtsc", test_rdtsc);
     g_test_add_func("/sys/syscall", test_syscall);
     g_test_add_func("/sys/sysret", test_sysret);

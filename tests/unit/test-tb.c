@@ -404,7 +404,7 @@ static void test_flush(void)
 static TranslationBlock *jc_lookup(Fixture *f, TBJumpCache *jc, const TranslationBlock *tb)
 {
     return tb_jmp_cache_lookup(jc, &f->cache, tb->phys_pc, tb->pc, tb->cs_base, tb->flags,
-                               tb->cflags);
+                               tb->cflags, 1);
 }
 
 /* The jump cache: a hit is decided by the key kept in the slot (the TB is not read),
@@ -420,21 +420,21 @@ static void test_jump_cache(void)
     g_assert_true(jc_lookup(f, other, tb) == tb);
     /* From the slot alone: a TB whose own key no longer matches is still found. */
     tb->flags = 8;
-    g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0) == tb);
+    g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0, 1) == tb);
     tb->flags = 7;
-    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x6000, 0x7c00, 0x100, 7, 0));
-    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x200, 7, 0));
-    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 8, 0));
-    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 1));
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x6000, 0x7c00, 0x100, 7, 0, 1));
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x200, 7, 0, 1));
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 8, 0, 1));
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 1, 1));
     g_assert_true(jc_lookup(f, jc, tb) == tb);
 
     g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x5004, 1), ==, 1);
     tb->flags = 8; /* the slot must be empty: not found through the key either */
-    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0));
-    g_assert_null(tb_jmp_cache_lookup(other, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0));
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0, 1));
+    g_assert_null(tb_jmp_cache_lookup(other, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0, 1));
 
     TranslationBlock *fresh = make_tb_key(f, 0x5000, 16, UINT64_MAX, 0x7c00, 0x100, 7, 0);
-    tb_jmp_cache_insert(jc, &f->cache, fresh);
+    tb_jmp_cache_insert(jc, &f->cache, fresh, 1);
     g_assert_true(jc_lookup(f, jc, fresh) == fresh);
     g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x5000, 1), ==, 1);
     g_assert_null(jc_lookup(f, jc, fresh));
@@ -442,10 +442,44 @@ static void test_jump_cache(void)
     TranslationBlock *kept = make_tb(f, 0x8000, 16, UINT64_MAX);
     g_assert_true(jc_lookup(f, jc, kept) == kept);
     tb_cache_flush(&f->cache);
-    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x8000, 0x8000, 0, 0, 0));
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x8000, 0x8000, 0, 0, 0, 1));
     fixture_free(f);
     g_free(jc);
     g_free(other);
+}
+
+/* Probing by linear pc: a hit needs the generation the slot was filled (or last found
+ * by physical pc) under; a lookup by physical pc moves the slot to the caller's
+ * generation; an invalidated or flushed TB is never probed. */
+static void test_jump_cache_probe(void)
+{
+    Fixture *f = fixture_new();
+    TBJumpCache *jc = g_new0(TBJumpCache, 1);
+    TranslationBlock *tb = make_tb_key(f, 0x5000, 16, UINT64_MAX, 0x7c00, 0x100, 7, 0);
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 1));
+    g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0, 1) == tb);
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 1) == tb);
+    g_assert_true(tb_jmp_cache_slot(jc, 0x7c00)->tb == tb);
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 2));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x200, 7, 0, 1));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 8, 0, 1));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 1, 1));
+    /* Found again by physical pc under generation 2: probes of 2 hit, of 1 miss. */
+    g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0, 2) == tb);
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 2) == tb);
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 1));
+    /* The slots are 64-byte aligned: a probe reads one cache line. */
+    g_assert_cmpuint((uintptr_t)tb_jmp_cache_slot(jc, 0x7c00) % 64, ==, 0);
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x5000, 1), ==, 1);
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 2));
+
+    TranslationBlock *kept = make_tb(f, 0x8000, 16, UINT64_MAX);
+    tb_jmp_cache_insert(jc, &f->cache, kept, 3);
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, kept->pc, 0, 0, 0, 3) == kept);
+    tb_cache_flush(&f->cache);
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x8000, 0, 0, 0, 3));
+    fixture_free(f);
+    g_free(jc);
 }
 
 /* Inserting and invalidating tens of thousands of TBs stays well under a second: the
@@ -653,6 +687,7 @@ int main(int argc, char **argv)
     g_test_add_func("/tb/cache/invalidate_edges", test_invalidate_edges);
     g_test_add_func("/tb/cache/page_bits", test_page_bits);
     g_test_add_func("/tb/cache/jump_cache", test_jump_cache);
+    g_test_add_func("/tb/cache/jump_cache_probe", test_jump_cache_probe);
     g_test_add_func("/tb/cache/code_granules", test_code_granules);
     g_test_add_func("/tb/cache/two_pages", test_two_pages);
     g_test_add_func("/tb/cache/high_pages", test_high_pages);

@@ -1078,6 +1078,105 @@ static void test_optimizer_setcond_uses(void)
     fixture_free(f);
 }
 
+/* t = r1 + 1 copied into r2 (and into r7, which shares bytes with other globals when
+ * the fixture has aliases), then read twice more. */
+static void build_copy_to_global(Fixture *f, const void *arg)
+{
+    (void)arg;
+    TCGContext *s = &f->s;
+    TCGv t = tcg_temp_new(s, TCG_TYPE_I64);
+    TCGv u = tcg_temp_new(s, TCG_TYPE_I64);
+    tcg_gen_addi(s, t, f->r[1], 1);
+    tcg_gen_mov(s, f->r[7], t);
+    tcg_gen_mov(s, f->r[2], t);
+    tcg_gen_sub(s, u, t, f->r[4]);
+    tcg_gen_mov(s, f->r[3], u);
+    tcg_gen_mov(s, f->r[5], t);
+}
+
+/* Later reads of a copied value read the plain global that holds it, so that the temp
+ * dies at the copy (a backend then renames its register instead of copying); never a
+ * global sharing bytes with another (a backend reads those from memory every time). */
+static void test_optimizer_copies_read_globals(void)
+{
+    for (int alias = 0; alias < 2; alias++) {
+        Fixture *f = fixture_new(alias);
+        f->env.r[1] = 41;
+        f->env.r[4] = 2;
+        run_both(f, build_copy_to_global, NULL);
+        g_assert_cmpuint(f->env.r[2], ==, 42);
+        g_assert_cmpuint(f->env.r[3], ==, 40);
+        g_assert_cmpuint(f->env.r[5], ==, 42);
+        g_assert_cmpuint(f->env.r[7], ==, 42);
+        unsigned want = alias ? f->r[2].idx : f->r[7].idx;
+        for (unsigned k = 0; k < f->s.nb_ops; k++) {
+            const TCGOp *op = &f->s.ops[k];
+            if (op->opc == INDEX_op_sub) {
+                g_assert_cmpuint(op->args[1], ==, want);
+            }
+            if (op->opc == INDEX_op_mov && op->args[0] == f->r[5].idx) {
+                g_assert_cmpuint(op->args[1], ==, want);
+            }
+        }
+        fixture_free(f);
+    }
+}
+
+/* 32-bit guest arithmetic as the x86 front end writes it: zero-extended inputs, a
+ * 64-bit op, a zero-extended result. r3 = r1 - r2 and r5 = r1 << 3 in 32 bits; r6 =
+ * ext32u(r1 << 40), which a 32-bit shift (count masked to 5 bits) would get wrong. */
+static void build_guest32(Fixture *f, const void *arg)
+{
+    (void)arg;
+    TCGContext *s = &f->s;
+    TCGv a = tcg_temp_new(s, TCG_TYPE_I64), b = tcg_temp_new(s, TCG_TYPE_I64);
+    TCGv d = tcg_temp_new(s, TCG_TYPE_I64);
+    tcg_gen_op2(s, INDEX_op_ext32u, a, f->r[1]);
+    tcg_gen_op2(s, INDEX_op_ext32u, b, f->r[2]);
+    tcg_gen_sub(s, d, a, b);
+    tcg_gen_op2(s, INDEX_op_ext32u, d, d);
+    tcg_gen_mov(s, f->r[3], d);
+    tcg_gen_shli(s, d, a, 3);
+    tcg_gen_op2(s, INDEX_op_ext32u, f->r[5], d);
+    tcg_gen_shli(s, d, a, 40);
+    tcg_gen_op2(s, INDEX_op_ext32u, f->r[6], d);
+}
+
+/* Such sequences become one 32-bit op on the guest registers themselves; the shift by
+ * 40 stays 64-bit. */
+static void test_optimizer_guest32(void)
+{
+    Fixture *f = fixture_new(false);
+    f->env.r[1] = 0xaaaaaaaa00000005ull;
+    f->env.r[2] = 0x5555555500000007ull;
+    run_both(f, build_guest32, NULL);
+    g_assert_cmphex(f->env.r[3], ==, 0xfffffffeull);
+    g_assert_cmphex(f->env.r[5], ==, 40);
+    g_assert_cmphex(f->env.r[6], ==, 0);
+    unsigned narrowed = 0;
+    for (unsigned k = 0; k < f->s.nb_ops; k++) {
+        const TCGOp *op = &f->s.ops[k];
+        if (op->opc == INDEX_op_sub) {
+            g_assert_cmpuint(op->type, ==, TCG_TYPE_I32);
+            g_assert_cmpuint(op->args[1], ==, f->r[1].idx);
+            g_assert_cmpuint(op->args[2], ==, f->r[2].idx);
+            narrowed++;
+        }
+        if (op->opc == INDEX_op_shl) {
+            uint64_t count = 0;
+            for (unsigned j = 0; j < k; j++) {
+                if (f->s.ops[j].opc == INDEX_op_movi && f->s.ops[j].args[0] == op->args[2]) {
+                    count = f->s.ops[j].args[1];
+                }
+            }
+            g_assert_cmpuint(op->type, ==, count < 32 ? TCG_TYPE_I32 : TCG_TYPE_I64);
+            narrowed += op->type == TCG_TYPE_I32;
+        }
+    }
+    g_assert_cmpuint(narrowed, ==, 2);
+    fixture_free(f);
+}
+
 /* Globals that share bytes: a write to one changes the other. */
 static void build_alias(Fixture *f, const void *arg)
 {
@@ -1577,6 +1676,8 @@ int main(int argc, char **argv)
     g_test_add_func("/tcg/interp/fault", test_fault);
     g_test_add_func("/tcg/optimize/removes", test_optimizer_removes);
     g_test_add_func("/tcg/optimize/setcond_uses", test_optimizer_setcond_uses);
+    g_test_add_func("/tcg/optimize/copies_read_globals", test_optimizer_copies_read_globals);
+    g_test_add_func("/tcg/optimize/guest32", test_optimizer_guest32);
     g_test_add_func("/tcg/optimize/overlapping_globals", test_overlapping_globals);
     g_test_add_func("/tcg/optimize/random_blocks", test_random_blocks);
     g_test_add_func("/tcg/optimize/random_blocks_aliased", test_random_blocks_aliased);
