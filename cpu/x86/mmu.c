@@ -322,8 +322,8 @@ static void tlb_add_large_page(X86TLB *tlb, unsigned idx, uint64_t linear, uint6
 /* Code is being translated from the physical page holding phys: no write entry of
  * this TLB may let a store reach it without invalidating the translation. Entries
  * filled from now on see the page's code bit (tb_cache_page_has_code) themselves.
- * Only this vCPU's TLB is updated: with SMP, a vCPU translating code must have the
- * others drop their fast write entries for the page too (a broadcast to do). */
+ * Only this vCPU's TLB is updated here; with several vCPUs, TBCache.on_code_page
+ * has every TLB protected once the page's first TB is in (x86_tlb_protect_code_page). */
 static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_t page)
 {
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
