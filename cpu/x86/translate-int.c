@@ -845,8 +845,12 @@ static void gen_rotate_imm(DisasContext *d, Operands *o, TCGv a, unsigned size, 
     gen_zext(d, az, a, size);
     if (k == 0) {
         tcg_gen_mov(d->s, r, az);
-    } else if (size == 8) {
-        tcg_gen_op3(d->s, left ? INDEX_op_rotl : INDEX_op_rotr, r, az, cst(d, k));
+    } else if (size >= 4) {
+        /* One rotate of the operand's width: a 32-bit op reads the low half and
+         * zero-extends its result (tcg/tcg.h), as a 32-bit register write does. */
+        TCGArg args[3] = {r.idx, (size == 8 ? az : a).idx, cst(d, k).idx};
+        tcg_emit(d->s, left ? INDEX_op_rotl : INDEX_op_rotr,
+                 size == 8 ? TCG_TYPE_I64 : TCG_TYPE_I32, 3, args);
     } else {
         /* The value twice side by side: a rotation is a window of the pair. */
         TCGv pair = tmp(d);
