@@ -10,8 +10,26 @@
 #include "cpu/x86/cc_helper.h"
 #include "cpu/x86/translate.h"
 
+/* The lazy-flags globals the new operation ignores are declared dead (discard), so
+ * that the optimizer drops what last computed them when nothing else reads it (a
+ * ROR's flag image before an AND, with a load in between that makes every global live
+ * in env). cc_src2 is written only by ADC and SBB: it needs ending only after them. */
+static void gen_discard_unused(DisasContext *d, bool dst, bool src, bool src2)
+{
+    if (!dst)
+        tcg_gen_discard(d->s, gv(G_CC_DST));
+    if (!src)
+        tcg_gen_discard(d->s, gv(G_CC_SRC));
+    int prev = d->cc_op_static;
+    bool prev_src2 =
+        (prev >= CC_OP_ADCB && prev <= CC_OP_ADCQ) || (prev >= CC_OP_SBBB && prev <= CC_OP_SBBQ);
+    if (!src2 && prev_src2)
+        tcg_gen_discard(d->s, gv(G_CC_SRC2));
+}
+
 void gen_set_cc(DisasContext *d, CCOp op, TCGv dst, TCGv src, TCGv src2)
 {
+    gen_discard_unused(d, true, src.idx != TCG_NO_RET.idx, src2.idx != TCG_NO_RET.idx);
     tcg_gen_movi(d->s, gv(G_CC_OP), op);
     tcg_gen_mov(d->s, gv(G_CC_DST), dst);
     if (src.idx != TCG_NO_RET.idx)
@@ -29,6 +47,7 @@ CCOp cc_sized(CCOp base, unsigned size)
 /* Replaces the arithmetic flags with those in v (CC_OP_EFLAGS). */
 void gen_set_eflags_arith(DisasContext *d, TCGv v)
 {
+    gen_discard_unused(d, false, true, false);
     tcg_gen_movi(d->s, gv(G_CC_OP), CC_OP_EFLAGS);
     tcg_gen_andi(d->s, gv(G_CC_SRC), v, CC_MASK);
     d->cc_op_static = CC_OP_EFLAGS;
