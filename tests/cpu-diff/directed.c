@@ -1622,6 +1622,14 @@ static const DirectedEntry directed[] = {
     E64(FAM_SHIFT, "29 f2 eb 00 b1 25 48 d3 c8", "sub edx, esi; jmp +0; mov cl, 37; ror rax, cl"),
     E64(FAM_SHIFT, "29 f2 eb 00 b1 7f 48 d3 c8", "sub edx, esi; jmp +0; mov cl, 127; ror rax, cl"),
     ES(FAM_SHIFT, "29 f2 eb 00 d3 ce 0f 92 c0 0f 98 c3", "sub edx, esi; jmp +0; ror esi, cl; setc al; sets bl", CX),
+    /* SHLD/SHRD by an immediate (no branch): a zero masked count keeps the flags; the
+     * conditions after it are computed inline. */
+    E(FAM_SHIFTD, "01 f2 0f a4 d8 00 0f 92 c1 0f 98 c2 0f 94 c5", "add edx, esi; shld eax, ebx, 0; setc cl; sets dl; setz ch"),
+    E(FAM_SHIFTD, "29 f2 0f a4 d8 20 0f 92 c1 0f 9c c2", "sub edx, esi; shld eax, ebx, 32; setc cl; setl dl"),
+    E(FAM_SHIFTD, "01 f2 0f ac d8 03 0f 92 c1 0f 94 c2 0f 98 c5 0f 9a c6", "add edx, esi; shrd eax, ebx, 3; setc cl; setz dl; sets ch; setp dh"),
+    E(FAM_SHIFTD, "31 f2 66 0f ac d8 00 0f 92 c1 0f 94 c2", "xor edx, esi; shrd ax, bx, 0; setc cl; setz dl"),
+    E(FAM_SHIFTD, "0f a4 d8 01 0f 90 c1 0f 92 c2 0f 9e c5", "shld eax, ebx, 1; seto cl; setc dl; setle ch"),
+    E64(FAM_SHIFTD, "01 f2 48 0f a4 d8 40 0f 92 c1 0f 98 c2", "add edx, esi; shld rax, rbx, 64; setc cl; sets dl"),
 };
 /* clang-format on */
 
