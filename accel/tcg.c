@@ -84,6 +84,16 @@ static const TCGNativeTLB x86_native_tlb = {
     .fast_bits = X86_TLB_FAST,
 };
 
+/* What the inline jump-cache probe of compiled code reads (tcg/x86_64/native.h), as
+ * x86_tb_key and tcg_next_block do: rIP, the TLB's generation and interrupt_request. */
+static const TCGNativeLookup x86_native_lookup = {
+    .ip = offsetof(CPUX86State, rip),
+    .wide_pc_flag = HF_CS64,
+    .xlat_gen = offsetof(X86CPU, tlb) + offsetof(X86TLB, generation),
+    .pending = offsetof(X86CPU, interrupt_request),
+};
+_Static_assert(sizeof(((X86CPU *)0)->interrupt_request) == 4, "a 32-bit pending word");
+
 static void tcg_native_flush_hook(void *opaque)
 {
     tcg_native_flush(opaque);
@@ -97,6 +107,7 @@ static TCGNative *tcg_native_create(TBCache *tbc, void (*kick)(void *), void *ki
 {
     TCGNativeConfig cfg = {
         .tlb = &x86_native_tlb,
+        .lookup = &x86_native_lookup,
         .out_asm = out_asm,
         .kick_all = kick,
         .kick_opaque = kick_opaque,
@@ -417,6 +428,7 @@ static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, con
     bool follow = lookup && !budget && !log_enabled(log, LOG_EXEC | LOG_CPU);
     cpu->exec.next_block = follow ? tcg_next_block : NULL;
     cpu->exec.next_block_opaque = lookup;
+    cpu->exec.jmp_slots = NULL; /* set once the slots are synced, below */
     if (lookup) {
         lookup->t = t;
         lookup->log = log;
@@ -436,6 +448,8 @@ static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, con
             last = NULL;
         }
         TranslationBlock *tb = tcg_find_block(tbc, jc, log, cpu, t);
+        /* The slots are now up to date with the TB cache's flushes (tcg_find_block). */
+        cpu->exec.jmp_slots = follow ? jc->entry : NULL;
         if (last && !atomic_load(&last->invalid))
             atomic_store(&last->jmp_dest[last_slot], tb);
         if (log_enabled(log, LOG_CPU))
@@ -507,6 +521,7 @@ static void tcg_debug_step(TcgAccel *a, X86CPU *cpu, X86Translator *t)
         tb_cache_insert(&a->tbc, tb);
     }
     cpu->exec.next_block = NULL; /* exactly this block */
+    cpu->exec.jmp_slots = NULL;
     uintptr_t ret = tcg_exec_block(a->native, cpu, tb);
     if ((ret & TB_EXIT_MASK) == TB_EXIT_REQUESTED) {
         /* Kicked before the instruction completed: run it again, unless stopping. */

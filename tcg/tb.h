@@ -284,6 +284,11 @@ typedef struct TCGExecState {
     /* Set by next_block with what it returns: the jump-cache slot holding that block
      * (whose code fields the backend may use), or NULL. */
     TBJumpEntry *next_entry;
+    /* The vCPU's jump-cache slots (TBJumpCache.entry, up to date with the TB cache's
+     * flushes) that compiled code may probe itself at a TCG_EXIT_SAME_KEY exit before
+     * it calls next_block, or NULL: it always calls next_block. Set only together with
+     * next_block. */
+    TBJumpEntry *jmp_slots;
     /* The IR builder translating for this vCPU's thread (set by the front end, cleared
      * when it is freed), or NULL: a TB it built whose IR is still in its arrays
      * (builder->ir_tb) is compiled from there by the native backend, on this thread. */
