@@ -330,10 +330,11 @@ static void *tcg_create(Machine *m)
 /* The cached block for the current state, or NULL. A jump-cache slot filled under the
  * TLB's current generation holds a block whose pc still maps to the physical page it
  * was translated from (cpu/x86/tlb.h bumps the generation on every flush that can
- * change a mapping), so a hit needs no page translation. A miss translates pc, which
- * may raise #PF/#GP. The generation is read first: a flush during the translation then
- * leaves the slot with an older one, which only costs a miss. *slot: where the block
- * is kept (valid when the result is not NULL). */
+ * change a mapping; the pages slots rely on are noted in its filter, so that INVLPG of
+ * other pages keeps it), so a hit needs no page translation. A miss translates pc,
+ * which may raise #PF/#GP. The generation is read first: a flush during the
+ * translation then leaves the slot with an older one, which only costs a miss. *slot:
+ * where the block is kept (valid when the result is not NULL). */
 static inline __attribute__((always_inline)) TranslationBlock *
 tcg_lookup_block(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu, TBJumpEntry **slot)
 {
@@ -346,6 +347,8 @@ tcg_lookup_block(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu, TBJumpEntry **slot)
     if (!tb) {
         x86_get_phys_code(env, pc, &phys);
         tb = tb_jmp_cache_lookup(jc, tbc, phys, pc, cs_base, flags, 0, gen);
+        if (tb)
+            x86_tlb_note_code(&cpu->tlb, tb->pc, tb->size);
     }
     *slot = tb_jmp_cache_slot(jc, pc);
     return tb;
@@ -359,6 +362,7 @@ static TranslationBlock *tcg_translate_new(TBCache *tbc, TBJumpCache *jc, const 
     TranslationBlock *tb = x86_translate_block(t, &cpu->env, 0, log);
     tb_cache_insert(tbc, tb);
     tb_jmp_cache_insert(jc, tbc, tb, gen);
+    x86_tlb_note_code(&cpu->tlb, tb->pc, tb->size);
     return tb;
 }
 
