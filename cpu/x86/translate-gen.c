@@ -454,6 +454,11 @@ void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
         gen_exit_watch_check(d);
     }
     uint64_t target = d->cs_base + eip;
+    if (d->block_loops && target == d->tb_pc) {
+        tcg_gen_br(d->s, d->block_top);
+        d->end = true;
+        return;
+    }
     bool same_page =
         (target >> 12) == (d->tb_pc >> 12) || (target >> 12) == ((d->cs_base + d->eip) >> 12);
     if (same_page)

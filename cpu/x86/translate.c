@@ -339,6 +339,15 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
     uint64_t last_linear = pc;
 
     tcg_func_start(s);
+    /* A block that jumps back to its own start (a tight loop) loops inside its code, so
+     * that the backend can keep the loop's guest registers in host registers. Not when
+     * the block must end after each pass: a count-limited block, single-step or
+     * breakpoint traps, the end of an interrupt shadow (the next pass has another key). */
+    d.block_loops = cflags == 0 && !(flags & (HF_INHIBIT | HF_TF | HF_DBG_INSN | HF_DBG_DATA));
+    if (d.block_loops) {
+        d.block_top = tcg_label_new(s);
+        tcg_gen_set_label(s, d.block_top);
+    }
     if (flags & HF_DBG_INSN)
         CALL(&d, debug_block_start, s->env, cst(&d, (int64_t)pc),
              cst(&d, (int64_t)x86_debug_insn_key(env)));

@@ -45,6 +45,10 @@ typedef struct DisasContext {
     X86CodeSize code;
     bool end;         /* the instruction ended the block (its exit is emitted) */
     TCGLabel rep_top; /* REP string loop head (before insn_start) */
+    /* A direct jump to tb_pc goes back to this label at the block's start instead of
+     * leaving the block (gen_jmp_eip), when block_loops. */
+    TCGLabel block_top;
+    bool block_loops;
     /* EFLAGS.TF was set when the block was translated (HF_TF): every instruction is
      * followed by a single-step #DB trap (see translate.c). */
     bool single_step;

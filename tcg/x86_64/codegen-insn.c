@@ -99,10 +99,9 @@ void native_gen_insn_start(Gen *g, const TCGOp *op)
         g->insn_pending[i] = true;
         g->insn_pending_val[i] = op->args[i];
     }
-    if (!g->need_exit_check) {
+    if (!op->args[TCG_INSN_START_EXIT_CHECK]) {
         return;
     }
-    g->need_exit_check = false;
     /* exit_request is an atomic_int: a plain load is an acquire load on x86. */
     x64_cmp_mi(&g->e, sizeof(int), REG_ES, (int32_t)offsetof(TCGExecState, exit_request), 0);
     size_t at = x64_jcc(&g->e, HC_NE, 0);
@@ -202,6 +201,14 @@ bool native_plan_label_insn(Gen *g)
         }
     }
     free(seen);
+    /* A label right before an insn_start (a loop head): that instruction's words
+     * replace whatever a way in had pending, so no way in stores its own. */
+    for (uint32_t l = 0; l < nb_labels; l++) {
+        uint32_t at = g->ir->label_ops[l];
+        if (at < g->nb_ops && at + 1 < g->nb_ops && g->ops[at + 1].opc == INDEX_op_insn_start) {
+            g->label_insn_same[l] = true;
+        }
+    }
     return true;
 }
 
