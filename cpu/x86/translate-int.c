@@ -432,7 +432,7 @@ static void lower_jmp(DisasContext *d)
     Operands o = {0};
     TCGv t = gen_ld_opnd(d, &o, 0);
     gen_zext(d, gv(G_RIP), t, d->insn.opsize);
-    gen_exit_dynamic(d);
+    gen_exit_indirect(d);
 }
 
 static void lower_call(DisasContext *d)
@@ -449,7 +449,7 @@ static void lower_call(DisasContext *d)
     TCGv t = gen_ld_opnd(d, &o, 0);
     gen_push(d, ret, size);
     gen_zext(d, gv(G_RIP), t, size);
-    gen_exit_dynamic(d);
+    gen_exit_indirect(d);
 }
 
 static void lower_ret(DisasContext *d)
@@ -463,7 +463,7 @@ static void lower_ret(DisasContext *d)
         gen_st_reg(d, R_ESP, stack_size(d), sp);
     }
     gen_zext(d, gv(G_RIP), t, size);
-    gen_exit_dynamic(d);
+    gen_exit_indirect(d);
 }
 
 /* Far pointer operand: (selector, offset) from Ap or from memory (Mp). */

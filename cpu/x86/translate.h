@@ -170,6 +170,8 @@ void gen_set_eflags_arith(DisasContext *d, TCGv v);
 uint64_t eip_mask(const DisasContext *d, unsigned opsize);
 void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot);
 void gen_exit_dynamic(DisasContext *d);
+void gen_exit_indirect(DisasContext *d);
+void gen_exit_lookup_same_key(DisasContext *d);
 void gen_exit_next(DisasContext *d);
 void gen_exception(DisasContext *d, int vector);
 void gen_single_step_trap(DisasContext *d);

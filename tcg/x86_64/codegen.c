@@ -770,13 +770,15 @@ static void gen_goto_tb(Gen *g, const TCGOp *op)
 
 /* exit_tb: the guest state goes to env; with TCG_EXIT_LOOKUP the block then asks
  * native_lookup_next for the next block's code and jumps there, staying in compiled
- * code (same frame, same fixed registers), and leaves only when there is none. */
+ * code (same frame, same fixed registers), and leaves only when there is none. With
+ * TCG_EXIT_SAME_KEY too, it first probes the jump cache inline (codegen-lookup.c). */
 static void gen_exit_tb(Gen *g, const TCGOp *op)
 {
     Emitter *e = &g->e;
     ra_sync_globals(g);
     native_sync_insn_data(g);
     if (op->args[0] & TCG_EXIT_LOOKUP) {
+        native_gen_lookup_probe(g, op->args[0]); /* goes on to the miss path below */
         /* Every temp is dead past the exit: the call may clobber any register but the
          * callee-saved fixed ones (REG_ENV, REG_ES), and rsp is as the frame left it. */
         x64_mov_rr(e, true, HR_RDI, REG_ES);

@@ -157,6 +157,8 @@ void gen_scratch_free(GenScratch *s);
 typedef struct NativeOptions {
     bool has_bmi1, has_bmi2; /* ANDN; SHLX/SHRX/SARX */
     const TCGNativeTLB *tlb; /* inline TLB lookups, or NULL */
+    const TCGNativeLookup *lookup;    /* inline jump-cache probes, or NULL */
+    const atomic_bool *flush_pending; /* the backend's: lookups leave while it is set */
 } NativeOptions;
 
 typedef struct Gen {
@@ -218,6 +220,10 @@ typedef struct Gen {
      * label_insn_val) then stay pending across the branches (codegen-insn.c). */
     bool *label_insn_same;
     uint64_t (*label_insn_val)[TCG_INSN_START_WORDS];
+
+    /* The code generation the block is compiled in (the jump-cache slots' code_gen
+     * while its code exists: a flush drops all code). */
+    uint64_t code_gen;
 
     /* Addresses in the code buffer's executable view. */
     uintptr_t epilogue;
@@ -308,6 +314,12 @@ bool native_branch_syncs_insn(const Gen *g, uint32_t label);
 /* At a label: memory holds the words if every way in stored them; else they are the
  * label's pending words (true: the fall-through needs no store). */
 bool native_label_insn_data(Gen *g, uint32_t label);
+
+/* codegen-lookup.c */
+/* At an exit_tb with TCG_EXIT_LOOKUP (exit_arg: its argument), after the guest state
+ * was stored: the inline jump-cache probe that jumps to the next block's code, falling
+ * through when it cannot (no TCG_EXIT_SAME_KEY, a miss, something pending). */
+void native_gen_lookup_probe(Gen *g, uint64_t exit_arg);
 
 /* codegen-mem.c */
 void native_gen_call(Gen *g, uint32_t opi, const TCGOp *op);
