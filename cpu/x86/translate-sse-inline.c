@@ -1,7 +1,9 @@
 /* The common integer vector operations lowered to IR instead of a helper call: the
  * bitwise operations (PAND/PANDN/POR/PXOR and their PS/PD twins), PADD/PSUB of every
- * element size, PCMPEQB/W/D, PMINUB/PMAXUB, PSHUFD and PMOVMSKB, on 8- and 16-byte
- * operands (MMX, SSE and VEX.128). They are what C library string functions run in
+ * element size, PCMPEQB/W/D, PMINUB/PMAXUB, PSHUFD, PMOVMSKB, the logical shifts by an
+ * imm8 (PSLLW..PSRLQ, PSLLDQ/PSRLDQ), the doubleword and quadword unpacks and the
+ * register merges of MOVSS/MOVSD/MOVLPS/MOVHPS/MOVHLPS, on 8- and 16-byte operands
+ * (MMX, SSE and VEX.128). They are what C library string functions run in
  * their loops (strlen, memchr, strcmp...), where a helper call per instruction cost
  * more than the operation.
  *
@@ -181,52 +183,262 @@ static TCGv inline_pshufd(DisasContext *d, const SseHalves *x, unsigned i)
     return dw[0];
 }
 
+/* ---- shifts by an imm8 (SDM Vol 2B PSLLW/PSLLD/PSLLQ, PSRLW/PSRLD/PSRLQ: a count
+ * above the element width clears it) ---- */
+
+/* value replicated in every element of esz bytes */
+static uint64_t replicate(uint64_t value, unsigned esz)
+{
+    uint64_t r = value;
+    for (unsigned bits = 8 * esz; bits < 64; bits *= 2)
+        r |= r << bits;
+    return r;
+}
+
+static TCGv gen_shift_elems(DisasContext *d, const SseHalves *x, unsigned i, unsigned esz,
+                            bool left)
+{
+    unsigned bits = 8 * esz, n = x->imm;
+    if (n >= bits)
+        return cst(d, 0);
+    TCGv r = tmp(d);
+    uint64_t elem = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    if (left) {
+        tcg_gen_shli(d->s, r, x->a[i], n);
+        if (esz < 8) /* the bits each element pushed into the next one */
+            tcg_gen_andi(d->s, r, r, (int64_t)replicate((elem << n) & elem, esz));
+    } else {
+        tcg_gen_shri(d->s, r, x->a[i], n);
+        if (esz < 8)
+            tcg_gen_andi(d->s, r, r, (int64_t)replicate(elem >> n, esz));
+    }
+    return r;
+}
+
+#define SHIFT_IMM_OPS(name, esz, left)                                                             \
+    static TCGv inline_##name##_imm(DisasContext *d, const SseHalves *x, unsigned i)               \
+    {                                                                                              \
+        return gen_shift_elems(d, x, i, esz, left);                                                \
+    }
+SHIFT_IMM_OPS(psllw, 2, true)
+SHIFT_IMM_OPS(pslld, 4, true)
+SHIFT_IMM_OPS(psllq, 8, true)
+SHIFT_IMM_OPS(psrlw, 2, false)
+SHIFT_IMM_OPS(psrld, 4, false)
+SHIFT_IMM_OPS(psrlq, 8, false)
+#undef SHIFT_IMM_OPS
+
+/* The 128-bit value hi:lo shifted by bits (0 < bits < 64) towards the low half: its low
+ * half. */
+static TCGv gen_funnel_right(DisasContext *d, TCGv lo, TCGv hi, unsigned bits)
+{
+    TCGv r = tmp(d), up = tmp(d);
+    tcg_gen_shri(d->s, r, lo, bits);
+    tcg_gen_shli(d->s, up, hi, 64 - bits);
+    tcg_gen_or(d->s, r, r, up);
+    return r;
+}
+
+/* SDM Vol 2B PSLLDQ/PSRLDQ: the whole register shifted by imm8 bytes (above 15:
+ * cleared). Half i of the result is made of the source's bytes [8i - n, 8i - n + 8)
+ * (left) or [8i + n, 8i + n + 8) (right), zero outside the register. */
+static TCGv gen_byte_shift(DisasContext *d, const SseHalves *x, unsigned i, bool left)
+{
+    int n = x->imm > 16 ? 16 : (int)x->imm;
+    int from = left ? 8 * (int)i - n : 8 * (int)i + n; /* first source byte */
+    if (from <= -8 || from >= 16)
+        return cst(d, 0);
+    if (from % 8 == 0)
+        return x->a[from / 8];
+    TCGv r = tmp(d);
+    if (from < 0) {
+        tcg_gen_shli(d->s, r, x->a[0], 8 * -from);
+        return r;
+    }
+    if (from > 8) {
+        tcg_gen_shri(d->s, r, x->a[1], 8 * (from - 8));
+        return r;
+    }
+    return gen_funnel_right(d, x->a[0], x->a[1], 8 * (unsigned)from);
+}
+
+static TCGv inline_pslldq(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    return gen_byte_shift(d, x, i, true);
+}
+
+static TCGv inline_psrldq(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    return gen_byte_shift(d, x, i, false);
+}
+
+/* ---- unpacks and merges ---- */
+
+/* Doubleword k of a register whose halves are h. */
+static TCGv gen_dword(DisasContext *d, const TCGv *h, unsigned k)
+{
+    TCGv r = tmp(d);
+    tcg_gen_extract(d->s, r, h[k >> 1], 32 * (k & 1), 32);
+    return r;
+}
+
+/* SDM Vol 2B PUNPCKLDQ/PUNPCKHDQ (UNPCKLPS/UNPCKHPS): the low (high) doublewords of
+ * the operand, of a and b alternately. */
+static TCGv gen_unpack_dq(DisasContext *d, const SseHalves *x, unsigned i, bool high)
+{
+    unsigned k = x->n == 1 ? (high ? 1 : 0) : (high ? 2 : 0) + i;
+    TCGv r = gen_dword(d, x->a, k);
+    tcg_gen_deposit(d->s, r, r, gen_dword(d, x->b, k), 32, 32);
+    return r;
+}
+
+static TCGv inline_punpckldq(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    return gen_unpack_dq(d, x, i, false);
+}
+
+static TCGv inline_punpckhdq(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    return gen_unpack_dq(d, x, i, true);
+}
+
+/* PUNPCKLQDQ/PUNPCKHQDQ (UNPCKLPD/UNPCKHPD): a's low (high) quadword, then b's. */
+static TCGv inline_punpcklqdq(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    (void)d;
+    return i == 0 ? x->a[0] : x->b[0];
+}
+
+static TCGv inline_punpckhqdq(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    (void)d;
+    return i == 0 ? x->a[1] : x->b[1];
+}
+
+/* MOVSS xmm, xmm: b's low doubleword into a (SDM Vol 2B MOVSS). */
+static TCGv inline_movss_merge(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    if (i)
+        return x->a[1];
+    TCGv r = tmp(d);
+    tcg_gen_deposit(d->s, r, x->a[0], x->b[0], 0, 32);
+    return r;
+}
+
+/* MOVSD xmm, xmm and MOVLPS/MOVLPD loads: b's low quadword into a. */
+static TCGv inline_movsd_merge(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    (void)d;
+    return i == 0 ? x->b[0] : x->a[1];
+}
+
+/* MOVHPS/MOVHPD loads and MOVLHPS: a's low quadword, then b's. */
+static TCGv inline_movhps_merge(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    return inline_punpcklqdq(d, x, i);
+}
+
+/* MOVHLPS: b's high quadword, then a's. */
+static TCGv inline_movhlps(DisasContext *d, const SseHalves *x, unsigned i)
+{
+    (void)d;
+    return i == 0 ? x->b[1] : x->a[1];
+}
+
 /* ---- dispatch ---- */
+
+enum {
+    ROW_XMM_ONLY = 1 << 0,  /* no MMX form inline (none exists, or it differs) */
+    ROW_IMM_COUNT = 1 << 1, /* the shift-by-imm8 form (the count form runs the helper) */
+};
 
 typedef struct SseInlineRow {
     const TCGHelperInfo *helper;
     SseInlineFn *fn;
-    bool xmm_only; /* no MMX form inline (PSHUFD has none) */
+    uint8_t flags;
+    /* Bytes of b the operation reads, when fewer than the operand size: the memory
+     * forms that load only those (MOVLPS, MOVHPS, MMX PUNPCKLDQ m32) run inline too. */
+    uint8_t b_bytes;
 } SseInlineRow;
 
+/* clang-format off */
 static const SseInlineRow inline_rows[] = {
-    {&helper_info_pand, inline_pand, false},       {&helper_info_pandn, inline_pandn, false},
-    {&helper_info_por, inline_por, false},         {&helper_info_pxor, inline_pxor, false},
-    {&helper_info_paddb, inline_paddb, false},     {&helper_info_paddw, inline_paddw, false},
-    {&helper_info_paddd, inline_paddd, false},     {&helper_info_paddq, inline_paddq, false},
-    {&helper_info_psubb, inline_psubb, false},     {&helper_info_psubw, inline_psubw, false},
-    {&helper_info_psubd, inline_psubd, false},     {&helper_info_psubq, inline_psubq, false},
-    {&helper_info_pcmpeqb, inline_pcmpeqb, false}, {&helper_info_pcmpeqw, inline_pcmpeqw, false},
-    {&helper_info_pcmpeqd, inline_pcmpeqd, false}, {&helper_info_pminub, inline_pminub, false},
-    {&helper_info_pmaxub, inline_pmaxub, false},   {&helper_info_pshufd, inline_pshufd, true},
+    {&helper_info_pand, inline_pand, 0, 0},
+    {&helper_info_pandn, inline_pandn, 0, 0},
+    {&helper_info_por, inline_por, 0, 0},
+    {&helper_info_pxor, inline_pxor, 0, 0},
+    {&helper_info_paddb, inline_paddb, 0, 0},
+    {&helper_info_paddw, inline_paddw, 0, 0},
+    {&helper_info_paddd, inline_paddd, 0, 0},
+    {&helper_info_paddq, inline_paddq, 0, 0},
+    {&helper_info_psubb, inline_psubb, 0, 0},
+    {&helper_info_psubw, inline_psubw, 0, 0},
+    {&helper_info_psubd, inline_psubd, 0, 0},
+    {&helper_info_psubq, inline_psubq, 0, 0},
+    {&helper_info_pcmpeqb, inline_pcmpeqb, 0, 0},
+    {&helper_info_pcmpeqw, inline_pcmpeqw, 0, 0},
+    {&helper_info_pcmpeqd, inline_pcmpeqd, 0, 0},
+    {&helper_info_pminub, inline_pminub, 0, 0},
+    {&helper_info_pmaxub, inline_pmaxub, 0, 0},
+    {&helper_info_pshufd, inline_pshufd, ROW_XMM_ONLY, 0},
+    {&helper_info_psllw, inline_psllw_imm, ROW_IMM_COUNT, 0},
+    {&helper_info_pslld, inline_pslld_imm, ROW_IMM_COUNT, 0},
+    {&helper_info_psllq, inline_psllq_imm, ROW_IMM_COUNT, 0},
+    {&helper_info_psrlw, inline_psrlw_imm, ROW_IMM_COUNT, 0},
+    {&helper_info_psrld, inline_psrld_imm, ROW_IMM_COUNT, 0},
+    {&helper_info_psrlq, inline_psrlq_imm, ROW_IMM_COUNT, 0},
+    {&helper_info_pslldq, inline_pslldq, ROW_XMM_ONLY | ROW_IMM_COUNT, 0},
+    {&helper_info_psrldq, inline_psrldq, ROW_XMM_ONLY | ROW_IMM_COUNT, 0},
+    {&helper_info_punpckldq, inline_punpckldq, 0, 4},
+    {&helper_info_punpckhdq, inline_punpckhdq, 0, 0},
+    {&helper_info_punpcklqdq, inline_punpcklqdq, ROW_XMM_ONLY, 0},
+    {&helper_info_punpckhqdq, inline_punpckhqdq, ROW_XMM_ONLY, 0},
+    {&helper_info_movss_merge, inline_movss_merge, ROW_XMM_ONLY, 4},
+    {&helper_info_movsd_merge, inline_movsd_merge, ROW_XMM_ONLY, 8},
+    {&helper_info_movhps_merge, inline_movhps_merge, ROW_XMM_ONLY, 8},
+    {&helper_info_movhlps, inline_movhlps, ROW_XMM_ONLY, 0},
 };
+/* clang-format on */
 
-SseInlineFn *sse_inline_fn(const DisasContext *d, const TCGHelperInfo *helper, unsigned oprsz)
+SseInlineFn *sse_inline_fn(const TCGHelperInfo *helper, unsigned oprsz, unsigned mem_size,
+                           bool imm_count)
 {
-    (void)d;
     if (oprsz != 8 && oprsz != 16)
         return NULL;
     for (size_t i = 0; i < sizeof(inline_rows) / sizeof(inline_rows[0]); i++) {
-        if (inline_rows[i].helper == helper)
-            return (inline_rows[i].xmm_only && oprsz != 16) ? NULL : inline_rows[i].fn;
+        const SseInlineRow *row = &inline_rows[i];
+        if (row->helper != helper)
+            continue;
+        if ((row->flags & ROW_XMM_ONLY) && oprsz != 16)
+            return NULL;
+        if (!(row->flags & ROW_IMM_COUNT) != !imm_count)
+            return NULL;
+        if (mem_size && mem_size != oprsz && !(row->b_bytes && mem_size >= row->b_bytes))
+            return NULL;
+        return row->fn;
     }
     return NULL;
 }
 
 /* The halves of a source operand: from its env slot, or the loaded memory operand. */
-static void load_halves(DisasContext *d, VecOpnd o, const TCGv *mem, unsigned n, TCGv *out)
+static void load_halves(DisasContext *d, VecOpnd o, const TCGv *mem, unsigned mem_halves,
+                        unsigned n, TCGv *out)
 {
-    for (unsigned i = 0; i < n; i++)
-        out[i] = o.kind == VK_MEM ? mem[i] : gen_env_ld(d, vec_offset(o) + 8 * i, 8);
+    for (unsigned i = 0; i < n; i++) {
+        if (o.kind != VK_MEM)
+            out[i] = gen_env_ld(d, vec_offset(o) + 8 * i, 8);
+        else /* beyond a short memory operand: never read (b_bytes) */
+            out[i] = i < mem_halves ? mem[i] : cst(d, 0);
+    }
 }
 
 void gen_sse_inline(DisasContext *d, SseInlineFn *fn, VecOpnd dst, VecOpnd a, VecOpnd b,
-                    const TCGv *mem, unsigned oprsz)
+                    const TCGv *mem, unsigned mem_size, unsigned oprsz)
 {
-    unsigned n = oprsz / 8;
-    SseHalves x = {.imm = (unsigned)d->insn.imm & 0xff};
-    load_halves(d, a, mem, n, x.a);
-    load_halves(d, b, mem, n, x.b);
+    unsigned n = oprsz / 8, mem_halves = (mem_size + 7) / 8;
+    SseHalves x = {.imm = (unsigned)d->insn.imm & 0xff, .n = n};
+    load_halves(d, a, mem, mem_halves, n, x.a);
+    load_halves(d, b, mem, mem_halves, n, x.b);
     TCGv r[2];
     for (unsigned i = 0; i < n; i++)
         r[i] = fn(d, &x, i);

@@ -404,9 +404,9 @@ static void gen_vec_op_imm(DisasContext *d, const SseOp *so, const TCGHelperInfo
 
     /* The common integer operations run inline on the halves of their operands. */
     SseInlineFn *inline_fn = NULL;
-    if (dst.kind != VK_MEM && !(props & P_DST_SRC) && helper == so->helper &&
-        (!mem_src || vec_mem_size(d, so, mem_kind) == oprsz))
-        inline_fn = sse_inline_fn(d, helper, oprsz);
+    unsigned mem_size = mem_src ? vec_mem_size(d, so, mem_kind) : 0;
+    if (dst.kind != VK_MEM && !(props & P_DST_SRC) && helper == so->helper)
+        inline_fn = sse_inline_fn(helper, oprsz, mem_size, (props & P_SHIFT) && has_imm);
     TCGv addr = TCG_NO_RET, mem_chunks[4];
     if (mem_src || dst.kind == VK_MEM) {
         unsigned size = vec_mem_size(d, so, mem_src ? mem_kind : e->opnd[0]);
@@ -423,7 +423,7 @@ static void gen_vec_op_imm(DisasContext *d, const SseOp *so, const TCGHelperInfo
     /* After the memory accesses, before the helper's #XM: the order the host shows. */
     gen_mmx_transition_after_mem(d);
     if (inline_fn) {
-        gen_sse_inline(d, inline_fn, dst, src[0], src[1], mem_chunks, oprsz);
+        gen_sse_inline(d, inline_fn, dst, src[0], src[1], mem_chunks, mem_size, oprsz);
         return;
     }
     uint64_t regs =

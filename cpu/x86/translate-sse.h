@@ -73,18 +73,22 @@ static inline void gen_mmx_write(DisasContext *d, unsigned reg, TCGv v)
 typedef struct SseHalves {
     TCGv a[2], b[2];
     unsigned imm;
+    unsigned n; /* halves: 1 (MMX) or 2 */
 } SseHalves;
 
 /* Emits half i of the result; returns its temp. */
 typedef TCGv SseInlineFn(DisasContext *d, const SseHalves *x, unsigned i);
 
 /* The inline lowering of the operation whose helper is helper (its reference
- * semantics) on oprsz bytes, or NULL if it runs in the helper. */
-SseInlineFn *sse_inline_fn(const DisasContext *d, const TCGHelperInfo *helper, unsigned oprsz);
+ * semantics) on oprsz bytes, with a memory source of mem_size bytes (0: none) and, for
+ * shifts, the count in the imm8 (imm_count); NULL if it runs in the helper. */
+SseInlineFn *sse_inline_fn(const TCGHelperInfo *helper, unsigned oprsz, unsigned mem_size,
+                           bool imm_count);
 /* dst = fn(a, b) on oprsz (8 or 16) bytes. A memory source (kind VK_MEM) is given by
- * mem, its halves already loaded; every source is read before dst is written. */
+ * mem, its mem_size bytes already loaded (one temp per quadword; below 8 bytes,
+ * zero-extended); every source is read before dst is written. */
 void gen_sse_inline(DisasContext *d, SseInlineFn *fn, VecOpnd dst, VecOpnd a, VecOpnd b,
-                    const TCGv *mem, unsigned oprsz);
+                    const TCGv *mem, unsigned mem_size, unsigned oprsz);
 /* PMOVMSKB of an 8- or 16-byte register operand: the mask, zero-extended. */
 TCGv gen_pmovmskb_inline(DisasContext *d, VecOpnd src, unsigned oprsz);
 
