@@ -89,6 +89,15 @@ static void print_cargs(FILE *f, const TCGOp *op, const TCGArg *cargs, unsigned 
     case INDEX_op_br: fprintf(f, "$L%" PRIu64, cargs[0]); return;
     case INDEX_op_qemu_ld:
     case INDEX_op_qemu_st: fprintf(f, "%s, %" PRIu64, memop_names[cargs[0] & 7], cargs[1]); return;
+    case INDEX_op_insn_start:
+        for (unsigned i = 0; i < TCG_INSN_START_WORDS; i++) {
+            fputs(i ? ", " : "", f);
+            print_hex(f, cargs[i]);
+        }
+        if (cargs[TCG_INSN_START_EXIT_CHECK]) {
+            fputs(", exit_check", f);
+        }
+        return;
     default:
         for (unsigned i = 0; i < n; i++) {
             if (i) {

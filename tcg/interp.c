@@ -279,7 +279,7 @@ static uintptr_t exec_one(TCGExecState *es, TranslationBlock *tb, TranslationBlo
         case INDEX_op_insn_start:
             es->insn_data[0] = args[0];
             es->insn_data[1] = args[1];
-            if (atomic_load(&es->exit_request)) {
+            if (args[TCG_INSN_START_EXIT_CHECK] && atomic_load(&es->exit_request)) {
                 return (uintptr_t)tb | TB_EXIT_REQUESTED;
             }
             break;

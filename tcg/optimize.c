@@ -8,14 +8,13 @@
  *    outputs are all dead, and of unreachable code.
  *
  * Correctness comes first: the interpreter keeps globals in env, and a block can be
- * left at any insn_start (exit request), goto_tb, exit_tb, helper call or guest
- * memory access (a fault). At each of those points every global must hold its
- * value, so all globals are live there; a store to a global is dead only when the
- * same global is written again before any of them. Host loads and stores (ld/st)
- * can reach globals through env: they count as reads/writes of the globals whose
- * bytes they touch (all globals when the base is not env itself). A discard ends
- * its temp's value, a global's included: writes before it that nothing reads are
- * dropped, as the front end declared the value unneeded. */
+ * left at an insn_start that takes exit requests (tcg.h), goto_tb, exit_tb, helper
+ * call that may raise or read globals, or guest memory access (a fault). At each of those points
+ * every global must hold its value, so all globals are live there; a store to a global is dead only
+ * when the same global is written again before any of them. Host loads and stores (ld/st) can reach
+ * globals through env: they count as reads/writes of the globals whose bytes they touch (all
+ * globals when the base is not env itself). A discard ends its temp's value, a global's included:
+ * writes before it that nothing reads are dropped, as the front end declared the value unneeded. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -1190,7 +1189,11 @@ static unsigned load_bytes(const TCGOp *op)
 static void live_effects(const Optimizer *o, const TCGOp *op, uint64_t *live)
 {
     switch (op->opc) {
-    case INDEX_op_insn_start: /* an exit request leaves here */
+    case INDEX_op_insn_start:
+        if (op->args[TCG_INSN_START_EXIT_CHECK]) {
+            live_all_globals(o, live); /* an exit request leaves here */
+        }
+        return;
     case INDEX_op_goto_tb:
     case INDEX_op_exit_tb: live_all_globals(o, live); return;
     case INDEX_op_call: {

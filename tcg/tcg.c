@@ -73,6 +73,7 @@ void tcg_func_start(TCGContext *s)
     s->nb_ops = 0;
     s->nb_labels = 0;
     s->overflow = false;
+    s->exit_check_due = true;
 }
 
 bool tcg_op_buf_full(const TCGContext *s, unsigned n)
@@ -395,6 +396,7 @@ void tcg_gen_set_label(TCGContext *s, TCGLabel l)
     assert(l.id < s->nb_labels);
     TCGArg args[1] = {l.id};
     tcg_emit(s, INDEX_op_set_label, TCG_TYPE_I64, 1, args);
+    s->exit_check_due = true;
 }
 
 void tcg_gen_ld(TCGContext *s, TCGOpcode ldop, TCGv d, TCGv base, intptr_t offset)
@@ -430,6 +432,7 @@ void tcg_gen_qemu_st(TCGContext *s, TCGv val, TCGv addr, MemOp mop, unsigned mmu
     assert(s->overflow || type == TCG_TYPE_I64 || (mop & MO_SIZE) != MO_64);
     TCGArg args[4] = {val.idx, addr.idx, (TCGArg)mop, mmu_idx};
     tcg_emit(s, INDEX_op_qemu_st, type, 4, args);
+    s->exit_check_due = true;
 }
 
 void tcg_gen_call(TCGContext *s, const TCGHelperInfo *info, TCGv ret, unsigned nargs,
@@ -456,12 +459,16 @@ void tcg_gen_call(TCGContext *s, const TCGHelperInfo *info, TCGv ret, unsigned n
     TCGOp *op = tcg_emit(s, INDEX_op_call, type, n, a);
     op->callo = has_ret ? 1 : 0;
     op->calli = (uint8_t)nargs;
+    if (!(info->flags & TCG_CALL_NO_SIDE_EFFECTS)) {
+        s->exit_check_due = true;
+    }
 }
 
 void tcg_gen_insn_start(TCGContext *s, uint64_t data0, uint64_t data1)
 {
-    TCGArg args[2] = {data0, data1};
-    tcg_emit(s, INDEX_op_insn_start, TCG_TYPE_I64, 2, args);
+    TCGArg args[3] = {data0, data1, s->exit_check_due};
+    tcg_emit(s, INDEX_op_insn_start, TCG_TYPE_I64, 3, args);
+    s->exit_check_due = false;
 }
 
 void tcg_gen_goto_tb(TCGContext *s, unsigned slot)

@@ -14,6 +14,14 @@
  * backend can inline the TLB fast path. Helper calls declare their effects. Each
  * guest instruction starts with insn_start, whose data words let a fault in the middle
  * of a block restore the exact guest state (precise exceptions).
+ *
+ * A vCPU leaves a block for an exit request (an interrupt, a kick, a store into code
+ * that invalidated blocks) only at the insn_starts that say so: the block's first, and
+ * the first after a label (a loop goes back there), a guest store or a helper call with
+ * side effects (the store or the helper may be what asked for the exit). Elsewhere the
+ * block runs on, so a global written by one instruction and overwritten by a later one
+ * before any such point (or guest memory access, which may fault) is never needed in
+ * env: the optimizer drops the computation (lazy flags, mostly).
  */
 #ifndef PACIFICA_TCG_TCG_H
 #define PACIFICA_TCG_TCG_H
@@ -64,15 +72,16 @@ typedef enum MemOp {
 #define TCG_OPF_MAY_RAISE 0x10 /* may leave the block through a guest exception */
 
 #define TCG_OPCODES(DEF)                                                                           \
-    DEF(discard, 1, 0, 0, 0)          /* the temp's value is dead */                              \
+    DEF(discard, 1, 0, 0, 0) /* the temp's value is dead */                                        \
     DEF(set_label, 0, 0, 1, TCG_OPF_BB_END)                                                        \
-    DEF(br, 0, 0, 1, TCG_OPF_BB_END)  /* goto label */                                            \
-    DEF(brcond, 0, 2, 2, TCG_OPF_BB_END) /* if (cond(a, b)) goto label; cargs: cond, label */     \
-    DEF(insn_start, 0, 0, 2, TCG_OPF_SIDE_EFF) /* guest instruction boundary: data[2] */          \
-    DEF(goto_tb, 0, 0, 1, TCG_OPF_SIDE_EFF) /* jump to linked successor slot n, if any */        \
-    DEF(exit_tb, 0, 0, 1, TCG_OPF_BB_END | TCG_OPF_SIDE_EFF) /* return value to the loop */       \
-    DEF(call, 0, 0, 0, TCG_OPF_CALL | TCG_OPF_SIDE_EFF) /* operand counts are per op */          \
-    DEF(mb, 0, 0, 1, TCG_OPF_SIDE_EFF) /* memory barrier */                                      \
+    DEF(br, 0, 0, 1, TCG_OPF_BB_END)     /* goto label */                                          \
+    DEF(brcond, 0, 2, 2, TCG_OPF_BB_END) /* if (cond(a, b)) goto label; cargs: cond, label */      \
+    /* guest instruction boundary: data[2], then whether an exit request is taken here */          \
+    DEF(insn_start, 0, 0, 3, TCG_OPF_SIDE_EFF)                                                     \
+    DEF(goto_tb, 0, 0, 1, TCG_OPF_SIDE_EFF) /* jump to linked successor slot n, if any */          \
+    DEF(exit_tb, 0, 0, 1, TCG_OPF_BB_END | TCG_OPF_SIDE_EFF) /* return value to the loop */        \
+    DEF(call, 0, 0, 0, TCG_OPF_CALL | TCG_OPF_SIDE_EFF)      /* operand counts are per op */       \
+    DEF(mb, 0, 0, 1, TCG_OPF_SIDE_EFF)                       /* memory barrier */                  \
     DEF(mov, 1, 1, 0, 0)                                                                           \
     DEF(movi, 1, 0, 1, 0)                                                                          \
     DEF(add, 1, 2, 0, 0)                                                                           \
@@ -81,7 +90,7 @@ typedef enum MemOp {
     DEF(and, 1, 2, 0, 0)                                                                           \
     DEF(or, 1, 2, 0, 0)                                                                            \
     DEF(xor, 1, 2, 0, 0)                                                                           \
-    DEF(andc, 1, 2, 0, 0) /* a & ~b */                                                            \
+    DEF(andc, 1, 2, 0, 0) /* a & ~b */                                                             \
     DEF(shl, 1, 2, 0, 0)                                                                           \
     DEF(shr, 1, 2, 0, 0)                                                                           \
     DEF(sar, 1, 2, 0, 0)                                                                           \
@@ -95,28 +104,28 @@ typedef enum MemOp {
     DEF(ext16u, 1, 1, 0, 0)                                                                        \
     DEF(ext32s, 1, 1, 0, TCG_OPF_64ONLY)                                                           \
     DEF(ext32u, 1, 1, 0, TCG_OPF_64ONLY)                                                           \
-    DEF(extu_i32_i64, 1, 1, 0, TCG_OPF_64ONLY) /* i64 out, i32 in: zero-extend */                \
-    DEF(exts_i32_i64, 1, 1, 0, TCG_OPF_64ONLY) /* i64 out, i32 in: sign-extend */                \
-    DEF(extrl_i64_i32, 1, 1, 0, 0)             /* i32 out, i64 in: low half */                   \
-    DEF(extrh_i64_i32, 1, 1, 0, 0)             /* i32 out, i64 in: high half */                  \
-    DEF(deposit, 1, 2, 2, 0) /* out = a with bits [pos, pos+len) replaced by b's low bits */      \
-    DEF(extract, 1, 1, 2, 0)  /* out = (a >> pos) & mask(len) */                                 \
-    DEF(sextract, 1, 1, 2, 0) /* same, sign-extended from bit len-1 */                           \
-    DEF(setcond, 1, 2, 1, 0)  /* out = cond(a, b) ? 1 : 0 */                                     \
-    DEF(movcond, 1, 4, 1, 0)  /* out = cond(c1, c2) ? v1 : v2; inputs c1, c2, v1, v2 */          \
-    DEF(mulu2, 2, 2, 0, 0)    /* (lo, hi) = a * b unsigned, double width */                     \
-    DEF(muls2, 2, 2, 0, 0)    /* (lo, hi) = a * b signed, double width */                       \
-    DEF(ld8u, 1, 1, 1, 0)     /* out = *(uint8_t *)(base + offset): host memory (env) */        \
+    DEF(extu_i32_i64, 1, 1, 0, TCG_OPF_64ONLY) /* i64 out, i32 in: zero-extend */                  \
+    DEF(exts_i32_i64, 1, 1, 0, TCG_OPF_64ONLY) /* i64 out, i32 in: sign-extend */                  \
+    DEF(extrl_i64_i32, 1, 1, 0, 0)             /* i32 out, i64 in: low half */                     \
+    DEF(extrh_i64_i32, 1, 1, 0, 0)             /* i32 out, i64 in: high half */                    \
+    DEF(deposit, 1, 2, 2, 0)  /* out = a with bits [pos, pos+len) replaced by b's low bits */      \
+    DEF(extract, 1, 1, 2, 0)  /* out = (a >> pos) & mask(len) */                                   \
+    DEF(sextract, 1, 1, 2, 0) /* same, sign-extended from bit len-1 */                             \
+    DEF(setcond, 1, 2, 1, 0)  /* out = cond(a, b) ? 1 : 0 */                                       \
+    DEF(movcond, 1, 4, 1, 0)  /* out = cond(c1, c2) ? v1 : v2; inputs c1, c2, v1, v2 */            \
+    DEF(mulu2, 2, 2, 0, 0)    /* (lo, hi) = a * b unsigned, double width */                        \
+    DEF(muls2, 2, 2, 0, 0)    /* (lo, hi) = a * b signed, double width */                          \
+    DEF(ld8u, 1, 1, 1, 0)     /* out = *(uint8_t *)(base + offset): host memory (env) */           \
     DEF(ld8s, 1, 1, 1, 0)                                                                          \
     DEF(ld16u, 1, 1, 1, 0)                                                                         \
     DEF(ld16s, 1, 1, 1, 0)                                                                         \
     DEF(ld32u, 1, 1, 1, 0)                                                                         \
     DEF(ld32s, 1, 1, 1, 0)                                                                         \
-    DEF(ld, 1, 1, 1, 0) /* full width of the output type */                                      \
-    DEF(st8, 0, 2, 1, TCG_OPF_SIDE_EFF)  /* *(base + offset) = val; inputs val, base */          \
+    DEF(ld, 1, 1, 1, 0)                 /* full width of the output type */                        \
+    DEF(st8, 0, 2, 1, TCG_OPF_SIDE_EFF) /* *(base + offset) = val; inputs val, base */             \
     DEF(st16, 0, 2, 1, TCG_OPF_SIDE_EFF)                                                           \
     DEF(st32, 0, 2, 1, TCG_OPF_SIDE_EFF)                                                           \
-    DEF(st, 0, 2, 1, TCG_OPF_SIDE_EFF) /* full width of val's type */                            \
+    DEF(st, 0, 2, 1, TCG_OPF_SIDE_EFF)                          /* full width of val's type */     \
     DEF(qemu_ld, 1, 1, 2, TCG_OPF_SIDE_EFF | TCG_OPF_MAY_RAISE) /* guest load; cargs memop, mmu */ \
     DEF(qemu_st, 0, 2, 2, TCG_OPF_SIDE_EFF | TCG_OPF_MAY_RAISE) /* inputs val, addr */
 
@@ -150,12 +159,12 @@ typedef enum TCGTempKind {
 } TCGTempKind;
 
 typedef struct TCGTemp {
-    uint8_t type;  /* TCGType */
-    uint8_t kind;  /* TCGTempKind */
-    bool overlaps; /* TEMP_GLOBAL sharing bytes of env with another global */
-    int64_t val;          /* TEMP_CONST */
-    intptr_t env_offset;  /* TEMP_GLOBAL */
-    const char *name;     /* globals: for dumps */
+    uint8_t type;        /* TCGType */
+    uint8_t kind;        /* TCGTempKind */
+    bool overlaps;       /* TEMP_GLOBAL sharing bytes of env with another global */
+    int64_t val;         /* TEMP_CONST */
+    intptr_t env_offset; /* TEMP_GLOBAL */
+    const char *name;    /* globals: for dumps */
 } TCGTemp;
 
 /* Helper call flags: what a helper may touch. A backend must sync globals to env
@@ -183,10 +192,10 @@ typedef struct TCGHelperInfo {
 #define TCG_MAX_OP_ARGS 10
 
 typedef struct TCGOp {
-    uint16_t opc;   /* TCGOpcode */
-    uint8_t type;   /* TCGType the op works in */
-    uint8_t callo;  /* call: number of outputs (0 or 1) */
-    uint8_t calli;  /* call: number of inputs */
+    uint16_t opc;  /* TCGOpcode */
+    uint8_t type;  /* TCGType the op works in */
+    uint8_t callo; /* call: number of outputs (0 or 1) */
+    uint8_t calli; /* call: number of inputs */
     uint8_t pad[3];
     /* outputs (temp idx), inputs (temp idx), constant args; for call the last arg is
      * the TCGHelperInfo pointer */
@@ -197,21 +206,26 @@ typedef struct TCGLabel {
     uint32_t id;
 } TCGLabel;
 
-#define TCG_MAX_TEMPS 1024
-#define TCG_MAX_OPS   8192
-#define TCG_MAX_GLOBALS 128
+#define TCG_MAX_TEMPS        1024
+#define TCG_MAX_OPS          8192
+#define TCG_MAX_GLOBALS      128
 #define TCG_INSN_START_WORDS 2
+/* insn_start's argument after its data words: nonzero where an exit request is taken. */
+#define TCG_INSN_START_EXIT_CHECK TCG_INSN_START_WORDS
 
 /* The builder's state: one per vCPU thread (translation runs on the vCPU thread). */
 typedef struct TCGContext {
     TCGTemp temps[TCG_MAX_TEMPS];
     unsigned nb_globals; /* temps [0, nb_globals) are globals and env; kept across blocks */
     unsigned nb_temps;
-    TCGOp *ops;          /* TCG_MAX_OPS */
+    TCGOp *ops; /* TCG_MAX_OPS */
     unsigned nb_ops;
     unsigned nb_labels;
-    TCGv env;            /* the env pointer */
-    bool overflow;       /* too many ops/temps: the front end must end the block early */
+    TCGv env;      /* the env pointer */
+    bool overflow; /* too many ops/temps: the front end must end the block early */
+    /* The next insn_start takes exit requests (see the top of this file): the block
+     * starts, or a label, guest store or side-effecting call came since the last one. */
+    bool exit_check_due;
     struct TBArena *tb_arena; /* where this thread's TBs are allocated (tcg/tb-arena.h) */
     /* Where a block's IR is packed before it is copied into its TB, so that it is
      * packed in one pass (TB_IR_PACKED_MAX bytes, tcg/tb-ir.h; pages are touched only

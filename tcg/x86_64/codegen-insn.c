@@ -99,10 +99,9 @@ void native_gen_insn_start(Gen *g, const TCGOp *op)
         g->insn_pending[i] = true;
         g->insn_pending_val[i] = op->args[i];
     }
-    if (!g->need_exit_check) {
+    if (!op->args[TCG_INSN_START_EXIT_CHECK]) {
         return;
     }
-    g->need_exit_check = false;
     /* exit_request is an atomic_int: a plain load is an acquire load on x86. */
     x64_cmp_mi(&g->e, sizeof(int), REG_ES, (int32_t)offsetof(TCGExecState, exit_request), 0);
     size_t at = x64_jcc(&g->e, HC_NE, 0);

@@ -124,7 +124,6 @@ void native_gen_call(Gen *g, uint32_t opi, const TCGOp *op)
     }
     /* A helper may move the restart point (x86_set_restart_point). */
     native_insn_data_unknown(g, true);
-    g->need_exit_check = true;
     if (op->callo) {
         unsigned ret = (unsigned)op->args[0];
         if (!g->ts[ret].is64) {
@@ -180,7 +179,6 @@ static void slow_path_capture(Gen *g, SlowPath *sp)
             g->insn_known[i] = false;
         }
     }
-    g->need_exit_check = true;
     for (unsigned r = 0; r < HR_COUNT; r++) {
         if ((CALLER_SAVED_REGS & REGSET(r)) && g->reg_temp[r] >= 0) {
             sp->save |= REGSET(r);

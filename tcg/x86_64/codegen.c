@@ -819,7 +819,6 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
     /* Every way in stored its words (memory is exact, whichever way came), or all came
      * from the same insn_start and its words are still pending. */
     native_label_insn_data(g, label);
-    g->need_exit_check = true;
 }
 
 static void gen_br(Gen *g, uint32_t opi, uint32_t label)
@@ -969,7 +968,6 @@ static bool gen_block_ops(Gen *g)
         g->label_pos[i] = SIZE_MAX;
     }
     native_insn_data_unknown(g, true);
-    g->need_exit_check = true;
     g->unreachable = false;
     for (uint32_t opi = 0; opi < g->nb_ops; opi++) {
         if (g->unreachable && g->ops[opi].opc != INDEX_op_set_label) {

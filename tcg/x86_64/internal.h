@@ -194,7 +194,6 @@ typedef struct Gen {
     uint64_t insn_val[TCG_INSN_START_WORDS];
     bool insn_pending[TCG_INSN_START_WORDS];
     uint64_t insn_pending_val[TCG_INSN_START_WORDS];
-    bool need_exit_check; /* the next insn_start checks exit_request */
     /* Per label: every way into it comes from the same insn_start, whose words (in
      * label_insn_val) then stay pending across the branches (codegen-insn.c). */
     bool *label_insn_same;

@@ -965,7 +965,12 @@ static void build_global_stores(Fixture *f, const void *arg)
     tcg_gen_insn_start(s, 1, 0);
     tcg_gen_add(s, f->r[0], f->r[1], f->r[2]);
     if (*variant == 1) {
-        tcg_gen_insn_start(s, 2, 0); /* an exit point: the first store must stay */
+        /* The first insn_start after a label takes exit requests: the first store
+         * must stay. */
+        tcg_gen_set_label(s, tcg_label_new(s));
+        tcg_gen_insn_start(s, 2, 0);
+    } else if (*variant == 4) {
+        tcg_gen_insn_start(s, 2, 0); /* no exit point: the first store is dead */
     } else if (*variant == 2) {
         TCGv t = tcg_temp_new(s, TCG_TYPE_I64); /* may fault: likewise */
         tcg_gen_qemu_ld(s, t, f->r[1], MO_UQ, 0);
@@ -1016,6 +1021,10 @@ static void test_optimizer_removes(void)
         run_both_counted(f, build_global_stores, &variant, &before, &after);
         g_assert_cmpuint(after, ==, before);
     }
+    variant = 4;
+    run_both_counted(f, build_global_stores, &variant, &before, &after);
+    g_assert_cmpuint(f->env.r[0], ==, (uint64_t)-1);
+    g_assert_cmpuint(after, ==, before - 1);
 
     run_both_counted(f, build_static_branch, NULL, &before, &after);
     g_assert_cmpuint(f->env.w[0], ==, 6);
@@ -1641,7 +1650,7 @@ static void test_dump(void)
     FILE *mf = open_memstream(&buf, &len);
     tcg_dump_ops(s, mf);
     fclose(mf);
-    char *expect = g_strdup_printf(" insn_start $0x7c00, $0\n"
+    char *expect = g_strdup_printf(" insn_start $0x7c00, $0, exit_check\n"
                                    " add_i32 tmp%u, w1, w2\n"
                                    " movi_i64 tmp%u, $0x10\n"
                                    " brcond_i64 r1, $0x10, ltu, $L0\n"
