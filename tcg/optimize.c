@@ -20,7 +20,8 @@
 
 #include "tcg/tcg.h"
 
-#define NO_BB UINT32_MAX
+#define NO_BB      UINT32_MAX
+#define TEMP_WORDS ((TCG_MAX_TEMPS + 63) / 64)
 
 /* What the forward pass knows about a temp at the current point. */
 typedef struct OptTemp {
@@ -38,8 +39,30 @@ typedef struct OptTemp {
     int32_t sc_a_seq, sc_b_seq;
 } OptTemp;
 
+/* Arrays reused from one block to the next (TCGContext.opt_scratch): a block is small
+ * (about 25 ops and 45 temps in a Linux boot), and a dozen callocs and frees per
+ * block cost more than the passes over it. The global tables depend only on the
+ * context's globals, which are all made before the first block: they are built once. */
+struct TCGOptScratch {
+    OptTemp info[TCG_MAX_TEMPS];
+    bool always_const[TCG_MAX_TEMPS];
+    unsigned tables_globals; /* nb_globals the tables below were built for; 0: none */
+    uint64_t *overlaps;      /* per global, the globals sharing a byte with it */
+    uint64_t all_globals[TEMP_WORDS];
+    unsigned gwords;
+    bool any_overlap;
+    TCGOp *out;
+    uint32_t *label_refs, *label_bb, *bb_first;
+    bool *removed, *seen;
+    uint32_t *stack;
+    uint64_t *live_in, *live_out;
+    size_t cap_seen, cap_stack, cap_out, cap_label_refs, cap_label_bb, cap_bb_first, cap_removed,
+        cap_live_in, cap_live_out;
+};
+
 typedef struct Optimizer {
     TCGContext *s;
+    TCGOptScratch *scratch;
     unsigned nb_temps, nb_globals;
     OptTemp *info;
     /* TEMP_CONST temps written only by a movi of their value: known everywhere. */
@@ -47,7 +70,7 @@ typedef struct Optimizer {
     /* Branches (still) targeting each label: a label nobody jumps to is no join. */
     uint32_t *label_refs;
     /* Per global, the globals (itself included) sharing a byte with it. */
-    uint64_t *overlaps;
+    const uint64_t *overlaps;
     unsigned gwords;
     bool any_overlap;
     int32_t seq;
@@ -60,18 +83,31 @@ typedef struct Optimizer {
     uint32_t *bb_first; /* nb_bbs + 1 entries */
     uint32_t *label_bb;
     uint64_t *live_in, *live_out;
-    uint64_t *all_globals;
+    const uint64_t *all_globals;
     bool *removed;
+    /* Temps whose OptTemp may differ from its reset state: reset_all resets only those. */
+    uint64_t touched[TEMP_WORDS];
 } Optimizer;
 
-static void *xcalloc(size_t n, size_t size)
+/* array, or a larger one when it cannot hold n elements of size bytes (the contents
+ * are not kept: every user fills what it reads). */
+static void *scratch_room(void *array, size_t *cap, size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size);
+    if (n <= *cap && array) {
+        return array;
+    }
+    size_t want = n > 2 * *cap ? n : 2 * *cap;
+    free(array);
+    void *p = malloc((want ? want : 1) * size);
     if (!p) {
         abort();
     }
+    *cap = want;
     return p;
 }
+
+#define SCRATCH_ROOM(sc, field, n)                                                                 \
+    ((sc)->field = scratch_room((sc)->field, &(sc)->cap_##field, (n), sizeof(*(sc)->field)))
 
 static uint64_t type_mask(unsigned type)
 {
@@ -235,10 +271,17 @@ static void ring_remove(Optimizer *o, unsigned t)
     ti->prev = ti->next = (uint16_t)t;
 }
 
+static void mark_touched(Optimizer *o, unsigned t)
+{
+    o->touched[t / 64] |= UINT64_C(1) << (t % 64);
+}
+
 /* t (alone in its ring) now holds the same value as src. */
 static void ring_join(Optimizer *o, unsigned t, unsigned src)
 {
     OptTemp *ti = &o->info[t], *si = &o->info[src];
+    mark_touched(o, t);
+    mark_touched(o, src);
     ti->prev = (uint16_t)src;
     ti->next = si->next;
     o->info[si->next].prev = (uint16_t)t;
@@ -258,17 +301,33 @@ static void reset_temp_info(Optimizer *o, unsigned t)
     ti->sc = false;
 }
 
-/* At a join point nothing but the always-constant temps is known. */
+/* At a join point nothing but the always-constant temps is known. Only the temps
+ * touched since the last reset can be in any other state (every change of an OptTemp
+ * goes through forget or ring_join, which mark them). */
 static void reset_all(Optimizer *o)
+{
+    for (unsigned w = 0; w < (o->nb_temps + 63) / 64; w++) {
+        uint64_t touched = o->touched[w];
+        o->touched[w] = 0;
+        while (touched) {
+            reset_temp_info(o, w * 64 + (unsigned)__builtin_ctzll(touched));
+            touched &= touched - 1;
+        }
+    }
+}
+
+static void reset_every_temp(Optimizer *o)
 {
     for (unsigned t = 0; t < o->nb_temps; t++) {
         reset_temp_info(o, t);
     }
+    memset(o->touched, 0, sizeof(o->touched));
 }
 
 /* t's value changes (or becomes unknown) at the current op. */
 static void forget(Optimizer *o, unsigned t)
 {
+    mark_touched(o, t);
     ring_remove(o, t);
     o->info[t].known = false;
     o->info[t].def_seq = o->seq;
@@ -989,27 +1048,49 @@ static void find_always_const(Optimizer *o)
     }
 }
 
-static void find_overlaps(Optimizer *o)
+/* The overlap rows and the set of all globals, built when the context's globals are
+ * new to the scratch (globals are only ever added, before the locals of a block). */
+static void build_global_tables(TCGOptScratch *sc, const TCGContext *s)
 {
-    const TCGContext *s = o->s;
-    o->gwords = (o->nb_globals + 63) / 64;
-    o->overlaps = xcalloc((size_t)o->nb_globals * o->gwords, sizeof(uint64_t));
-    for (unsigned g = 1; g < o->nb_globals; g++) {
+    unsigned nb_globals = s->nb_globals;
+    sc->gwords = (nb_globals + 63) / 64;
+    free(sc->overlaps);
+    sc->overlaps = calloc((size_t)nb_globals * sc->gwords, sizeof(uint64_t));
+    if (!sc->overlaps) {
+        abort();
+    }
+    sc->any_overlap = false;
+    memset(sc->all_globals, 0, sizeof(sc->all_globals));
+    for (unsigned g = 1; g < nb_globals; g++) {
         const TCGTemp *tg = &s->temps[g];
-        uint64_t *row = &o->overlaps[g * o->gwords];
+        uint64_t *row = &sc->overlaps[g * sc->gwords];
+        sc->all_globals[g / 64] |= UINT64_C(1) << (g % 64);
         /* The IR builder flagged every global that shares bytes with another. */
         if (!tg->overlaps) {
             row[g / 64] |= UINT64_C(1) << (g % 64);
             continue;
         }
-        for (unsigned h = 1; h < o->nb_globals; h++) {
+        for (unsigned h = 1; h < nb_globals; h++) {
             const TCGTemp *th = &s->temps[h];
             if (ranges_overlap(tg->env_offset, temp_bytes(tg), th->env_offset, temp_bytes(th))) {
                 row[h / 64] |= UINT64_C(1) << (h % 64);
-                o->any_overlap |= g != h;
+                sc->any_overlap |= g != h;
             }
         }
     }
+    sc->tables_globals = nb_globals;
+}
+
+static void find_overlaps(Optimizer *o)
+{
+    TCGOptScratch *sc = o->scratch;
+    if (sc->tables_globals != o->nb_globals) {
+        build_global_tables(sc, o->s);
+    }
+    o->gwords = sc->gwords;
+    o->overlaps = sc->overlaps;
+    o->any_overlap = sc->any_overlap;
+    o->all_globals = sc->all_globals;
 }
 
 static void count_label_refs(Optimizer *o)
@@ -1037,9 +1118,9 @@ static void forward_pass(Optimizer *o)
     if (o->out_cap > TCG_MAX_OPS) {
         o->out_cap = TCG_MAX_OPS > s->nb_ops ? TCG_MAX_OPS : s->nb_ops;
     }
-    o->out = xcalloc(o->out_cap, sizeof(TCGOp));
+    o->out = SCRATCH_ROOM(o->scratch, out, o->out_cap);
     o->nb_out = 0;
-    reset_all(o);
+    reset_every_temp(o);
     for (unsigned i = 0; i < s->nb_ops; i++) {
         TCGOp op = s->ops[i];
         o->seq = (int32_t)i;
@@ -1047,7 +1128,6 @@ static void forward_pass(Optimizer *o)
     }
     memcpy(s->ops, o->out, o->nb_out * sizeof(TCGOp));
     s->nb_ops = o->nb_out;
-    free(o->out);
     o->out = NULL;
 }
 
@@ -1061,8 +1141,8 @@ static bool ends_bb(const TCGOp *op)
 static void build_bbs(Optimizer *o)
 {
     const TCGContext *s = o->s;
-    o->bb_first = xcalloc(s->nb_ops + 1, sizeof(uint32_t));
-    o->label_bb = xcalloc(s->nb_labels, sizeof(uint32_t));
+    o->bb_first = SCRATCH_ROOM(o->scratch, bb_first, s->nb_ops + 1);
+    o->label_bb = SCRATCH_ROOM(o->scratch, label_bb, s->nb_labels);
     for (unsigned l = 0; l < s->nb_labels; l++) {
         o->label_bb[l] = NO_BB;
     }
@@ -1113,8 +1193,12 @@ static unsigned bb_succs(const Optimizer *o, uint32_t b, uint32_t succ[2], bool 
 
 static void remove_unreachable(Optimizer *o)
 {
-    bool *seen = xcalloc(o->nb_bbs, sizeof(bool));
-    uint32_t *stack = xcalloc(o->nb_bbs, sizeof(uint32_t));
+    if (o->nb_bbs == 1) {
+        return; /* the entry is reached */
+    }
+    bool *seen = SCRATCH_ROOM(o->scratch, seen, o->nb_bbs);
+    uint32_t *stack = SCRATCH_ROOM(o->scratch, stack, o->nb_bbs);
+    memset(seen, 0, o->nb_bbs * sizeof(*seen));
     unsigned sp = 0;
     seen[0] = true;
     stack[sp++] = 0;
@@ -1135,8 +1219,6 @@ static void remove_unreachable(Optimizer *o)
             o->removed[i] = o->s->ops[i].opc != INDEX_op_set_label;
         }
     }
-    free(seen);
-    free(stack);
 }
 
 static void set_bit(uint64_t *set, unsigned t)
@@ -1304,7 +1386,9 @@ static bool bb_update_liveness(Optimizer *o, uint32_t b, uint64_t *tmp, bool app
 
 static void compute_liveness(Optimizer *o)
 {
-    uint64_t *tmp = xcalloc(o->words, sizeof(uint64_t));
+    uint64_t tmp[TEMP_WORDS];
+    /* The fixed point starts from empty live-in sets. */
+    memset(o->live_in, 0, (size_t)o->nb_bbs * o->words * sizeof(uint64_t));
     bool changed = true;
     while (changed) {
         changed = false;
@@ -1312,7 +1396,6 @@ static void compute_liveness(Optimizer *o)
             changed |= bb_update_liveness(o, b, tmp, false);
         }
     }
-    free(tmp);
 }
 
 /* Whether every branch goes forward (most blocks: only REP and LOOP branch back).
@@ -1340,17 +1423,16 @@ static void backward_pass(Optimizer *o)
         return;
     }
     o->words = (o->nb_temps + 63) / 64;
-    o->removed = xcalloc(s->nb_ops, sizeof(bool));
+    o->removed = SCRATCH_ROOM(o->scratch, removed, s->nb_ops);
+    memset(o->removed, 0, s->nb_ops * sizeof(*o->removed));
     build_bbs(o);
     remove_unreachable(o);
 
-    o->all_globals = xcalloc(o->words, sizeof(uint64_t));
-    for (unsigned g = 1; g < o->nb_globals; g++) {
-        set_bit(o->all_globals, g);
-    }
-    o->live_in = xcalloc((size_t)o->nb_bbs * o->words, sizeof(uint64_t));
-    o->live_out = xcalloc((size_t)o->nb_bbs * o->words, sizeof(uint64_t));
-    uint64_t *live = xcalloc(o->words, sizeof(uint64_t));
+    /* A forward-only walk fills each live-in set before reading it. */
+    size_t sets = (size_t)o->nb_bbs * o->words;
+    o->live_in = SCRATCH_ROOM(o->scratch, live_in, sets);
+    o->live_out = SCRATCH_ROOM(o->scratch, live_out, sets);
+    uint64_t live[TEMP_WORDS];
     if (bbs_forward_only(o)) {
         for (uint32_t b = o->nb_bbs; b-- > 0;) {
             bb_update_liveness(o, b, live, true);
@@ -1362,21 +1444,17 @@ static void backward_pass(Optimizer *o)
             live_transfer(o, b, live, true);
         }
     }
-    free(live);
 
     unsigned n = 0;
     for (unsigned i = 0; i < s->nb_ops; i++) {
         if (!o->removed[i]) {
-            s->ops[n++] = s->ops[i];
+            if (n != i) {
+                s->ops[n] = s->ops[i];
+            }
+            n++;
         }
     }
     s->nb_ops = n;
-    free(o->live_in);
-    free(o->live_out);
-    free(o->all_globals);
-    free(o->bb_first);
-    free(o->label_bb);
-    free(o->removed);
 }
 
 void tcg_optimize(TCGContext *s)
@@ -1384,17 +1462,41 @@ void tcg_optimize(TCGContext *s)
     if (s->overflow || s->nb_ops == 0) {
         return; /* an incomplete block is retranslated, not run */
     }
-    Optimizer o = {.s = s, .nb_temps = s->nb_temps, .nb_globals = s->nb_globals};
-    o.info = xcalloc(o.nb_temps, sizeof(OptTemp));
-    o.always_const = xcalloc(o.nb_temps, sizeof(bool));
-    o.label_refs = xcalloc(s->nb_labels, sizeof(uint32_t));
+    if (!s->opt_scratch) {
+        s->opt_scratch = calloc(1, sizeof(*s->opt_scratch));
+        if (!s->opt_scratch) {
+            abort();
+        }
+    }
+    TCGOptScratch *sc = s->opt_scratch;
+    Optimizer o = {.s = s, .scratch = sc, .nb_temps = s->nb_temps, .nb_globals = s->nb_globals};
+    o.info = sc->info;
+    o.always_const = sc->always_const;
+    o.label_refs = SCRATCH_ROOM(sc, label_refs, s->nb_labels);
+    memset(o.label_refs, 0, s->nb_labels * sizeof(*o.label_refs));
     find_always_const(&o);
     find_overlaps(&o);
     count_label_refs(&o);
     forward_pass(&o);
     backward_pass(&o);
-    free(o.info);
-    free(o.always_const);
-    free(o.label_refs);
-    free(o.overlaps);
+}
+
+void tcg_optimize_free_scratch(TCGContext *s)
+{
+    TCGOptScratch *sc = s->opt_scratch;
+    if (!sc) {
+        return;
+    }
+    free(sc->overlaps);
+    free(sc->out);
+    free(sc->label_refs);
+    free(sc->label_bb);
+    free(sc->bb_first);
+    free(sc->removed);
+    free(sc->seen);
+    free(sc->stack);
+    free(sc->live_in);
+    free(sc->live_out);
+    free(sc);
+    s->opt_scratch = NULL;
 }

@@ -23,28 +23,27 @@
 
 _Static_assert(TCG_MAX_OP_ARGS < 16, "an op's arg count fits a nibble");
 
-/* Where packed bytes go; with out == NULL they are only counted. */
-typedef struct PackSink {
-    uint8_t *out;
-    size_t len;
-} PackSink;
+/* The most bytes one temp packs to. */
+#define PACKED_TEMP_MAX (4 + 3 * TB_IR_VARINT_MAX)
 
-static void put_byte(PackSink *k, uint8_t b)
+/* Packing writes through a pointer into a buffer known to be large enough (the
+ * maximum sizes of tb-ir.h): one store a byte, no bounds check. Every put returns
+ * the position after what it wrote. */
+static inline uint8_t *put_byte(uint8_t *p, uint8_t b)
 {
-    if (k->out) {
-        k->out[k->len] = b;
-    }
-    k->len++;
+    *p = b;
+    return p + 1;
 }
 
-static void put_uleb(PackSink *k, uint64_t v)
+static inline uint8_t *put_uleb(uint8_t *p, uint64_t v)
 {
     _Static_assert(TB_IR_VARINT_MAX * 7 >= 64, "a varint holds 64 bits");
     while (v >= 0x80) {
-        put_byte(k, (uint8_t)(v | 0x80));
+        *p++ = (uint8_t)(v | 0x80);
         v >>= 7;
     }
-    put_byte(k, (uint8_t)v);
+    *p++ = (uint8_t)v;
+    return p;
 }
 
 static uint64_t zigzag(int64_t v)
@@ -57,9 +56,9 @@ static int64_t unzigzag(uint64_t v)
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-static void put_sleb(PackSink *k, int64_t v)
+static inline uint8_t *put_sleb(uint8_t *p, int64_t v)
 {
-    put_uleb(k, zigzag(v));
+    return put_uleb(p, zigzag(v));
 }
 
 typedef struct PackSource {
@@ -97,29 +96,30 @@ static int64_t get_sleb(PackSource *src)
 #define TEMP_HAS_NAME 4u
 #define TEMP_OVERLAPS 8u
 
-static void pack_temp(PackSink *k, const TCGTemp *t, uintptr_t *prev_name)
+static uint8_t *pack_temp(uint8_t *p, const TCGTemp *t, uintptr_t *prev_name)
 {
     unsigned has = (t->val ? TEMP_HAS_VAL : 0) | (t->env_offset ? TEMP_HAS_OFF : 0) |
                    (t->name ? TEMP_HAS_NAME : 0) | (t->overlaps ? TEMP_OVERLAPS : 0);
     if (t->type < 2 && t->kind < 4) {
-        put_byte(k, (uint8_t)(t->type | t->kind << 1 | has << 3));
+        p = put_byte(p, (uint8_t)(t->type | t->kind << 1 | has << 3));
     } else {
-        put_byte(k, DESC_ESCAPE);
-        put_byte(k, t->type);
-        put_byte(k, t->kind);
-        put_byte(k, (uint8_t)has);
+        p = put_byte(p, DESC_ESCAPE);
+        p = put_byte(p, t->type);
+        p = put_byte(p, t->kind);
+        p = put_byte(p, (uint8_t)has);
     }
     if (has & TEMP_HAS_VAL) {
-        put_sleb(k, t->val);
+        p = put_sleb(p, t->val);
     }
     if (has & TEMP_HAS_OFF) {
-        put_sleb(k, (int64_t)t->env_offset);
+        p = put_sleb(p, (int64_t)t->env_offset);
     }
     if (has & TEMP_HAS_NAME) {
         uintptr_t name = (uintptr_t)t->name;
-        put_sleb(k, (int64_t)(name - *prev_name));
+        p = put_sleb(p, (int64_t)(name - *prev_name));
         *prev_name = name;
     }
+    return p;
 }
 
 static void unpack_temp(PackSource *src, TCGTemp *t, uintptr_t *prev_name)
@@ -160,25 +160,26 @@ static unsigned op_args_kept(const TCGOp *op)
     return n;
 }
 
-static void pack_op(PackSink *k, const TCGOp *op)
+static uint8_t *pack_op(uint8_t *p, const TCGOp *op)
 {
     bool call_fields = op->callo || op->calli;
     unsigned nargs = op_args_kept(op);
-    put_uleb(k, (uint64_t)op->opc * 2 + call_fields);
+    p = put_uleb(p, (uint64_t)op->opc * 2 + call_fields);
     if (op->type < 15) {
-        put_byte(k, (uint8_t)(nargs | op->type << 4));
+        p = put_byte(p, (uint8_t)(nargs | op->type << 4));
     } else {
-        put_byte(k, DESC_ESCAPE);
-        put_byte(k, (uint8_t)nargs);
-        put_byte(k, op->type);
+        p = put_byte(p, DESC_ESCAPE);
+        p = put_byte(p, (uint8_t)nargs);
+        p = put_byte(p, op->type);
     }
     if (call_fields) {
-        put_byte(k, op->callo);
-        put_byte(k, op->calli);
+        p = put_byte(p, op->callo);
+        p = put_byte(p, op->calli);
     }
     for (unsigned i = 0; i < nargs; i++) {
-        put_sleb(k, (int64_t)op->args[i]);
+        p = put_sleb(p, (int64_t)op->args[i]);
     }
+    return p;
 }
 
 static void unpack_op(PackSource *src, TCGOp *op)
@@ -208,25 +209,85 @@ static void unpack_op(PackSource *src, TCGOp *op)
 
 static void index_labels(TBIR *ir);
 
+struct TBIRPackCache {
+    unsigned count; /* how many temps bytes holds; 0: none yet */
+    size_t len;
+    uintptr_t last_name; /* the name the packing of the temps after them is relative to */
+    TCGTemp temps[TCG_MAX_GLOBALS]; /* what was packed */
+    uint8_t bytes[TCG_MAX_GLOBALS * PACKED_TEMP_MAX];
+};
+
+TBIRPackCache *tb_ir_pack_cache_new(void)
+{
+    TBIRPackCache *c = malloc(sizeof(*c));
+    if (!c) {
+        abort();
+    }
+    c->count = 0;
+    return c;
+}
+
+void tb_ir_pack_cache_free(TBIRPackCache *c)
+{
+    free(c);
+}
+
+/* Packs temps [0, count) into out (the first in the block), from the cache when it
+ * holds them: a context's globals are made before its first block and do not change,
+ * so comparing them with the cached copy (a memcmp) is all it takes most times. */
+static uint8_t *pack_first_temps(const TCGContext *s, unsigned count, uint8_t *out,
+                                 uintptr_t *prev_name)
+{
+    TBIRPackCache *c = s->pack_cache;
+    if (!c || count > TCG_MAX_GLOBALS) {
+        for (unsigned i = 0; i < count; i++) {
+            out = pack_temp(out, &s->temps[i], prev_name);
+        }
+        return out;
+    }
+    if (c->count != count || memcmp(c->temps, s->temps, count * sizeof(TCGTemp))) {
+        uintptr_t name = 0;
+        uint8_t *p = c->bytes;
+        for (unsigned i = 0; i < count; i++) {
+            p = pack_temp(p, &s->temps[i], &name);
+        }
+        memcpy(c->temps, s->temps, count * sizeof(TCGTemp));
+        c->len = (size_t)(p - c->bytes);
+        c->last_name = name;
+        c->count = count;
+    }
+    memcpy(out, c->bytes, c->len);
+    *prev_name = c->last_name;
+    return out + c->len;
+}
+
 static size_t pack_context(const TCGContext *s, uint8_t *out)
 {
-    PackSink k = {out, 0};
-    put_uleb(&k, s->nb_ops);
-    put_uleb(&k, s->nb_temps);
-    put_uleb(&k, s->nb_labels);
+    uint8_t *p = out;
+    p = put_uleb(p, s->nb_ops);
+    p = put_uleb(p, s->nb_temps);
+    p = put_uleb(p, s->nb_labels);
     uintptr_t prev_name = 0;
-    for (unsigned i = 0; i < s->nb_temps; i++) {
-        pack_temp(&k, &s->temps[i], &prev_name);
+    unsigned first = s->nb_globals < s->nb_temps ? s->nb_globals : s->nb_temps;
+    p = pack_first_temps(s, first, p, &prev_name);
+    for (unsigned i = first; i < s->nb_temps; i++) {
+        p = pack_temp(p, &s->temps[i], &prev_name);
     }
     for (unsigned i = 0; i < s->nb_ops; i++) {
-        pack_op(&k, &s->ops[i]);
+        p = pack_op(p, &s->ops[i]);
     }
-    return k.len;
+    return (size_t)(p - out);
 }
 
 size_t tb_ir_packed_size(const TCGContext *s)
 {
-    return pack_context(s, NULL);
+    uint8_t *buf = malloc(TB_IR_PACKED_MAX);
+    if (!buf) {
+        abort();
+    }
+    size_t n = pack_context(s, buf);
+    free(buf);
+    return n;
 }
 
 size_t tb_ir_pack(const TCGContext *s, uint8_t *out)

@@ -43,9 +43,15 @@ typedef struct TBIRBuffer {
 
 /* The packed bytes of s's current ops, temps and labels: tb_ir_pack writes them to out
  * (room for TB_IR_PACKED_MAX bytes) and returns how many; tb_ir_packed_size only
- * counts them. */
+ * counts them (packing into a buffer of its own: not for hot paths). */
 size_t tb_ir_packed_size(const TCGContext *s);
 size_t tb_ir_pack(const TCGContext *s, uint8_t *out);
+
+/* A context's globals are the same in every block it builds, and packed into every
+ * block: their bytes are kept (TCGContext.pack_cache, when set) and copied. */
+typedef struct TBIRPackCache TBIRPackCache;
+TBIRPackCache *tb_ir_pack_cache_new(void);
+void tb_ir_pack_cache_free(TBIRPackCache *c);
 
 /* Unpacks into arrays the caller sized for the packed IR's counts (ir's counts are
  * set here) and fills the label table. */

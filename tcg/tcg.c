@@ -40,6 +40,7 @@ void tcg_context_init(TCGContext *s)
      * so a TCGOp pointer is always returned. */
     s->ops = calloc(TCG_MAX_OPS + 1, sizeof(TCGOp));
     s->pack_buf = malloc(TB_IR_PACKED_MAX);
+    s->pack_cache = tb_ir_pack_cache_new();
     if (!s->ops || !s->pack_buf) {
         abort();
     }
@@ -59,6 +60,9 @@ void tcg_context_destroy(TCGContext *s)
     s->ops = NULL;
     free(s->pack_buf);
     s->pack_buf = NULL;
+    tb_ir_pack_cache_free(s->pack_cache);
+    s->pack_cache = NULL;
+    tcg_optimize_free_scratch(s);
     s->nb_ops = 0;
     if (s->tb_arena) {
         tb_arena_free(s->tb_arena);

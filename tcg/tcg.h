@@ -214,6 +214,8 @@ typedef struct TCGLabel {
 #define TCG_INSN_START_EXIT_CHECK TCG_INSN_START_WORDS
 
 /* The builder's state: one per vCPU thread (translation runs on the vCPU thread). */
+typedef struct TCGOptScratch TCGOptScratch;
+
 typedef struct TCGContext {
     TCGTemp temps[TCG_MAX_TEMPS];
     unsigned nb_globals; /* temps [0, nb_globals) are globals and env; kept across blocks */
@@ -231,10 +233,14 @@ typedef struct TCGContext {
      * packed in one pass (TB_IR_PACKED_MAX bytes, tcg/tb-ir.h; pages are touched only
      * as far as blocks reach). */
     uint8_t *pack_buf;
+    /* The packed form of the globals, the same in every block (tcg/tb-ir.c). */
+    struct TBIRPackCache *pack_cache;
     /* The TB made from the current ops and temps (set by the front end once the block
      * is final, cleared by tcg_func_start): a backend on this context's thread may
      * compile it from these arrays instead of unpacking its packed IR. */
     const struct TranslationBlock *ir_tb;
+    /* The optimizer's arrays, reused from block to block (tcg/optimize.c). */
+    TCGOptScratch *opt_scratch;
 } TCGContext;
 
 void tcg_context_init(TCGContext *s);
@@ -321,5 +327,7 @@ void tcg_dump_ops(const TCGContext *s, void *file /* FILE * */);
 /* The optimizer: constant folding and propagation, copy propagation, dead code
  * elimination. Runs on s's op list in place. */
 void tcg_optimize(TCGContext *s);
+/* Frees what tcg_optimize keeps in s between blocks (tcg_context_destroy does). */
+void tcg_optimize_free_scratch(TCGContext *s);
 
 #endif

@@ -1,6 +1,7 @@
 /* Tests of packed block IR (tcg/tb-ir.h): packing then unpacking gives back every op
  * and temp field bit for bit (a typical block, fields that need the escape forms,
  * random IR), the label table is rebuilt, a reused buffer grows and shrinks safely,
+ * the context's cached bytes of its globals are what packing them anew gives,
  * and a typical block packs several times smaller than its TCGOp/TCGTemp form. */
 #include <glib.h>
 #include <string.h>
@@ -241,6 +242,49 @@ static void test_view(void)
     tcg_context_destroy(&s);
 }
 
+/* s's block packed without the context's cache of its globals' bytes. */
+static uint8_t *pack_uncached(TCGContext *s, size_t *size)
+{
+    struct TBIRPackCache *cache = s->pack_cache;
+    s->pack_cache = NULL;
+    uint8_t *packed = pack(s, size);
+    s->pack_cache = cache;
+    return packed;
+}
+
+static void assert_packs_as_uncached(TCGContext *s)
+{
+    size_t size, want_size;
+    uint8_t *want = pack_uncached(s, &want_size);
+    uint8_t *packed = pack(s, &size);
+    g_assert_cmpmem(packed, size, want, want_size);
+    g_free(packed);
+    g_free(want);
+}
+
+/* The globals' bytes kept from one block to the next are what packing them anew
+ * gives, in the next block too, and after a global was added or changed. */
+static void test_pack_cache(void)
+{
+    TCGContext s;
+    context_with_globals(&s);
+    emit_typical_block(&s);
+    assert_packs_as_uncached(&s);
+    tcg_func_start(&s);
+    TCGv t = tcg_temp_new(&s, TCG_TYPE_I64);
+    tcg_gen_addi(&s, t, (TCGv){1}, 5);
+    tcg_gen_mov(&s, (TCGv){2}, t);
+    assert_packs_as_uncached(&s);
+    s.temps[3].env_offset += 8;
+    assert_packs_as_uncached(&s);
+    tcg_func_start(&s);
+    tcg_global_mem_new(&s, TCG_TYPE_I64, 512, "late");
+    tcg_func_start(&s);
+    emit_typical_block(&s);
+    assert_packs_as_uncached(&s);
+    tcg_context_destroy(&s);
+}
+
 /* The view of the context's own arrays (compiling right after translating) reads the
  * same IR as the unpacked form, with the same label table. */
 static void test_context_view(void)
@@ -273,5 +317,6 @@ int main(int argc, char **argv)
     g_test_add_func("/tb-ir/view", test_view);
     g_test_add_func("/tb-ir/overlapping-globals", test_overlapping_globals);
     g_test_add_func("/tb-ir/context-view", test_context_view);
+    g_test_add_func("/tb-ir/pack-cache", test_pack_cache);
     return g_test_run();
 }
