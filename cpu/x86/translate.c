@@ -379,7 +379,13 @@ static const X86Lowering *const lowering_tables[] = {
 struct X86Translator {
     TCGContext s;
     LowerFn lowerers[NB_X86_OPS];
+    bool no_block_loops; /* x86_translator_no_block_loops */
 };
+
+void x86_translator_no_block_loops(X86Translator *t)
+{
+    t->no_block_loops = true;
+}
 
 X86Translator *x86_translator_new(void)
 {
@@ -432,8 +438,10 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
     /* A block that jumps back to its own start (a tight loop) loops inside its code, so
      * that the backend can keep the loop's guest registers in host registers. Not when
      * the block must end after each pass: a count-limited block, single-step or
-     * breakpoint traps, the end of an interrupt shadow (the next pass has another key). */
-    d.block_loops = cflags == 0 && !(flags & (HF_INHIBIT | HF_TF | HF_DBG_INSN | HF_DBG_DATA));
+     * breakpoint traps, the end of an interrupt shadow (the next pass has another key),
+     * a runner that counts blocks (x86_translator_no_block_loops). */
+    d.block_loops = cflags == 0 && !t->no_block_loops &&
+                    !(flags & (HF_INHIBIT | HF_TF | HF_DBG_INSN | HF_DBG_DATA));
     if (d.block_loops) {
         d.block_top = tcg_label_new(s);
         tcg_gen_set_label(s, d.block_top);
