@@ -870,6 +870,31 @@ static TCGv gen_rotate_value(DisasContext *d, TCGv a, unsigned size, bool left, 
     return r;
 }
 
+/* EFLAGS = prev with CF and OF (0 or 1 each) replaced; prev itself when count_zero
+ * (not TCG_NO_RET) is 0. */
+static void gen_set_carry_overflow(DisasContext *d, TCGv prev, TCGv cf, TCGv of, TCGv count_zero)
+{
+    TCGv fl = tmp(d);
+    tcg_gen_shli(d->s, of, of, 11); /* OF is EFLAGS bit 11 */
+    tcg_gen_andi(d->s, fl, prev, ~(int64_t)(CC_C | CC_O));
+    tcg_gen_or(d->s, fl, fl, cf);
+    tcg_gen_or(d->s, fl, fl, of);
+    if (count_zero.idx != TCG_NO_RET.idx)
+        tcg_gen_movcond(d->s, TCG_COND_EQ, fl, count_zero, cst(d, 0), prev, fl);
+    gen_set_eflags_arith(d, fl);
+}
+
+/* OF of a right rotation: the XOR of the result's two most significant bits. */
+static TCGv gen_rotate_right_of(DisasContext *d, TCGv r, unsigned bits)
+{
+    TCGv of = tmp(d), msb = tmp(d);
+    tcg_gen_shri(d->s, msb, r, bits - 1);
+    tcg_gen_shri(d->s, of, r, bits - 2);
+    tcg_gen_xor(d->s, of, of, msb);
+    tcg_gen_andi(d->s, of, of, 1);
+    return of;
+}
+
 /* The flags of a ROL/ROR with result r: CF is the bit rotated into the LSB (ROL) or
  * the MSB (ROR); OF is MSB(result) XOR CF for ROL and the XOR of the result's two most
  * significant bits for ROR; the other arithmetic flags are kept. A masked count of 0
@@ -881,24 +906,47 @@ static void gen_rotate_flags(DisasContext *d, TCGv r, unsigned size, bool left, 
 {
     unsigned bits = 8 * size;
     TCGv prev = gen_compute_eflags(d);
-    TCGv cf = tmp(d), of = tmp(d), fl = tmp(d);
+    TCGv cf = tmp(d), of;
     if (left) {
+        of = tmp(d);
         tcg_gen_andi(d->s, cf, r, 1);
         tcg_gen_shri(d->s, of, r, bits - 1);
         tcg_gen_xor(d->s, of, of, cf);
     } else {
         tcg_gen_shri(d->s, cf, r, bits - 1);
-        tcg_gen_shri(d->s, of, r, bits - 2);
-        tcg_gen_xor(d->s, of, of, cf);
-        tcg_gen_andi(d->s, of, of, 1);
+        of = gen_rotate_right_of(d, r, bits);
     }
-    tcg_gen_shli(d->s, of, of, 11); /* OF is EFLAGS bit 11 */
-    tcg_gen_andi(d->s, fl, prev, ~(int64_t)(CC_C | CC_O));
-    tcg_gen_or(d->s, fl, fl, cf);
-    tcg_gen_or(d->s, fl, fl, of);
-    if (count_zero.idx != TCG_NO_RET.idx)
-        tcg_gen_movcond(d->s, TCG_COND_EQ, fl, count_zero, cst(d, 0), prev, fl);
-    gen_set_eflags_arith(d, fl);
+    gen_set_carry_overflow(d, prev, cf, of, count_zero);
+}
+
+/* RCL/RCR by 1 inline (SDM Vol 2B RCL/RCR): CF goes in at the LSB (RCL) or the MSB
+ * (RCR), the bit rotated out becomes CF; OF is MSB(result) XOR CF for RCL and the XOR
+ * of the result's two most significant bits for RCR. */
+static void gen_rotate_carry_1(DisasContext *d, Operands *o, TCGv a, unsigned size, bool left)
+{
+    unsigned bits = 8 * size;
+    TCGv prev = gen_compute_eflags(d);
+    TCGv az = tmp(d), cin = tmp(d), r = tmp(d), cf = tmp(d), of;
+    gen_zext(d, az, a, size);
+    tcg_gen_andi(d->s, cin, prev, CC_C);
+    if (left) {
+        of = tmp(d);
+        tcg_gen_shli(d->s, r, az, 1);
+        tcg_gen_or(d->s, r, r, cin);
+        gen_zext(d, r, r, size);
+        tcg_gen_shri(d->s, cf, az, bits - 1);
+        tcg_gen_shri(d->s, of, r, bits - 1);
+        tcg_gen_xor(d->s, of, of, cf);
+    } else {
+        TCGv top = tmp(d);
+        tcg_gen_shli(d->s, top, cin, bits - 1);
+        tcg_gen_shri(d->s, r, az, 1);
+        tcg_gen_or(d->s, r, r, top);
+        tcg_gen_andi(d->s, cf, az, 1);
+        of = gen_rotate_right_of(d, r, bits);
+    }
+    gen_st_opnd(d, o, 0, r);
+    gen_set_carry_overflow(d, prev, cf, of, TCG_NO_RET);
 }
 
 /* ROL/ROR by an immediate or by CL (count, already masked); n is the masked immediate
@@ -931,6 +979,11 @@ static void lower_shift(DisasContext *d)
         int n =
             k_count == OPND_CL ? -1 : (int)((k_count == OPND_ONE ? 1 : d->insn.imm) & count_mask);
         gen_rotate(d, &o, a, size, op == X86_OP_ROL, count, n);
+        return;
+    }
+    if ((op == X86_OP_RCL || op == X86_OP_RCR) && k_count != OPND_CL &&
+        ((k_count == OPND_ONE ? 1 : d->insn.imm) & count_mask) == 1) {
+        gen_rotate_carry_1(d, &o, a, size, op == X86_OP_RCL);
         return;
     }
     if (op == X86_OP_RCL || op == X86_OP_RCR) {
