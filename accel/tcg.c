@@ -725,6 +725,9 @@ TcgRunner *tcg_runner_new_backend(bool native)
         return NULL;
     tb_cache_init(&r->tbc);
     r->t = x86_translator_new();
+    /* Its budget counts blocks: a loop inside one block would never be stopped. */
+    if (r->t)
+        x86_translator_no_block_loops(r->t);
     if (native)
         r->native = tcg_native_create(&r->tbc, NULL, NULL, NULL);
     if (!r->t || (native && !r->native)) {

@@ -461,10 +461,14 @@ void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
     }
     bool same_page =
         (target >> 12) == (d->tb_pc >> 12) || (target >> 12) == ((d->cs_base + d->eip) >> 12);
-    if (same_page)
+    /* A slot links to one block: a block that went on after a Jcc may have used it. */
+    bool chain = same_page && !(d->goto_tb_used & (1u << slot));
+    if (chain) {
+        d->goto_tb_used |= (uint8_t)(1u << slot);
         tcg_gen_goto_tb(d->s, slot);
+    }
     tcg_gen_movi(d->s, gv(G_RIP), (int64_t)eip);
-    if (same_page)
+    if (chain)
         tcg_gen_exit_tb(d->s, slot);
     else
         gen_exit_lookup_same_key(d); /* the target's mapping is checked at each lookup */

@@ -588,8 +588,17 @@ static bool branch_target(const TCGOp *op, uint32_t *label)
     return false;
 }
 
-/* The globals of [first, last] most used, up to NATIVE_LOOP_MAX_CARRIED, in the
- * first registers of alloc_order (callee-saved: helper calls in the loop keep them). */
+/* The globals of [first, last] worth most in registers, up to NATIVE_LOOP_MAX_CARRIED,
+ * in the first registers of alloc_order (callee-saved first: helper calls in the loop
+ * keep them). A global not carried costs a load per iteration if the loop reads it and
+ * a store if it writes it: each read counts, writes once (cc_op, written by most
+ * instructions and seldom read, would otherwise take a register). */
+#define CARRIED_WRITTEN 0x8000u
+static unsigned carried_score(uint16_t u)
+{
+    return (u & ~CARRIED_WRITTEN) + ((u & CARRIED_WRITTEN) ? 1 : 0);
+}
+
 static void choose_carried(Gen *g, LoopHead *lh, uint32_t first, uint32_t last, uint16_t *uses)
 {
     memset(uses, 0, g->nb_temps * sizeof(*uses));
@@ -602,9 +611,13 @@ static void choose_carried(Gen *g, LoopHead *lh, uint32_t first, uint32_t last, 
         native_op_arg_counts(op, &nout, &nin);
         for (unsigned a = 0; a < nout + nin; a++) {
             unsigned t = (unsigned)op->args[a];
-            const TCGTemp *tt = &g->ir->temps[t];
-            if (t < g->nb_temps && tt->kind == TEMP_GLOBAL && !tt->overlaps &&
-                uses[t] < UINT16_MAX) {
+            if (t >= g->nb_temps || g->ir->temps[t].kind != TEMP_GLOBAL ||
+                g->ir->temps[t].overlaps) {
+                continue;
+            }
+            if (a < nout) {
+                uses[t] |= CARRIED_WRITTEN;
+            } else if ((uses[t] & ~CARRIED_WRITTEN) < 0x7fff) {
                 uses[t]++;
             }
         }
@@ -613,11 +626,11 @@ static void choose_carried(Gen *g, LoopHead *lh, uint32_t first, uint32_t last, 
     while (lh->nb_carried < NATIVE_LOOP_MAX_CARRIED) {
         unsigned best = 0;
         for (uint32_t t = 1; t < g->nb_temps; t++) {
-            if (uses[t] > uses[best]) {
+            if (carried_score(uses[t]) > carried_score(uses[best])) {
                 best = t;
             }
         }
-        if (!uses[best]) {
+        if (!carried_score(uses[best])) {
             break;
         }
         uses[best] = 0;
