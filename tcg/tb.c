@@ -559,8 +559,19 @@ void tb_jmp_cache_check_slow(TBJumpCache *jc, TBCache *c)
     }
 }
 
-/* Copies the entry src to dst (slots of this jump cache's owner). A TB invalidated
- * meanwhile is taken out again, as in tb_jmp_cache_fill. */
+/* Stores tb (or NULL) in the slot e whose other fields are written. A TB invalidated
+ * meanwhile is taken out again: the invalidating thread stores tb->invalid before it
+ * looks at the slots, this thread stores the slot before it looks at tb->invalid (both
+ * seq_cst), so one of them sees the other. */
+static void tb_jmp_cache_publish(TBJumpEntry *e, TranslationBlock *tb)
+{
+    atomic_store(&e->tb, tb);
+    if (tb && atomic_load(&tb->invalid)) {
+        atomic_store(&e->tb, NULL);
+    }
+}
+
+/* Copies the entry src to dst (slots of this jump cache's owner). */
 static void tb_jmp_cache_move(TBJumpEntry *dst, const TBJumpEntry *src)
 {
     TranslationBlock *tb = atomic_load_explicit(&src->tb, memory_order_relaxed);
@@ -572,15 +583,10 @@ static void tb_jmp_cache_move(TBJumpEntry *dst, const TBJumpEntry *src)
     dst->xlat_gen = src->xlat_gen;
     dst->code = src->code;
     dst->code_gen = src->code_gen;
-    atomic_store(&dst->tb, tb);
-    if (tb && atomic_load(&tb->invalid)) {
-        atomic_store(&dst->tb, NULL);
-    }
+    tb_jmp_cache_publish(dst, tb);
 }
 
-/* Fills tb's slot. A TB invalidated meanwhile is taken out again: the invalidating
- * thread stores tb->invalid before it looks at the slots, this thread stores the slot
- * before it looks at tb->invalid (both seq_cst), so one of them sees the other. */
+/* Fills tb's slot; the entry it held goes to the slot's second way. */
 static void tb_jmp_cache_fill(TBJumpCache *jc, TranslationBlock *tb, uint64_t xlat_gen)
 {
     TBJumpEntry *e = tb_jmp_cache_slot(jc, tb->pc);
@@ -595,10 +601,7 @@ static void tb_jmp_cache_fill(TBJumpCache *jc, TranslationBlock *tb, uint64_t xl
     e->xlat_gen = xlat_gen;
     e->code = NULL;
     e->code_gen = 0;
-    atomic_store(&e->tb, tb);
-    if (atomic_load(&tb->invalid)) {
-        atomic_store(&e->tb, NULL);
-    }
+    tb_jmp_cache_publish(e, tb);
 }
 
 /* Clears tb from every jump cache registered with c (c's lock held). */
