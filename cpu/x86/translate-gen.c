@@ -454,12 +454,21 @@ void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
         gen_exit_watch_check(d);
     }
     uint64_t target = d->cs_base + eip;
+    if (d->block_loops && target == d->tb_pc) {
+        tcg_gen_br(d->s, d->block_top);
+        d->end = true;
+        return;
+    }
     bool same_page =
         (target >> 12) == (d->tb_pc >> 12) || (target >> 12) == ((d->cs_base + d->eip) >> 12);
-    if (same_page)
+    /* A slot links to one block: a block that went on after a Jcc may have used it. */
+    bool chain = same_page && !(d->goto_tb_used & (1u << slot));
+    if (chain) {
+        d->goto_tb_used |= (uint8_t)(1u << slot);
         tcg_gen_goto_tb(d->s, slot);
+    }
     tcg_gen_movi(d->s, gv(G_RIP), (int64_t)eip);
-    if (same_page)
+    if (chain)
         tcg_gen_exit_tb(d->s, slot);
     else
         tcg_gen_exit_lookup(d->s); /* the target's mapping is checked at each lookup */

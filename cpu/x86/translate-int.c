@@ -513,8 +513,18 @@ static void lower_iret(DisasContext *d)
 
 static void lower_jcc(DisasContext *d)
 {
-    TCGLabel not_taken = tcg_label_new(d->s);
     TCGv c = gen_cond(d, d->insn.cc);
+    if (x86_jcc_fall_through_loops(d)) {
+        /* The block goes on with the fall-through, which jumps back to its start; the
+         * taken way leaves from after the loop (x86_translate_block), so that the
+         * loop's own way is the straight one. */
+        d->continued = true;
+        d->jcc_exit = tcg_label_new(d->s);
+        d->jcc_exit_eip = (uint64_t)branch_target(d);
+        tcg_gen_brcondi(d->s, TCG_COND_NE, c, 0, d->jcc_exit);
+        return;
+    }
+    TCGLabel not_taken = tcg_label_new(d->s);
     tcg_gen_brcondi(d->s, TCG_COND_EQ, c, 0, not_taken);
     gen_jmp_eip(d, (uint64_t)branch_target(d), 0);
     tcg_gen_set_label(d->s, not_taken);
