@@ -84,6 +84,16 @@ static const TCGNativeTLB x86_native_tlb = {
     .fast_bits = X86_TLB_FAST,
 };
 
+/* What the inline jump-cache probe of compiled code reads (tcg/x86_64/native.h), as
+ * x86_tb_key and tcg_next_block do: rIP, the TLB's generation and interrupt_request. */
+static const TCGNativeLookup x86_native_lookup = {
+    .ip = offsetof(CPUX86State, rip),
+    .wide_pc_flag = HF_CS64,
+    .xlat_gen = offsetof(X86CPU, tlb) + offsetof(X86TLB, generation),
+    .pending = offsetof(X86CPU, interrupt_request),
+};
+_Static_assert(sizeof(((X86CPU *)0)->interrupt_request) == 4, "a 32-bit pending word");
+
 static void tcg_native_flush_hook(void *opaque)
 {
     tcg_native_flush(opaque);
@@ -97,6 +107,7 @@ static TCGNative *tcg_native_create(TBCache *tbc, void (*kick)(void *), void *ki
 {
     TCGNativeConfig cfg = {
         .tlb = &x86_native_tlb,
+        .lookup = &x86_native_lookup,
         .out_asm = out_asm,
         .kick_all = kick,
         .kick_opaque = kick_opaque,
@@ -319,10 +330,11 @@ static void *tcg_create(Machine *m)
 /* The cached block for the current state, or NULL. A jump-cache slot filled under the
  * TLB's current generation holds a block whose pc still maps to the physical page it
  * was translated from (cpu/x86/tlb.h bumps the generation on every flush that can
- * change a mapping), so a hit needs no page translation. A miss translates pc, which
- * may raise #PF/#GP. The generation is read first: a flush during the translation then
- * leaves the slot with an older one, which only costs a miss. *slot: where the block
- * is kept (valid when the result is not NULL). */
+ * change a mapping; the pages slots rely on are noted in its filter, so that INVLPG of
+ * other pages keeps it), so a hit needs no page translation. A miss translates pc,
+ * which may raise #PF/#GP. The generation is read first: a flush during the
+ * translation then leaves the slot with an older one, which only costs a miss. *slot:
+ * where the block is kept (valid when the result is not NULL). */
 static inline __attribute__((always_inline)) TranslationBlock *
 tcg_lookup_block(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu, TBJumpEntry **slot)
 {
@@ -335,6 +347,8 @@ tcg_lookup_block(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu, TBJumpEntry **slot)
     if (!tb) {
         x86_get_phys_code(env, pc, &phys);
         tb = tb_jmp_cache_lookup(jc, tbc, phys, pc, cs_base, flags, 0, gen);
+        if (tb)
+            x86_tlb_note_code(&cpu->tlb, tb->pc, tb->size);
     }
     *slot = tb_jmp_cache_slot(jc, pc);
     return tb;
@@ -348,6 +362,7 @@ static TranslationBlock *tcg_translate_new(TBCache *tbc, TBJumpCache *jc, const 
     TranslationBlock *tb = x86_translate_block(t, &cpu->env, 0, log);
     tb_cache_insert(tbc, tb);
     tb_jmp_cache_insert(jc, tbc, tb, gen);
+    x86_tlb_note_code(&cpu->tlb, tb->pc, tb->size);
     return tb;
 }
 
@@ -417,6 +432,7 @@ static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, con
     bool follow = lookup && !budget && !log_enabled(log, LOG_EXEC | LOG_CPU);
     cpu->exec.next_block = follow ? tcg_next_block : NULL;
     cpu->exec.next_block_opaque = lookup;
+    cpu->exec.jmp_slots = NULL; /* set once the slots are synced, below */
     if (lookup) {
         lookup->t = t;
         lookup->log = log;
@@ -436,6 +452,8 @@ static void tcg_run_blocks(TBCache *tbc, TBJumpCache *jc, TCGNative *native, con
             last = NULL;
         }
         TranslationBlock *tb = tcg_find_block(tbc, jc, log, cpu, t);
+        /* The slots are now up to date with the TB cache's flushes (tcg_find_block). */
+        cpu->exec.jmp_slots = follow ? jc->entry : NULL;
         if (last && !atomic_load(&last->invalid))
             atomic_store(&last->jmp_dest[last_slot], tb);
         if (log_enabled(log, LOG_CPU))
@@ -507,6 +525,7 @@ static void tcg_debug_step(TcgAccel *a, X86CPU *cpu, X86Translator *t)
         tb_cache_insert(&a->tbc, tb);
     }
     cpu->exec.next_block = NULL; /* exactly this block */
+    cpu->exec.jmp_slots = NULL;
     uintptr_t ret = tcg_exec_block(a->native, cpu, tb);
     if ((ret & TB_EXIT_MASK) == TB_EXIT_REQUESTED) {
         /* Kicked before the instruction completed: run it again, unless stopping. */
@@ -706,6 +725,9 @@ TcgRunner *tcg_runner_new_backend(bool native)
         return NULL;
     tb_cache_init(&r->tbc);
     r->t = x86_translator_new();
+    /* Its budget counts blocks: a loop inside one block would never be stopped. */
+    if (r->t)
+        x86_translator_no_block_loops(r->t);
     if (native)
         r->native = tcg_native_create(&r->tbc, NULL, NULL, NULL);
     if (!r->t || (native && !r->native)) {

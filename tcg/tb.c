@@ -544,6 +544,7 @@ void tb_jmp_cache_check_slow(TBJumpCache *jc, TBCache *c)
         pthread_mutex_lock(&c->lock);
         uintptr_t first = ((uintptr_t)jc->storage + 63) & ~(uintptr_t)63;
         jc->entry = (TBJumpEntry *)first;
+        jc->victim = jc->entry + (1u << TB_JMP_CACHE_BITS);
         jc->registered = c;
         jc->next_registered = c->jump_caches;
         c->jump_caches = jc;
@@ -551,10 +552,29 @@ void tb_jmp_cache_check_slow(TBJumpCache *jc, TBCache *c)
     }
     unsigned flushes = atomic_load_explicit(&c->flushes, memory_order_acquire);
     if (jc->flushes != flushes) {
-        for (size_t i = 0; i < (1u << TB_JMP_CACHE_BITS); i++) {
-            atomic_store_explicit(&jc->entry[i].tb, NULL, memory_order_relaxed);
+        for (size_t i = 0; i < (2u << TB_JMP_CACHE_BITS); i++) {
+            atomic_store_explicit(&jc->entry[i].tb, NULL, memory_order_relaxed); /* both ways */
         }
         jc->flushes = flushes;
+    }
+}
+
+/* Copies the entry src to dst (slots of this jump cache's owner). A TB invalidated
+ * meanwhile is taken out again, as in tb_jmp_cache_fill. */
+static void tb_jmp_cache_move(TBJumpEntry *dst, const TBJumpEntry *src)
+{
+    TranslationBlock *tb = atomic_load_explicit(&src->tb, memory_order_relaxed);
+    dst->pc = src->pc;
+    dst->cs_base = src->cs_base;
+    dst->phys_pc = src->phys_pc;
+    dst->flags = src->flags;
+    dst->cflags = src->cflags;
+    dst->xlat_gen = src->xlat_gen;
+    dst->code = src->code;
+    dst->code_gen = src->code_gen;
+    atomic_store(&dst->tb, tb);
+    if (tb && atomic_load(&tb->invalid)) {
+        atomic_store(&dst->tb, NULL);
     }
 }
 
@@ -564,6 +584,9 @@ void tb_jmp_cache_check_slow(TBJumpCache *jc, TBCache *c)
 static void tb_jmp_cache_fill(TBJumpCache *jc, TranslationBlock *tb, uint64_t xlat_gen)
 {
     TBJumpEntry *e = tb_jmp_cache_slot(jc, tb->pc);
+    TranslationBlock *displaced = atomic_load_explicit(&e->tb, memory_order_relaxed);
+    if (displaced && e->pc != tb->pc)
+        tb_jmp_cache_move(jc->victim + (e - jc->entry), e);
     e->pc = tb->pc;
     e->cs_base = tb->cs_base;
     e->phys_pc = tb->phys_pc;
@@ -585,6 +608,8 @@ static void tb_jmp_cache_drop(TBCache *c, TranslationBlock *tb)
     for (TBJumpCache *jc = c->jump_caches; jc; jc = jc->next_registered) {
         TranslationBlock *expected = tb;
         atomic_compare_exchange_strong(&jc->entry[idx].tb, &expected, NULL);
+        expected = tb;
+        atomic_compare_exchange_strong(&jc->victim[idx].tb, &expected, NULL);
     }
 }
 
@@ -599,6 +624,19 @@ TranslationBlock *tb_jmp_cache_lookup(TBJumpCache *jc, TBCache *c, uint64_t phys
         e->cflags == cflags) {
         e->xlat_gen = xlat_gen; /* pc still maps to phys_pc under this generation */
         return tb;
+    }
+    TBJumpEntry *v = jc->victim + (e - jc->entry);
+    tb = atomic_load_explicit(&v->tb, memory_order_relaxed);
+    if (tb && v->pc == pc && v->phys_pc == phys_pc && v->cs_base == cs_base && v->flags == flags &&
+        v->cflags == cflags) {
+        /* The two ways swap: the probes read the first. */
+        TBJumpEntry held = *e;
+        tb_jmp_cache_move(e, v);
+        tb_jmp_cache_move(v, &held);
+        e->xlat_gen = xlat_gen;
+        tb = atomic_load_explicit(&e->tb, memory_order_relaxed);
+        if (tb)
+            return tb;
     }
     tb = tb_cache_lookup(c, phys_pc, pc, cs_base, flags, cflags);
     if (tb)

@@ -204,12 +204,18 @@ typedef struct TBJumpEntry {
     uint64_t code_gen;
 } TBJumpEntry;
 
+/* Each slot has a second way, `victim` at the same index, that keeps the entry a fill
+ * displaced: two hot blocks whose pcs share an index (in the cpubench run, 90% of the
+ * hash-table lookups behind jump-cache misses) then swap places in tb_jmp_cache_lookup
+ * instead of each taking a tb_cache_lookup. Probes (tb_jmp_cache_probe, the native
+ * backend's inline one) read the first way only. */
 typedef struct TBJumpCache {
     unsigned flushes;    /* TBCache.flushes the entries were filled under */
     TBCache *registered; /* the TBCache whose invalidations clear our slots */
     struct TBJumpCache *next_registered;
-    TBJumpEntry *entry; /* the slots: storage rounded up to 64 bytes, set on first use */
-    TBJumpEntry storage[(1u << TB_JMP_CACHE_BITS) + 1];
+    TBJumpEntry *entry;  /* the slots: storage rounded up to 64 bytes, set on first use */
+    TBJumpEntry *victim; /* the second ways: entry + (1 << TB_JMP_CACHE_BITS) */
+    TBJumpEntry storage[(2u << TB_JMP_CACHE_BITS) + 1];
 } TBJumpCache;
 
 /* Registers jc with c on first use, and empties it if c was flushed since it was
@@ -284,6 +290,11 @@ typedef struct TCGExecState {
     /* Set by next_block with what it returns: the jump-cache slot holding that block
      * (whose code fields the backend may use), or NULL. */
     TBJumpEntry *next_entry;
+    /* The vCPU's jump-cache slots (TBJumpCache.entry, up to date with the TB cache's
+     * flushes) that compiled code may probe itself at a TCG_EXIT_SAME_KEY exit before
+     * it calls next_block, or NULL: it always calls next_block. Set only together with
+     * next_block. */
+    TBJumpEntry *jmp_slots;
     /* The IR builder translating for this vCPU's thread (set by the front end, cleared
      * when it is freed), or NULL: a TB it built whose IR is still in its arrays
      * (builder->ir_tb) is compiled from there by the native backend, on this thread. */

@@ -309,6 +309,11 @@ void tcg_gen_exit_tb(TCGContext *s, uintptr_t val);
  * look up (the interpreter) just exits: the value masked with TB_EXIT_MASK is the exit
  * value, so the flag never reaches the vCPU loop. */
 #define TCG_EXIT_LOOKUP 4u
+/* With TCG_EXIT_LOOKUP: the front end vouches that the next block's key differs from
+ * this block's own only in its pc (same cs_base and flags, cflags 0), as after a near
+ * indirect branch or return, so that a backend may probe the vCPU's jump cache with
+ * constants for the rest (TCGExecState.jmp_slots) before it calls next_block. */
+#define TCG_EXIT_SAME_KEY 8u
 /* Ends the block after an indirect branch, a return, a cross-page jump or a mode change:
  * exit_tb(TB_EXIT_NOCHAIN | TCG_EXIT_LOOKUP). */
 void tcg_gen_exit_lookup(TCGContext *s);

@@ -128,9 +128,66 @@ uint64_t helper_cc_compute_all(uint64_t cc_op, uint64_t dst, uint64_t src, uint6
     }
 }
 
+/* CF alone, without the other flags (INC/DEC after a block boundary, ADC, SBB...):
+ * the same rules as helper_cc_compute_all, per operation. */
 uint64_t helper_cc_compute_c(uint64_t cc_op, uint64_t dst, uint64_t src, uint64_t src2)
 {
-    return helper_cc_compute_all(cc_op, dst, src, src2) & CC_C;
+    int sz = (int)((cc_op - 1) & 3);
+    uint64_t m = size_mask(sz), res = dst & m, b = src & m;
+
+    switch ((CCOp)cc_op) {
+    case CC_OP_EFLAGS:
+    case CC_OP_INCB ... CC_OP_DECQ: return src & CC_C;
+    case CC_OP_ADDB ... CC_OP_ADDQ: return res < ((res - b) & m);
+    case CC_OP_ADCB ... CC_OP_ADCQ: {
+        uint64_t a = (res - b - (src2 & 1)) & m;
+        return (src2 & 1) ? res <= a : res < a;
+    }
+    case CC_OP_SUBB ... CC_OP_SUBQ: return ((res + b) & m) < b;
+    case CC_OP_SBBB ... CC_OP_SBBQ: {
+        uint64_t a = (res + b + (src2 & 1)) & m;
+        return (src2 & 1) ? a <= b : a < b;
+    }
+    case CC_OP_SHLB ... CC_OP_SHLQ: return (src & sign_bit(sz)) != 0;
+    case CC_OP_SARB ... CC_OP_SARQ: return src & 1;
+    case CC_OP_MULB ... CC_OP_MULQ: return src != 0;
+    default: return 0;
+    }
+}
+
+/* OF alone (see helper_cc_compute_all). */
+static bool cc_overflow(int cc_op, uint64_t dst, uint64_t src, uint64_t src2)
+{
+    int sz = (int)((cc_op - 1) & 3);
+    uint64_t m = size_mask(sz), res = dst & m, b = src & m, a;
+
+    switch ((CCOp)cc_op) {
+    case CC_OP_EFLAGS: return src & CC_O;
+    case CC_OP_ADDB ... CC_OP_ADCQ:
+        a = (res - b - (cc_op >= CC_OP_ADCB ? src2 & 1 : 0)) & m;
+        return ((a ^ res) & (b ^ res)) & sign_bit(sz);
+    case CC_OP_SUBB ... CC_OP_SBBQ:
+        a = (res + b + (cc_op >= CC_OP_SBBB ? src2 & 1 : 0)) & m;
+        return ((a ^ b) & (a ^ res)) & sign_bit(sz);
+    case CC_OP_INCB ... CC_OP_INCQ: return res == sign_bit(sz);
+    case CC_OP_DECB ... CC_OP_DECQ: return res == sign_bit(sz) - 1;
+    case CC_OP_SHLB ... CC_OP_SHLQ:
+        return ((dst ^ (src & sign_bit(sz) ? ~0ull : 0)) & sign_bit(sz)) != 0;
+    case CC_OP_SARB ... CC_OP_SARQ: return ((src ^ dst) & sign_bit(sz)) != 0;
+    case CC_OP_MULB ... CC_OP_MULQ: return src != 0;
+    default: return false;
+    }
+}
+
+/* ZF and SF: from the result for every sized operation. */
+static uint32_t cc_zero_sign(int cc_op, uint64_t dst, uint64_t src)
+{
+    if (cc_op == CC_OP_EFLAGS)
+        return (uint32_t)src & (CC_Z | CC_S);
+    if (cc_op < CC_OP_ADDB || cc_op >= NB_CC_OPS)
+        return 0;
+    int sz = (int)((cc_op - 1) & 3);
+    return (dst & size_mask(sz) ? 0 : CC_Z) | (dst & sign_bit(sz) ? CC_S : 0);
 }
 
 /* Condition codes (SDM Vol 1 Appendix B, Table B-1): bit 0 inverts the condition. */
@@ -152,8 +209,22 @@ bool x86_eval_cond(uint32_t flags, unsigned cc)
     return r ^ (cc & 1);
 }
 
+/* Only the flags the condition reads: conditions on PF (rare) take the long way. */
 uint64_t helper_cc_compute_cond(uint64_t cc_op, uint64_t dst, uint64_t src, uint64_t src2,
                                 uint64_t cc)
 {
-    return x86_eval_cond((uint32_t)helper_cc_compute_all(cc_op, dst, src, src2), (unsigned)cc);
+    int op = (int)cc_op;
+    uint32_t f;
+    switch ((cc >> 1) & 7) {
+    case 0: f = cc_overflow(op, dst, src, src2) ? CC_O : 0; break;
+    case 1: f = (uint32_t)helper_cc_compute_c(cc_op, dst, src, src2); break;
+    case 2:
+    case 4: f = cc_zero_sign(op, dst, src); break;
+    case 3:
+        f = cc_zero_sign(op, dst, src) | (uint32_t)helper_cc_compute_c(cc_op, dst, src, src2);
+        break;
+    case 5: f = (uint32_t)helper_cc_compute_all(cc_op, dst, src, src2); break;
+    default: f = cc_zero_sign(op, dst, src) | (cc_overflow(op, dst, src, src2) ? CC_O : 0); break;
+    }
+    return x86_eval_cond(f, (unsigned)cc);
 }

@@ -160,9 +160,9 @@ typedef struct SegmentCache {
 #define HF_AVX_EN   0x10000u /* XCR0 enables SSE and AVX state: VEX instructions usable */
 /* Key bits that x86_get_tb_key (translate.c) adds to hflags for the translation key;
  * never set in env->hflags itself. */
-#define HF_AC_CHECK 0x20000u /* CPL 3 with CR0.AM and EFLAGS.AC: alignment checks (#AC) */
-#define HF_DBG_INSN 0x40000u /* DR7 enables an instruction breakpoint */
-#define HF_DBG_DATA 0x80000u /* DR7 enables a data breakpoint */
+#define HF_AC_CHECK 0x20000u  /* CPL 3 with CR0.AM and EFLAGS.AC: alignment checks (#AC) */
+#define HF_DBG_INSN 0x40000u  /* DR7 enables an instruction breakpoint */
+#define HF_DBG_DATA 0x80000u  /* DR7 enables a data breakpoint */
 #define HF_INHIBIT  0x100000u /* env->inhibit_irq: the first instruction is in a shadow */
 
 /* CR4 (SDM 3A §2.5) */
@@ -380,6 +380,9 @@ size_t x86_fetch_code(CPUX86State *env, uint64_t linear, uint8_t *buf, size_t le
  * and the dispatch of decoded ops to their lowering. */
 typedef struct X86Translator X86Translator;
 X86Translator *x86_translator_new(void);
+/* Blocks end at every jump back to their start (they never loop inside their code):
+ * for a runner that stops after a number of blocks (accel/tcg-run.h). */
+void x86_translator_no_block_loops(X86Translator *t);
 void x86_translator_free(X86Translator *t);
 /* Translates the block at env's current CS:rIP into a TB (not yet inserted). The low
  * 16 bits of cflags, when nonzero, cap the number of instructions. */

@@ -230,9 +230,16 @@ static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
      * large pages. */
 }
 
-static void flush_all(X86TLB *tlb, bool include_global)
+/* Every mapping may change: jump-cache slots filled before must translate again. */
+static void new_generation(X86TLB *tlb)
 {
     tlb->generation++;
+    memset(tlb->code_pages, 0, sizeof(tlb->code_pages));
+}
+
+static void flush_all(X86TLB *tlb, bool include_global)
+{
+    new_generation(tlb);
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++)
         flush_index(tlb, idx, include_global);
 }
@@ -266,10 +273,12 @@ void x86_tlb_flush_page(CPUX86State *env, uint64_t linear)
         linear &= 0xffffffffu;
     uint64_t page = linear & X86_PAGE_MASK;
     unsigned i = tlb_index(linear);
-    tlb->generation++;
+    unsigned bit = x86_code_filter_bit(linear);
+    bool code_mapping = (tlb->code_pages[bit / 64] >> (bit % 64)) & 1;
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
         if (tlb->has_large[idx] && ((linear ^ tlb->large_addr[idx]) & tlb->large_mask[idx]) == 0) {
             flush_index(tlb, idx, true);
+            code_mapping = true; /* the large pages may hold code */
             continue;
         }
         if (tlb->info[idx][i].page == page)
@@ -279,6 +288,8 @@ void x86_tlb_flush_page(CPUX86State *env, uint64_t linear)
                 memset(&tlb->victim[idx][v], 0, sizeof(X86TLBEntry));
         }
     }
+    if (code_mapping)
+        new_generation(tlb);
 }
 
 void x86_tlb_reset(CPUX86State *env)

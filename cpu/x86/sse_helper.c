@@ -17,25 +17,56 @@ static uint8_t *env_slot(CPUX86State *env, uint64_t off)
     return (uint8_t *)env + (off & 0xffff);
 }
 
+/* Copies the first n bytes of a 32-byte slot, n a constant at each call site so that
+ * the compiler inlines it as a few register moves (no call into libc). */
+static inline void copy_slot(X86Vec *dst, const uint8_t *src, unsigned n)
+{
+    memcpy(dst, src, n);
+}
+
+/* The frame is built field by field rather than memset as a whole: this runs once per
+ * vector instruction. The result starts zeroed (the ops build it element by element
+ * and some leave elements to zero); a source is copied as far as an op of this size
+ * reads it: 32 bytes for 256-bit ops, else 16 (an 8-byte MMX op may read a whole XMM
+ * source, e.g. CVTPD2PI; an MMX register's slot runs into the next x87 register, which
+ * no op looks at). */
 static void frame_init(VecCtx *c, CPUX86State *env, uint64_t regs, uint64_t ctl)
 {
-    memset(c, 0, sizeof(*c));
     c->env = env;
     c->ctl = (uint32_t)ctl;
     c->imm = (unsigned)(ctl & SSE_CTL_IMM_MASK);
     c->oprsz = (unsigned)((ctl >> SSE_CTL_SIZE_SHIFT) & 0xff);
     c->wsz = c->oprsz;
-    /* Every slot is 32 bytes inside env (an MMX register's slot runs into the next
-     * x87 register, which the 8-byte ops never look at). */
-    memcpy(&c->a, env_slot(env, regs >> 16), sizeof(X86Vec));
-    memcpy(&c->b, env_slot(env, regs >> 32), sizeof(X86Vec));
-    memcpy(&c->c, env_slot(env, regs >> 48), sizeof(X86Vec));
+    c->val = 0;
+    c->fp = false;
+    c->fp_flags = 0;
+    memset(&c->r, 0, sizeof(X86Vec));
+    if (c->oprsz > 16 || (ctl & SSE_CTL_L256)) {
+        copy_slot(&c->a, env_slot(env, regs >> 16), 32);
+        copy_slot(&c->b, env_slot(env, regs >> 32), 32);
+        copy_slot(&c->c, env_slot(env, regs >> 48), 32);
+    } else {
+        copy_slot(&c->a, env_slot(env, regs >> 16), 16);
+        copy_slot(&c->b, env_slot(env, regs >> 32), 16);
+        copy_slot(&c->c, env_slot(env, regs >> 48), 16);
+    }
+}
+
+/* The result's first n bytes to d (n constant at each call site, see copy_slot). */
+static void write_result(uint8_t *d, const X86Vec *r, unsigned n)
+{
+    switch (n) {
+    case 8: memcpy(d, r, 8); break;
+    case 16: memcpy(d, r, 16); break;
+    case 32: memcpy(d, r, 32); break;
+    default: memcpy(d, r, n); break;
+    }
 }
 
 static void write_dest(VecCtx *c, uint64_t off)
 {
     uint8_t *d = env_slot(c->env, off);
-    memcpy(d, &c->r, c->wsz);
+    write_result(d, &c->r, c->wsz);
     if (c->ctl & SSE_CTL_MMX_DST) {
         /* SDM Vol 1 §9.5.1: an MMX write sets bits 79:64 of the x87 register. */
         uint16_t ones = 0xffff;
@@ -43,7 +74,10 @@ static void write_dest(VecCtx *c, uint64_t off)
     } else if (c->ctl & SSE_CTL_VEX) {
         /* SDM Vol 1 §14.1.2: VEX-encoded instructions zero the destination above the
          * bits they write, up to the maximum vector length. */
-        memset(d + c->wsz, 0, sizeof(X86Vec) - c->wsz);
+        if (c->wsz == 16)
+            memset(d + 16, 0, 16);
+        else
+            memset(d + c->wsz, 0, sizeof(X86Vec) - c->wsz);
     }
 }
 

@@ -18,6 +18,12 @@ static inline void x86_tb_key(const CPUX86State *env, uint64_t *pc, uint64_t *cs
      * inline: debug flags come from DR7's L/G bits (bits 7:0) or gdb's watchpoints,
      * alignment checks need CPL 3 (SDM 3A §6.15 "Interrupt 17"). */
     uint32_t f = env->hflags;
+    /* SS.B sets no stack width in 64-bit code (SDM Vol 1 §6.2.5), and Linux runs its
+     * kernel with either (SS = __KERNEL_DS after SYSCALL, a null SS after an interrupt
+     * from user mode): without this its code was translated twice, each copy evicting
+     * the other's jump-cache slot. */
+    if (f & HF_CS64)
+        f &= ~HF_SS32;
     const X86CPU *cpu = env->cpu;
     if (__builtin_expect((env->dr[7] & 0xff) || (cpu && cpu->machine && cpu->machine->debug), 0))
         f |= x86_debug_tb_flags(env);

@@ -84,6 +84,9 @@ struct CPUX86State;
 #define X86_TLB_NO_WATCH 0x008u
 #define X86_TLB_FAST     0xfffu
 
+/* 4096 bits: the code pages of a busy guest leave most of them clear. */
+#define X86_CODE_FILTER_WORDS 64
+
 typedef struct X86TLBEntry {
     uint64_t tag_read;
     uint64_t tag_write;
@@ -128,6 +131,13 @@ typedef struct X86TLB {
      * TLB, one page, a reset, a memory map or A20 change): the jump cache keeps it per
      * slot so that a hit by linear pc needs no page translation (tcg/tb.h). */
     uint64_t generation;
+    /* A filter of the linear pages code was looked up from under this generation
+     * (x86_tlb_note_code): one bit per hash of the page number, cleared with each
+     * new generation. INVLPG of a page whose bit is clear (and outside any large page)
+     * changes no mapping a jump-cache slot relies on, so it keeps the generation: a
+     * Linux guest's INVLPGs are of kernel data pages, ~3 times as many as its CR3
+     * loads, and each new generation made every slot in use miss once. */
+    uint64_t code_pages[X86_CODE_FILTER_WORDS];
     /* The memory map (FlatView) and A20 mask the entries were filled under. */
     const void *mem_view;
     uint32_t a20_mask;
@@ -161,6 +171,23 @@ void x86_tlb_flush(struct CPUX86State *env, bool include_global);
 /* INVLPG: drops the translations of the page holding linear in every MMU index,
  * global ones included (SDM 3A §4.10.4.1). */
 void x86_tlb_flush_page(struct CPUX86State *env, uint64_t linear);
+
+/* The bit of x86_tlb_note_code's filter for linear's page. */
+static inline unsigned x86_code_filter_bit(uint64_t linear)
+{
+    uint64_t page = linear >> X86_PAGE_BITS;
+    return (unsigned)((page ^ (page >> 12) ^ (page >> 24)) & (X86_CODE_FILTER_WORDS * 64 - 1));
+}
+
+/* A jump-cache slot now relies, under the current generation, on the mappings of the
+ * pages of [linear, linear + size) (a block: at most two pages). */
+static inline void x86_tlb_note_code(X86TLB *tlb, uint64_t linear, uint32_t size)
+{
+    unsigned first = x86_code_filter_bit(linear);
+    unsigned last = x86_code_filter_bit(linear + (size ? size - 1 : 0));
+    tlb->code_pages[first / 64] |= UINT64_C(1) << (first % 64);
+    tlb->code_pages[last / 64] |= UINT64_C(1) << (last % 64);
+}
 /* Reset: empties the TLB and the PDPTE registers. */
 void x86_tlb_reset(struct CPUX86State *env);
 /* Cross-modifying code: the physical page at phys_page now holds translated code

@@ -173,9 +173,16 @@ static void lower_shiftd(DisasContext *d)
     }
     gen_zext(d, r, r, size);
     gen_st_opnd(d, &o, 0, r);
+    CCOp cc = cc_sized(right ? CC_OP_SARB : CC_OP_SHLB, size);
+    if (d->insn.entry->opnd[2] != OPND_CL) {
+        /* An immediate count: no branch, so that the block keeps knowing cc_op. */
+        if (d->insn.imm & (size == 8 ? 63 : 31))
+            gen_set_cc(d, cc, r, src, TCG_NO_RET);
+        return;
+    }
     TCGLabel skip = tcg_label_new(d->s);
     tcg_gen_brcondi(d->s, TCG_COND_EQ, count, 0, skip);
-    gen_set_cc(d, cc_sized(right ? CC_OP_SARB : CC_OP_SHLB, size), r, src, TCG_NO_RET);
+    gen_set_cc(d, cc, r, src, TCG_NO_RET);
     tcg_gen_set_label(d->s, skip);
 }
 

@@ -454,20 +454,41 @@ void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot)
         gen_exit_watch_check(d);
     }
     uint64_t target = d->cs_base + eip;
+    if (d->block_loops && target == d->tb_pc) {
+        tcg_gen_br(d->s, d->block_top);
+        d->end = true;
+        return;
+    }
     bool same_page =
         (target >> 12) == (d->tb_pc >> 12) || (target >> 12) == ((d->cs_base + d->eip) >> 12);
-    if (same_page)
+    /* A slot links to one block: a block that went on after a Jcc may have used it. */
+    bool chain = same_page && !(d->goto_tb_used & (1u << slot));
+    if (chain) {
+        d->goto_tb_used |= (uint8_t)(1u << slot);
         tcg_gen_goto_tb(d->s, slot);
+    }
     tcg_gen_movi(d->s, gv(G_RIP), (int64_t)eip);
-    if (same_page)
+    if (chain)
         tcg_gen_exit_tb(d->s, slot);
     else
-        tcg_gen_exit_lookup(d->s); /* the target's mapping is checked at each lookup */
+        gen_exit_lookup_same_key(d); /* the target's mapping is checked at each lookup */
     d->end = true;
 }
 
-/* Ends the block after a change that rip (or the mode) cannot be known statically. */
-void gen_exit_dynamic(DisasContext *d)
+/* The lookup exit of a block whose last instruction changed rIP and nothing else of
+ * the block key (x86_tb_key): a jump, call or return within the code segment. The next
+ * block's key is then this one's but for its pc (TCG_EXIT_SAME_KEY), unless this
+ * block's first instruction closed an open interrupt shadow (HF_INHIBIT is in this
+ * key only). Any instruction that changes the key otherwise ends its block itself. */
+void gen_exit_lookup_same_key(DisasContext *d)
+{
+    uintptr_t same_key = (d->flags & HF_INHIBIT) ? 0 : TCG_EXIT_SAME_KEY;
+    tcg_gen_exit_tb(d->s, TB_EXIT_NOCHAIN | TCG_EXIT_LOOKUP | same_key);
+}
+
+/* Ends the block with the state stored (rIP in env); same_key: only rIP changed of
+ * the block key (gen_exit_lookup_same_key). */
+static void gen_exit_stored(DisasContext *d, bool same_key)
 {
     gen_exit_watch_check(d);
     if (exit_traps(d)) {
@@ -476,8 +497,23 @@ void gen_exit_dynamic(DisasContext *d)
         return;
     }
     /* The next block is found from the stored state, in the backend when it can. */
-    tcg_gen_exit_lookup(d->s);
+    if (same_key)
+        gen_exit_lookup_same_key(d);
+    else
+        tcg_gen_exit_lookup(d->s);
     d->end = true;
+}
+
+/* Ends the block after a change that rip (or the mode) cannot be known statically. */
+void gen_exit_dynamic(DisasContext *d)
+{
+    gen_exit_stored(d, false);
+}
+
+/* Ends the block after a near indirect JMP or CALL or a near RET (rIP in env). */
+void gen_exit_indirect(DisasContext *d)
+{
+    gen_exit_stored(d, true);
 }
 
 void gen_exit_next(DisasContext *d)

@@ -432,7 +432,7 @@ static void lower_jmp(DisasContext *d)
     Operands o = {0};
     TCGv t = gen_ld_opnd(d, &o, 0);
     gen_zext(d, gv(G_RIP), t, d->insn.opsize);
-    gen_exit_dynamic(d);
+    gen_exit_indirect(d);
 }
 
 static void lower_call(DisasContext *d)
@@ -449,7 +449,7 @@ static void lower_call(DisasContext *d)
     TCGv t = gen_ld_opnd(d, &o, 0);
     gen_push(d, ret, size);
     gen_zext(d, gv(G_RIP), t, size);
-    gen_exit_dynamic(d);
+    gen_exit_indirect(d);
 }
 
 static void lower_ret(DisasContext *d)
@@ -463,7 +463,7 @@ static void lower_ret(DisasContext *d)
         gen_st_reg(d, R_ESP, stack_size(d), sp);
     }
     gen_zext(d, gv(G_RIP), t, size);
-    gen_exit_dynamic(d);
+    gen_exit_indirect(d);
 }
 
 /* Far pointer operand: (selector, offset) from Ap or from memory (Mp). */
@@ -513,8 +513,18 @@ static void lower_iret(DisasContext *d)
 
 static void lower_jcc(DisasContext *d)
 {
-    TCGLabel not_taken = tcg_label_new(d->s);
     TCGv c = gen_cond(d, d->insn.cc);
+    if (x86_jcc_fall_through_loops(d)) {
+        /* The block goes on with the fall-through, which jumps back to its start; the
+         * taken way leaves from after the loop (x86_translate_block), so that the
+         * loop's own way is the straight one. */
+        d->continued = true;
+        d->jcc_exit = tcg_label_new(d->s);
+        d->jcc_exit_eip = (uint64_t)branch_target(d);
+        tcg_gen_brcondi(d->s, TCG_COND_NE, c, 0, d->jcc_exit);
+        return;
+    }
+    TCGLabel not_taken = tcg_label_new(d->s);
     tcg_gen_brcondi(d->s, TCG_COND_EQ, c, 0, not_taken);
     gen_jmp_eip(d, (uint64_t)branch_target(d), 0);
     tcg_gen_set_label(d->s, not_taken);
@@ -831,34 +841,46 @@ static void lower_div(DisasContext *d)
         CALL(d, idiv, d->s->env, v, cst(d, size));
 }
 
-/* ROL/ROR by an immediate count, inline (SDM Vol 2B RCL/RCR/ROL/ROR): CF is the bit
- * rotated into the LSB (ROL) or the MSB (ROR); OF is MSB(result) XOR CF for ROL and the
- * XOR of the result's two most significant bits for ROR; the other arithmetic flags are
- * kept. A masked count n of 0 changes no flag; n a multiple of the width still does.
- * The earlier flags come from cc_compute_all, a call without side effects that the
- * optimizer drops with the rest when the next instruction sets the flags again. */
-static void gen_rotate_imm(DisasContext *d, Operands *o, TCGv a, unsigned size, bool left,
-                           unsigned n)
+/* ROL/ROR inline (SDM Vol 2B RCL/RCR/ROL/ROR): the value rotated by count (masked as
+ * the guest masks it), zero-extended from size bytes when count is not 0 (the register
+ * store zero-extends a 32-bit destination in any case). */
+static TCGv gen_rotate_value(DisasContext *d, TCGv a, unsigned size, bool left, TCGv count)
 {
-    unsigned bits = 8 * size, k = n % bits;
-    TCGv az = tmp(d), r = tmp(d);
-    gen_zext(d, az, a, size);
-    if (k == 0) {
-        tcg_gen_mov(d->s, r, az);
-    } else if (size == 8) {
-        tcg_gen_op3(d->s, left ? INDEX_op_rotl : INDEX_op_rotr, r, az, cst(d, k));
-    } else {
-        /* The value twice side by side: a rotation is a window of the pair. */
-        TCGv pair = tmp(d);
-        tcg_gen_shli(d->s, pair, az, bits);
-        tcg_gen_or(d->s, pair, pair, az);
-        tcg_gen_shri(d->s, r, pair, left ? bits - k : k);
-        gen_zext(d, r, r, size);
+    TCGv r = tmp(d);
+    if (size >= 4) {
+        /* One rotate of the operand's width: a 32-bit op reads the low half and
+         * zero-extends its result (tcg/tcg.h), as a 32-bit register write does. */
+        TCGArg args[3] = {r.idx, a.idx, count.idx};
+        tcg_emit(d->s, left ? INDEX_op_rotl : INDEX_op_rotr,
+                 size == 8 ? TCG_TYPE_I64 : TCG_TYPE_I32, 3, args);
+        return r;
     }
-    TCGv prev = n ? gen_compute_eflags(d) : TCG_NO_RET;
-    gen_st_opnd(d, o, 0, r);
-    if (!n)
-        return;
+    /* The value twice side by side: a rotation is a window of the pair (a left
+     * rotation by 0 is the window at bits, the upper copy). */
+    unsigned bits = 8 * size;
+    TCGv az = tmp(d), pair = tmp(d), k = tmp(d);
+    gen_zext(d, az, a, size);
+    tcg_gen_andi(d->s, k, count, bits - 1);
+    if (left)
+        tcg_gen_sub(d->s, k, cst(d, bits), k);
+    tcg_gen_shli(d->s, pair, az, bits);
+    tcg_gen_or(d->s, pair, pair, az);
+    tcg_gen_shr(d->s, r, pair, k);
+    gen_zext(d, r, r, size);
+    return r;
+}
+
+/* The flags of a ROL/ROR with result r: CF is the bit rotated into the LSB (ROL) or
+ * the MSB (ROR); OF is MSB(result) XOR CF for ROL and the XOR of the result's two most
+ * significant bits for ROR; the other arithmetic flags are kept. A masked count of 0
+ * changes no flag (count_zero, when not TCG_NO_RET, is that count: the flags are then
+ * the earlier ones); a multiple of the width still does. The earlier flags come from
+ * gen_compute_eflags: when the next instruction sets the flags again, the optimizer
+ * drops their computation. */
+static void gen_rotate_flags(DisasContext *d, TCGv r, unsigned size, bool left, TCGv count_zero)
+{
+    unsigned bits = 8 * size;
+    TCGv prev = gen_compute_eflags(d);
     TCGv cf = tmp(d), of = tmp(d), fl = tmp(d);
     if (left) {
         tcg_gen_andi(d->s, cf, r, 1);
@@ -874,7 +896,20 @@ static void gen_rotate_imm(DisasContext *d, Operands *o, TCGv a, unsigned size, 
     tcg_gen_andi(d->s, fl, prev, ~(int64_t)(CC_C | CC_O));
     tcg_gen_or(d->s, fl, fl, cf);
     tcg_gen_or(d->s, fl, fl, of);
+    if (count_zero.idx != TCG_NO_RET.idx)
+        tcg_gen_movcond(d->s, TCG_COND_EQ, fl, count_zero, cst(d, 0), prev, fl);
     gen_set_eflags_arith(d, fl);
+}
+
+/* ROL/ROR by an immediate or by CL (count, already masked); n is the masked immediate
+ * or -1 for CL. */
+static void gen_rotate(DisasContext *d, Operands *o, TCGv a, unsigned size, bool left, TCGv count,
+                       int n)
+{
+    TCGv r = gen_rotate_value(d, a, size, left, count);
+    gen_st_opnd(d, o, 0, r);
+    if (n != 0)
+        gen_rotate_flags(d, r, size, left, n < 0 ? count : TCG_NO_RET);
 }
 
 /* SDM Vol 2B SAL/SAR/SHL/SHR and RCL/RCR/ROL/ROR: the count is masked to 5 bits (6 for
@@ -892,16 +927,14 @@ static void lower_shift(DisasContext *d)
     TCGv a = gen_ld_rmw_opnd(d, &o, 0);
     TCGv count = gen_ld_opnd(d, &o, 1);
     tcg_gen_andi(d->s, count, count, count_mask);
-    if ((op == X86_OP_ROL || op == X86_OP_ROR) && k_count != OPND_CL) {
-        unsigned n = (unsigned)(k_count == OPND_ONE ? 1 : d->insn.imm) & count_mask;
-        gen_rotate_imm(d, &o, a, size, op == X86_OP_ROL, n);
+    if (op == X86_OP_ROL || op == X86_OP_ROR) {
+        int n =
+            k_count == OPND_CL ? -1 : (int)((k_count == OPND_ONE ? 1 : d->insn.imm) & count_mask);
+        gen_rotate(d, &o, a, size, op == X86_OP_ROL, count, n);
         return;
     }
-    if (op == X86_OP_ROL || op == X86_OP_ROR || op == X86_OP_RCL || op == X86_OP_RCR) {
-        int kind = op == X86_OP_ROL   ? ROT_ROL
-                   : op == X86_OP_ROR ? ROT_ROR
-                   : op == X86_OP_RCL ? ROT_RCL
-                                      : ROT_RCR;
+    if (op == X86_OP_RCL || op == X86_OP_RCR) {
+        int kind = op == X86_OP_RCL ? ROT_RCL : ROT_RCR;
         /* The helper sets the flags: a memory destination must fault before. */
         if (opnd_is_mem(d, d->insn.entry->opnd[0]))
             gen_probe_write(d, opnd_addr(d, &o), size);

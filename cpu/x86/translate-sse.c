@@ -22,8 +22,7 @@
  *   VEX: #UD in real and virtual-8086 mode or unless XCR0 enables SSE and AVX with
  *     CR4.OSXSAVE, #NM if CR0.TS.
  */
-#include "cpu/x86/sse_helper.h"
-#include "cpu/x86/translate.h"
+#include "cpu/x86/translate-sse.h"
 
 /* Properties of an op's encodings. */
 enum {
@@ -44,18 +43,6 @@ typedef struct SseOp {
 } SseOp;
 
 /* ---- operands ---- */
-
-typedef enum VecKind { VK_NONE, VK_XMM, VK_MMX, VK_MEM, VK_GPR } VecKind;
-
-typedef struct VecOpnd {
-    VecKind kind;
-    unsigned reg;
-} VecOpnd;
-
-static VecOpnd vo(VecKind kind, unsigned reg)
-{
-    return (VecOpnd){kind, reg};
-}
 
 static bool is_scalar_xmm_kind(unsigned k)
 {
@@ -124,15 +111,6 @@ static VecOpnd vec_opnd(const DisasContext *d, unsigned k)
     }
 }
 
-static unsigned vec_offset(VecOpnd o)
-{
-    switch (o.kind) {
-    case VK_XMM: return sse_vec_offset(o.reg);
-    case VK_MMX: return sse_mmx_offset(o.reg);
-    default: return SSE_TMP_OFFSET;
-    }
-}
-
 static bool vex_256(const DisasContext *d)
 {
     return d->insn.vex && d->insn.vex_l;
@@ -177,29 +155,6 @@ static bool mem_needs_alignment(const DisasContext *d, const SseOp *so, unsigned
 
 /* ---- IR helpers ---- */
 
-static TCGv gen_env_ld(DisasContext *d, unsigned off, unsigned size)
-{
-    static const TCGOpcode ops[9] = {
-        [1] = INDEX_op_ld8u, [2] = INDEX_op_ld16u, [4] = INDEX_op_ld32u, [8] = INDEX_op_ld};
-    TCGv v = tmp(d);
-    tcg_gen_ld(d->s, ops[size], v, d->s->env, off);
-    return v;
-}
-
-static void gen_env_st(DisasContext *d, TCGv v, unsigned off, unsigned size)
-{
-    static const TCGOpcode ops[9] = {
-        [1] = INDEX_op_st8, [2] = INDEX_op_st16, [4] = INDEX_op_st32, [8] = INDEX_op_st};
-    tcg_gen_st(d->s, ops[size], v, d->s->env, off);
-}
-
-static void gen_env_zero(DisasContext *d, unsigned off, unsigned size)
-{
-    TCGv z = cst(d, 0);
-    for (unsigned i = 0; i < size; i += 8)
-        gen_env_st(d, z, off + i, 8);
-}
-
 /* addr + off, wrapped to 32 bits outside 64-bit mode. */
 static TCGv gen_addr_plus(DisasContext *d, TCGv addr, unsigned off)
 {
@@ -212,9 +167,19 @@ static TCGv gen_addr_plus(DisasContext *d, TCGv addr, unsigned off)
     return a;
 }
 
+/* #GP(0) unless addr is aligned on size. (A test inline with the call only on the
+ * misaligned path measured no faster: the label it needs syncs the registers and adds
+ * an exit-request check.) */
 static void gen_check_align(DisasContext *d, TCGv addr, unsigned size)
 {
     CALL(d, sse_check_align, d->s->env, addr, cst(d, size - 1));
+}
+
+/* Raises now any fault a store of size bytes at addr would raise. */
+static void gen_probe_store(DisasContext *d, TCGv addr, unsigned size)
+{
+    CALL(d, sse_probe_write, d->s->env, addr,
+         cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
 }
 
 /* Loads size bytes at addr into temps (every load before anything is written). */
@@ -247,32 +212,27 @@ static void gen_mem_to_env(DisasContext *d, TCGv addr, unsigned off, unsigned si
 }
 
 /* env at off -> memory. A store of several quadwords may straddle into a page that
- * faults: every page is probed first, so that the #PF comes before any byte is
- * written (SDM Vol 3A §6.6: a fault leaves memory as it was before the instruction). */
-static void gen_env_to_mem(DisasContext *d, TCGv addr, unsigned off, unsigned size)
+ * faults: unless the caller has probed it (probed) the store is probed first when it
+ * crosses a page, so that the #PF comes before any byte is written (SDM Vol 3A §6.6:
+ * a fault leaves memory as it was before the instruction). Within one page the first
+ * quadword's store faults if any would. (Outside 64-bit mode addresses wrap at 4 GiB,
+ * a page boundary too.) */
+static void gen_env_to_mem(DisasContext *d, TCGv addr, unsigned off, unsigned size, bool probed)
 {
     if (size <= 8) {
         gen_st_mem(d, addr, gen_env_ld(d, off, size), size);
         return;
     }
-    CALL(d, sse_probe_write, d->s->env, addr,
-         cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
+    if (!probed) {
+        TCGLabel one_page = tcg_label_new(d->s);
+        TCGv in_page = tmp(d);
+        tcg_gen_andi(d->s, in_page, addr, 0xfff);
+        tcg_gen_brcondi(d->s, TCG_COND_LEU, in_page, 0x1000 - size, one_page);
+        gen_probe_store(d, addr, size);
+        tcg_gen_set_label(d->s, one_page);
+    }
     for (unsigned i = 0; i < size / 8; i++)
         gen_st_mem(d, gen_addr_plus(d, addr, 8 * i), gen_env_ld(d, off + 8 * i, 8), 8);
-}
-
-/* VEX.128 writes zero bits 255:128 of the destination (SDM Vol 1 §14.1.2). */
-static void gen_vex_zero_upper(DisasContext *d, unsigned reg)
-{
-    if (d->insn.vex)
-        gen_env_zero(d, sse_vec_offset(reg) + 16, 16);
-}
-
-/* An MMX register write also sets bits 79:64 of the x87 register. */
-static void gen_mmx_write(DisasContext *d, unsigned reg, TCGv v)
-{
-    gen_env_st(d, v, sse_mmx_offset(reg), 8);
-    gen_env_st(d, cst(d, 0xffff), sse_mmx_offset(reg) + 8, 2);
 }
 
 /* ---- exception checks ---- */
@@ -439,26 +399,36 @@ static void gen_vec_op_imm(DisasContext *d, const SseOp *so, const TCGHelperInfo
     if ((props & P_SHIFT) && has_imm)
         ctl |= SSE_CTL_IMM_COUNT;
 
-    TCGv addr = TCG_NO_RET;
+    /* The common integer operations run inline on the halves of their operands. */
+    SseInlineFn *inline_fn = NULL;
+    unsigned mem_size = mem_src ? vec_mem_size(d, so, mem_kind) : 0;
+    if (dst.kind != VK_MEM && !(props & P_DST_SRC) && helper == so->helper)
+        inline_fn = sse_inline_fn(helper, oprsz, mem_size, (props & P_SHIFT) && has_imm);
+    TCGv addr = TCG_NO_RET, mem_chunks[4];
     if (mem_src || dst.kind == VK_MEM) {
         unsigned size = vec_mem_size(d, so, mem_src ? mem_kind : e->opnd[0]);
         addr = gen_ea(d);
         if (mem_needs_alignment(d, so, size))
             gen_check_align(d, addr, size);
-        if (mem_src)
+        if (mem_src && inline_fn)
+            gen_load_chunks(d, addr, size, mem_chunks);
+        else if (mem_src)
             gen_mem_to_env(d, addr, SSE_TMP_OFFSET, size);
         else /* the helper may set MXCSR flags: the store must not fault after it */
-            CALL(d, sse_probe_write, d->s->env, addr,
-                 cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
+            gen_probe_store(d, addr, size);
     }
     /* After the memory accesses, before the helper's #XM: the order the host shows. */
     gen_mmx_transition_after_mem(d);
+    if (inline_fn) {
+        gen_sse_inline(d, inline_fn, dst, src[0], src[1], mem_chunks, mem_size, oprsz);
+        return;
+    }
     uint64_t regs =
         sse_regs(vec_offset(dst), vec_offset(src[0]), vec_offset(src[1]), vec_offset(src[2]));
     TCGv args[3] = {d->s->env, cst(d, (int64_t)regs), cst(d, (int64_t)ctl)};
     gen_call(d, helper, 3, args);
     if (dst.kind == VK_MEM)
-        gen_env_to_mem(d, addr, SSE_TMP_OFFSET, vec_mem_size(d, so, e->opnd[0]));
+        gen_env_to_mem(d, addr, SSE_TMP_OFFSET, vec_mem_size(d, so, e->opnd[0]), true);
 }
 
 /* Emits helper(dest, sources) for the current row with the properties of so. */
@@ -550,7 +520,8 @@ static void lower_ret(DisasContext *d)
     gen_mmx_transition_after_mem(d);
     uint64_t regs = sse_regs(0, vec_offset(s1), vec_offset(s2), 0);
     TCGv args[3] = {d->s->env, cst(d, (int64_t)regs), cst(d, (int64_t)ctl)};
-    TCGv r = gen_call(d, so->helper, 3, args);
+    TCGv r = (in->op == X86_OP_PMOVMSKB && oprsz <= 16) ? gen_pmovmskb_inline(d, s2, oprsz)
+                                                        : gen_call(d, so->helper, 3, args);
     if (to_gpr)
         gen_st_reg(d, in->reg, (e->opnd[0] == OPND_Gy && wide) ? 8 : 4, r);
     else
@@ -572,10 +543,11 @@ static void lower_mov(DisasContext *d)
     TCGv chunks[4];
     if (src.kind == VK_MEM || dst.kind == VK_MEM) {
         TCGv addr = gen_ea(d);
-        if (mem_needs_alignment(d, so, size))
-            gen_check_align(d, addr, size);
+        bool aligned = mem_needs_alignment(d, so, size);
+        if (aligned)
+            gen_check_align(d, addr, size); /* then it cannot cross a page */
         if (dst.kind == VK_MEM) {
-            gen_env_to_mem(d, addr, sse_vec_offset(src.reg), size);
+            gen_env_to_mem(d, addr, sse_vec_offset(src.reg), size, aligned);
             return;
         }
         gen_load_chunks(d, addr, size, chunks);
@@ -610,7 +582,7 @@ static void lower_movss(DisasContext *d)
         gen_env_zero(d, off + 8, 8);
         gen_vex_zero_upper(d, in->reg);
     } else {
-        gen_env_to_mem(d, addr, sse_vec_offset(in->reg), esz);
+        gen_env_to_mem(d, addr, sse_vec_offset(in->reg), esz, false);
     }
 }
 
@@ -627,7 +599,7 @@ static void lower_movlh(DisasContext *d)
     if (!gen_vec_prologue(d, so))
         return;
     bool high = in->op == X86_OP_MOVHPS || in->op == X86_OP_MOVHPD;
-    gen_env_to_mem(d, gen_ea(d), sse_vec_offset(in->reg) + (high ? 8 : 0), 8);
+    gen_env_to_mem(d, gen_ea(d), sse_vec_offset(in->reg) + (high ? 8 : 0), 8, false);
 }
 
 /* MOVD/MOVQ in all their forms, MOVNTQ, MOVQ2DQ, MOVDQ2Q: 4 or 8 bytes from a general
@@ -669,8 +641,7 @@ static void lower_movdq(DisasContext *d)
          * made before its #MF, so its alignment (#AC) and page are checked first. */
         if (mmx_transition_deferred(d)) {
             gen_check_alignment(d, addr, size);
-            CALL(d, sse_probe_write, d->s->env, addr,
-                 cst(d, size | (d->code == X86_CODE64 ? SSE_CTL_CODE64 : 0)));
+            gen_probe_store(d, addr, size);
         }
         gen_mmx_transition_after_mem(d);
         gen_st_mem(d, addr, v, size);

@@ -163,6 +163,96 @@ static bool block_must_end(const DisasContext *d)
            in->op == X86_OP_LFS || in->op == X86_OP_LGS;
 }
 
+/* Instructions that neither branch nor change what the block was translated for
+ * (block_must_end's segment loads aside). */
+static bool straight_line(const X86Insn *in)
+{
+    for (int i = 0; i < 2; i++) {
+        unsigned k = in->entry->opnd[i];
+        if (k == OPND_Sw || sreg_opnd(k) >= 0)
+            return false;
+    }
+    switch (in->op) {
+    case X86_OP_ADD:
+    case X86_OP_OR:
+    case X86_OP_ADC:
+    case X86_OP_SBB:
+    case X86_OP_AND:
+    case X86_OP_SUB:
+    case X86_OP_XOR:
+    case X86_OP_CMP:
+    case X86_OP_TEST:
+    case X86_OP_INC:
+    case X86_OP_DEC:
+    case X86_OP_NOT:
+    case X86_OP_NEG:
+    case X86_OP_MUL:
+    case X86_OP_IMUL:
+    case X86_OP_ROL:
+    case X86_OP_ROR:
+    case X86_OP_SHL:
+    case X86_OP_SHR:
+    case X86_OP_SAR:
+    case X86_OP_SHLD:
+    case X86_OP_SHRD:
+    case X86_OP_MOV:
+    case X86_OP_MOVZX:
+    case X86_OP_MOVSX:
+    case X86_OP_MOVSXD:
+    case X86_OP_LEA:
+    case X86_OP_XCHG:
+    case X86_OP_CBW:
+    case X86_OP_CWD:
+    case X86_OP_CMOVCC:
+    case X86_OP_SETCC:
+    case X86_OP_BSWAP:
+    case X86_OP_PUSH:
+    case X86_OP_POP:
+    case X86_OP_NOP:
+    case X86_OP_BT:
+    case X86_OP_BSF:
+    case X86_OP_BSR:
+    case X86_OP_TZCNT:
+    case X86_OP_LZCNT:
+    case X86_OP_POPCNT: return true;
+    default: return false;
+    }
+}
+
+/* Most instructions looked at after a Jcc for a loop's bottom. */
+#define LOOP_LOOKAHEAD_INSNS 24
+
+bool x86_jcc_fall_through_loops(DisasContext *d)
+{
+    if (!d->block_loops || d->continued)
+        return false;
+    uint64_t eip = d->next_eip;
+    for (unsigned n = 0; n < LOOP_LOOKAHEAD_INSNS; n++) {
+        uint64_t linear = d->cs_base + eip;
+        if (d->code != X86_CODE64)
+            linear &= 0xffffffffu;
+        if ((linear >> 12) != (d->tb_pc >> 12))
+            return false; /* the block stays on its page */
+        uint8_t bytes[16];
+        size_t len = x86_fetch_code(d->env, linear, bytes, 15);
+        X86Insn in;
+        if (x86_decode(&in, d->code, eip, bytes, len) != X86_DECODE_OK || in.vex)
+            return false;
+        uint64_t next = eip + in.len;
+        if (d->code != X86_CODE64)
+            next &= d->code == X86_CODE32 ? 0xffffffffu : 0xffffu;
+        if (in.op == X86_OP_JMP) {
+            unsigned k = in.entry->opnd[0];
+            uint64_t target = (next + in.imm) & eip_mask(d, in.opsize);
+            return (k == OPND_Jb || k == OPND_Jz) && d->cs_base + target == d->tb_pc;
+        }
+        if (!straight_line(&in) || (in.rep && (in.entry->flags & X86F_STRING)))
+            return false;
+        eip = next;
+    }
+    return false;
+}
+
 /* ---- interrupt shadow ----
  *
  * STI, MOV SS and POP SS (their helpers set env->inhibit_irq) hold off maskable
@@ -289,7 +379,13 @@ static const X86Lowering *const lowering_tables[] = {
 struct X86Translator {
     TCGContext s;
     LowerFn lowerers[NB_X86_OPS];
+    bool no_block_loops; /* x86_translator_no_block_loops */
 };
+
+void x86_translator_no_block_loops(X86Translator *t)
+{
+    t->no_block_loops = true;
+}
 
 X86Translator *x86_translator_new(void)
 {
@@ -339,6 +435,17 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
     uint64_t last_linear = pc;
 
     tcg_func_start(s);
+    /* A block that jumps back to its own start (a tight loop) loops inside its code, so
+     * that the backend can keep the loop's guest registers in host registers. Not when
+     * the block must end after each pass: a count-limited block, single-step or
+     * breakpoint traps, the end of an interrupt shadow (the next pass has another key),
+     * a runner that counts blocks (x86_translator_no_block_loops). */
+    d.block_loops = cflags == 0 && !t->no_block_loops &&
+                    !(flags & (HF_INHIBIT | HF_TF | HF_DBG_INSN | HF_DBG_DATA));
+    if (d.block_loops) {
+        d.block_top = tcg_label_new(s);
+        tcg_gen_set_label(s, d.block_top);
+    }
     if (flags & HF_DBG_INSN)
         CALL(&d, debug_block_start, s->env, cst(&d, (int64_t)pc),
              cst(&d, (int64_t)x86_debug_insn_key(env)));
@@ -435,6 +542,11 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
             gen_jmp_eip(&d, d.eip, 0);
             break;
         }
+    }
+    if (d.continued) {
+        /* The taken way of the Jcc whose fall-through the block kept. */
+        tcg_gen_set_label(s, d.jcc_exit);
+        gen_jmp_eip(&d, d.jcc_exit_eip, 0);
     }
     if (log_enabled(log, LOG_OP)) {
         fprintf(log->out ? log->out : stderr, "OP: block %08" PRIx64 "\n", pc);

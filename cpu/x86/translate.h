@@ -45,6 +45,14 @@ typedef struct DisasContext {
     X86CodeSize code;
     bool end;         /* the instruction ended the block (its exit is emitted) */
     TCGLabel rep_top; /* REP string loop head (before insn_start) */
+    /* A direct jump to tb_pc goes back to this label at the block's start instead of
+     * leaving the block (gen_jmp_eip), when block_loops. */
+    TCGLabel block_top;
+    bool block_loops;
+    bool continued;    /* a Jcc's fall-through was kept in the block */
+    TCGLabel jcc_exit; /* then: where its taken way leaves, after the loop */
+    uint64_t jcc_exit_eip;
+    uint8_t goto_tb_used; /* bit n: goto_tb slot n has its exit */
     /* EFLAGS.TF was set when the block was translated (HF_TF): every instruction is
      * followed by a single-step #DB trap (see translate.c). */
     bool single_step;
@@ -142,6 +150,9 @@ void gen_st_mem(DisasContext *d, TCGv addr, TCGv v, unsigned size);
 unsigned opnd_size(const DisasContext *d, unsigned k);
 bool opnd_is_mem(const DisasContext *d, unsigned k);
 int sreg_opnd(unsigned k);
+/* Whether the fall-through of the Jcc just lowered is straight-line code ending with a
+ * direct jump to the block's start: the block then keeps it, as a loop. */
+bool x86_jcc_fall_through_loops(DisasContext *d);
 TCGv opnd_addr(DisasContext *d, Operands *o);
 TCGv gen_moffs_addr(DisasContext *d);
 TCGv gen_ld_opnd(DisasContext *d, Operands *o, unsigned i);
@@ -159,6 +170,8 @@ void gen_set_eflags_arith(DisasContext *d, TCGv v);
 uint64_t eip_mask(const DisasContext *d, unsigned opsize);
 void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot);
 void gen_exit_dynamic(DisasContext *d);
+void gen_exit_indirect(DisasContext *d);
+void gen_exit_lookup_same_key(DisasContext *d);
 void gen_exit_next(DisasContext *d);
 void gen_exception(DisasContext *d, int vector);
 void gen_single_step_trap(DisasContext *d);

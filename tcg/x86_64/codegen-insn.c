@@ -201,6 +201,14 @@ bool native_plan_label_insn(Gen *g)
         }
     }
     free(seen);
+    /* A label right before an insn_start (a loop head): that instruction's words
+     * replace whatever a way in had pending, so no way in stores its own. */
+    for (uint32_t l = 0; l < nb_labels; l++) {
+        uint32_t at = g->ir->label_ops[l];
+        if (at < g->nb_ops && at + 1 < g->nb_ops && g->ops[at + 1].opc == INDEX_op_insn_start) {
+            g->label_insn_same[l] = true;
+        }
+    }
     return true;
 }
 

@@ -770,13 +770,15 @@ static void gen_goto_tb(Gen *g, const TCGOp *op)
 
 /* exit_tb: the guest state goes to env; with TCG_EXIT_LOOKUP the block then asks
  * native_lookup_next for the next block's code and jumps there, staying in compiled
- * code (same frame, same fixed registers), and leaves only when there is none. */
+ * code (same frame, same fixed registers), and leaves only when there is none. With
+ * TCG_EXIT_SAME_KEY too, it first probes the jump cache inline (codegen-lookup.c). */
 static void gen_exit_tb(Gen *g, const TCGOp *op)
 {
     Emitter *e = &g->e;
     ra_sync_globals(g);
     native_sync_insn_data(g);
     if (op->args[0] & TCG_EXIT_LOOKUP) {
+        native_gen_lookup_probe(g, op->args[0]); /* goes on to the miss path below */
         /* Every temp is dead past the exit: the call may clobber any register but the
          * callee-saved fixed ones (REG_ENV, REG_ES), and rsp is as the frame left it. */
         x64_mov_rr(e, true, HR_RDI, REG_ES);
@@ -796,6 +798,7 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
 {
     uint32_t label = (uint32_t)op->args[0];
     uint32_t bb = g->op_bb[opi];
+    const LoopHead *loop = ra_loop_of(g, label);
     if (!g->unreachable) {
         if (native_branch_syncs_insn(g, label)) {
             native_sync_insn_data(g);
@@ -807,14 +810,21 @@ static void gen_set_label(Gen *g, uint32_t opi, const TCGOp *op)
                     ra_store(g, t);
                 }
             }
-        } else {
+        }
+        if (loop) {
+            ra_conform_to_loop(g, loop, bb);
+        } else if (opi != 0) {
             ra_sync_bb_end(g, g->op_bb[opi - 1], false);
         }
     }
     if (g->ir->label_ops[label] == opi) {
         g->label_pos[label] = x64_offset(&g->e);
     }
-    ra_reset_at_label(g, bb);
+    if (loop) {
+        ra_enter_loop(g, loop, bb);
+    } else {
+        ra_reset_at_label(g, bb);
+    }
     g->unreachable = false;
     /* Every way in stored its words (memory is exact, whichever way came), or all came
      * from the same insn_start and its words are still pending. */
@@ -826,7 +836,12 @@ static void gen_br(Gen *g, uint32_t opi, uint32_t label)
     if (native_branch_syncs_insn(g, label)) {
         native_sync_insn_data(g);
     }
-    ra_sync_bb_end(g, g->op_bb[opi], false);
+    const LoopHead *loop = ra_loop_of(g, label);
+    if (loop) {
+        ra_conform_to_loop(g, loop, g->op_bb[g->ir->label_ops[label]]);
+    } else {
+        ra_sync_bb_end(g, g->op_bb[opi], false);
+    }
     native_record_patch(g, x64_jmp(&g->e, 0), label);
     g->unreachable = true;
 }
@@ -848,6 +863,31 @@ static void gen_brcond(Gen *g, uint32_t opi, const TCGOp *op)
     }
     Compare c;
     compare_prepare(g, &c, cond, a, b, w);
+    const LoopHead *loop = ra_loop_of(g, label);
+    if (loop) {
+        /* To a loop head: the values move to its registers on the way taken only, in
+         * code the way on jumps over. */
+        HostCond hc = compare_emit(g, &c);
+        size_t on = x64_jcc(&g->e, (HostCond)(hc ^ 1), 0);
+        ra_save_state(g);
+        ra_conform_to_loop(g, loop, g->op_bb[g->ir->label_ops[label]]);
+        native_record_patch(g, x64_jmp(&g->e, 0), label);
+        ra_restore_state(g);
+        x64_patch_rel32(&g->e, on, x64_offset(&g->e));
+        return;
+    }
+    if (ra_in_loop(g, opi)) {
+        /* A way out of a loop: the values go to memory on that way only, so that the
+         * loop's own way keeps them in registers. */
+        HostCond hc = compare_emit(g, &c);
+        size_t on = x64_jcc(&g->e, (HostCond)(hc ^ 1), 0);
+        ra_save_state(g);
+        ra_sync_bb_end(g, g->op_bb[opi], false);
+        native_record_patch(g, x64_jmp(&g->e, 0), label);
+        ra_restore_state(g);
+        x64_patch_rel32(&g->e, on, x64_offset(&g->e));
+        return;
+    }
     ra_sync_bb_end(g, g->op_bb[opi], true);
     HostCond hc = compare_emit(g, &c);
     native_record_patch(g, x64_jcc(&g->e, hc, 0), label);
@@ -991,10 +1031,14 @@ static bool gen_block_ops(Gen *g)
 
 bool native_gen_block(Gen *g)
 {
-    bool ok = native_plan_label_insn(g) && gen_block_ops(g);
+    bool ok = native_plan_label_insn(g) && ra_plan_loops(g) && gen_block_ops(g);
     free(g->label_insn_same);
     free(g->label_insn_val);
+    free(g->label_loop);
+    free(g->ts_saved);
     g->label_insn_same = NULL;
     g->label_insn_val = NULL;
+    g->label_loop = NULL;
+    g->ts_saved = NULL;
     return ok;
 }

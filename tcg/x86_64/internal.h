@@ -85,6 +85,19 @@ typedef struct TempState {
     uint64_t cval;    /* VAL_CONST, reduced to the type */
 } TempState;
 
+/* A loop inside the block (a label some later branch goes back to: REP, or a block
+ * that jumps to its own start): the globals it uses most stay in fixed registers
+ * across its back edges instead of going through env each iteration (regalloc.c). */
+#define NATIVE_MAX_LOOPS        4
+#define NATIVE_LOOP_MAX_CARRIED 6
+typedef struct LoopHead {
+    uint32_t label;
+    uint32_t first_op, last_op; /* the label's op, the last branch back to it */
+    uint8_t nb_carried;
+    uint16_t temp[NATIVE_LOOP_MAX_CARRIED];
+    uint8_t reg[NATIVE_LOOP_MAX_CARRIED]; /* HostReg */
+} LoopHead;
+
 /* One exit taken when es->exit_request is set at an insn_start: the globals that were
  * dirty there, stored by an out-of-line stub. Stores are kept in Gen.stub_stores. */
 typedef struct ExitStub {
@@ -144,6 +157,8 @@ void gen_scratch_free(GenScratch *s);
 typedef struct NativeOptions {
     bool has_bmi1, has_bmi2; /* ANDN; SHLX/SHRX/SARX */
     const TCGNativeTLB *tlb; /* inline TLB lookups, or NULL */
+    const TCGNativeLookup *lookup;    /* inline jump-cache probes, or NULL */
+    const atomic_bool *flush_pending; /* the backend's: lookups leave while it is set */
 } NativeOptions;
 
 typedef struct Gen {
@@ -173,7 +188,14 @@ typedef struct Gen {
     bool unreachable;  /* after br/exit_tb, until the next label */
 
     /* Branches and labels. */
-    size_t *label_pos; /* per label: offset of its code, or SIZE_MAX */
+    size_t *label_pos;  /* per label: offset of its code, or SIZE_MAX */
+    int8_t *label_loop; /* per label: its index in loops, or -1 (not a loop head) */
+    LoopHead loops[NATIVE_MAX_LOOPS];
+    uint32_t nb_loops;
+    /* The allocator's state kept across a conditional back edge's code. */
+    TempState *ts_saved;
+    int16_t reg_temp_saved[HR_COUNT];
+    RegSet locked_saved;
     BranchPatch *patches;
     uint32_t nb_patches, cap_patches;
 
@@ -198,6 +220,10 @@ typedef struct Gen {
      * label_insn_val) then stay pending across the branches (codegen-insn.c). */
     bool *label_insn_same;
     uint64_t (*label_insn_val)[TCG_INSN_START_WORDS];
+
+    /* The code generation the block is compiled in (the jump-cache slots' code_gen
+     * while its code exists: a flush drops all code). */
+    uint64_t code_gen;
 
     /* Addresses in the code buffer's executable view. */
     uintptr_t epilogue;
@@ -248,6 +274,22 @@ bool ra_clobberable(const Gen *g, uint32_t opi, const TCGOp *op, unsigned arg);
 void ra_materialize(Gen *g, unsigned t, HostReg reg);
 void ra_mem_operand(const Gen *g, unsigned t, HostReg *base, int32_t *disp);
 uint32_t ra_snapshot_dirty(Gen *g, uint32_t *count);
+/* Loops: finds the loop heads and what they carry (false: out of memory). */
+bool ra_plan_loops(Gen *g);
+/* Whether op opi is inside a loop of the block. */
+bool ra_in_loop(const Gen *g, uint32_t opi);
+static inline const LoopHead *ra_loop_of(const Gen *g, uint32_t label)
+{
+    return label < g->tb->nb_labels && g->label_loop[label] >= 0 ? &g->loops[g->label_loop[label]]
+                                                                 : NULL;
+}
+/* Emits what brings the values to where loop head lh expects them (head_bb: its
+ * basic block); the allocator's state then says so. */
+void ra_conform_to_loop(Gen *g, const LoopHead *lh, uint32_t head_bb);
+/* The allocator's state at loop head lh, whichever way came in. */
+void ra_enter_loop(Gen *g, const LoopHead *lh, uint32_t head_bb);
+void ra_save_state(Gen *g);
+void ra_restore_state(Gen *g);
 
 /* codegen.c */
 bool native_gen_block(Gen *g);
@@ -272,6 +314,12 @@ bool native_branch_syncs_insn(const Gen *g, uint32_t label);
 /* At a label: memory holds the words if every way in stored them; else they are the
  * label's pending words (true: the fall-through needs no store). */
 bool native_label_insn_data(Gen *g, uint32_t label);
+
+/* codegen-lookup.c */
+/* At an exit_tb with TCG_EXIT_LOOKUP (exit_arg: its argument), after the guest state
+ * was stored: the inline jump-cache probe that jumps to the next block's code, falling
+ * through when it cannot (no TCG_EXIT_SAME_KEY, a miss, something pending). */
+void native_gen_lookup_probe(Gen *g, uint64_t exit_arg);
 
 /* codegen-mem.c */
 void native_gen_call(Gen *g, uint32_t opi, const TCGOp *op);

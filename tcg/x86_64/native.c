@@ -90,6 +90,7 @@ typedef struct VcpuSlot {
 struct TCGNative {
     NativeOptions opts;
     TCGNativeTLB tlb;
+    TCGNativeLookup lookup;
     FILE *out_asm;
     FILE *perf_map; /* PACIFICA_PERFMAP: /tmp/perf-PID.map for perf to name blocks */
     void (*kick_all)(void *opaque);
@@ -394,6 +395,7 @@ static CompileResult compile_into(TCGNative *n, TranslationBlock *tb, NativeTB *
     g.nb_temps = g.ir->nb_temps;
     g.live_words = (tb->nb_temps + 63) / 64;
     g.epilogue = n->epilogue;
+    g.code_gen = current_gen(n);
     g.chain_cache = e->chain;
     GenScratch *sc = &n->scratch;
     g.scratch = sc;
@@ -890,6 +892,11 @@ TCGNative *tcg_native_new(const TCGNativeConfig *cfg)
         n->tlb = *cfg->tlb;
         n->opts.tlb = &n->tlb;
     }
+    if (cfg->lookup) {
+        n->lookup = *cfg->lookup;
+        n->opts.lookup = &n->lookup;
+    }
+    n->opts.flush_pending = &n->flush_pending;
     n->out_asm = cfg->out_asm;
     perf_map_open(n);
     n->kick_all = cfg->kick_all;

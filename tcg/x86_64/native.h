@@ -44,9 +44,23 @@ typedef struct TCGNativeTLB {
     uint32_t fast_bits; /* the low page_bits bits, all set, e.g. 0xfff */
 } TCGNativeTLB;
 
+/* Where a guest keeps what the jump-cache probe of a TCG_EXIT_SAME_KEY exit reads
+ * (see native_gen_lookup_probe), as offsets from env. The probe computes the next
+ * block's key pc from the stored guest ip: the ip itself when the block's flags have
+ * wide_pc_flag (x86 64-bit code), else (cs_base + ip) mod 2^32 (x86_tb_key); the rest
+ * of the key is the block's own. */
+typedef struct TCGNativeLookup {
+    intptr_t ip;           /* the guest instruction pointer (uint64_t) */
+    uint32_t wide_pc_flag; /* TranslationBlock.flags bit: the key pc is ip */
+    intptr_t xlat_gen;     /* the vCPU's address-translation generation (uint64_t) */
+    intptr_t pending;      /* a uint32_t, non-zero while the vCPU loop must look */
+} TCGNativeLookup;
+
 typedef struct TCGNativeConfig {
     size_t code_size;        /* bytes of code buffer; 0: 256 MiB */
     const TCGNativeTLB *tlb; /* the inline TLB fast path, or NULL: every access calls */
+    /* The inline jump-cache probe, or NULL: every lookup exit calls next_block. */
+    const TCGNativeLookup *lookup;
     bool baseline_only;      /* no BMI1/BMI2 even if the host has them (for tests) */
     FILE *out_asm;           /* -d out_asm: every compiled block is disassembled here */
     /* Asks every vCPU to leave translated code soon (set their exit_request), so that a

@@ -571,3 +571,234 @@ uint32_t ra_snapshot_dirty(Gen *g, uint32_t *count)
     *count = g->nb_stub_stores - first;
     return first;
 }
+
+/* ---- loops ---- */
+
+/* Whether a branch at op opi goes back to label (a loop). */
+static bool branch_target(const TCGOp *op, uint32_t *label)
+{
+    if (op->opc == INDEX_op_br) {
+        *label = (uint32_t)op->args[0];
+        return true;
+    }
+    if (op->opc == INDEX_op_brcond) {
+        *label = (uint32_t)op->args[3];
+        return true;
+    }
+    return false;
+}
+
+/* The globals of [first, last] worth most in registers, up to NATIVE_LOOP_MAX_CARRIED,
+ * in the first registers of alloc_order (callee-saved first: helper calls in the loop
+ * keep them). A global not carried costs a load per iteration if the loop reads it and
+ * a store if it writes it: each read counts, writes once (cc_op, written by most
+ * instructions and seldom read, would otherwise take a register). */
+#define CARRIED_WRITTEN 0x8000u
+static unsigned carried_score(uint16_t u)
+{
+    return (u & ~CARRIED_WRITTEN) + ((u & CARRIED_WRITTEN) ? 1 : 0);
+}
+
+static void choose_carried(Gen *g, LoopHead *lh, uint32_t first, uint32_t last, uint16_t *uses)
+{
+    memset(uses, 0, g->nb_temps * sizeof(*uses));
+    for (uint32_t opi = first; opi <= last; opi++) {
+        const TCGOp *op = &g->ops[opi];
+        if (op->opc == INDEX_op_call || op->opc == INDEX_op_insn_start) {
+            continue;
+        }
+        unsigned nout, nin;
+        native_op_arg_counts(op, &nout, &nin);
+        for (unsigned a = 0; a < nout + nin; a++) {
+            unsigned t = (unsigned)op->args[a];
+            if (t >= g->nb_temps || g->ir->temps[t].kind != TEMP_GLOBAL ||
+                g->ir->temps[t].overlaps) {
+                continue;
+            }
+            if (a < nout) {
+                uses[t] |= CARRIED_WRITTEN;
+            } else if ((uses[t] & ~CARRIED_WRITTEN) < 0x7fff) {
+                uses[t]++;
+            }
+        }
+    }
+    lh->nb_carried = 0;
+    while (lh->nb_carried < NATIVE_LOOP_MAX_CARRIED) {
+        unsigned best = 0;
+        for (uint32_t t = 1; t < g->nb_temps; t++) {
+            if (carried_score(uses[t]) > carried_score(uses[best])) {
+                best = t;
+            }
+        }
+        if (!carried_score(uses[best])) {
+            break;
+        }
+        uses[best] = 0;
+        lh->temp[lh->nb_carried] = (uint16_t)best;
+        lh->reg[lh->nb_carried] = (uint8_t)alloc_order[lh->nb_carried];
+        lh->nb_carried++;
+    }
+}
+
+bool ra_plan_loops(Gen *g)
+{
+    uint32_t nb_labels = g->tb->nb_labels;
+    g->nb_loops = 0;
+    g->label_loop = malloc((nb_labels ? nb_labels : 1) * sizeof(*g->label_loop));
+    g->ts_saved = NULL;
+    if (!g->label_loop) {
+        return false;
+    }
+    memset(g->label_loop, -1, (nb_labels ? nb_labels : 1) * sizeof(*g->label_loop));
+    uint16_t *uses = NULL;
+    for (uint32_t opi = 0; opi < g->nb_ops; opi++) {
+        uint32_t label;
+        if (!branch_target(&g->ops[opi], &label) || label >= nb_labels ||
+            g->ir->label_ops[label] > opi || g->label_loop[label] >= 0 ||
+            g->nb_loops == NATIVE_MAX_LOOPS) {
+            continue;
+        }
+        /* The loop runs from its label to the last branch back to it. */
+        uint32_t last = opi;
+        for (uint32_t k = opi + 1; k < g->nb_ops; k++) {
+            uint32_t l2;
+            if (branch_target(&g->ops[k], &l2) && l2 == label) {
+                last = k;
+            }
+        }
+        if (!uses && !(uses = malloc(g->nb_temps * sizeof(*uses)))) {
+            return false;
+        }
+        LoopHead *lh = &g->loops[g->nb_loops];
+        lh->label = label;
+        lh->first_op = g->ir->label_ops[label];
+        lh->last_op = last;
+        choose_carried(g, lh, g->ir->label_ops[label], last, uses);
+        g->label_loop[label] = (int8_t)g->nb_loops++;
+    }
+    free(uses);
+    if (g->nb_loops && !(g->ts_saved = malloc(g->nb_temps * sizeof(*g->ts_saved)))) {
+        return false;
+    }
+    return true;
+}
+
+bool ra_in_loop(const Gen *g, uint32_t opi)
+{
+    for (uint32_t i = 0; i < g->nb_loops; i++) {
+        if (opi >= g->loops[i].first_op && opi <= g->loops[i].last_op) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int carried_index(const LoopHead *lh, unsigned t)
+{
+    for (unsigned i = 0; i < lh->nb_carried; i++) {
+        if (lh->temp[i] == t) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* The carried values that are in registers go to their loop registers: a parallel
+ * move (a cycle goes through REG_TMP). */
+static void move_carried_regs(Gen *g, const LoopHead *lh)
+{
+    int src[NATIVE_LOOP_MAX_CARRIED];
+    unsigned pending = 0;
+    for (unsigned i = 0; i < lh->nb_carried; i++) {
+        const TempState *ts = &g->ts[lh->temp[i]];
+        src[i] = ts->loc == VAL_REG && ts->reg != lh->reg[i] ? ts->reg : -1;
+        pending += src[i] >= 0;
+    }
+    while (pending) {
+        bool moved = false;
+        for (unsigned i = 0; i < lh->nb_carried; i++) {
+            if (src[i] < 0) {
+                continue;
+            }
+            bool dst_needed = false;
+            for (unsigned j = 0; j < lh->nb_carried; j++) {
+                dst_needed |= j != i && src[j] == lh->reg[i];
+            }
+            if (dst_needed) {
+                continue;
+            }
+            x64_mov_rr(&g->e, true, (HostReg)lh->reg[i], (HostReg)src[i]);
+            src[i] = -1;
+            pending--;
+            moved = true;
+        }
+        if (!moved) {
+            /* Only cycles are left: one value steps aside. */
+            for (unsigned i = 0; i < lh->nb_carried; i++) {
+                if (src[i] >= 0) {
+                    x64_mov_rr(&g->e, true, REG_TMP, (HostReg)src[i]);
+                    src[i] = REG_TMP;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+void ra_conform_to_loop(Gen *g, const LoopHead *lh, uint32_t head_bb)
+{
+    /* Everything else to memory, as at any label. */
+    for (uint32_t t = 0; t < g->nb_temps; t++) {
+        TempState *ts = &g->ts[t];
+        if (ts->is_env || ts->direct || carried_index(lh, t) >= 0) {
+            continue;
+        }
+        bool has_value = ts->loc == VAL_REG || ts->loc == VAL_CONST;
+        bool live = ts->is_global || live_in_has(g, head_bb, t);
+        if (live && has_value && !ts->mem_ok) {
+            ra_store(g, t);
+        }
+        if (ts->loc == VAL_REG) {
+            g->reg_temp[ts->reg] = -1;
+            ts->reg = -1;
+        }
+        ts->loc = live ? VAL_MEM : VAL_DEAD;
+        ts->mem_ok = live;
+    }
+    /* Now only carried values are in registers. */
+    move_carried_regs(g, lh);
+    for (unsigned i = 0; i < lh->nb_carried; i++) {
+        TempState *ts = &g->ts[lh->temp[i]];
+        if (ts->loc != VAL_REG) {
+            ra_materialize(g, lh->temp[i], (HostReg)lh->reg[i]);
+        }
+    }
+    ra_enter_loop(g, lh, head_bb);
+}
+
+void ra_enter_loop(Gen *g, const LoopHead *lh, uint32_t head_bb)
+{
+    ra_reset_at_label(g, head_bb);
+    for (unsigned i = 0; i < lh->nb_carried; i++) {
+        TempState *ts = &g->ts[lh->temp[i]];
+        ts->loc = VAL_REG;
+        ts->reg = (int8_t)lh->reg[i];
+        /* Another way in may bring a value env does not have yet. */
+        ts->mem_ok = false;
+        g->reg_temp[lh->reg[i]] = (int16_t)lh->temp[i];
+    }
+}
+
+void ra_save_state(Gen *g)
+{
+    memcpy(g->ts_saved, g->ts, g->nb_temps * sizeof(*g->ts));
+    memcpy(g->reg_temp_saved, g->reg_temp, sizeof(g->reg_temp));
+    g->locked_saved = g->locked;
+}
+
+void ra_restore_state(Gen *g)
+{
+    memcpy(g->ts, g->ts_saved, g->nb_temps * sizeof(*g->ts));
+    memcpy(g->reg_temp, g->reg_temp_saved, sizeof(g->reg_temp));
+    g->locked = g->locked_saved;
+}

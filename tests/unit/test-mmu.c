@@ -1045,6 +1045,40 @@ static void test_jump_cache_generation(void)
     fixture_free(f);
 }
 
+/* INVLPG keeps the generation unless it may change a mapping a jump-cache slot relies
+ * on: a page code was looked up from under this generation (either page of a block
+ * that crosses one), or a page inside the TLB's large pages. */
+static void test_invlpg_code_filter(void)
+{
+    Fixture *f = fixture_new();
+    CPUX86State *env = &f->cpu.env;
+    X86TLB *tlb = &f->cpu.tlb;
+    uint64_t gen = tlb->generation;
+    x86_tlb_note_code(tlb, 0x40ff8, 16); /* a block on 0x40000 and 0x41000 */
+    x86_tlb_flush_page(env, 0x50000);
+    g_assert_cmpuint(tlb->generation, ==, gen);
+    x86_tlb_flush_page(env, 0x41000);
+    g_assert_cmpuint(tlb->generation, ==, ++gen);
+    x86_tlb_flush_page(env, 0x40000); /* nothing noted under the new generation */
+    g_assert_cmpuint(tlb->generation, ==, gen);
+    x86_tlb_note_code(tlb, 0x40010, 16);
+    x86_tlb_flush_page(env, 0x40000);
+    g_assert_cmpuint(tlb->generation, ==, ++gen);
+    /* A CR3 load starts a generation with nothing noted. */
+    x86_tlb_note_code(tlb, 0x40010, 16);
+    x86_tlb_flush(env, false);
+    g_assert_cmpuint(tlb->generation, ==, ++gen);
+    x86_tlb_flush_page(env, 0x40000);
+    g_assert_cmpuint(tlb->generation, ==, gen);
+    /* Inside a large page: its translation may have served code of any of its pages. */
+    tlb->has_large[X86_MMU_KERNEL] = true;
+    tlb->large_addr[X86_MMU_KERNEL] = 0x400000;
+    tlb->large_mask[X86_MMU_KERNEL] = ~UINT64_C(0x3fffff);
+    x86_tlb_flush_page(env, 0x5ff000);
+    g_assert_cmpuint(tlb->generation, ==, ++gen);
+    fixture_free(f);
+}
+
 /* ---- data breakpoints and the alignment check ---- */
 
 /* A watched page takes the slow path for the kinds of access the breakpoint watches
@@ -1151,6 +1185,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/code-lookup-hits", test_code_lookup_hits);
     g_test_add_func("/mmu/smc-alias", test_smc_through_alias);
     g_test_add_func("/mmu/jump-cache-generation", test_jump_cache_generation);
+    g_test_add_func("/mmu/jump-cache-generation/invlpg-filter", test_invlpg_code_filter);
     g_test_add_func("/mmu/debug/watch-marks", test_watch_marks);
     g_test_add_func("/mmu/alignment-check", test_alignment_check);
     return g_test_run();

@@ -448,6 +448,40 @@ static void test_jump_cache(void)
     g_free(other);
 }
 
+/* Two TBs whose pcs share a slot: the one a fill displaced stays in the slot's second
+ * way, where a lookup by physical pc finds it without the hash table (here it is in
+ * none) and swaps it back into the first way, which probes read; invalidation and
+ * flushes clear the second way too. */
+static void test_jump_cache_victim(void)
+{
+    Fixture *f = fixture_new();
+    TBJumpCache *jc = g_new0(TBJumpCache, 1);
+    const uint64_t pc = 0x7c00, pc2 = pc + (UINT64_C(1) << 28); /* same index */
+    g_assert_true(tb_jmp_cache_slot(jc, pc) == tb_jmp_cache_slot(jc, pc2));
+    TranslationBlock *a = tb_new_from_context(&f->s, pc, 0, 0, 0, 0x5000);
+    TranslationBlock *b = make_tb_key(f, 0x6000, 16, UINT64_MAX, pc2, 0, 0, 0);
+    tb_jmp_cache_insert(jc, &f->cache, a, 1);
+    tb_jmp_cache_insert(jc, &f->cache, b, 1);
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, pc2, 0, 0, 0, 1) == b);
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, pc, 0, 0, 0, 1));
+    g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, pc, 0, 0, 0, 2) == a);
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, pc, 0, 0, 0, 2) == a);
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5001, pc, 0, 0, 0, 2));
+    g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x6000, pc2, 0, 0, 0, 2) == b);
+    /* b is invalidated while it is in the second way. */
+    g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, pc, 0, 0, 0, 2) == a);
+    g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x6000, 1), ==, 1);
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x6000, pc2, 0, 0, 0, 2));
+    /* A flush empties both ways. */
+    TranslationBlock *c = make_tb_key(f, 0x8000, 16, UINT64_MAX, pc2, 0, 0, 0);
+    tb_jmp_cache_insert(jc, &f->cache, c, 2); /* a goes to the second way */
+    tb_cache_flush(&f->cache);
+    g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, pc, 0, 0, 0, 2));
+    tb_free(a);
+    fixture_free(f);
+    g_free(jc);
+}
+
 /* Probing by linear pc: a hit needs the generation the slot was filled (or last found
  * by physical pc) under; a lookup by physical pc moves the slot to the caller's
  * generation; an invalidated or flushed TB is never probed. */
@@ -690,6 +724,7 @@ int main(int argc, char **argv)
     g_test_add_func("/tb/cache/page_bits", test_page_bits);
     g_test_add_func("/tb/cache/jump_cache", test_jump_cache);
     g_test_add_func("/tb/cache/jump_cache_probe", test_jump_cache_probe);
+    g_test_add_func("/tb/cache/jump_cache_victim", test_jump_cache_victim);
     g_test_add_func("/tb/cache/code_granules", test_code_granules);
     g_test_add_func("/tb/cache/two_pages", test_two_pages);
     g_test_add_func("/tb/cache/high_pages", test_high_pages);
