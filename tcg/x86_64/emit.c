@@ -1,4 +1,11 @@
-/* The x86-64 instruction encoder (see emit.h). References are to the Intel SDM Vol 2. */
+/* The x86-64 instruction encoder (see emit.h). References are to the Intel SDM Vol 2.
+ *
+ * Each instruction is encoded straight-line, after one bounds check: with room for
+ * the longest instruction (15 bytes, SDM Vol 2A §2.3.11) it is written in place,
+ * else into a local buffer and copied if it fits (compiling a block is mostly
+ * encoding, and a check and branch for every byte was a good part of it). Encoding
+ * into a buffer and copying it always would be slower: the bytes stored one at a
+ * time and reloaded as one wide load cannot be forwarded from the store buffer. */
 #include <string.h>
 
 #include "tcg/x86_64/emit.h"
@@ -38,6 +45,9 @@
 #define OP_JMP32     0xe9u
 #define OP_GRP5      0xffu
 
+/* Room for the longest instruction. */
+#define INSN_BUF 16
+
 void x64_init(Emitter *e, uint8_t *start, size_t size, intptr_t rx_delta)
 {
     e->start = e->ptr = start;
@@ -46,26 +56,59 @@ void x64_init(Emitter *e, uint8_t *start, size_t size, intptr_t rx_delta)
     e->overflow = false;
 }
 
-void x64_byte(Emitter *e, uint8_t b)
+/* Appends n bytes (data, not an instruction). */
+static void put_bytes(Emitter *e, const void *bytes, size_t n)
 {
-    if (e->ptr < e->end) {
-        *e->ptr++ = b;
+    if ((size_t)(e->end - e->ptr) >= n) {
+        memcpy(e->ptr, bytes, n);
+        e->ptr += n;
     } else {
         e->overflow = true;
     }
 }
 
+/* Where the next instruction is encoded: in place when the window has room for any
+ * instruction, else in scratch (INSN_BUF bytes). */
+static inline uint8_t *insn_start(Emitter *e, uint8_t *scratch)
+{
+    return __builtin_expect((size_t)(e->end - e->ptr) >= INSN_BUF, 1) ? e->ptr : scratch;
+}
+
+/* The instruction was encoded from at (insn_start's answer) up to end. */
+static inline void insn_done(Emitter *e, uint8_t *scratch, uint8_t *at, uint8_t *end)
+{
+    if (__builtin_expect(at != scratch, 1)) {
+        e->ptr = end;
+        return;
+    }
+    size_t n = (size_t)(end - at);
+    if ((size_t)(e->end - e->ptr) >= n) {
+        memcpy(e->ptr, scratch, n);
+        e->ptr += n;
+    } else {
+        e->overflow = true;
+    }
+}
+
+static uint8_t *enc_u32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+    return p + 4;
+}
+
+void x64_byte(Emitter *e, uint8_t b)
+{
+    put_bytes(e, &b, 1);
+}
+
 void x64_u32(Emitter *e, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) {
-        x64_byte(e, (uint8_t)(v >> (8 * i)));
-    }
+    put_bytes(e, &v, 4);
 }
 
 void x64_u64(Emitter *e, uint64_t v)
 {
-    x64_u32(e, (uint32_t)v);
-    x64_u32(e, (uint32_t)(v >> 32));
+    put_bytes(e, &v, 8);
 }
 
 void x64_align(Emitter *e, unsigned align, uint8_t fill)
@@ -84,43 +127,41 @@ static bool is_low_byte_reg_needing_rex(unsigned reg)
 
 /* Prefixes, REX and opcode bytes. r: ModRM reg (or an opcode extension), rm: ModRM
  * r/m or base register, x: SIB index. */
-static void x64_opc(Emitter *e, unsigned opc, unsigned r, unsigned rm, unsigned x)
+static inline __attribute__((always_inline)) uint8_t *enc_opc(uint8_t *p, unsigned opc, unsigned r,
+                                                              unsigned rm, unsigned x)
 {
     if (opc & OPC_66) {
-        x64_byte(e, 0x66);
+        *p++ = 0x66;
     }
-    unsigned rex = 0;
-    if (opc & OPC_W) {
-        rex |= 8;
-    }
-    rex |= (r & 8) >> 1;
-    rex |= (x & 8) >> 2;
-    rex |= (rm & 8) >> 3;
+    unsigned rex = ((opc & OPC_W) ? 8 : 0) | (r & 8) >> 1 | (x & 8) >> 2 | (rm & 8) >> 3;
     bool need_rex = rex != 0 || ((opc & OPC_BYTE_R) && is_low_byte_reg_needing_rex(r)) ||
                     ((opc & OPC_BYTE_M) && is_low_byte_reg_needing_rex(rm));
     if (need_rex) {
-        x64_byte(e, (uint8_t)(0x40 | rex));
+        *p++ = (uint8_t)(0x40 | rex);
     }
     if (opc & OPC_0F) {
-        x64_byte(e, 0x0f);
+        *p++ = 0x0f;
     }
-    x64_byte(e, (uint8_t)opc);
+    *p++ = (uint8_t)opc;
+    return p;
 }
 
 /* op with a register-direct r/m (ModRM mod = 11). */
-static void x64_modrm_rr(Emitter *e, unsigned opc, unsigned r, unsigned rm)
+static inline __attribute__((always_inline)) uint8_t *enc_modrm_rr(uint8_t *p, unsigned opc,
+                                                                   unsigned r, unsigned rm)
 {
-    x64_opc(e, opc, r, rm, 0);
-    x64_byte(e, (uint8_t)(0xc0 | ((r & 7) << 3) | (rm & 7)));
+    p = enc_opc(p, opc, r, rm, 0);
+    *p++ = (uint8_t)(0xc0 | ((r & 7) << 3) | (rm & 7));
+    return p;
 }
 
 /* op with r/m = [base + index + disp] (index < 0: none). SDM Vol 2A §2.1.5, Tables
  * 2-2 and 2-3: r/m = 100 means a SIB byte follows (always so for base RSP/R12); base
  * RBP/R13 with mod 00 would mean "no base", so they always take a displacement. */
-static void x64_modrm_memx(Emitter *e, unsigned opc, unsigned r, unsigned base, int index,
-                           int32_t disp)
+static inline __attribute__((always_inline)) uint8_t *
+enc_modrm_memx(uint8_t *p, unsigned opc, unsigned r, unsigned base, int index, int32_t disp)
 {
-    x64_opc(e, opc, r, base, index >= 0 ? (unsigned)index : 0);
+    p = enc_opc(p, opc, r, base, index >= 0 ? (unsigned)index : 0);
     unsigned mod;
     if (disp == 0 && (base & 7) != HR_RBP) {
         mod = 0;
@@ -130,24 +171,34 @@ static void x64_modrm_memx(Emitter *e, unsigned opc, unsigned r, unsigned base, 
         mod = 2;
     }
     if (index >= 0) {
-        x64_byte(e, (uint8_t)((mod << 6) | ((r & 7) << 3) | 4));
-        x64_byte(e, (uint8_t)(((unsigned)(index & 7) << 3) | (base & 7)));
+        *p++ = (uint8_t)((mod << 6) | ((r & 7) << 3) | 4);
+        *p++ = (uint8_t)(((unsigned)(index & 7) << 3) | (base & 7));
     } else {
-        x64_byte(e, (uint8_t)((mod << 6) | ((r & 7) << 3) | (base & 7)));
+        *p++ = (uint8_t)((mod << 6) | ((r & 7) << 3) | (base & 7));
         if ((base & 7) == HR_RSP) {
-            x64_byte(e, 0x24); /* SIB: no index, base = the base register */
+            *p++ = 0x24; /* SIB: no index, base = the base register */
         }
     }
     if (mod == 1) {
-        x64_byte(e, (uint8_t)disp);
+        *p++ = (uint8_t)disp;
     } else if (mod == 2) {
-        x64_u32(e, (uint32_t)disp);
+        p = enc_u32(p, (uint32_t)disp);
     }
+    return p;
 }
 
-static void x64_modrm_mem(Emitter *e, unsigned opc, unsigned r, unsigned base, int32_t disp)
+/* Whole instructions of one ModRM form and no immediate. */
+static void x64_modrm_rr(Emitter *e, unsigned opc, unsigned r, unsigned rm)
 {
-    x64_modrm_memx(e, opc, r, base, -1, disp);
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    insn_done(e, buf, at, enc_modrm_rr(at, opc, r, rm));
+}
+
+static void x64_modrm_memx(Emitter *e, unsigned opc, unsigned r, unsigned base, int index,
+                           int32_t disp)
+{
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    insn_done(e, buf, at, enc_modrm_memx(at, opc, r, base, index, disp));
 }
 
 static unsigned w_flag(bool w64)
@@ -162,17 +213,20 @@ void x64_mov_rr(Emitter *e, bool w64, HostReg dst, HostReg src)
 
 void x64_movi(Emitter *e, bool w64, HostReg dst, uint64_t imm)
 {
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf), *p;
     if (!w64 || imm == (uint32_t)imm) {
         /* mov r32, imm32 zero-extends into the full register. */
-        x64_opc(e, OP_MOV_RI + (dst & 7), 0, dst, 0);
-        x64_u32(e, (uint32_t)imm);
+        p = enc_opc(at, OP_MOV_RI + (dst & 7), 0, dst, 0);
+        p = enc_u32(p, (uint32_t)imm);
     } else if (fits_i32((int64_t)imm)) {
-        x64_modrm_rr(e, OP_MOV_MI | OPC_W, 0, dst);
-        x64_u32(e, (uint32_t)imm);
+        p = enc_modrm_rr(at, OP_MOV_MI | OPC_W, 0, dst);
+        p = enc_u32(p, (uint32_t)imm);
     } else {
-        x64_opc(e, (OP_MOV_RI + (dst & 7)) | OPC_W, 0, dst, 0);
-        x64_u64(e, imm);
+        p = enc_opc(at, (OP_MOV_RI + (dst & 7)) | OPC_W, 0, dst, 0);
+        memcpy(p, &imm, 8);
+        p += 8;
     }
+    insn_done(e, buf, at, p);
 }
 
 void x64_movi_clobbering_flags(Emitter *e, bool w64, HostReg dst, uint64_t imm)
@@ -210,12 +264,10 @@ void x64_load(Emitter *e, ExtKind kind, bool w64, HostReg dst, HostReg base, int
 
 void x64_store_x(Emitter *e, unsigned size, HostReg src, HostReg base, int index, int32_t disp)
 {
-    switch (size) {
-    case 1: x64_modrm_memx(e, OP_MOV_MR8 | OPC_BYTE_R, src, base, index, disp); break;
-    case 2: x64_modrm_memx(e, OP_MOV_MR | OPC_66, src, base, index, disp); break;
-    case 4: x64_modrm_memx(e, OP_MOV_MR, src, base, index, disp); break;
-    default: x64_modrm_memx(e, OP_MOV_MR | OPC_W, src, base, index, disp); break;
-    }
+    static const unsigned store_opc[4] = {OP_MOV_MR8 | OPC_BYTE_R, OP_MOV_MR | OPC_66, OP_MOV_MR,
+                                          OP_MOV_MR | OPC_W};
+    unsigned k = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+    x64_modrm_memx(e, store_opc[k], src, base, index, disp);
 }
 
 void x64_store(Emitter *e, unsigned size, HostReg src, HostReg base, int32_t disp)
@@ -230,30 +282,32 @@ void x64_cmp_rm_x(Emitter *e, bool w64, HostReg reg, HostReg base, int index, in
 
 void x64_store_imm(Emitter *e, unsigned size, HostReg base, int32_t disp, int32_t imm)
 {
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf), *p;
     switch (size) {
     case 1:
-        x64_modrm_mem(e, OP_MOV_MI8, 0, base, disp);
-        x64_byte(e, (uint8_t)imm);
+        p = enc_modrm_memx(at, OP_MOV_MI8, 0, base, -1, disp);
+        *p++ = (uint8_t)imm;
         break;
     case 2:
-        x64_modrm_mem(e, OP_MOV_MI | OPC_66, 0, base, disp);
-        x64_byte(e, (uint8_t)imm);
-        x64_byte(e, (uint8_t)(imm >> 8));
+        p = enc_modrm_memx(at, OP_MOV_MI | OPC_66, 0, base, -1, disp);
+        *p++ = (uint8_t)imm;
+        *p++ = (uint8_t)(imm >> 8);
         break;
     case 4:
-        x64_modrm_mem(e, OP_MOV_MI, 0, base, disp);
-        x64_u32(e, (uint32_t)imm);
+        p = enc_modrm_memx(at, OP_MOV_MI, 0, base, -1, disp);
+        p = enc_u32(p, (uint32_t)imm);
         break;
     default:
-        x64_modrm_mem(e, OP_MOV_MI | OPC_W, 0, base, disp);
-        x64_u32(e, (uint32_t)imm);
+        p = enc_modrm_memx(at, OP_MOV_MI | OPC_W, 0, base, -1, disp);
+        p = enc_u32(p, (uint32_t)imm);
         break;
     }
+    insn_done(e, buf, at, p);
 }
 
 void x64_lea(Emitter *e, HostReg dst, HostReg base, int32_t disp)
 {
-    x64_modrm_mem(e, OP_LEA | OPC_W, dst, base, disp);
+    x64_modrm_memx(e, OP_LEA | OPC_W, dst, base, -1, disp);
 }
 
 void x64_lea_x(Emitter *e, bool w64, HostReg dst, HostReg base, int index, int32_t disp)
@@ -286,32 +340,34 @@ void x64_alu_rr(Emitter *e, AluOp op, bool w64, HostReg dst, HostReg src)
     x64_modrm_rr(e, ((unsigned)op << 3 | 3) | w_flag(w64), dst, src);
 }
 
-void x64_alu_ri(Emitter *e, AluOp op, bool w64, HostReg dst, int32_t imm)
+/* An 8-bit immediate when it fits (opcode opc_ib), else a 32-bit one (opc_iz). */
+static uint8_t *enc_imm8_or_32(uint8_t *p, int32_t imm)
 {
     if (fits_i8(imm)) {
-        x64_modrm_rr(e, OP_GRP1_IB | w_flag(w64), op, dst);
-        x64_byte(e, (uint8_t)imm);
-    } else {
-        x64_modrm_rr(e, OP_GRP1_IZ | w_flag(w64), op, dst);
-        x64_u32(e, (uint32_t)imm);
+        *p++ = (uint8_t)imm;
+        return p;
     }
+    return enc_u32(p, (uint32_t)imm);
+}
+
+void x64_alu_ri(Emitter *e, AluOp op, bool w64, HostReg dst, int32_t imm)
+{
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    uint8_t *p = enc_modrm_rr(at, (fits_i8(imm) ? OP_GRP1_IB : OP_GRP1_IZ) | w_flag(w64), op, dst);
+    insn_done(e, buf, at, enc_imm8_or_32(p, imm));
 }
 
 void x64_cmp_mi(Emitter *e, unsigned size, HostReg base, int32_t disp, int32_t imm)
 {
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf), *p;
     if (size == 1) {
-        x64_modrm_mem(e, 0x80, ALU_CMP, base, disp);
-        x64_byte(e, (uint8_t)imm);
-        return;
-    }
-    unsigned w = size == 8 ? OPC_W : 0;
-    if (fits_i8(imm)) {
-        x64_modrm_mem(e, OP_GRP1_IB | w, ALU_CMP, base, disp);
-        x64_byte(e, (uint8_t)imm);
+        p = enc_modrm_memx(at, 0x80, ALU_CMP, base, -1, disp);
+        *p++ = (uint8_t)imm;
     } else {
-        x64_modrm_mem(e, OP_GRP1_IZ | w, ALU_CMP, base, disp);
-        x64_u32(e, (uint32_t)imm);
+        unsigned opc = (fits_i8(imm) ? OP_GRP1_IB : OP_GRP1_IZ) | (size == 8 ? OPC_W : 0);
+        p = enc_imm8_or_32(enc_modrm_memx(at, opc, ALU_CMP, base, -1, disp), imm);
     }
+    insn_done(e, buf, at, p);
 }
 
 void x64_test_rr(Emitter *e, bool w64, HostReg a, HostReg b)
@@ -328,8 +384,10 @@ void x64_shift_ri(Emitter *e, ShiftOp op, bool w64, HostReg dst, unsigned count)
     if (count == 1) {
         x64_modrm_rr(e, OP_GRP2_1 | w_flag(w64), op, dst);
     } else {
-        x64_modrm_rr(e, OP_GRP2_IB | w_flag(w64), op, dst);
-        x64_byte(e, (uint8_t)count);
+        uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+        uint8_t *p = enc_modrm_rr(at, OP_GRP2_IB | w_flag(w64), op, dst);
+        *p++ = (uint8_t)count;
+        insn_done(e, buf, at, p);
     }
 }
 
@@ -343,12 +401,14 @@ void x64_shift_rcl(Emitter *e, ShiftOp op, bool w64, HostReg dst)
 static void x64_vex_0f38_rr(Emitter *e, uint8_t opcode, unsigned pp, bool w64, unsigned reg,
                             unsigned vvvv, unsigned rm)
 {
-    x64_byte(e, 0xc4);
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    at[0] = 0xc4;
     /* R, X, B are stored inverted; map_select 00010 is the 0F38 map. */
-    x64_byte(e, (uint8_t)(((~reg & 8) << 4) | 0x40 | ((~rm & 8) << 2) | 0x02));
-    x64_byte(e, (uint8_t)((w64 ? 0x80 : 0) | ((~vvvv & 15) << 3) | pp));
-    x64_byte(e, opcode);
-    x64_byte(e, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
+    at[1] = (uint8_t)(((~reg & 8) << 4) | 0x40 | ((~rm & 8) << 2) | 0x02);
+    at[2] = (uint8_t)((w64 ? 0x80 : 0) | ((~vvvv & 15) << 3) | pp);
+    at[3] = opcode;
+    at[4] = (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7));
+    insn_done(e, buf, at, at + 5);
 }
 
 void x64_shiftx(Emitter *e, ShiftOp op, bool w64, HostReg dst, HostReg src, HostReg count)
@@ -376,13 +436,9 @@ void x64_imul_rr(Emitter *e, bool w64, HostReg dst, HostReg src)
 
 void x64_imul_rri(Emitter *e, bool w64, HostReg dst, HostReg src, int32_t imm)
 {
-    if (fits_i8(imm)) {
-        x64_modrm_rr(e, OP_IMUL_RMI8 | w_flag(w64), dst, src);
-        x64_byte(e, (uint8_t)imm);
-    } else {
-        x64_modrm_rr(e, OP_IMUL_RMI | w_flag(w64), dst, src);
-        x64_u32(e, (uint32_t)imm);
-    }
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    unsigned opc = (fits_i8(imm) ? OP_IMUL_RMI8 : OP_IMUL_RMI) | w_flag(w64);
+    insn_done(e, buf, at, enc_imm8_or_32(enc_modrm_rr(at, opc, dst, src), imm));
 }
 
 void x64_setcc(Emitter *e, HostCond cc, HostReg dst)
@@ -406,33 +462,37 @@ void x64_patch_rel32(Emitter *e, size_t at, size_t target_offset)
     memcpy(e->start + at, &v, 4);
 }
 
+/* A branch whose opcode bytes were encoded from at (insn_start's answer, with
+ * scratch) up to disp, then a rel32 to target_offset (0: patched later). Returns the
+ * offset of the rel32. */
+static size_t put_branch(Emitter *e, uint8_t *scratch, uint8_t *at, uint8_t *disp,
+                         size_t target_offset)
+{
+    size_t disp_offset = x64_offset(e) + (size_t)(disp - at);
+    int64_t rel = target_offset ? (int64_t)target_offset - (int64_t)(disp_offset + 4) : 0;
+    insn_done(e, scratch, at, enc_u32(disp, (uint32_t)(int32_t)rel));
+    return disp_offset;
+}
+
 size_t x64_jcc(Emitter *e, HostCond cc, size_t target_offset)
 {
-    x64_opc(e, OP_JCC32 + cc, 0, 0, 0);
-    size_t at = x64_offset(e);
-    x64_u32(e, 0);
-    if (target_offset && !e->overflow) {
-        x64_patch_rel32(e, at, target_offset);
-    }
-    return at;
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    return put_branch(e, buf, at, enc_opc(at, OP_JCC32 + cc, 0, 0, 0), target_offset);
 }
 
 size_t x64_jmp(Emitter *e, size_t target_offset)
 {
-    x64_byte(e, OP_JMP32);
-    size_t at = x64_offset(e);
-    x64_u32(e, 0);
-    if (target_offset && !e->overflow) {
-        x64_patch_rel32(e, at, target_offset);
-    }
-    return at;
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    at[0] = OP_JMP32;
+    return put_branch(e, buf, at, at + 1, target_offset);
 }
 
 void x64_jmp_abs(Emitter *e, uintptr_t target)
 {
-    x64_byte(e, OP_JMP32);
-    uintptr_t next = x64_rx_addr(e, x64_offset(e) + 4);
-    x64_u32(e, (uint32_t)(int32_t)(int64_t)(target - next));
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    uintptr_t next = x64_rx_addr(e, x64_offset(e) + 5);
+    at[0] = OP_JMP32;
+    insn_done(e, buf, at, enc_u32(at + 1, (uint32_t)(int32_t)(int64_t)(target - next)));
 }
 
 void x64_jmp_reg(Emitter *e, HostReg reg)
@@ -442,7 +502,7 @@ void x64_jmp_reg(Emitter *e, HostReg reg)
 
 void x64_jmp_mem(Emitter *e, HostReg base, int32_t disp)
 {
-    x64_modrm_mem(e, OP_GRP5, 4, base, disp);
+    x64_modrm_memx(e, OP_GRP5, 4, base, -1, disp);
 }
 
 void x64_call_reg(Emitter *e, HostReg reg)
@@ -452,12 +512,14 @@ void x64_call_reg(Emitter *e, HostReg reg)
 
 void x64_push(Emitter *e, HostReg reg)
 {
-    x64_opc(e, 0x50 + (reg & 7), 0, reg, 0);
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    insn_done(e, buf, at, enc_opc(at, 0x50 + (reg & 7), 0, reg, 0));
 }
 
 void x64_pop(Emitter *e, HostReg reg)
 {
-    x64_opc(e, 0x58 + (reg & 7), 0, reg, 0);
+    uint8_t buf[INSN_BUF], *at = insn_start(e, buf);
+    insn_done(e, buf, at, enc_opc(at, 0x58 + (reg & 7), 0, reg, 0));
 }
 
 void x64_ret(Emitter *e)
@@ -468,7 +530,6 @@ void x64_ret(Emitter *e)
 void x64_mfence(Emitter *e)
 {
     /* SDM Vol 2B MFENCE: NP 0F AE F0. */
-    x64_byte(e, 0x0f);
-    x64_byte(e, 0xae);
-    x64_byte(e, 0xf0);
+    static const uint8_t mfence[3] = {0x0f, 0xae, 0xf0};
+    put_bytes(e, mfence, 3);
 }

@@ -148,6 +148,16 @@ static unsigned successors(const Gen *g, uint32_t bb, uint32_t last, uint32_t su
     return n;
 }
 
+/* Word k of the union of the live-in sets of the ns basic blocks succ. */
+static uint64_t live_in_of(const Gen *g, const uint32_t *succ, unsigned ns, unsigned k)
+{
+    uint64_t o = 0;
+    for (unsigned s = 0; s < ns; s++) {
+        o |= g->live_in[(size_t)succ[s] * g->live_words + k];
+    }
+    return o;
+}
+
 static void solve_liveness(Gen *g, const uint32_t *bb_first, const uint32_t *bb_last,
                            const uint64_t *use, const uint64_t *def)
 {
@@ -161,10 +171,7 @@ static void solve_liveness(Gen *g, const uint32_t *bb_first, const uint32_t *bb_
             uint32_t succ[2];
             unsigned ns = successors(g, b, bb_last[b], succ);
             for (unsigned k = 0; k < w; k++) {
-                uint64_t o = 0;
-                for (unsigned s = 0; s < ns; s++) {
-                    o |= g->live_in[(size_t)succ[s] * w + k];
-                }
+                uint64_t o = live_in_of(g, succ, ns, k);
                 uint64_t nin = use[(size_t)b * w + k] | (o & ~def[(size_t)b * w + k]);
                 if (o != out[k] || nin != in[k]) {
                     changed = true;
@@ -177,6 +184,44 @@ static void solve_liveness(Gen *g, const uint32_t *bb_first, const uint32_t *bb_
     (void)bb_first;
 }
 
+/* Walks ops [first, last] backwards from live (the live-out set of their basic
+ * block), marking per op which of its local arguments are dead right after it, and
+ * leaves the block's live-in set in live. */
+static void bb_mark_dead(Gen *g, uint32_t first, uint32_t last, uint64_t *live)
+{
+    for (uint32_t i = last + 1; i-- > first;) {
+        const TCGOp *op = &g->ops[i];
+        unsigned nout, nin;
+        native_op_arg_counts(op, &nout, &nin);
+        uint16_t dead = 0;
+        for (unsigned a = 0; a < nout; a++) {
+            TCGArg t = op->args[a];
+            if (temp_is_local(g, t) && !((live[t / 64] >> (t % 64)) & 1)) {
+                dead |= (uint16_t)(1u << a);
+            }
+        }
+        for (unsigned a = 0; a < nout; a++) {
+            TCGArg t = op->args[a];
+            if (temp_is_local(g, t)) {
+                live[t / 64] &= ~(UINT64_C(1) << (t % 64));
+            }
+        }
+        for (unsigned a = nout; a < nout + nin; a++) {
+            TCGArg t = op->args[a];
+            if (temp_is_local(g, t) && !((live[t / 64] >> (t % 64)) & 1)) {
+                dead |= (uint16_t)(1u << a);
+            }
+        }
+        for (unsigned a = nout; a < nout + nin; a++) {
+            TCGArg t = op->args[a];
+            if (temp_is_local(g, t)) {
+                live[t / 64] |= UINT64_C(1) << (t % 64);
+            }
+        }
+        g->dead[i] = dead;
+    }
+}
+
 /* Per op: which of its local arguments are dead right after it. */
 static void mark_dead_args(Gen *g, const uint32_t *bb_first, const uint32_t *bb_last,
                            uint64_t *live)
@@ -184,37 +229,40 @@ static void mark_dead_args(Gen *g, const uint32_t *bb_first, const uint32_t *bb_
     unsigned w = g->live_words;
     for (uint32_t b = 0; b < g->nb_bbs; b++) {
         memcpy(live, &g->live_out[(size_t)b * w], w * sizeof(uint64_t));
-        for (uint32_t i = bb_last[b] + 1; i-- > bb_first[b];) {
-            const TCGOp *op = &g->ops[i];
-            unsigned nout, nin;
-            native_op_arg_counts(op, &nout, &nin);
-            uint16_t dead = 0;
-            for (unsigned a = 0; a < nout; a++) {
-                TCGArg t = op->args[a];
-                if (temp_is_local(g, t) && !((live[t / 64] >> (t % 64)) & 1)) {
-                    dead |= (uint16_t)(1u << a);
-                }
+        bb_mark_dead(g, bb_first[b], bb_last[b], live);
+    }
+}
+
+/* Whether every branch goes forward (most blocks: only REP and LOOP branch back). */
+static bool branches_forward_only(const Gen *g, const uint32_t *bb_last)
+{
+    for (uint32_t b = 0; b < g->nb_bbs; b++) {
+        uint32_t succ[2];
+        unsigned ns = successors(g, b, bb_last[b], succ);
+        for (unsigned k = 0; k < ns; k++) {
+            if (succ[k] <= b) {
+                return false;
             }
-            for (unsigned a = 0; a < nout; a++) {
-                TCGArg t = op->args[a];
-                if (temp_is_local(g, t)) {
-                    live[t / 64] &= ~(UINT64_C(1) << (t % 64));
-                }
-            }
-            for (unsigned a = nout; a < nout + nin; a++) {
-                TCGArg t = op->args[a];
-                if (temp_is_local(g, t) && !((live[t / 64] >> (t % 64)) & 1)) {
-                    dead |= (uint16_t)(1u << a);
-                }
-            }
-            for (unsigned a = nout; a < nout + nin; a++) {
-                TCGArg t = op->args[a];
-                if (temp_is_local(g, t)) {
-                    live[t / 64] |= UINT64_C(1) << (t % 64);
-                }
-            }
-            g->dead[i] = dead;
         }
+    }
+    return true;
+}
+
+/* Liveness and dead arguments in one backward walk, for blocks whose branches all go
+ * forward: each basic block's successors come after it, so their live-in sets are
+ * final when it is reached (no use/def sets, no fixed point). */
+static void liveness_forward_only(Gen *g, const uint32_t *bb_first, const uint32_t *bb_last)
+{
+    unsigned w = g->live_words;
+    for (uint32_t b = g->nb_bbs; b-- > 0;) {
+        uint64_t *out = &g->live_out[(size_t)b * w];
+        uint64_t *in = &g->live_in[(size_t)b * w];
+        uint32_t succ[2];
+        unsigned ns = successors(g, b, bb_last[b], succ);
+        for (unsigned k = 0; k < w; k++) {
+            out[k] = in[k] = live_in_of(g, succ, ns, k);
+        }
+        bb_mark_dead(g, bb_first[b], bb_last[b], in);
     }
 }
 
@@ -239,6 +287,15 @@ bool native_analyze(Gen *g)
         bb_first[g->op_bb[i]] = i;
     }
     size_t words = (size_t)g->nb_bbs * w;
+    if (branches_forward_only(g, bb_last)) {
+        g->live_in = scratch_get(&sc->live_in, words * sizeof(uint64_t), false);
+        g->live_out = scratch_get(&sc->live_out, words * sizeof(uint64_t), false);
+        if (!g->live_in || !g->live_out) {
+            return false;
+        }
+        liveness_forward_only(g, bb_first, bb_last);
+        return true;
+    }
     uint64_t *use = scratch_get(&sc->use, (words + w) * sizeof(uint64_t), true);
     uint64_t *def = scratch_get(&sc->def, words * sizeof(uint64_t), true);
     g->live_in = scratch_get(&sc->live_in, words * sizeof(uint64_t), true);
