@@ -3,7 +3,9 @@
  * The format, all integers as LEB128 varints (7 bits a byte, low bits first) and
  * signed ones zigzag-mapped first so that small negative numbers stay short:
  *   nb_ops, nb_temps, nb_labels
- *   each temp: a descriptor byte (type, kind, which of val, env_offset, name are
+ *   the address of the shared record of the first temps' packed bytes (TBIRGlobals,
+ *     the context's globals), as raw pointer bytes, or zero when every temp follows
+ *   each other temp: a descriptor byte (type, kind, which of val, env_offset, name are
  *     non-zero, and the overlaps flag), or 0xff then type, kind and those flags as three bytes when
  * type or kind do not fit; then the non-zero fields: val, env_offset, and name as the distance from
  * the previous temp's name (globals' names are neighbouring string literals, so one or two bytes)
@@ -13,6 +15,7 @@
  *     args, zigzagged (temp indices, small constants and labels take one byte).
  * An op's args past the last non-zero one are zero in a TCGOp built by tcg_emit, and
  * they come back zero. */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,13 +212,30 @@ static void unpack_op(PackSource *src, TCGOp *op)
 
 static void index_labels(TBIR *ir);
 
-struct TBIRPackCache {
-    unsigned count; /* how many temps bytes holds; 0: none yet */
-    size_t len;
+/* The packed globals of a context, shared by every block packed with them: a block's
+ * packed IR names this record instead of holding the same bytes again (about 130 of
+ * the 290 a Linux block packs to). Immutable once made; each packed IR that names it
+ * holds a reference (tb_ir_packed_release), and so does the pack cache while it is
+ * current. */
+typedef struct TBIRGlobals {
+    atomic_uint refs;
+    unsigned count;      /* temps [0, count) */
     uintptr_t last_name; /* the name the packing of the temps after them is relative to */
-    TCGTemp temps[TCG_MAX_GLOBALS]; /* what was packed */
-    uint8_t bytes[TCG_MAX_GLOBALS * PACKED_TEMP_MAX];
+    size_t len;
+    uint8_t bytes[];
+} TBIRGlobals;
+
+struct TBIRPackCache {
+    TBIRGlobals *globals;           /* NULL: none yet */
+    TCGTemp temps[TCG_MAX_GLOBALS]; /* what globals was packed from */
 };
+
+static void globals_release(TBIRGlobals *g)
+{
+    if (g && atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) == 1) {
+        free(g);
+    }
+}
 
 TBIRPackCache *tb_ir_pack_cache_new(void)
 {
@@ -223,42 +243,79 @@ TBIRPackCache *tb_ir_pack_cache_new(void)
     if (!c) {
         abort();
     }
-    c->count = 0;
+    c->globals = NULL;
     return c;
 }
 
 void tb_ir_pack_cache_free(TBIRPackCache *c)
 {
+    if (c) {
+        globals_release(c->globals);
+    }
     free(c);
 }
 
-/* Packs temps [0, count) into out (the first in the block), from the cache when it
- * holds them: a context's globals are made before its first block and do not change,
+/* The shared record of temps [0, count) of s, made anew when they differ from the
+ * cached one: a context's globals are made before its first block and do not change,
  * so comparing them with the cached copy (a memcmp) is all it takes most times. */
+static TBIRGlobals *cached_globals(TBIRPackCache *c, const TCGContext *s, unsigned count)
+{
+    TBIRGlobals *g = c->globals;
+    if (g && g->count == count && !memcmp(c->temps, s->temps, count * sizeof(TCGTemp))) {
+        return g;
+    }
+    g = malloc(sizeof(*g) + (size_t)count * PACKED_TEMP_MAX);
+    if (!g) {
+        abort();
+    }
+    uintptr_t name = 0;
+    uint8_t *p = g->bytes;
+    for (unsigned i = 0; i < count; i++) {
+        p = pack_temp(p, &s->temps[i], &name);
+    }
+    atomic_init(&g->refs, 1);
+    g->count = count;
+    g->last_name = name;
+    g->len = (size_t)(p - g->bytes);
+    memcpy(c->temps, s->temps, count * sizeof(TCGTemp));
+    globals_release(c->globals);
+    c->globals = g;
+    return g;
+}
+
+/* The packed IR's reference to its globals' record: the pointer's bytes, or zeros when
+ * the temps are all packed inline. */
+static uint8_t *put_globals_ref(uint8_t *p, const TBIRGlobals *g)
+{
+    memcpy(p, &g, sizeof(g));
+    return p + sizeof(g);
+}
+
+static TBIRGlobals *get_globals_ref(PackSource *src)
+{
+    TBIRGlobals *g;
+    memcpy(&g, src->p, sizeof(g));
+    src->p += sizeof(g);
+    return g;
+}
+
+/* Packs temps [0, count) (the first in the block): a reference to the cache's shared
+ * record when s has a cache, else the temps themselves. */
 static uint8_t *pack_first_temps(const TCGContext *s, unsigned count, uint8_t *out,
                                  uintptr_t *prev_name)
 {
     TBIRPackCache *c = s->pack_cache;
-    if (!c || count > TCG_MAX_GLOBALS) {
+    if (!c || count == 0 || count > TCG_MAX_GLOBALS) {
+        out = put_globals_ref(out, NULL);
         for (unsigned i = 0; i < count; i++) {
             out = pack_temp(out, &s->temps[i], prev_name);
         }
         return out;
     }
-    if (c->count != count || memcmp(c->temps, s->temps, count * sizeof(TCGTemp))) {
-        uintptr_t name = 0;
-        uint8_t *p = c->bytes;
-        for (unsigned i = 0; i < count; i++) {
-            p = pack_temp(p, &s->temps[i], &name);
-        }
-        memcpy(c->temps, s->temps, count * sizeof(TCGTemp));
-        c->len = (size_t)(p - c->bytes);
-        c->last_name = name;
-        c->count = count;
-    }
-    memcpy(out, c->bytes, c->len);
-    *prev_name = c->last_name;
-    return out + c->len;
+    TBIRGlobals *g = cached_globals(c, s, count);
+    atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+    *prev_name = g->last_name;
+    return put_globals_ref(out, g);
 }
 
 static size_t pack_context(const TCGContext *s, uint8_t *out)
@@ -286,6 +343,7 @@ size_t tb_ir_packed_size(const TCGContext *s)
         abort();
     }
     size_t n = pack_context(s, buf);
+    tb_ir_packed_release(buf);
     free(buf);
     return n;
 }
@@ -304,6 +362,15 @@ void tb_ir_packed_counts(const uint8_t *packed, uint32_t *nb_ops, uint32_t *nb_t
     *nb_labels = (uint32_t)get_uleb(&src);
 }
 
+void tb_ir_packed_release(const uint8_t *packed)
+{
+    PackSource src = {packed};
+    get_uleb(&src);
+    get_uleb(&src);
+    get_uleb(&src);
+    globals_release(get_globals_ref(&src));
+}
+
 void tb_ir_unpack(const uint8_t *packed, TBIR *ir)
 {
     PackSource src = {packed};
@@ -311,7 +378,16 @@ void tb_ir_unpack(const uint8_t *packed, TBIR *ir)
     ir->nb_temps = (uint32_t)get_uleb(&src);
     ir->nb_labels = (uint32_t)get_uleb(&src);
     uintptr_t prev_name = 0;
-    for (uint32_t i = 0; i < ir->nb_temps; i++) {
+    uint32_t first = 0;
+    const TBIRGlobals *g = get_globals_ref(&src);
+    if (g) {
+        PackSource gsrc = {g->bytes};
+        for (; first < g->count && first < ir->nb_temps; first++) {
+            unpack_temp(&gsrc, &ir->temps[first], &prev_name);
+        }
+        prev_name = g->last_name;
+    }
+    for (uint32_t i = first; i < ir->nb_temps; i++) {
         unpack_temp(&src, &ir->temps[i], &prev_name);
     }
     for (uint32_t i = 0; i < ir->nb_ops; i++) {

@@ -38,17 +38,23 @@ typedef struct TBIRBuffer {
  * a temp up to 4 descriptor bytes and 3 varints; then the three counts. */
 #define TB_IR_VARINT_MAX 10
 #define TB_IR_PACKED_MAX                                                                           \
-    (3 * TB_IR_VARINT_MAX + (size_t)TCG_MAX_TEMPS * (4 + 3 * TB_IR_VARINT_MAX) +                   \
+    (3 * TB_IR_VARINT_MAX + sizeof(void *) + (size_t)TCG_MAX_TEMPS * (4 + 3 * TB_IR_VARINT_MAX) +  \
      (size_t)TCG_MAX_OPS * (1 + 3 + 2 + TCG_MAX_OP_ARGS * TB_IR_VARINT_MAX))
 
 /* The packed bytes of s's current ops, temps and labels: tb_ir_pack writes them to out
  * (room for TB_IR_PACKED_MAX bytes) and returns how many; tb_ir_packed_size only
- * counts them (packing into a buffer of its own: not for hot paths). */
+ * counts them (packing into a buffer of its own: not for hot paths). Packed bytes may
+ * hold a reference (see below): a copy of them holds it in their place, and whoever
+ * drops the last copy calls tb_ir_packed_release. */
 size_t tb_ir_packed_size(const TCGContext *s);
 size_t tb_ir_pack(const TCGContext *s, uint8_t *out);
+void tb_ir_packed_release(const uint8_t *packed);
 
-/* A context's globals are the same in every block it builds, and packed into every
- * block: their bytes are kept (TCGContext.pack_cache, when set) and copied. */
+/* A context's globals are the same in every block it builds: with a cache
+ * (TCGContext.pack_cache, when set) they are packed once into a shared, immutable,
+ * reference-counted record that each block's packed IR names, instead of into every
+ * block. A change to the globals makes a new record; blocks packed before keep the old
+ * one. */
 typedef struct TBIRPackCache TBIRPackCache;
 TBIRPackCache *tb_ir_pack_cache_new(void);
 void tb_ir_pack_cache_free(TBIRPackCache *c);

@@ -203,6 +203,9 @@ const TBIR *tb_ir_view(TranslationBlock *tb, TBIRBuffer *buf)
 void tb_free(TranslationBlock *tb)
 {
     free(atomic_load_explicit(&tb->ir, memory_order_relaxed));
+    if (tb->ir_packed) {
+        tb_ir_packed_release(tb->ir_packed);
+    }
     TBArenaChunk *chunk = tb->arena_chunk;
     if (chunk) {
         tb_arena_release(chunk);

@@ -1,7 +1,8 @@
 /* Tests of packed block IR (tcg/tb-ir.h): packing then unpacking gives back every op
  * and temp field bit for bit (a typical block, fields that need the escape forms,
  * random IR), the label table is rebuilt, a reused buffer grows and shrinks safely,
- * the context's cached bytes of its globals are what packing them anew gives,
+ * the context's globals are packed once into a shared record that blocks name (and
+ * that a later change of the globals does not alter),
  * and a typical block packs several times smaller than its TCGOp/TCGTemp form. */
 #include <glib.h>
 #include <string.h>
@@ -64,6 +65,13 @@ static uint8_t *pack(const TCGContext *s, size_t *size)
     return packed;
 }
 
+/* Drops packed bytes made by pack(), and their reference to shared globals. */
+static void free_packed(uint8_t *packed)
+{
+    tb_ir_packed_release(packed);
+    g_free(packed);
+}
+
 static void assert_same_ir(const TCGContext *s, const TBIR *ir)
 {
     g_assert_cmpuint(ir->nb_ops, ==, s->nb_ops);
@@ -104,7 +112,7 @@ static void test_roundtrip_typical(void)
     g_assert_cmpuint(size * 5, <, unpacked);
 
     tb_ir_buffer_destroy(&buf);
-    g_free(packed);
+    free_packed(packed);
     tcg_context_destroy(&s);
 }
 
@@ -128,7 +136,7 @@ static void test_overlapping_globals(void)
     g_assert_true(ir->temps[5].overlaps);
     g_assert_true(ir->temps[6].overlaps);
     tb_ir_buffer_destroy(&buf);
-    g_free(packed);
+    free_packed(packed);
     tcg_context_destroy(&s);
 }
 
@@ -156,7 +164,7 @@ static void test_roundtrip_escapes(void)
     TBIRBuffer buf = {0};
     assert_same_ir(&s, tb_ir_unpack_into(packed, &buf));
     tb_ir_buffer_destroy(&buf);
-    g_free(packed);
+    free_packed(packed);
     tcg_context_destroy(&s);
 }
 
@@ -215,7 +223,7 @@ static void test_roundtrip_random(void)
         size_t size;
         uint8_t *packed = pack(&s, &size);
         assert_same_ir(&s, tb_ir_unpack_into(packed, &buf));
-        g_free(packed);
+        free_packed(packed);
     }
     tb_ir_buffer_destroy(&buf);
     g_rand_free(r);
@@ -252,14 +260,52 @@ static uint8_t *pack_uncached(TCGContext *s, size_t *size)
     return packed;
 }
 
+/* Packed with the cache (its globals named, not copied), s's block is smaller and
+ * unpacks to the same IR as packed without it. */
 static void assert_packs_as_uncached(TCGContext *s)
 {
     size_t size, want_size;
     uint8_t *want = pack_uncached(s, &want_size);
     uint8_t *packed = pack(s, &size);
-    g_assert_cmpmem(packed, size, want, want_size);
-    g_free(packed);
-    g_free(want);
+    TBIRBuffer buf = {0}, want_buf = {0};
+    assert_same_ir(s, tb_ir_unpack_into(packed, &buf));
+    assert_same_ir(s, tb_ir_unpack_into(want, &want_buf));
+    g_assert_cmpuint(size, <, want_size);
+    tb_ir_buffer_destroy(&buf);
+    tb_ir_buffer_destroy(&want_buf);
+    free_packed(packed);
+    free_packed(want);
+}
+
+/* A block packed before its context's globals changed keeps the globals it was packed
+ * with (the shared record is never changed in place), and is not disturbed when the
+ * context and the blocks packed after are gone. */
+static void test_shared_globals_immutable(void)
+{
+    TCGContext s;
+    context_with_globals(&s);
+    emit_typical_block(&s);
+    size_t size;
+    uint8_t *before = pack(&s, &size);
+    TCGTemp old_temps[TCG_MAX_TEMPS];
+    unsigned old_nb_temps = s.nb_temps;
+    memcpy(old_temps, s.temps, sizeof(TCGTemp) * s.nb_temps);
+    s.temps[3].env_offset += 8;
+    uint8_t *after = pack(&s, &size);
+    TBIRBuffer buf = {0};
+    const TBIR *ir = tb_ir_unpack_into(after, &buf);
+    g_assert_cmpint(ir->temps[3].env_offset, ==, s.temps[3].env_offset);
+    free_packed(after);
+    tcg_context_destroy(&s);
+    ir = tb_ir_unpack_into(before, &buf);
+    g_assert_cmpuint(ir->nb_temps, ==, old_nb_temps);
+    for (unsigned i = 0; i < old_nb_temps; i++) {
+        g_assert_cmpint(ir->temps[i].env_offset, ==, old_temps[i].env_offset);
+        g_assert_true(ir->temps[i].name == old_temps[i].name);
+        g_assert_cmpuint(ir->temps[i].kind, ==, old_temps[i].kind);
+    }
+    free_packed(before);
+    tb_ir_buffer_destroy(&buf);
 }
 
 /* The globals' bytes kept from one block to the next are what packing them anew
@@ -304,7 +350,7 @@ static void test_context_view(void)
                     unpacked->nb_labels * sizeof(uint32_t));
     tb_ir_buffer_destroy(&unpacked_buf);
     tb_ir_buffer_destroy(&view_buf);
-    g_free(packed);
+    free_packed(packed);
     tcg_context_destroy(&s);
 }
 
@@ -318,5 +364,6 @@ int main(int argc, char **argv)
     g_test_add_func("/tb-ir/overlapping-globals", test_overlapping_globals);
     g_test_add_func("/tb-ir/context-view", test_context_view);
     g_test_add_func("/tb-ir/pack-cache", test_pack_cache);
+    g_test_add_func("/tb-ir/shared-globals-immutable", test_shared_globals_immutable);
     return g_test_run();
 }
