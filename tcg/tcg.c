@@ -167,13 +167,30 @@ TCGOp *tcg_emit(TCGContext *s, TCGOpcode opc, TCGType type, unsigned nargs, cons
     } else {
         op = &s->ops[s->nb_ops++];
     }
-    memset(op, 0, sizeof(*op));
     op->opc = (uint16_t)opc;
     op->type = (uint8_t)type;
-    if (nargs > TCG_MAX_OP_ARGS) {
-        nargs = TCG_MAX_OP_ARGS;
+    op->callo = 0;
+    op->calli = 0;
+    memset(op->pad, 0, sizeof(op->pad));
+    /* Plain stores: a memset of the op and a memcpy of a variable count became two
+     * rep-prefixed string instructions, whose start-up cost was most of this
+     * function's (the front end emits about 40 ops a block). */
+    _Static_assert(TCG_MAX_OP_ARGS == 10, "the copy below names every arg");
+    TCGArg *a = op->args;
+    a[0] = a[1] = a[2] = a[3] = a[4] = a[5] = a[6] = a[7] = a[8] = a[9] = 0;
+    switch (nargs < TCG_MAX_OP_ARGS ? nargs : TCG_MAX_OP_ARGS) {
+    case 10: a[9] = args[9]; /* fall through */
+    case 9: a[8] = args[8];  /* fall through */
+    case 8: a[7] = args[7];  /* fall through */
+    case 7: a[6] = args[6];  /* fall through */
+    case 6: a[5] = args[5];  /* fall through */
+    case 5: a[4] = args[4];  /* fall through */
+    case 4: a[3] = args[3];  /* fall through */
+    case 3: a[2] = args[2];  /* fall through */
+    case 2: a[1] = args[1];  /* fall through */
+    case 1: a[0] = args[0];  /* fall through */
+    default: break;
     }
-    memcpy(op->args, args, nargs * sizeof(TCGArg));
     return op;
 }
 

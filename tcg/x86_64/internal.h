@@ -168,6 +168,9 @@ typedef struct Gen {
     const NativeOptions *cfg;
     const TCGOp *ops;
     uint32_t nb_ops, nb_temps;
+    /* Temps [0, globals_end) hold every global (they come first, tcg.h): the walks
+     * that only concern globals stop there (set by ra_init). */
+    uint32_t globals_end;
     bool failed; /* something this backend cannot compile: run the interpreter */
     GenScratch *scratch;
 

@@ -42,8 +42,12 @@ static bool temp_is_output(const TCGOp *op, unsigned nout, unsigned t)
 void ra_init(Gen *g)
 {
     const TCGTemp *temps = g->ir->temps;
+    g->globals_end = 0;
     for (uint32_t t = 0; t < g->nb_temps; t++) {
         TempState *ts = &g->ts[t];
+        if (temps[t].kind == TEMP_GLOBAL || temps[t].kind == TEMP_ENV) {
+            g->globals_end = t + 1;
+        }
         memset(ts, 0, sizeof(*ts));
         ts->is64 = temps[t].type == TCG_TYPE_I64;
         ts->reg = -1;
@@ -379,7 +383,7 @@ static bool is_dirty_global(const TempState *ts)
 
 void ra_sync_globals(Gen *g)
 {
-    for (uint32_t t = 0; t < g->nb_temps; t++) {
+    for (uint32_t t = 0; t < g->globals_end; t++) {
         if (is_dirty_global(&g->ts[t])) {
             ra_store(g, t);
         }
@@ -394,7 +398,7 @@ static bool global_overlaps(const TempState *ts, int64_t start, int64_t end)
 
 void ra_sync_globals_range(Gen *g, int64_t start, int64_t end)
 {
-    for (uint32_t t = 0; t < g->nb_temps; t++) {
+    for (uint32_t t = 0; t < g->globals_end; t++) {
         if (is_dirty_global(&g->ts[t]) && global_overlaps(&g->ts[t], start, end)) {
             ra_store(g, t);
         }
@@ -414,7 +418,7 @@ static void forget_global(Gen *g, unsigned t)
 
 void ra_forget_globals(Gen *g)
 {
-    for (uint32_t t = 0; t < g->nb_temps; t++) {
+    for (uint32_t t = 0; t < g->globals_end; t++) {
         if (g->ts[t].is_global) {
             forget_global(g, t);
         }
@@ -423,7 +427,7 @@ void ra_forget_globals(Gen *g)
 
 void ra_forget_globals_range(Gen *g, int64_t start, int64_t end)
 {
-    for (uint32_t t = 0; t < g->nb_temps; t++) {
+    for (uint32_t t = 0; t < g->globals_end; t++) {
         if (global_overlaps(&g->ts[t], start, end)) {
             forget_global(g, t);
         }
@@ -563,7 +567,7 @@ static void push_stub_store(Gen *g, unsigned t)
 uint32_t ra_snapshot_dirty(Gen *g, uint32_t *count)
 {
     uint32_t first = g->nb_stub_stores;
-    for (uint32_t t = 0; t < g->nb_temps; t++) {
+    for (uint32_t t = 0; t < g->globals_end; t++) {
         if (is_dirty_global(&g->ts[t])) {
             push_stub_store(g, t);
         }
