@@ -519,7 +519,7 @@ static void lower_jcc(DisasContext *d)
          * taken way leaves from after the loop (x86_translate_block), so that the
          * loop's own way is the straight one. */
         d->continued = true;
-        d->jcc_exit = tcg_label_new(d->s);
+        d->jcc_exit = gen_cc_neutral_label(d); /* the flags stay as they were */
         d->jcc_exit_eip = (uint64_t)branch_target(d);
         tcg_gen_brcondi(d->s, TCG_COND_NE, c, 0, d->jcc_exit);
         return;
@@ -672,7 +672,8 @@ static void lower_string(DisasContext *d)
     int src_seg = in->seg >= 0 ? in->seg : R_DS;
     bool rep = in->rep != 0;
     bool cond_rep = rep && (op == X86_OP_CMPS || op == X86_OP_SCAS);
-    TCGLabel done = tcg_label_new(d->s);
+    int cc_op_before = d->cc_op_static;
+    TCGLabel done = gen_cc_neutral_label(d);
     if (op == X86_OP_INS || op == X86_OP_OUTS) {
         size = size > 4 ? 4 : size;
         gen_check_io(d, gen_ld_reg(d, R_EDX, 2), size);
@@ -757,6 +758,8 @@ static void lower_string(DisasContext *d)
         }
     }
     tcg_gen_set_label(d->s, done);
+    if (rep)
+        gen_cc_merge(d, cc_op_before); /* rCX was 0: no flag changed */
 }
 
 /* ---- multiply, divide, shifts ---- */
@@ -1021,10 +1024,12 @@ static void lower_shift(DisasContext *d)
             gen_set_cc(d, cc_sized(cc, size), r, src, TCG_NO_RET);
         return;
     }
-    TCGLabel skip = tcg_label_new(d->s);
+    int cc_op_before = d->cc_op_static;
+    TCGLabel skip = gen_cc_neutral_label(d);
     tcg_gen_brcondi(d->s, TCG_COND_EQ, count, 0, skip);
     gen_set_cc(d, cc_sized(cc, size), r, src, TCG_NO_RET);
     tcg_gen_set_label(d->s, skip);
+    gen_cc_merge(d, cc_op_before);
 }
 
 /* MOVZX/MOVSX, and MOVSXD (SDM Vol 2B MOVSX/MOVSXD: without REX.W it is a plain move
