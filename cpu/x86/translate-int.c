@@ -8,6 +8,7 @@
  * computed from it exactly as in the unlocked form (the decoder has already refused
  * LOCK without a memory destination or on instructions that do not allow it). */
 #include "cpu/x86/int_helper.h"
+#include "cpu/x86/string_helper.h"
 #include "cpu/x86/translate.h"
 
 static unsigned alu_rmw_op(unsigned op)
@@ -660,6 +661,27 @@ static void gen_str_advance(DisasContext *d, unsigned reg, TCGv delta)
     gen_st_reg(d, reg, d->insn.addrsize, v);
 }
 
+/* REP MOVS and REP STOS run most of their iterations a page at a time in a helper
+ * (string_helper.c), except where each iteration must be seen: single-step and data
+ * breakpoint traps after each, alignment checks of each element. */
+static void gen_rep_chunk(DisasContext *d, unsigned size, int src_seg, TCGLabel done)
+{
+    const X86Insn *in = &d->insn;
+    if ((in->op != X86_OP_MOVS && in->op != X86_OP_STOS) || d->single_step ||
+        (d->flags & (HF_DBG_DATA | HF_AC_CHECK)))
+        return;
+    TCGv desc = cst(d, (int64_t)X86_STRING_DESC(size, in->addrsize, src_seg,
+                                                d->code == X86_CODE64));
+    /* The helper writes rCX, rSI, rDI and guest memory, never the lazy flags. */
+    int cc_op = d->cc_op_static;
+    if (in->op == X86_OP_STOS)
+        CALL(d, rep_stos_chunk, d->s->env, desc);
+    else
+        CALL(d, rep_movs_chunk, d->s->env, desc);
+    d->cc_op_static = cc_op;
+    tcg_gen_brcondi(d->s, TCG_COND_EQ, gen_ld_reg(d, R_ECX, in->addrsize), 0, done);
+}
+
 static void lower_string(DisasContext *d)
 {
     const X86Insn *in = &d->insn;
@@ -682,6 +704,7 @@ static void lower_string(DisasContext *d)
     if (rep) {
         TCGv cx = gen_ld_reg(d, R_ECX, as);
         tcg_gen_brcondi(d->s, TCG_COND_EQ, cx, 0, done);
+        gen_rep_chunk(d, size, src_seg, done);
     }
     TCGv delta = gen_string_delta(d, size);
     TCGv v, a, r;
