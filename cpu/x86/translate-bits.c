@@ -70,9 +70,7 @@ static void lower_bt(DisasContext *d)
     }
     TCGv cf = tmp(d);
     tcg_gen_shr(d->s, cf, old, bitno);
-    TCGv f = gen_compute_eflags(d);
-    tcg_gen_deposit(d->s, f, f, cf, 0, 1);
-    gen_set_eflags_arith(d, f);
+    gen_set_cf_keep_zf(d, cf);
 }
 
 /* ---- BSF, BSR, TZCNT, LZCNT, POPCNT ---- */

@@ -317,6 +317,49 @@ TCGv gen_compute_eflags(DisasContext *d)
     return CALL(d, cc_compute_all, gv(G_CC_OP), gv(G_CC_DST), gv(G_CC_SRC), gv(G_CC_SRC2));
 }
 
+/* ZF (0 or 1) of whatever operation cc_op holds at run time: every sized operation
+ * takes it from its result of 8 << ((cc_op - 1) & 3) bits, compared moved to the top
+ * of 64 bits; an EFLAGS image has it in place. */
+static TCGv gen_zf_dynamic(DisasContext *d)
+{
+    TCGv k = tmp(d), shift = tmp(d), top = tmp(d), zf_sized = tmp(d), zf = tmp(d);
+    tcg_gen_subi(d->s, k, gv(G_CC_OP), 1);
+    tcg_gen_andi(d->s, k, k, 3);
+    tcg_gen_shl(d->s, shift, cst(d, 8), k);
+    tcg_gen_sub(d->s, shift, cst(d, 64), shift);
+    tcg_gen_shl(d->s, top, gv(G_CC_DST), shift);
+    tcg_gen_setcond(d->s, TCG_COND_EQ, zf_sized, top, cst(d, 0));
+    TCGv zf_image = gen_test_bits(d, gv(G_CC_SRC), CC_Z);
+    tcg_gen_movcond(d->s, TCG_COND_EQ, zf, gv(G_CC_OP), cst(d, CC_OP_EFLAGS), zf_image,
+                    zf_sized);
+    return zf;
+}
+
+/* After a sized operation the result in cc_dst still gives ZF, so the operation
+ * becomes the SAR of the same size with the new CF as its last bit out (cc_src); the
+ * flags the SDM leaves undefined are what that SAR defines. Otherwise an EFLAGS image
+ * of ZF and CF, without the helper. */
+void gen_set_cf_keep_zf(DisasContext *d, TCGv cf)
+{
+    int op = d->cc_op_static;
+    if (op >= CC_OP_ADDB && op <= CC_OP_MULQ) {
+        unsigned size;
+        cc_family(op, &size);
+        gen_set_cc(d, cc_sized(CC_OP_SARB, size), gv(G_CC_DST), cf, TCG_NO_RET);
+        return;
+    }
+    TCGv f = tmp(d);
+    if (op == CC_OP_EFLAGS) {
+        tcg_gen_andi(d->s, f, gv(G_CC_SRC), CC_Z);
+    } else {
+        tcg_gen_shli(d->s, f, gen_zf_dynamic(d), 6); /* ZF is EFLAGS bit 6 */
+    }
+    TCGv c = tmp(d);
+    tcg_gen_andi(d->s, c, cf, 1);
+    tcg_gen_or(d->s, f, f, c);
+    gen_set_eflags_arith(d, f);
+}
+
 TCGv gen_cond(DisasContext *d, unsigned cc)
 {
     TCGv r = gen_cond_known(d, d->cc_op_static, (cc >> 1) & 7);

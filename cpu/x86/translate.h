@@ -175,6 +175,9 @@ TCGLabel gen_cc_neutral_label(DisasContext *d);
  * REP string with rCX = 0): cc_op is still known if both ways leave the same one. */
 void gen_cc_merge(DisasContext *d, int cc_op_skipped);
 void gen_set_eflags_arith(DisasContext *d, TCGv v);
+/* CF = bit 0 of cf, ZF unchanged, OF, SF, AF and PF left undefined (BT, BTS, BTR, BTC:
+ * SDM Vol 2A BT). */
+void gen_set_cf_keep_zf(DisasContext *d, TCGv cf);
 uint64_t eip_mask(const DisasContext *d, unsigned opsize);
 void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot);
 void gen_exit_dynamic(DisasContext *d);

@@ -261,6 +261,24 @@ static const DirectedEntry directed[] = {
     EPS(FAM_BIT, "66 0f bb 0b", "btc [rbx], cx", BX, CX),
     EP(FAM_BIT, "0f ba 2b 21", "bts dword [rbx], 33", BX),
     E(FAM_BIT, "0f a3 d8 72 01 90", "bt eax, ebx; jc +1; nop"),
+    /* BT/BTS/BTR/BTC keep ZF and set CF after each kind of cc_op: known sized
+     * operations (at each size), an EFLAGS image, and after a block boundary. */
+    E(FAM_BIT, "38 da 0f ba e0 03 0f 94 c1 0f 92 c5 11 fe", "cmp dl, bl; bt eax, 3; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "66 29 da 0f ba e8 11 0f 94 c1 0f 92 c5 11 fe", "sub dx, bx; bts eax, 17; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "21 da 0f ba f0 1f 0f 94 c1 0f 92 c5 11 fe", "and edx, ebx; btr eax, 31; sete cl; setc ch; adc esi, edi"),
+    E64(FAM_BIT, "48 01 da 48 0f ba f8 28 0f 94 c1 0f 92 c5 11 fe", "add rdx, rbx; btc rax, 40; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "fe c2 0f ba e0 00 0f 94 c1 0f 92 c5 11 fe", "inc dl; bt eax, 0; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "0f af d3 0f ba e0 09 0f 92 c5 11 fe", "imul edx, ebx; bt eax, 9; setc ch; adc esi, edi"),
+    E(FAM_BIT, "d1 ea 0f ba e0 02 0f 94 c1 0f 92 c5 11 fe", "shr edx, 1; bt eax, 2; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "f9 0f ba e0 04 0f 92 c5 11 fe", "stc; bt eax, 4; setc ch; adc esi, edi"),
+    E(FAM_BIT, "39 da 9e 0f ba e0 05 0f 94 c1 0f 92 c5 11 fe", "cmp edx, ebx; sahf; bt eax, 5; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "38 da eb 00 0f ba e0 03 0f 94 c1 0f 92 c5 11 fe", "cmp dl, bl; jmp +0; bt eax, 3; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "66 39 da eb 00 0f ba e0 06 0f 94 c1 0f 92 c5 11 fe", "cmp dx, bx; jmp +0; bt eax, 6; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "85 da eb 00 0f ba e0 07 0f 94 c1 0f 92 c5 11 fe", "test edx, ebx; jmp +0; bt eax, 7; sete cl; setc ch; adc esi, edi"),
+    E64(FAM_BIT, "48 29 da eb 00 48 0f ba e0 32 0f 94 c1 0f 92 c5 11 fe", "sub rdx, rbx; jmp +0; bt rax, 50; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "66 ff ca eb 00 0f ba e0 08 0f 94 c1 0f 92 c5 11 fe", "dec dx; jmp +0; bt eax, 8; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "39 da 9e eb 00 0f ba e0 09 0f 94 c1 0f 92 c5 11 fe", "cmp edx, ebx; sahf; jmp +0; bt eax, 9; sete cl; setc ch; adc esi, edi"),
+    E(FAM_BIT, "31 d2 eb 00 0f ba e0 01 0f 94 c1 0f 92 c5 11 fe", "xor edx, edx; jmp +0; bt eax, 1; sete cl; setc ch; adc esi, edi"),
 
     /* ---- bitscan ---- */
     E(FAM_BITSCAN, "0f bc c3", "bsf eax, ebx"),
