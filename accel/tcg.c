@@ -90,9 +90,11 @@ static const TCGNativeLookup x86_native_lookup = {
     .ip = offsetof(CPUX86State, rip),
     .wide_pc_flag = HF_CS64,
     .xlat_gen = offsetof(X86CPU, tlb) + offsetof(X86TLB, generation),
+    .stable_gen = offsetof(X86CPU, tlb) + offsetof(X86TLB, global_generation),
     .pending = offsetof(X86CPU, interrupt_request),
 };
 _Static_assert(sizeof(((X86CPU *)0)->interrupt_request) == 4, "a 32-bit pending word");
+_Static_assert(X86_TLB_GEN_GLOBAL == TB_XLAT_GEN_STABLE, "global slots are stable slots");
 
 static void tcg_native_flush_hook(void *opaque)
 {
@@ -327,6 +329,30 @@ static void *tcg_create(Machine *m)
     return a;
 }
 
+/* tb, found by its physical pc, crosses into a second page: it is the block to run only
+ * if that page still maps to the frame tb was translated from (another address space
+ * may map the first page alike and the second elsewhere). Otherwise the block that was
+ * translated from the current frames (or does not cross), or NULL; tb's slot, which a
+ * probe would take under gen, is stamped stale meanwhile. */
+static TranslationBlock *tcg_check_page2(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu,
+                                         TranslationBlock *tb, uint64_t gen)
+{
+    CPUX86State *env = &cpu->env;
+    uint64_t last = tb->pc + tb->size - 1, phys_page2;
+    if (x86_get_phys_code_nofault(env, last, &phys_page2))
+        phys_page2 &= X86_PAGE_MASK;
+    else
+        phys_page2 = UINT64_MAX; /* only a block that stops before the page will do */
+    if (phys_page2 == tb->phys_page2)
+        return tb;
+    tb_jmp_cache_set_gen(jc, tb->pc, gen - 1);
+    TranslationBlock *found = tb_cache_lookup_page2(tbc, tb->phys_pc, tb->pc, tb->cs_base,
+                                                    tb->flags, tb->cflags, phys_page2);
+    if (found)
+        tb_jmp_cache_insert(jc, tbc, found, gen);
+    return found;
+}
+
 /* The cached block for the current state, or NULL. A jump-cache slot filled under the
  * TLB's current generation holds a block whose pc still maps to the physical page it
  * was translated from (cpu/x86/tlb.h bumps the generation on every flush that can
@@ -339,16 +365,19 @@ static inline __attribute__((always_inline)) TranslationBlock *
 tcg_lookup_block(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu, TBJumpEntry **slot)
 {
     CPUX86State *env = &cpu->env;
-    uint64_t gen = cpu->tlb.generation;
+    uint64_t gen = cpu->tlb.generation, global_gen = cpu->tlb.global_generation;
     uint64_t pc, cs_base, phys;
     uint32_t flags;
     x86_tb_key(env, &pc, &cs_base, &flags);
-    TranslationBlock *tb = tb_jmp_cache_probe(jc, tbc, pc, cs_base, flags, 0, gen);
+    TranslationBlock *tb = tb_jmp_cache_probe(jc, tbc, pc, cs_base, flags, 0, gen, global_gen);
     if (!tb) {
         x86_get_phys_code(env, pc, &phys);
         tb = tb_jmp_cache_lookup(jc, tbc, phys, pc, cs_base, flags, 0, gen);
+        if (tb && tb->phys_page2 != UINT64_MAX)
+            tb = tcg_check_page2(tbc, jc, cpu, tb, gen);
         if (tb)
-            x86_tlb_note_code(&cpu->tlb, tb->pc, tb->size);
+            tb_jmp_cache_set_gen(jc, pc,
+                                 x86_tlb_code_stamp(env, tb->pc, tb->size, gen, global_gen));
     }
     *slot = tb_jmp_cache_slot(jc, pc);
     return tb;
@@ -358,11 +387,12 @@ tcg_lookup_block(TBCache *tbc, TBJumpCache *jc, X86CPU *cpu, TBJumpEntry **slot)
 static TranslationBlock *tcg_translate_new(TBCache *tbc, TBJumpCache *jc, const Log *log,
                                            X86CPU *cpu, X86Translator *t)
 {
-    uint64_t gen = cpu->tlb.generation;
+    uint64_t gen = cpu->tlb.generation, global_gen = cpu->tlb.global_generation;
     TranslationBlock *tb = x86_translate_block(t, &cpu->env, 0, log);
     tb_cache_insert(tbc, tb);
     tb_jmp_cache_insert(jc, tbc, tb, gen);
-    x86_tlb_note_code(&cpu->tlb, tb->pc, tb->size);
+    tb_jmp_cache_set_gen(jc, tb->pc,
+                         x86_tlb_code_stamp(&cpu->env, tb->pc, tb->size, gen, global_gen));
     return tb;
 }
 

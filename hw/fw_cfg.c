@@ -204,9 +204,17 @@ static const MemoryRegionOps fw_cfg_dma_ops = {
 
 /* ---- items ---- */
 
+static void item_release(FwCfgItem *it)
+{
+    if (!it->borrowed)
+        g_free(it->data);
+    it->data = NULL;
+    it->borrowed = false;
+}
+
 static void item_set(FwCfgItem *it, const void *data, uint32_t len)
 {
-    g_free(it->data);
+    item_release(it);
     it->data = len ? g_memdup2(data, len) : NULL;
     it->len = len;
 }
@@ -215,6 +223,16 @@ void fw_cfg_add_bytes(FwCfgState *s, uint16_t key, const void *data, uint32_t le
 {
     g_assert(key < FW_CFG_FILE_FIRST && key != FW_CFG_FILE_DIR);
     item_set(&s->items[key], data, len);
+}
+
+void fw_cfg_add_bytes_borrowed(FwCfgState *s, uint16_t key, const void *data, uint32_t len)
+{
+    g_assert(key < FW_CFG_FILE_FIRST && key != FW_CFG_FILE_DIR);
+    FwCfgItem *it = &s->items[key];
+    item_release(it);
+    it->data = len ? (uint8_t *)data : NULL; /* only ever read (fw_cfg has no write items) */
+    it->len = len;
+    it->borrowed = len != 0;
 }
 
 void fw_cfg_add_i16(FwCfgState *s, uint16_t key, uint16_t v)
@@ -248,7 +266,7 @@ static void fw_cfg_rebuild_dir(FwCfgState *s)
         memcpy(e + 8, s->files[i].name, FW_CFG_MAX_FILE_NAME);
     }
     FwCfgItem *it = &s->items[FW_CFG_FILE_DIR];
-    g_free(it->data);
+    item_release(it);
     it->data = dir;
     it->len = len;
 }
@@ -324,8 +342,8 @@ void fw_cfg_free(FwCfgState *s)
     address_space_remove(s->io, s->ctl_region);
     address_space_remove(s->io, s->dma_region);
     for (unsigned i = 0; i < FW_CFG_FILE_FIRST; i++)
-        g_free(s->items[i].data);
+        item_release(&s->items[i]);
     for (unsigned i = 0; i < s->nfiles; i++)
-        g_free(s->files[i].item.data);
+        item_release(&s->files[i].item);
     g_free(s);
 }

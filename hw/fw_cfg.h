@@ -72,8 +72,9 @@
 #define FW_CFG_DMA_CTL_WRITE  0x10
 
 typedef struct FwCfgItem {
-    uint8_t *data; /* owned; NULL for an empty item */
+    uint8_t *data; /* owned unless borrowed; NULL for an empty item */
     uint32_t len;
+    bool borrowed; /* data belongs to the caller (fw_cfg_add_bytes_borrowed): never written */
 } FwCfgItem;
 
 typedef struct FwCfgFile {
@@ -110,6 +111,9 @@ void fw_cfg_set_dma_written(FwCfgState *s, FwCfgDmaWritten *hook, void *opaque);
 
 /* Sets a well-known item (key < FW_CFG_FILE_FIRST) to a copy of data. */
 void fw_cfg_add_bytes(FwCfgState *s, uint16_t key, const void *data, uint32_t len);
+/* The same without the copy, for large items (a kernel, an initrd): data must stay
+ * valid and unchanged until the item is replaced or s is freed. */
+void fw_cfg_add_bytes_borrowed(FwCfgState *s, uint16_t key, const void *data, uint32_t len);
 /* Little-endian integers, as the numeric well-known items are. */
 void fw_cfg_add_i16(FwCfgState *s, uint16_t key, uint16_t v);
 void fw_cfg_add_i32(FwCfgState *s, uint16_t key, uint32_t v);

@@ -79,29 +79,6 @@ static void st64(uint8_t *p, uint64_t v)
     st32(p + 4, (uint32_t)(v >> 32));
 }
 
-uint8_t *linux_boot_read_file(const char *opt, const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "pacifica: %s %s: %s\n", opt, path, strerror(errno));
-        return NULL;
-    }
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        len = ftell(f);
-    uint8_t *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    rewind(f);
-    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        fprintf(stderr, "pacifica: %s %s: cannot read the file\n", opt, path);
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *size = (size_t)len;
-    return buf;
-}
-
 static uint64_t low_ram_top(const Machine *m)
 {
     return m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
@@ -118,11 +95,12 @@ void linux_boot_write_gdt(Machine *m, X86BootState *bs)
     bs->gdt_limit = sizeof(gdt) - 1;
 }
 
-bool linux_boot_place_initrd(Machine *m, const char *path, uint32_t initrd_max, uint64_t kernel_end,
-                             uint64_t ram_top, uint64_t *addr_out, uint64_t *size_out)
+bool linux_boot_place_initrd(Machine *m, BootFiles *files, const char *path, uint32_t initrd_max,
+                             uint64_t kernel_end, uint64_t ram_top, uint64_t *addr_out,
+                             uint64_t *size_out)
 {
     size_t size;
-    uint8_t *data = linux_boot_read_file("-initrd", path, &size);
+    const uint8_t *data = boot_files_get(files, "-initrd", path, &size);
     if (!data)
         return false;
     uint64_t top = ram_top && ram_top < low_ram_top(m) ? ram_top : low_ram_top(m);
@@ -132,21 +110,20 @@ bool linux_boot_place_initrd(Machine *m, const char *path, uint32_t initrd_max, 
     if (size > top || addr < kernel_end) {
         fprintf(stderr, "pacifica: -initrd %s: %zu bytes do not fit below 0x%llx with the kernel\n",
                 path, size, (unsigned long long)top);
-        free(data);
         return false;
     }
     memcpy(m->ram + addr, data, size);
-    free(data);
     *addr_out = addr;
     *size_out = size;
     return true;
 }
 
-static bool load_initrd(Machine *m, const char *path, uint32_t initrd_max, uint64_t kernel_end,
-                        uint64_t ram_top, uint8_t *bp)
+static bool load_initrd(Machine *m, const LinuxBootInfo *info, const char *path,
+                        uint32_t initrd_max, uint64_t kernel_end, uint8_t *bp)
 {
     uint64_t addr, size;
-    if (!linux_boot_place_initrd(m, path, initrd_max, kernel_end, ram_top, &addr, &size))
+    if (!linux_boot_place_initrd(m, info->files, path, initrd_max, kernel_end, info->ram_top, &addr,
+                                 &size))
         return false;
     st32(bp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
     st32(bp + HDR_RAMDISK_SIZE, (uint32_t)size);
@@ -160,23 +137,20 @@ LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const Linu
 {
     const char *path = cfg->kernel;
     size_t size;
-    uint8_t *k = linux_boot_read_file("-kernel", path, &size);
+    const uint8_t *k = boot_files_get(info->files, "-kernel", path, &size);
     if (!k)
         return LINUX_BOOT_ERROR;
     if (size < 0x264 || ld32(k + HDR_MAGIC) != 0x53726448 /* "HdrS" */) {
-        free(k);
         return LINUX_BOOT_NOT_LINUX;
     }
     uint16_t version = ld16(k + HDR_VERSION);
     if (version < 0x206 || ld16(k + HDR_BOOT_FLAG) != 0xaa55) {
         fprintf(stderr, "pacifica: -kernel %s: boot protocol %u.%02u is too old (2.06 needed)\n",
                 path, version >> 8, version & 0xff);
-        free(k);
         return LINUX_BOOT_ERROR;
     }
     if (!(k[HDR_LOADFLAGS] & LOADFLAG_LOADED_HIGH)) {
         fprintf(stderr, "pacifica: -kernel %s: not a bzImage (zImage is not supported)\n", path);
-        free(k);
         return LINUX_BOOT_ERROR;
     }
     unsigned setup_sects = k[HDR_SETUP_SECTS] ? k[HDR_SETUP_SECTS] : 4;
@@ -184,7 +158,6 @@ LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const Linu
     uint32_t init_size = ld32(k + HDR_INIT_SIZE);
     if (setup_size >= size) {
         fprintf(stderr, "pacifica: -kernel %s: truncated kernel image\n", path);
-        free(k);
         return LINUX_BOOT_ERROR;
     }
     size_t pm_size = size - setup_size;
@@ -192,7 +165,6 @@ LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const Linu
     if (kernel_end > low_ram_top(m)) {
         fprintf(stderr, "pacifica: -kernel %s: needs %llu MiB of RAM at least (-m)\n", path,
                 (unsigned long long)(kernel_end >> 20) + 16);
-        free(k);
         return LINUX_BOOT_ERROR;
     }
     memcpy(m->ram + KERNEL_ADDR, k + setup_size, pm_size);
@@ -207,7 +179,6 @@ LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const Linu
     memcpy(bp + HDR_SETUP_SECTS, k + HDR_SETUP_SECTS, hdr_end - HDR_SETUP_SECTS);
     uint32_t initrd_max = ld32(k + HDR_INITRD_MAX);
     uint32_t cmdline_size = ld32(k + HDR_CMDLINE_SIZE);
-    free(k);
 
     bp[HDR_TYPE_OF_LOADER] = LOADER_TYPE_UNDEFINED;
     bp[HDR_LOADFLAGS] |= LOADFLAG_CAN_USE_HEAP;
@@ -227,7 +198,7 @@ LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const Linu
     st32(bp + HDR_CMD_LINE_PTR, CMDLINE_ADDR);
     st32(bp + BP_EXT_CMD_LINE_PTR, 0);
 
-    if (cfg->initrd && !load_initrd(m, cfg->initrd, initrd_max, kernel_end, info->ram_top, bp))
+    if (cfg->initrd && !load_initrd(m, info, cfg->initrd, initrd_max, kernel_end, bp))
         return LINUX_BOOT_ERROR;
 
     unsigned n = info->e820_count < BP_E820_MAX ? info->e820_count : BP_E820_MAX;

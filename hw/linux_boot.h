@@ -5,6 +5,7 @@
 #define PACIFICA_HW_LINUX_BOOT_H
 
 #include "cpu/x86/boot.h"
+#include "hw/boot_files.h"
 #include "system/machine.h"
 
 typedef enum LinuxBootResult {
@@ -28,20 +29,18 @@ typedef struct LinuxBootInfo {
     unsigned e820_count;
     uint64_t acpi_rsdp; /* 0 when there are no ACPI tables */
     uint64_t ram_top;   /* end of the RAM below 4 GiB the loader may use (tables above) */
+    BootFiles *files;   /* where the -kernel and -initrd files are read (once) */
 } LinuxBootInfo;
 
 /* Shared with the PVH loader (hw/pvh.c). */
-
-/* The whole file in a malloc'ed buffer, or NULL after a message naming opt and path. */
-uint8_t *linux_boot_read_file(const char *opt, const char *path, size_t *size);
 
 /* A flat GDT at 0x5000 (code 0x10, data 0x18) for the 32-bit entry; sets bs's GDTR. */
 void linux_boot_write_gdt(Machine *m, X86BootState *bs);
 
 /* Copies the -initrd file to the top of the usable low RAM (below ram_top and
  * initrd_max + 1, page-aligned) and above kernel_end; false after a message. */
-bool linux_boot_place_initrd(Machine *m, const char *path, uint32_t initrd_max, uint64_t kernel_end,
-                             uint64_t ram_top, uint64_t *addr, uint64_t *size);
+bool linux_boot_place_initrd(Machine *m, BootFiles *files, const char *path, uint32_t initrd_max,
+                             uint64_t kernel_end, uint64_t ram_top, uint64_t *addr, uint64_t *size);
 
 LinuxBootResult linux_boot_load(Machine *m, const MachineConfig *cfg, const LinuxBootInfo *info,
                                 X86BootState *bs);

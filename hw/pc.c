@@ -110,6 +110,7 @@ struct PCBoard {
     /* Runs last at every reset when Pacifica boots the kernel itself: what firmware
      * would have set up (PM I/O, PCI interrupt routing). */
     DeviceState firmware_setup;
+    BootFiles boot_files; /* -kernel and -initrd, read once */
 };
 
 static uint8_t *read_firmware(const char *path, size_t *size)
@@ -380,7 +381,7 @@ static uint64_t pc_build_acpi(PCBoard *b, uint64_t at)
 #define SMBIOS_FSEG_BASE 0xf0000 /* where Linux's dmi_scan looks without EFI */
 
 /* What firmware tables describe; e820 (8 entries) and acpi are the caller's. */
-static void pc_firmware_info(const PCBoard *b, PcFirmwareInfo *info, E820Entry *e820,
+static void pc_firmware_info(PCBoard *b, PcFirmwareInfo *info, E820Entry *e820,
                              AcpiBoardInfo *acpi)
 {
     const Machine *m = b->m;
@@ -392,6 +393,7 @@ static void pc_firmware_info(const PCBoard *b, PcFirmwareInfo *info, E820Entry *
         .e820 = e820,
         .e820_count = pc_e820_table(m, e820, 8),
         .acpi = acpi,
+        .files = &b->boot_files,
     };
     memcpy(info->uuid, b->uuid, 16);
 }
@@ -446,7 +448,7 @@ static int load_kernel_now(PCBoard *b)
     E820Entry e820[8];
     uint64_t low = m->ram_size < LOW_RAM_LIMIT ? m->ram_size : LOW_RAM_LIMIT;
     LinuxBootInfo info = {e820, pc_e820_table(m, e820, 8), pc_build_acpi(b, low - ACPI_AREA_SIZE),
-                          low - ACPI_AREA_SIZE};
+                          low - ACPI_AREA_SIZE, &b->boot_files};
     pc_build_mptable(b);
     pc_place_smbios(b);
     LinuxBootResult lr = linux_boot_load(m, m->cfg, &info, &b->boot);
@@ -1206,6 +1208,7 @@ void pc_board_destroy(PCBoard *b)
     ioapic_free(b->ioapic);
     apic_bus_free(b->apics);
     free(b->bios);
+    boot_files_free(&b->boot_files);
     free(b);
 }
 

@@ -75,19 +75,16 @@ static void add_e820(FwCfgState *fw, const PcFirmwareInfo *info)
 
 static bool add_initrd(FwCfgState *fw, const PcFirmwareInfo *info, uint8_t *setup, uint32_t version)
 {
-    gchar *data = NULL;
-    gsize size = 0;
-    if (!g_file_get_contents(info->cfg->initrd, &data, &size, NULL)) {
-        fprintf(stderr, "pacifica: -initrd %s: cannot read the file\n", info->cfg->initrd);
+    size_t size = 0;
+    const uint8_t *data = boot_files_get(info->files, "-initrd", info->cfg->initrd, &size);
+    if (!data)
         return false;
-    }
     uint64_t max = version >= 0x203 ? ld32(setup + HDR_INITRD_MAX) : 0x37ffffff;
     if (max >= info->low_ram - FIRMWARE_HIGH_RESERVE)
         max = info->low_ram - FIRMWARE_HIGH_RESERVE - 1;
     if (size > max || size > UINT32_MAX) {
         fprintf(stderr, "pacifica: -initrd %s: %zu bytes do not fit below 0x%llx\n",
-                info->cfg->initrd, (size_t)size, (unsigned long long)max);
-        g_free(data);
+                info->cfg->initrd, size, (unsigned long long)max);
         return false;
     }
     uint32_t addr = (uint32_t)((max - size) & ~0xfffull);
@@ -95,8 +92,7 @@ static bool add_initrd(FwCfgState *fw, const PcFirmwareInfo *info, uint8_t *setu
     st32(setup + HDR_RAMDISK_SIZE, (uint32_t)size);
     fw_cfg_add_i32(fw, FW_CFG_INITRD_ADDR, addr);
     fw_cfg_add_i32(fw, FW_CFG_INITRD_SIZE, (uint32_t)size);
-    fw_cfg_add_bytes(fw, FW_CFG_INITRD_DATA, data, (uint32_t)size);
-    g_free(data);
+    fw_cfg_add_bytes_borrowed(fw, FW_CFG_INITRD_DATA, data, (uint32_t)size);
     return true;
 }
 
@@ -106,13 +102,10 @@ static bool add_initrd(FwCfgState *fw, const PcFirmwareInfo *info, uint8_t *setu
  * get none: they boot directly. */
 static bool add_linux_kernel(FwCfgState *fw, const PcFirmwareInfo *info)
 {
-    gchar *k = NULL;
-    gsize size = 0;
-    if (!g_file_get_contents(info->cfg->kernel, &k, &size, NULL)) {
-        fprintf(stderr, "pacifica: -kernel %s: cannot read the file\n", info->cfg->kernel);
+    size_t size = 0;
+    const uint8_t *kernel = boot_files_get(info->files, "-kernel", info->cfg->kernel, &size);
+    if (!kernel)
         return false;
-    }
-    uint8_t *kernel = (uint8_t *)k;
     size_t setup_size = 0;
     uint32_t version = 0;
     if (size >= 0x264 && ld32(kernel + HDR_MAGIC) == 0x53726448 /* "HdrS" */) {
@@ -124,7 +117,7 @@ static bool add_linux_kernel(FwCfgState *fw, const PcFirmwareInfo *info)
         version >= 0x206 && (kernel[HDR_LOADFLAGS] & 1) && setup_size < size && size <= UINT32_MAX;
     bool ok = true;
     if (is_linux) {
-        uint8_t *setup = kernel; /* patched in place: only the setup part is handed out */
+        uint8_t *setup = g_memdup2(kernel, setup_size); /* its header filled in below */
         setup[HDR_TYPE_OF_LOADER] = LOADER_TYPE_QEMU;
         setup[HDR_LOADFLAGS] |= 0x80; /* CAN_USE_HEAP */
         uint16_t heap_end = LINUX_CMDLINE_ADDR - LINUX_SETUP_ADDR - 0x200;
@@ -140,13 +133,13 @@ static bool add_linux_kernel(FwCfgState *fw, const PcFirmwareInfo *info)
         fw_cfg_add_bytes(fw, FW_CFG_CMDLINE_DATA, cmdline, cmd_len);
         fw_cfg_add_i32(fw, FW_CFG_KERNEL_ADDR, LINUX_KERNEL_ADDR);
         fw_cfg_add_i32(fw, FW_CFG_KERNEL_SIZE, (uint32_t)(size - setup_size));
-        fw_cfg_add_bytes(fw, FW_CFG_KERNEL_DATA, kernel + setup_size,
-                         (uint32_t)(size - setup_size));
+        fw_cfg_add_bytes_borrowed(fw, FW_CFG_KERNEL_DATA, kernel + setup_size,
+                                  (uint32_t)(size - setup_size));
         fw_cfg_add_i32(fw, FW_CFG_SETUP_ADDR, LINUX_SETUP_ADDR);
         fw_cfg_add_i32(fw, FW_CFG_SETUP_SIZE, (uint32_t)setup_size);
         fw_cfg_add_bytes(fw, FW_CFG_SETUP_DATA, setup, (uint32_t)setup_size);
+        g_free(setup);
     }
-    g_free(k);
     return ok;
 }
 

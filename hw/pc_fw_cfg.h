@@ -21,6 +21,7 @@ typedef struct PcFirmwareInfo {
     unsigned e820_count;
     const AcpiBoardInfo *acpi;
     uint8_t uuid[16]; /* RFC 4122 byte order (as FW_CFG_UUID carries it) */
+    BootFiles *files; /* where -kernel and -initrd are read (once) */
 } PcFirmwareInfo;
 
 /* The SMBIOS description of the board. */

@@ -238,7 +238,8 @@ static bool write_start_info(Machine *m, const MachineConfig *cfg, const LinuxBo
     memset(si, 0, MEMMAP_ADDR + MEMMAP_MAX * MEMMAP_ENTRY_SIZE - START_INFO_ADDR);
     if (cfg->initrd) {
         uint64_t addr, size;
-        if (!linux_boot_place_initrd(m, cfg->initrd, 0, kernel_end, info->ram_top, &addr, &size))
+        if (!linux_boot_place_initrd(m, info->files, cfg->initrd, 0, kernel_end, info->ram_top,
+                                     &addr, &size))
             return false;
         st(m->ram + MODLIST_ADDR, addr, 8);
         st(m->ram + MODLIST_ADDR + 8, size, 8);
@@ -265,10 +266,9 @@ PvhBootResult pvh_boot_load(Machine *m, const MachineConfig *cfg, const LinuxBoo
                             X86BootState *bs)
 {
     ElfImage img = {.path = cfg->kernel};
-    uint8_t *data = linux_boot_read_file("-kernel", cfg->kernel, &img.size);
-    if (!data)
+    img.data = boot_files_get(info->files, "-kernel", cfg->kernel, &img.size);
+    if (!img.data)
         return PVH_BOOT_ERROR;
-    img.data = data;
     uint32_t entry = 0;
     uint64_t kernel_end = 0;
     PvhBootResult r = parse_header(&img);
@@ -276,7 +276,6 @@ PvhBootResult pvh_boot_load(Machine *m, const MachineConfig *cfg, const LinuxBoo
         r = find_entry(&img, &entry);
     if (r == PVH_BOOT_LOADED && !load_segments(m, &img, info->ram_top, entry, &kernel_end))
         r = PVH_BOOT_ERROR;
-    free(data);
     if (r != PVH_BOOT_LOADED)
         return r;
     if (!write_start_info(m, cfg, info, kernel_end))

@@ -30,7 +30,16 @@ struct Chardev {
      * while there is none; the socket file to remove at close. */
     int listen_fd;
     char *unlink_path;
-    pthread_mutex_t write_lock;
+    pthread_mutex_t write_lock; /* held while bytes go to out_fd: keeps them in order */
+    /* Deferred output (chardev_defer_output): bytes wait in out_buf until the main
+     * loop's flush (out_lock guards the buffer alone, so that a vCPU appending never
+     * waits for a write system call in progress). */
+    pthread_mutex_t out_lock;
+    uint8_t *out_buf;
+    size_t out_len;
+    bool flush_requested;
+    void (*request_flush)(void *opaque);
+    void *request_flush_opaque;
     /* stdio on a terminal: the settings to restore on close. */
     bool termios_saved;
     struct termios saved_termios;
@@ -61,6 +70,7 @@ static Chardev *chardev_new(ChardevKind kind, int in_fd, int out_fd, bool owns_o
     chr->owns_out_fd = owns_out_fd;
     chr->listen_fd = -1;
     pthread_mutex_init(&chr->write_lock, NULL);
+    pthread_mutex_init(&chr->out_lock, NULL);
     return chr;
 }
 
@@ -220,6 +230,7 @@ void chardev_close(Chardev *chr)
 {
     if (!chr)
         return;
+    chardev_flush(chr);
     if (chr->termios_saved)
         tcsetattr(chr->in_fd, TCSANOW, &chr->saved_termios);
     if (chr->owns_out_fd && chr->out_fd >= 0)
@@ -230,14 +241,14 @@ void chardev_close(Chardev *chr)
         unlink(chr->unlink_path);
     free(chr->unlink_path);
     pthread_mutex_destroy(&chr->write_lock);
+    pthread_mutex_destroy(&chr->out_lock);
+    free(chr->out_buf);
     free(chr);
 }
 
-void chardev_write(Chardev *chr, const uint8_t *buf, size_t len)
+/* Writes len bytes to out_fd; the caller holds write_lock. */
+static void write_out(Chardev *chr, const uint8_t *buf, size_t len)
 {
-    if (!chr || chr->out_fd < 0)
-        return;
-    pthread_mutex_lock(&chr->write_lock);
     size_t done = 0;
     while (done < len) {
         ssize_t n = write(chr->out_fd, buf + done, len - done);
@@ -251,6 +262,74 @@ void chardev_write(Chardev *chr, const uint8_t *buf, size_t len)
             break;
         }
     }
+}
+
+void chardev_flush(Chardev *chr)
+{
+    if (!chr || !chr->out_buf || !__atomic_load_n(&chr->flush_requested, __ATOMIC_ACQUIRE))
+        return;
+    uint8_t chunk[CHARDEV_OUT_BUF_SIZE];
+    pthread_mutex_lock(&chr->write_lock);
+    pthread_mutex_lock(&chr->out_lock);
+    size_t len = chr->out_len;
+    memcpy(chunk, chr->out_buf, len);
+    chr->out_len = 0;
+    __atomic_store_n(&chr->flush_requested, false, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&chr->out_lock);
+    if (len && chr->out_fd >= 0)
+        write_out(chr, chunk, len);
+    pthread_mutex_unlock(&chr->write_lock);
+}
+
+void chardev_defer_output(Chardev *chr, void (*request_flush)(void *opaque), void *opaque)
+{
+    uint8_t *buf = malloc(CHARDEV_OUT_BUF_SIZE);
+    if (!buf)
+        return; /* output stays immediate */
+    chardev_flush(chr);
+    pthread_mutex_lock(&chr->out_lock);
+    chr->out_buf = buf;
+    chr->request_flush = request_flush;
+    chr->request_flush_opaque = opaque;
+    pthread_mutex_unlock(&chr->out_lock);
+}
+
+/* Appends what fits to the deferred buffer; returns how much was taken, and sets
+ * *ask when the flusher must be told (the buffer was empty). */
+static size_t append_deferred(Chardev *chr, const uint8_t *buf, size_t len, bool *ask)
+{
+    pthread_mutex_lock(&chr->out_lock);
+    size_t room = CHARDEV_OUT_BUF_SIZE - chr->out_len;
+    size_t n = len < room ? len : room;
+    memcpy(chr->out_buf + chr->out_len, buf, n);
+    chr->out_len += n;
+    if (chr->out_len && !chr->flush_requested) {
+        __atomic_store_n(&chr->flush_requested, true, __ATOMIC_RELEASE);
+        *ask = true;
+    }
+    pthread_mutex_unlock(&chr->out_lock);
+    return n;
+}
+
+void chardev_write(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    if (!chr || chr->out_fd < 0)
+        return;
+    if (chr->out_buf) {
+        bool ask = false;
+        size_t done = 0;
+        for (;;) {
+            done += append_deferred(chr, buf + done, len - done, &ask);
+            if (done == len)
+                break;
+            chardev_flush(chr); /* full: the writer waits, as on a slow line */
+        }
+        if (ask)
+            chr->request_flush(chr->request_flush_opaque);
+        return;
+    }
+    pthread_mutex_lock(&chr->write_lock);
+    write_out(chr, buf, len);
     pthread_mutex_unlock(&chr->write_lock);
 }
 

@@ -23,6 +23,15 @@ void chardev_close(Chardev *chr);
 /* Output: never blocks the caller for long; bytes that cannot be written are dropped. */
 void chardev_write(Chardev *chr, const uint8_t *buf, size_t len);
 
+/* Deferred output: chardev_write only buffers (up to CHARDEV_OUT_BUF_SIZE bytes, then
+ * the writer flushes itself) and calls request_flush when the buffer stops being
+ * empty; whoever it wakes calls chardev_flush. A vCPU printing a console line byte by
+ * byte through a UART then costs one write system call per burst, not one per byte.
+ * chardev_close flushes what is left. */
+#define CHARDEV_OUT_BUF_SIZE 4096
+void chardev_defer_output(Chardev *chr, void (*request_flush)(void *opaque), void *opaque);
+void chardev_flush(Chardev *chr);
+
 /* Input: the frontend says how many bytes it can take now and receives them. */
 void chardev_set_handlers(Chardev *chr, size_t (*can_read)(void *opaque),
                           void (*read)(void *opaque, const uint8_t *buf, size_t len), void *opaque);

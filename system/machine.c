@@ -104,6 +104,12 @@ void machine_reset_devices(Machine *m)
             d->reset(d);
 }
 
+static void machine_wake_opaque(void *opaque)
+{
+    machine_wake(opaque);
+}
+
+/* Output is deferred (chardev_defer_output): the main loop writes it when woken. */
 Chardev *machine_open_chardev(Machine *m, const char *spec)
 {
     char err[256];
@@ -116,6 +122,7 @@ Chardev *machine_open_chardev(Machine *m, const char *spec)
         fprintf(stderr, "pacifica: %s\n", err);
         return NULL;
     }
+    chardev_defer_output(c, machine_wake_opaque, m);
     m->chardevs[m->nchardevs++] = c;
     return c;
 }

@@ -472,6 +472,13 @@ static int iterate(MainLoop *loop, int64_t next_timer_ns)
     return 0;
 }
 
+/* The output devices wrote since the last round (machine_open_chardev defers it). */
+static void flush_chardevs(Machine *m)
+{
+    for (unsigned i = 0; i < m->nchardevs && i < MAX_CHARDEVS; i++)
+        chardev_flush(m->chardevs[i]);
+}
+
 int main_loop_exec(MainLoop *loop)
 {
     Machine *m = loop->m;
@@ -494,12 +501,14 @@ int main_loop_exec(MainLoop *loop)
             main_loop_request_shutdown(loop, SHUTDOWN_CAUSE_HOST_ERROR, 1);
             break;
         }
+        flush_chardevs(m);
     }
     /* An exit nobody named (ACPI S5, isa-debug-exit, -no-reboot) came from the guest. */
     ShutdownCause cause = loop->shutdown_cause == SHUTDOWN_CAUSE_NONE
                               ? SHUTDOWN_CAUSE_GUEST_SHUTDOWN
                               : loop->shutdown_cause;
     stop_vcpus(loop);
+    flush_chardevs(m);
     set_clock_running(loop, false);
     loop->state = RUN_STATE_SHUTDOWN;
     emit_kind(loop, RUN_EVENT_SHUTDOWN, cause);

@@ -525,20 +525,35 @@ void tb_cache_destroy(TBCache *c)
     memset(c, 0, sizeof(*c));
 }
 
-TranslationBlock *tb_cache_lookup(TBCache *c, uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
-                                  uint32_t flags, uint32_t cflags)
+/* The hash-table search of tb_cache_lookup (any_page2) and tb_cache_lookup_page2. */
+static TranslationBlock *cache_lookup(TBCache *c, uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
+                                      uint32_t flags, uint32_t cflags, bool any_page2,
+                                      uint64_t phys_page2)
 {
     pthread_mutex_lock(&c->lock);
     size_t b = tb_key_hash(phys_pc, pc, cs_base, flags, cflags) >> (64 - c->hash_bits);
     TranslationBlock *tb = c->hash[b];
     for (; tb; tb = tb->hash_next) {
         if (tb->phys_pc == phys_pc && tb->pc == pc && tb->cs_base == cs_base &&
-            tb->flags == flags && tb->cflags == cflags && !atomic_load(&tb->invalid)) {
+            tb->flags == flags && tb->cflags == cflags && !atomic_load(&tb->invalid) &&
+            (any_page2 || tb->phys_page2 == UINT64_MAX || tb->phys_page2 == phys_page2)) {
             break;
         }
     }
     pthread_mutex_unlock(&c->lock);
     return tb;
+}
+
+TranslationBlock *tb_cache_lookup(TBCache *c, uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
+                                  uint32_t flags, uint32_t cflags)
+{
+    return cache_lookup(c, phys_pc, pc, cs_base, flags, cflags, true, 0);
+}
+
+TranslationBlock *tb_cache_lookup_page2(TBCache *c, uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
+                                        uint32_t flags, uint32_t cflags, uint64_t phys_page2)
+{
+    return cache_lookup(c, phys_pc, pc, cs_base, flags, cflags, false, phys_page2);
 }
 
 void tb_jmp_cache_check_slow(TBJumpCache *jc, TBCache *c)

@@ -130,6 +130,12 @@ void tb_cache_init(TBCache *c);
 void tb_cache_destroy(TBCache *c);
 TranslationBlock *tb_cache_lookup(TBCache *c, uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
                                   uint32_t flags, uint32_t cflags);
+/* tb_cache_lookup for a pc whose next page now maps to phys_page2 (page aligned;
+ * UINT64_MAX: it maps nowhere): a TB that crosses into that page must have been
+ * translated from it. tb_cache_lookup takes a TB whatever its second page, which is
+ * right only while the caller knows that mapping unchanged. */
+TranslationBlock *tb_cache_lookup_page2(TBCache *c, uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
+                                        uint32_t flags, uint32_t cflags, uint64_t phys_page2);
 void tb_cache_insert(TBCache *c, TranslationBlock *tb);
 /* Cheap check done on guest stores and code lookups: may the page holding phys_addr
  * hold code? Inline for the pages below 4 GiB (one bitmap load: it runs on every
@@ -240,18 +246,39 @@ static inline TBJumpEntry *tb_jmp_cache_slot(TBJumpCache *jc, uint64_t pc)
     return &jc->entry[tb_jmp_cache_index(pc)];
 }
 
-/* The TB for this key if jc holds it from a fill under xlat_gen, else NULL (the
- * lookup then needs the physical pc: tb_jmp_cache_lookup). */
+/* A caller may keep a second, stable generation, bumped by fewer flushes (the x86
+ * TLB's global one, which address-space switches keep): a slot whose translation
+ * depends only on mappings it covers may hold it, with this bit set (the values of
+ * the first generation never reach it), in place of xlat_gen (tb_jmp_cache_set_gen).
+ * Probes accept either. */
+#define TB_XLAT_GEN_STABLE (UINT64_C(1) << 63)
+
+/* Whether slot e's generation is current: xlat_gen, or stable_gen as above. */
+static inline bool tb_jmp_gen_current(const TBJumpEntry *e, uint64_t xlat_gen, uint64_t stable_gen)
+{
+    return e->xlat_gen == xlat_gen || e->xlat_gen == (stable_gen | TB_XLAT_GEN_STABLE);
+}
+
+/* The TB for this key if jc holds it from a fill under xlat_gen (or stable_gen), else
+ * NULL (the lookup then needs the physical pc: tb_jmp_cache_lookup). */
 static inline TranslationBlock *tb_jmp_cache_probe(TBJumpCache *jc, TBCache *c, uint64_t pc,
                                                    uint64_t cs_base, uint32_t flags,
-                                                   uint32_t cflags, uint64_t xlat_gen)
+                                                   uint32_t cflags, uint64_t xlat_gen,
+                                                   uint64_t stable_gen)
 {
     tb_jmp_cache_check(jc, c);
     const TBJumpEntry *e = tb_jmp_cache_slot(jc, pc);
-    if (e->pc == pc && e->xlat_gen == xlat_gen && e->cs_base == cs_base && e->flags == flags &&
-        e->cflags == cflags)
+    if (e->pc == pc && tb_jmp_gen_current(e, xlat_gen, stable_gen) && e->cs_base == cs_base &&
+        e->flags == flags && e->cflags == cflags)
         return atomic_load_explicit(&e->tb, memory_order_relaxed);
     return NULL;
+}
+
+/* The slot for pc, which tb_jmp_cache_lookup or tb_jmp_cache_insert just filled or
+ * hit, takes the generation gen instead (stable_gen | TB_XLAT_GEN_STABLE, say). */
+static inline void tb_jmp_cache_set_gen(TBJumpCache *jc, uint64_t pc, uint64_t gen)
+{
+    tb_jmp_cache_slot(jc, pc)->xlat_gen = gen;
 }
 
 /* tb_cache_lookup through jc: a slot that holds the key (physical pc included) is a hit

@@ -192,6 +192,11 @@ static void invalidate_code(X86CPU *cpu, uint64_t phys, unsigned size)
 
 /* ---- the TLB: validity, flushes ---- */
 
+static inline bool tag_hits(uint64_t tag, uint64_t page)
+{
+    return (tag & X86_TLB_VALID) && (tag & X86_PAGE_MASK) == page;
+}
+
 /* Empties the index's filled entries (tlb.h: X86TLB.filled); global ones stay, still
  * listed, unless include_global. */
 static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
@@ -237,9 +242,18 @@ static void new_generation(X86TLB *tlb)
     memset(tlb->code_pages, 0, sizeof(tlb->code_pages));
 }
 
+/* A global mapping may change too: the slots stamped with global_generation go. */
+static void new_global_generation(X86TLB *tlb)
+{
+    tlb->global_generation++;
+    memset(tlb->global_code_pages, 0, sizeof(tlb->global_code_pages));
+}
+
 static void flush_all(X86TLB *tlb, bool include_global)
 {
     new_generation(tlb);
+    if (include_global)
+        new_global_generation(tlb);
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++)
         flush_index(tlb, idx, include_global);
 }
@@ -275,10 +289,11 @@ void x86_tlb_flush_page(CPUX86State *env, uint64_t linear)
     unsigned i = tlb_index(linear);
     unsigned bit = x86_code_filter_bit(linear);
     bool code_mapping = (tlb->code_pages[bit / 64] >> (bit % 64)) & 1;
+    bool global_code_mapping = (tlb->global_code_pages[bit / 64] >> (bit % 64)) & 1;
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
         if (tlb->has_large[idx] && ((linear ^ tlb->large_addr[idx]) & tlb->large_mask[idx]) == 0) {
             flush_index(tlb, idx, true);
-            code_mapping = true; /* the large pages may hold code */
+            code_mapping = global_code_mapping = true; /* the large pages may hold code */
             continue;
         }
         if (tlb->info[idx][i].page == page)
@@ -290,14 +305,43 @@ void x86_tlb_flush_page(CPUX86State *env, uint64_t linear)
     }
     if (code_mapping)
         new_generation(tlb);
+    if (global_code_mapping)
+        new_global_generation(tlb);
+}
+
+/* Whether the TLB holds a global translation of linear's page for fetches at
+ * mmu_idx (its code tag valid). */
+static bool code_page_global(const X86TLB *tlb, unsigned mmu_idx, uint64_t linear)
+{
+    unsigned i = tlb_index(linear);
+    uint64_t page = linear & X86_PAGE_MASK;
+    const X86TLBEntryInfo *info = &tlb->info[mmu_idx][i];
+    return info->global && info->page == page && tag_hits(tlb->table[mmu_idx][i].tag_code, page);
+}
+
+uint64_t x86_tlb_code_stamp(CPUX86State *env, uint64_t linear, uint32_t size, uint64_t gen,
+                            uint64_t global_gen)
+{
+    X86TLB *tlb = &env_cpu(env)->tlb;
+    if (!(env->hflags & HF_LMA))
+        linear &= 0xffffffffu;
+    unsigned mmu_idx = x86_mmu_index(env->hflags);
+    uint64_t last = linear + (size ? size - 1 : 0);
+    if (code_page_global(tlb, mmu_idx, linear) && code_page_global(tlb, mmu_idx, last)) {
+        x86_code_filter_add(tlb->global_code_pages, linear, size);
+        return global_gen | X86_TLB_GEN_GLOBAL;
+    }
+    x86_tlb_note_code(tlb, linear, size);
+    return gen;
 }
 
 void x86_tlb_reset(CPUX86State *env)
 {
     X86TLB *tlb = &env_cpu(env)->tlb;
-    uint64_t generation = tlb->generation;
+    uint64_t generation = tlb->generation, global_generation = tlb->global_generation;
     memset(tlb, 0, sizeof(X86TLB));
     tlb->generation = generation + 1;
+    tlb->global_generation = global_generation + 1;
 }
 
 /* The gate may be set from another vCPU's thread (the one that wrote port 92h): only
@@ -979,11 +1023,6 @@ static inline uint64_t *entry_tag(X86TLBEntry *e, int access)
                                        : &e->tag_read;
 }
 
-static inline bool tag_hits(uint64_t tag, uint64_t page)
-{
-    return (tag & X86_TLB_VALID) && (tag & X86_PAGE_MASK) == page;
-}
-
 /* A miss in entry i: if the victim TLB translates page for this access, swaps that
  * victim with the entry. A victim of the page that does not allow the access is
  * dropped: the walk that follows supersedes it. */
@@ -1297,6 +1336,16 @@ bool x86_get_phys_code(CPUX86State *env, uint64_t linear, uint64_t *phys)
         return true;
     }
     get_phys_code_slow(env, linear, phys);
+    return true;
+}
+
+bool x86_get_phys_code_nofault(CPUX86State *env, uint64_t linear, uint64_t *phys)
+{
+    X86Fault f;
+    Xlat x;
+    if (!translate(env, linear, X86_ACCESS_EXEC, x86_mmu_index(env->hflags), &x, &f))
+        return false;
+    *phys = x.phys;
     return true;
 }
 

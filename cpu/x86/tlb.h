@@ -131,6 +131,14 @@ typedef struct X86TLB {
      * TLB, one page, a reset, a memory map or A20 change): the jump cache keeps it per
      * slot so that a hit by linear pc needs no page translation (tcg/tb.h). */
     uint64_t generation;
+    /* Bumped only by the flushes that may change a global translation (of the whole
+     * TLB with globals, of a page a slot stamped with it relies on, a reset, a memory
+     * map or A20 change): a jump-cache slot whose block lies on pages the TLB maps
+     * global takes this one instead (x86_tlb_code_stamp), so that it survives CR3
+     * loads, which keep global translations (SDM 3A §4.10.4.1). A Linux guest runs
+     * mostly kernel code from global pages, and its CR3 loads made each such slot miss
+     * once (half the C lookups of a boot). */
+    uint64_t global_generation;
     /* A filter of the linear pages code was looked up from under this generation
      * (x86_tlb_note_code): one bit per hash of the page number, cleared with each
      * new generation. INVLPG of a page whose bit is clear (and outside any large page)
@@ -138,6 +146,9 @@ typedef struct X86TLB {
      * Linux guest's INVLPGs are of kernel data pages, ~3 times as many as its CR3
      * loads, and each new generation made every slot in use miss once. */
     uint64_t code_pages[X86_CODE_FILTER_WORDS];
+    /* The same filter for the slots stamped with global_generation, cleared with each
+     * new global generation. */
+    uint64_t global_code_pages[X86_CODE_FILTER_WORDS];
     /* The memory map (FlatView) and A20 mask the entries were filled under. */
     const void *mem_view;
     uint32_t a20_mask;
@@ -179,15 +190,39 @@ static inline unsigned x86_code_filter_bit(uint64_t linear)
     return (unsigned)((page ^ (page >> 12) ^ (page >> 24)) & (X86_CODE_FILTER_WORDS * 64 - 1));
 }
 
-/* A jump-cache slot now relies, under the current generation, on the mappings of the
- * pages of [linear, linear + size) (a block: at most two pages). */
-static inline void x86_tlb_note_code(X86TLB *tlb, uint64_t linear, uint32_t size)
+/* Notes the pages of [linear, linear + size) (a block: at most two pages) in filter
+ * (X86TLB.code_pages or global_code_pages). */
+static inline void x86_code_filter_add(uint64_t *filter, uint64_t linear, uint32_t size)
 {
     unsigned first = x86_code_filter_bit(linear);
     unsigned last = x86_code_filter_bit(linear + (size ? size - 1 : 0));
-    tlb->code_pages[first / 64] |= UINT64_C(1) << (first % 64);
-    tlb->code_pages[last / 64] |= UINT64_C(1) << (last % 64);
+    filter[first / 64] |= UINT64_C(1) << (first % 64);
+    filter[last / 64] |= UINT64_C(1) << (last % 64);
 }
+
+/* A jump-cache slot now relies, under the current generation, on the mappings of the
+ * pages of [linear, linear + size). */
+static inline void x86_tlb_note_code(X86TLB *tlb, uint64_t linear, uint32_t size)
+{
+    x86_code_filter_add(tlb->code_pages, linear, size);
+}
+
+/* Set in a jump-cache slot's generation when it is a global_generation (the values of
+ * generation never reach it): tcg/tb.h's TB_XLAT_GEN_STABLE. */
+#define X86_TLB_GEN_GLOBAL (UINT64_C(1) << 63)
+
+/* The generation a jump-cache slot takes for a block at [linear, linear + size) found
+ * or translated by env's code fetches: global_gen | X86_TLB_GEN_GLOBAL when the TLB
+ * maps every page of the block global for the fetching MMU index, else gen; gen and
+ * global_gen are the generations read before the lookup (a flush since then leaves the
+ * slot an old one, which only costs a miss). Notes the pages in the filter INVLPG
+ * checks for that generation. */
+uint64_t x86_tlb_code_stamp(struct CPUX86State *env, uint64_t linear, uint32_t size, uint64_t gen,
+                            uint64_t global_gen);
+/* The physical address code at linear is fetched from (x86_get_phys_code), or false
+ * if that fetch would fault: nothing is raised. */
+bool x86_get_phys_code_nofault(struct CPUX86State *env, uint64_t linear, uint64_t *phys);
+
 /* Reset: empties the TLB and the PDPTE registers. */
 void x86_tlb_reset(struct CPUX86State *env);
 /* Cross-modifying code: the physical page at phys_page now holds translated code

@@ -70,9 +70,7 @@ static void lower_bt(DisasContext *d)
     }
     TCGv cf = tmp(d);
     tcg_gen_shr(d->s, cf, old, bitno);
-    TCGv f = gen_compute_eflags(d);
-    tcg_gen_deposit(d->s, f, f, cf, 0, 1);
-    gen_set_eflags_arith(d, f);
+    gen_set_cf_keep_zf(d, cf);
 }
 
 /* ---- BSF, BSR, TZCNT, LZCNT, POPCNT ---- */
@@ -180,10 +178,12 @@ static void lower_shiftd(DisasContext *d)
             gen_set_cc(d, cc, r, src, TCG_NO_RET);
         return;
     }
-    TCGLabel skip = tcg_label_new(d->s);
+    int cc_op_before = d->cc_op_static;
+    TCGLabel skip = gen_cc_neutral_label(d);
     tcg_gen_brcondi(d->s, TCG_COND_EQ, count, 0, skip);
     gen_set_cc(d, cc, r, src, TCG_NO_RET);
     tcg_gen_set_label(d->s, skip);
+    gen_cc_merge(d, cc_op_before);
 }
 
 /* ---- BSWAP, MOVBE, CRC32, MOVNTI ---- */
@@ -266,7 +266,8 @@ static void lower_cmpxchg(DisasContext *d)
     TCGv src = gen_ld_opnd(d, &o, 1);
     TCGv acc = gen_ld_reg(d, R_EAX, size);
     TCGv old;
-    TCGLabel not_equal = tcg_label_new(d->s), done = tcg_label_new(d->s);
+    /* The flags are set after the ways join. */
+    TCGLabel not_equal = gen_cc_neutral_label(d), done = gen_cc_neutral_label(d);
     if (opnd_is_mem(d, k0)) {
         old = CALL(d, atomic_cmpxchg, d->s->env, opnd_addr(d, &o), acc, src, cst(d, size));
         tcg_gen_brcond(d->s, TCG_COND_EQ, old, acc, done);

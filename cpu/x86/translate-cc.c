@@ -317,6 +317,49 @@ TCGv gen_compute_eflags(DisasContext *d)
     return CALL(d, cc_compute_all, gv(G_CC_OP), gv(G_CC_DST), gv(G_CC_SRC), gv(G_CC_SRC2));
 }
 
+/* ZF (0 or 1) of whatever operation cc_op holds at run time: every sized operation
+ * takes it from its result of 8 << ((cc_op - 1) & 3) bits, compared moved to the top
+ * of 64 bits; an EFLAGS image has it in place. */
+static TCGv gen_zf_dynamic(DisasContext *d)
+{
+    TCGv k = tmp(d), shift = tmp(d), top = tmp(d), zf_sized = tmp(d), zf = tmp(d);
+    tcg_gen_subi(d->s, k, gv(G_CC_OP), 1);
+    tcg_gen_andi(d->s, k, k, 3);
+    tcg_gen_shl(d->s, shift, cst(d, 8), k);
+    tcg_gen_sub(d->s, shift, cst(d, 64), shift);
+    tcg_gen_shl(d->s, top, gv(G_CC_DST), shift);
+    tcg_gen_setcond(d->s, TCG_COND_EQ, zf_sized, top, cst(d, 0));
+    TCGv zf_image = gen_test_bits(d, gv(G_CC_SRC), CC_Z);
+    tcg_gen_movcond(d->s, TCG_COND_EQ, zf, gv(G_CC_OP), cst(d, CC_OP_EFLAGS), zf_image,
+                    zf_sized);
+    return zf;
+}
+
+/* After a sized operation the result in cc_dst still gives ZF, so the operation
+ * becomes the SAR of the same size with the new CF as its last bit out (cc_src); the
+ * flags the SDM leaves undefined are what that SAR defines. Otherwise an EFLAGS image
+ * of ZF and CF, without the helper. */
+void gen_set_cf_keep_zf(DisasContext *d, TCGv cf)
+{
+    int op = d->cc_op_static;
+    if (op >= CC_OP_ADDB && op <= CC_OP_MULQ) {
+        unsigned size;
+        cc_family(op, &size);
+        gen_set_cc(d, cc_sized(CC_OP_SARB, size), gv(G_CC_DST), cf, TCG_NO_RET);
+        return;
+    }
+    TCGv f = tmp(d);
+    if (op == CC_OP_EFLAGS) {
+        tcg_gen_andi(d->s, f, gv(G_CC_SRC), CC_Z);
+    } else {
+        tcg_gen_shli(d->s, f, gen_zf_dynamic(d), 6); /* ZF is EFLAGS bit 6 */
+    }
+    TCGv c = tmp(d);
+    tcg_gen_andi(d->s, c, cf, 1);
+    tcg_gen_or(d->s, f, f, c);
+    gen_set_eflags_arith(d, f);
+}
+
 TCGv gen_cond(DisasContext *d, unsigned cc)
 {
     TCGv r = gen_cond_known(d, d->cc_op_static, (cc >> 1) & 7);
@@ -331,9 +374,66 @@ TCGv gen_cond(DisasContext *d, unsigned cc)
     return r;
 }
 
+/* A label around which every path sets the flags the same way (or none does), so that
+ * the block loop keeps cc_op_static across it. */
+TCGLabel gen_cc_neutral_label(DisasContext *d)
+{
+    d->cc_neutral_labels++;
+    return tcg_label_new(d->s);
+}
+
+void gen_cc_merge(DisasContext *d, int cc_op_skipped)
+{
+    if (d->cc_op_static != cc_op_skipped)
+        d->cc_op_static = CC_OP_DYNAMIC;
+}
+
+/* r = CF of a SUB/CMP whose size index (0 for bytes .. 3 for quadwords) is k, known
+ * only at run time: a <u b on the low 8 << k bits, compared moved to the top of 64 bits
+ * (a = result + second operand). */
+static void gen_sub_cf_any_size(DisasContext *d, TCGv r, TCGv k)
+{
+    TCGv bits = tmp(d), shift = tmp(d), a = tmp(d), b = tmp(d);
+    tcg_gen_shl(d->s, bits, cst(d, 8), k);
+    tcg_gen_sub(d->s, shift, cst(d, 64), bits);
+    tcg_gen_add(d->s, a, gv(G_CC_DST), gv(G_CC_SRC));
+    tcg_gen_shl(d->s, a, a, shift);
+    tcg_gen_shl(d->s, b, gv(G_CC_SRC), shift);
+    tcg_gen_setcond(d->s, TCG_COND_LTU, r, a, b);
+}
+
+/* CF when cc_op is only known at run time: mostly an INC/DEC, ADC or SBB at the start
+ * of a block entered after a CMP or TEST and a Jcc, which would otherwise call the
+ * helper on every pass. The operations that come before such a boundary almost always
+ * (SUB/CMP, logic, INC/DEC) are tested for inline; the others take the helper. */
+static TCGv gen_cf_dynamic(DisasContext *d)
+{
+    TCGv r = tmp(d), k = tmp(d), is_incdec = tmp(d);
+    TCGLabel not_sub = gen_cc_neutral_label(d), slow = gen_cc_neutral_label(d);
+    TCGLabel done = gen_cc_neutral_label(d);
+    tcg_gen_subi(d->s, k, gv(G_CC_OP), CC_OP_SUBB);
+    tcg_gen_brcondi(d->s, TCG_COND_GTU, k, 3, not_sub);
+    gen_sub_cf_any_size(d, r, k);
+    tcg_gen_br(d->s, done);
+    tcg_gen_set_label(d->s, not_sub);
+    /* LOGICB..DECQ: a logic operation clears CF, INC and DEC keep it in cc_src. */
+    tcg_gen_subi(d->s, k, gv(G_CC_OP), CC_OP_LOGICB);
+    tcg_gen_brcondi(d->s, TCG_COND_GTU, k, CC_OP_DECQ - CC_OP_LOGICB, slow);
+    tcg_gen_setcond(d->s, TCG_COND_GTU, is_incdec, gv(G_CC_OP), cst(d, CC_OP_LOGICQ));
+    tcg_gen_and(d->s, r, gv(G_CC_SRC), is_incdec);
+    tcg_gen_br(d->s, done);
+    tcg_gen_set_label(d->s, slow);
+    tcg_gen_mov(d->s, r,
+                CALL(d, cc_compute_c, gv(G_CC_OP), gv(G_CC_DST), gv(G_CC_SRC), gv(G_CC_SRC2)));
+    tcg_gen_set_label(d->s, done);
+    return r;
+}
+
 TCGv gen_compute_cf(DisasContext *d)
 {
     int op = d->cc_op_static;
+    if (op == CC_OP_DYNAMIC)
+        return gen_cf_dynamic(d);
     /* INC and DEC keep the previous CF in cc_src (cc_helper.c). */
     if (op >= CC_OP_INCB && op <= CC_OP_DECQ) {
         TCGv r = tmp(d);

@@ -8,6 +8,7 @@
  * computed from it exactly as in the unlocked form (the decoder has already refused
  * LOCK without a memory destination or on instructions that do not allow it). */
 #include "cpu/x86/int_helper.h"
+#include "cpu/x86/string_helper.h"
 #include "cpu/x86/translate.h"
 
 static unsigned alu_rmw_op(unsigned op)
@@ -519,7 +520,7 @@ static void lower_jcc(DisasContext *d)
          * taken way leaves from after the loop (x86_translate_block), so that the
          * loop's own way is the straight one. */
         d->continued = true;
-        d->jcc_exit = tcg_label_new(d->s);
+        d->jcc_exit = gen_cc_neutral_label(d); /* the flags stay as they were */
         d->jcc_exit_eip = (uint64_t)branch_target(d);
         tcg_gen_brcondi(d->s, TCG_COND_NE, c, 0, d->jcc_exit);
         return;
@@ -660,6 +661,27 @@ static void gen_str_advance(DisasContext *d, unsigned reg, TCGv delta)
     gen_st_reg(d, reg, d->insn.addrsize, v);
 }
 
+/* REP MOVS and REP STOS run most of their iterations a page at a time in a helper
+ * (string_helper.c), except where each iteration must be seen: single-step and data
+ * breakpoint traps after each, alignment checks of each element. */
+static void gen_rep_chunk(DisasContext *d, unsigned size, int src_seg, TCGLabel done)
+{
+    const X86Insn *in = &d->insn;
+    if ((in->op != X86_OP_MOVS && in->op != X86_OP_STOS) || d->single_step ||
+        (d->flags & (HF_DBG_DATA | HF_AC_CHECK)))
+        return;
+    TCGv desc = cst(d, (int64_t)X86_STRING_DESC(size, in->addrsize, src_seg,
+                                                d->code == X86_CODE64));
+    /* The helper writes rCX, rSI, rDI and guest memory, never the lazy flags. */
+    int cc_op = d->cc_op_static;
+    if (in->op == X86_OP_STOS)
+        CALL(d, rep_stos_chunk, d->s->env, desc);
+    else
+        CALL(d, rep_movs_chunk, d->s->env, desc);
+    d->cc_op_static = cc_op;
+    tcg_gen_brcondi(d->s, TCG_COND_EQ, gen_ld_reg(d, R_ECX, in->addrsize), 0, done);
+}
+
 static void lower_string(DisasContext *d)
 {
     const X86Insn *in = &d->insn;
@@ -672,7 +694,8 @@ static void lower_string(DisasContext *d)
     int src_seg = in->seg >= 0 ? in->seg : R_DS;
     bool rep = in->rep != 0;
     bool cond_rep = rep && (op == X86_OP_CMPS || op == X86_OP_SCAS);
-    TCGLabel done = tcg_label_new(d->s);
+    int cc_op_before = d->cc_op_static;
+    TCGLabel done = gen_cc_neutral_label(d);
     if (op == X86_OP_INS || op == X86_OP_OUTS) {
         size = size > 4 ? 4 : size;
         gen_check_io(d, gen_ld_reg(d, R_EDX, 2), size);
@@ -681,6 +704,7 @@ static void lower_string(DisasContext *d)
     if (rep) {
         TCGv cx = gen_ld_reg(d, R_ECX, as);
         tcg_gen_brcondi(d->s, TCG_COND_EQ, cx, 0, done);
+        gen_rep_chunk(d, size, src_seg, done);
     }
     TCGv delta = gen_string_delta(d, size);
     TCGv v, a, r;
@@ -757,6 +781,8 @@ static void lower_string(DisasContext *d)
         }
     }
     tcg_gen_set_label(d->s, done);
+    if (rep)
+        gen_cc_merge(d, cc_op_before); /* rCX was 0: no flag changed */
 }
 
 /* ---- multiply, divide, shifts ---- */
@@ -1021,10 +1047,12 @@ static void lower_shift(DisasContext *d)
             gen_set_cc(d, cc_sized(cc, size), r, src, TCG_NO_RET);
         return;
     }
-    TCGLabel skip = tcg_label_new(d->s);
+    int cc_op_before = d->cc_op_static;
+    TCGLabel skip = gen_cc_neutral_label(d);
     tcg_gen_brcondi(d->s, TCG_COND_EQ, count, 0, skip);
     gen_set_cc(d, cc_sized(cc, size), r, src, TCG_NO_RET);
     tcg_gen_set_label(d->s, skip);
+    gen_cc_merge(d, cc_op_before);
 }
 
 /* MOVZX/MOVSX, and MOVSXD (SDM Vol 2B MOVSX/MOVSXD: without REX.W it is a plain move

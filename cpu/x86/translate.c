@@ -483,10 +483,11 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         icount++;
         d.sets_shadow = false;
         d.shadow_blocks_trap = false;
-        unsigned labels_before = s->nb_labels;
+        unsigned labels_before = s->nb_labels, neutral_before = d.cc_neutral_labels;
         bool rep_string = (d.insn.entry->flags & X86F_STRING) && d.insn.rep;
         if (rep_string) {
-            d.rep_top = tcg_label_new(s);
+            /* lower_string merges the flags of its ways (gen_cc_merge) */
+            d.rep_top = gen_cc_neutral_label(&d);
             tcg_gen_set_label(s, d.rep_top);
         }
         tcg_gen_insn_start(s, linear, d.cs_base);
@@ -507,9 +508,10 @@ TranslationBlock *x86_translate_block(X86Translator *t, CPUX86State *env, uint32
         fn(&d);
         if (d.end)
             break;
-        /* An instruction with branches inside may set the flags on one path only (a
-         * shift by CL = 0, REP with rCX = 0): what cc_op holds is known at run time. */
-        if (s->nb_labels != labels_before)
+        /* An instruction with branches inside may set the flags on one path only:
+         * unless its labels say otherwise (gen_cc_neutral_label), what cc_op holds is
+         * known at run time. */
+        if (s->nb_labels - labels_before != d.cc_neutral_labels - neutral_before)
             d.cc_op_static = CC_OP_DYNAMIC;
         if (flags & HF_DBG_DATA) {
             gen_debug_watch_check(&d, true, d.next_eip, d.single_step && !d.shadow_blocks_trap);

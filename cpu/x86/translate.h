@@ -69,6 +69,10 @@ typedef struct DisasContext {
      * instruction of this block), else CC_OP_DYNAMIC: conditions on a known operation
      * are computed inline (translate-cc.c). */
     int cc_op_static;
+    /* Labels made by gen_cc_neutral_label: every path through them leaves cc_op as
+     * cc_op_static says. Any other label made by an instruction makes the block loop
+     * forget cc_op after it (a path may have skipped the flags). */
+    unsigned cc_neutral_labels;
 } DisasContext;
 
 /* DisasContext.cc_op_static when cc_op is only known at run time. */
@@ -166,7 +170,14 @@ CCOp cc_sized(CCOp base, unsigned size);
 TCGv gen_compute_eflags(DisasContext *d);
 TCGv gen_compute_cf(DisasContext *d);
 TCGv gen_cond(DisasContext *d, unsigned cc);
+TCGLabel gen_cc_neutral_label(DisasContext *d);
+/* After an instruction some of whose paths skip its flag update (a shift by CL = 0, a
+ * REP string with rCX = 0): cc_op is still known if both ways leave the same one. */
+void gen_cc_merge(DisasContext *d, int cc_op_skipped);
 void gen_set_eflags_arith(DisasContext *d, TCGv v);
+/* CF = bit 0 of cf, ZF unchanged, OF, SF, AF and PF left undefined (BT, BTS, BTR, BTC:
+ * SDM Vol 2A BT). */
+void gen_set_cf_keep_zf(DisasContext *d, TCGv cf);
 uint64_t eip_mask(const DisasContext *d, unsigned opsize);
 void gen_jmp_eip(DisasContext *d, uint64_t eip, unsigned slot);
 void gen_exit_dynamic(DisasContext *d);

@@ -93,6 +93,33 @@ static ExitStub *new_exit_stub(Gen *g)
     return &g->stubs[g->nb_stubs++];
 }
 
+/* The slow path of the store whose exit check the insn_start at opi can take over, or
+ * NULL. The instruction before it must have no other reason for the check (tcg.c sets
+ * it after a store, a label, a side-effecting call, and at the block's start) than one
+ * store, and no code may follow that store's fast path: the slow path then comes back
+ * to exactly the boundary, with the registers as the insn_start has them. A store that
+ * took the fast path cannot have set exit_request (its page holds no translated code:
+ * the write tag's no-code bit, cpu/x86/tlb.h); another thread's kick waits for the next
+ * check at the latest, as it may anyway (see the top of this file). */
+static SlowPath *exit_check_owner(Gen *g, uint32_t opi)
+{
+    if (!g->nb_slow || !g->slow[g->nb_slow - 1].is_store ||
+        g->slow[g->nb_slow - 1].resume != x64_offset(&g->e)) {
+        return NULL;
+    }
+    unsigned stores = 0;
+    for (uint32_t k = opi; k-- > 0;) {
+        switch (g->ops[k].opc) {
+        case INDEX_op_insn_start: return stores == 1 ? &g->slow[g->nb_slow - 1] : NULL;
+        case INDEX_op_qemu_st: stores++; break;
+        case INDEX_op_set_label:
+        case INDEX_op_call: return NULL;
+        default: break;
+        }
+    }
+    return NULL; /* the block's first instruction */
+}
+
 void native_gen_insn_start(Gen *g, const TCGOp *op)
 {
     for (unsigned i = 0; i < TCG_INSN_START_WORDS; i++) {
@@ -102,12 +129,19 @@ void native_gen_insn_start(Gen *g, const TCGOp *op)
     if (!op->args[TCG_INSN_START_EXIT_CHECK]) {
         return;
     }
-    /* exit_request is an atomic_int: a plain load is an acquire load on x86. */
-    x64_cmp_mi(&g->e, sizeof(int), REG_ES, (int32_t)offsetof(TCGExecState, exit_request), 0);
-    size_t at = x64_jcc(&g->e, HC_NE, 0);
+    SlowPath *owner = exit_check_owner(g, (uint32_t)(op - g->ops));
+    size_t at = SIZE_MAX;
+    if (!owner) {
+        /* exit_request is an atomic_int: a plain load is an acquire load on x86. */
+        x64_cmp_mi(&g->e, sizeof(int), REG_ES, (int32_t)offsetof(TCGExecState, exit_request), 0);
+        at = x64_jcc(&g->e, HC_NE, 0);
+    }
     ExitStub *s = new_exit_stub(g);
     if (!s) {
         return;
+    }
+    if (owner) {
+        owner->exit_stub = g->nb_stubs;
     }
     s->jump_at = at;
     s->insn_mask = (uint8_t)native_insn_data_unsynced(g, s->insn_val);

@@ -10,8 +10,9 @@
  *     (TCG_EXIT_SAME_KEY), so the slot's cs_base and flags are compared with the
  *     block's own and cflags with 0, the C lookup's; its pc is computed from the
  *     stored guest ip as the guest's key function does (TCGNativeLookup);
- *   - the translation: the slot's xlat_gen equals the vCPU's generation, as in
- *     tb_jmp_cache_probe, so that the pc still maps to the page the TB came from;
+ *   - the translation: the slot's xlat_gen equals the vCPU's generation, or its
+ *     stable one marked TB_XLAT_GEN_STABLE, as in tb_jmp_cache_probe, so that the pc
+ *     still maps to the page the TB came from;
  *   - the TB: still valid (invalidation clears the slot's tb from any thread);
  *   - the code: the slot's code was recorded in this code generation (lookup_code in
  *     native.c); since a flush drops all code, that is the generation this block was
@@ -56,6 +57,25 @@ static void gen_key_pc(Gen *g, const TCGNativeLookup *l)
     }
 }
 
+/* The slot at rax holds the vCPU's generation, or its stable one with
+ * TB_XLAT_GEN_STABLE (tb_jmp_gen_current); rcx and rdx are free. */
+static void gen_gen_check(Emitter *e, const TCGNativeLookup *l, size_t *miss, unsigned *nb_miss)
+{
+    x64_load(e, EXT_64, true, HR_RDX, REG_ENV, (int32_t)l->xlat_gen);
+    x64_cmp_rm_x(e, true, HR_RDX, HR_RAX, -1, (int32_t)offsetof(TBJumpEntry, xlat_gen));
+    if (!l->stable_gen) {
+        miss[(*nb_miss)++] = x64_jcc(e, HC_NE, 0);
+        return;
+    }
+    size_t current = x64_jcc(e, HC_E, 0);
+    x64_load(e, EXT_64, true, HR_RDX, REG_ENV, (int32_t)l->stable_gen);
+    x64_movi(e, true, HR_RCX, TB_XLAT_GEN_STABLE);
+    x64_alu_rr(e, ALU_OR, true, HR_RDX, HR_RCX);
+    x64_cmp_rm_x(e, true, HR_RDX, HR_RAX, -1, (int32_t)offsetof(TBJumpEntry, xlat_gen));
+    miss[(*nb_miss)++] = x64_jcc(e, HC_NE, 0);
+    x64_patch_rel32(e, current, x64_offset(e));
+}
+
 void native_gen_lookup_probe(Gen *g, uint64_t exit_arg)
 {
     const TCGNativeLookup *l = g->cfg->lookup;
@@ -88,9 +108,7 @@ void native_gen_lookup_probe(Gen *g, uint64_t exit_arg)
 
     x64_cmp_rm_x(e, true, HR_RCX, HR_RAX, -1, (int32_t)offsetof(TBJumpEntry, pc));
     miss[nb_miss++] = x64_jcc(e, HC_NE, 0);
-    x64_load(e, EXT_64, true, HR_RDX, REG_ENV, (int32_t)l->xlat_gen);
-    x64_cmp_rm_x(e, true, HR_RDX, HR_RAX, -1, (int32_t)offsetof(TBJumpEntry, xlat_gen));
-    miss[nb_miss++] = x64_jcc(e, HC_NE, 0);
+    gen_gen_check(e, l, miss, &nb_miss);
     cmp_slot_word(e, HR_RAX, (int32_t)offsetof(TBJumpEntry, cs_base), g->tb->cs_base, HR_RDX, miss,
                   &nb_miss);
     cmp_slot_word(e, HR_RAX, (int32_t)offsetof(TBJumpEntry, flags), g->tb->flags, HR_RDX, miss,

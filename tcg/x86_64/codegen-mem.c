@@ -350,6 +350,12 @@ static void x64_slow_path(Gen *g, const SlowPath *sp)
                      FRAME_SLOTS + 8 * (int32_t)sp->save_temp[r]);
         }
     }
+    if (sp->exit_stub) {
+        /* The next insn_start's exit check, which only this path needs (codegen-insn.c):
+         * the registers are as they are there. */
+        x64_cmp_mi(e, sizeof(int), REG_ES, (int32_t)offsetof(TCGExecState, exit_request), 0);
+        x64_jcc(e, HC_NE, g->stubs[sp->exit_stub - 1].code_at);
+    }
     x64_jmp(e, sp->resume);
 }
 

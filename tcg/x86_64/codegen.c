@@ -963,8 +963,11 @@ void native_gen_op(Gen *g, uint32_t opi)
 static void gen_exit_stubs(Gen *g)
 {
     for (uint32_t i = 0; i < g->nb_stubs; i++) {
-        const ExitStub *s = &g->stubs[i];
-        x64_patch_rel32(&g->e, s->jump_at, x64_offset(&g->e));
+        ExitStub *s = &g->stubs[i];
+        s->code_at = x64_offset(&g->e);
+        if (s->jump_at != SIZE_MAX) {
+            x64_patch_rel32(&g->e, s->jump_at, s->code_at);
+        }
         native_store_insn_data(g, s->insn_mask, s->insn_val);
         for (uint32_t k = 0; k < s->count; k++) {
             const StubStore *st = &g->stub_stores[s->first + k];

@@ -101,7 +101,8 @@ typedef struct LoopHead {
 /* One exit taken when es->exit_request is set at an insn_start: the globals that were
  * dirty there, stored by an out-of-line stub. Stores are kept in Gen.stub_stores. */
 typedef struct ExitStub {
-    size_t jump_at; /* the jne's displacement */
+    size_t jump_at; /* the jne's displacement, SIZE_MAX: none inline (a store's slow path) */
+    size_t code_at; /* where the stub's code starts, once emitted */
     uint32_t first, count;
     uint8_t insn_mask; /* insn_data words to store (codegen-insn.c) */
     uint64_t insn_val[TCG_INSN_START_WORDS];
@@ -127,6 +128,9 @@ typedef struct SlowPath {
     int8_t addr_reg, val_reg, out_reg;
     uint8_t insn_mask; /* insn_data words to store first (the access may fault) */
     uint64_t insn_val[TCG_INSN_START_WORDS];
+    /* A store whose next insn_start's exit check moved here (codegen-insn.c): 1 + the
+     * index of the ExitStub to take when exit_request is set after the call, or 0. */
+    uint32_t exit_stub;
 } SlowPath;
 
 typedef struct BranchPatch {

@@ -54,6 +54,7 @@ typedef struct TCGNativeLookup {
     uint32_t wide_pc_flag; /* TranslationBlock.flags bit: the key pc is ip */
     intptr_t xlat_gen;     /* the vCPU's address-translation generation (uint64_t) */
     intptr_t pending;      /* a uint32_t, non-zero while the vCPU loop must look */
+    intptr_t stable_gen;   /* its stable generation (uint64_t, tcg/tb.h), or 0: none */
 } TCGNativeLookup;
 
 typedef struct TCGNativeConfig {

@@ -185,6 +185,56 @@ start:
     mov ecx, [V_RW + 12]
     CHECK "nothing written", ecx, 0
 
+    AREA "rep strings across pages"
+    ; Translated REP MOVS/STOS run a page of iterations at a time (SDM Vol 1
+    ; §7.3.9.3): the result must be that of one iteration after the other,
+    ; including a fault in the middle (SDM Vol 2B REP: rCX, rSI, rDI then
+    ; describe the iterations done; the faulting one starts again).
+    mov edi, V_BIG + 0x1ff8             ; across a 4 KiB boundary of the 4 MiB page
+    mov ecx, 16
+    mov eax, 0x5a5a5a5a
+    rep stosb
+    CHECK "stosb across 4 KiB: edi", edi, V_BIG + 0x2008
+    CHECK "stosb across 4 KiB: ecx", ecx, 0
+    CHECK "stosb across 4 KiB: first", dword [0x00401ff8], 0x5a5a5a5a
+    CHECK "stosb across 4 KiB: last", dword [0x00402004], 0x5a5a5a5a
+    CHECK "stosb across 4 KiB: after", dword [0x00402008], 0
+    mov edi, V_RW + 0xff0               ; on into V_RO, read-only (CR0.WP = 1)
+    mov ecx, 8
+    mov eax, 0x12345678
+    EXPECT V_PF, .stos_fault_done
+.stos_fault:
+    rep stosd
+    NO_EXCEPTION
+.stos_fault_done:
+    CHECK_EXC "stosd into read-only", V_PF, PF_P | PF_W, .stos_fault
+    mov edx, cr2
+    CHECK "stosd into read-only: cr2", edx, V_RO
+    CHECK "stosd into read-only: edi", edi, V_RO
+    CHECK "stosd into read-only: before the page", dword [V_RW + 0xffc], 0x12345678
+    mov byte [V_RW + 0x800], 0xab       ; destination one byte ahead of the source
+    mov esi, V_RW + 0x800
+    mov edi, V_RW + 0x801
+    mov ecx, 16
+    rep movsb
+    CHECK "movsb overlapping: copies its own bytes", dword [V_RW + 0x80d], 0xabababab
+    CHECK "movsb overlapping: stops", dword [V_RW + 0x811], 0
+    CHECK "movsb overlapping: esi", esi, V_RW + 0x810
+    mov esi, V_RO + 0xff8               ; on into V_ABSENT
+    mov edi, V_RW + 0x900
+    mov ecx, 4
+    EXPECT V_PF, .movs_fault_done
+.movs_fault:
+    rep movsd
+    NO_EXCEPTION
+.movs_fault_done:
+    CHECK_EXC "movsd from absent", V_PF, 0, .movs_fault
+    mov edx, cr2
+    CHECK "movsd from absent: cr2", edx, V_ABSENT
+    CHECK "movsd from absent: esi", esi, V_ABSENT
+    CHECK "movsd from absent: edi", edi, V_RW + 0x908
+    CHECK "movsd from absent: copied", dword [V_RW + 0x904], 0x12345678
+
     AREA "#PF user access"
     EXPECT V_PF, .user_super_done
     ENTER_RING3 ring3_read, 2

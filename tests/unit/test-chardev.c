@@ -75,6 +75,64 @@ static void test_file_backend(void)
     test_dir_destroy(&dir);
 }
 
+static void count_flush_request(void *opaque)
+{
+    (*(int *)opaque)++;
+}
+
+static size_t file_size(const char *path)
+{
+    char *contents = NULL;
+    gsize len = 0;
+    g_assert_true(g_file_get_contents(path, &contents, &len, NULL));
+    g_free(contents);
+    return len;
+}
+
+/* Deferred output: bytes wait for chardev_flush, the flusher is asked once per burst,
+ * a full buffer flushes itself in order, and close writes what is left. */
+static void test_deferred_output(void)
+{
+    TestDir dir;
+    test_dir_init(&dir);
+    char *path = test_dir_file(&dir, "serial.log");
+    char *spec = g_strdup_printf("file:%s", path);
+    char err[256] = "";
+    Chardev *chr = chardev_open(spec, err, sizeof(err));
+    g_assert_nonnull(chr);
+    int requests = 0;
+    chardev_defer_output(chr, count_flush_request, &requests);
+    write_str(chr, "abc");
+    write_str(chr, "def\n");
+    g_assert_cmpint(requests, ==, 1);
+    g_assert_cmpuint(file_size(path), ==, 0);
+    chardev_flush(chr);
+    g_assert_cmpuint(file_size(path), ==, 7);
+    write_str(chr, "g");
+    g_assert_cmpint(requests, ==, 2);
+
+    /* More than the buffer holds: the writer flushes by itself, nothing is lost. */
+    size_t big = CHARDEV_OUT_BUF_SIZE + 100;
+    uint8_t *buf = g_malloc(big);
+    for (size_t i = 0; i < big; i++)
+        buf[i] = (uint8_t)('0' + i % 10);
+    chardev_write(chr, buf, big);
+    g_assert_cmpuint(file_size(path), >=, CHARDEV_OUT_BUF_SIZE);
+    chardev_close(chr);
+
+    char *contents = NULL;
+    gsize len = 0;
+    g_assert_true(g_file_get_contents(path, &contents, &len, NULL));
+    g_assert_cmpuint(len, ==, 8 + big);
+    g_assert_cmpmem(contents, 8, "abcdef\ng", 8);
+    g_assert_cmpmem(contents + 8, big, buf, big);
+    g_free(contents);
+    g_free(buf);
+    g_free(spec);
+    g_free(path);
+    test_dir_destroy(&dir);
+}
+
 static void test_file_error(void)
 {
     TestDir dir;
@@ -329,6 +387,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/chardev/file", test_file_backend);
     g_test_add_func("/chardev/file-error", test_file_error);
+    g_test_add_func("/chardev/deferred-output", test_deferred_output);
     g_test_add_func("/chardev/unknown", test_unknown_backend);
     g_test_add_func("/chardev/null", test_null_backend);
     g_test_add_func("/chardev/concurrent-writes", test_concurrent_writes);

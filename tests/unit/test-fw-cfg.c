@@ -125,6 +125,25 @@ static void test_integers(Fixture *f, gconstpointer data)
     g_assert_cmpuint(buf[0] | buf[1] << 8, ==, 4);
 }
 
+/* A borrowed item reads the caller's bytes (no copy is made: a change shows through),
+ * and replacing it with a copied item or freeing the device leaves them alone. */
+static void test_borrowed(Fixture *f, gconstpointer data)
+{
+    (void)data;
+    uint8_t image[6] = {'K', 'E', 'R', 'N', 'E', 'L'};
+    uint8_t buf[6];
+    fw_cfg_add_bytes_borrowed(f->fw, FW_CFG_KERNEL_DATA, image, sizeof(image));
+    g_assert_true(f->fw->items[FW_CFG_KERNEL_DATA].data == image);
+    select_key(f, FW_CFG_KERNEL_DATA);
+    read_data(f, buf, 6);
+    g_assert_cmpmem(buf, 6, "KERNEL", 6);
+    fw_cfg_add_bytes(f->fw, FW_CFG_KERNEL_DATA, "copy", 4);
+    g_assert_false(f->fw->items[FW_CFG_KERNEL_DATA].borrowed);
+    g_assert_true(f->fw->items[FW_CFG_KERNEL_DATA].data != image);
+    fw_cfg_add_bytes_borrowed(f->fw, FW_CFG_INITRD_DATA, image, sizeof(image));
+    g_assert_cmpmem(image, 6, "KERNEL", 6); /* teardown frees the device, not image */
+}
+
 /* Finds name in the directory read through the ports; returns its size and selector. */
 static bool dir_lookup(Fixture *f, const char *name, uint32_t *size, uint16_t *key)
 {
@@ -279,6 +298,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add(name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+    ADD("/fw_cfg/borrowed", test_borrowed);
     ADD("/fw_cfg/signature-id", test_signature_and_id);
     ADD("/fw_cfg/integers", test_integers);
     ADD("/fw_cfg/directory", test_directory);

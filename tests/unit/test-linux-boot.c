@@ -49,12 +49,14 @@ static char *make_bzimage(const char *dir, uint16_t version, uint8_t loadflags)
 typedef struct Fixture {
     MachineConfig cfg;
     Machine m;
+    BootFiles files;
     char *dir;
 } Fixture;
 
 static void fixture_init(Fixture *f)
 {
     memset(&f->cfg, 0, sizeof(f->cfg));
+    memset(&f->files, 0, sizeof(f->files));
     f->cfg.ram_size = 64 << 20;
     f->cfg.smp = 1;
     g_assert_cmpint(machine_init(&f->m, &f->cfg), ==, 0);
@@ -64,6 +66,7 @@ static void fixture_init(Fixture *f)
 static void fixture_fini(Fixture *f)
 {
     machine_destroy(&f->m);
+    boot_files_free(&f->files);
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
     g_assert_cmpint(system(cmd), ==, 0);
     g_free(f->dir);
@@ -84,7 +87,7 @@ static void test_load(void)
     f.cfg.kernel = kernel;
     f.cfg.initrd = initrd;
     f.cfg.append = "console=ttyS0 quiet";
-    LinuxBootInfo info = {test_e820, 2, 0xf5a40, (64 << 20) - 0x10000};
+    LinuxBootInfo info = {test_e820, 2, 0xf5a40, (64 << 20) - 0x10000, &f.files};
     X86BootState bs;
     g_assert_cmpint(linux_boot_load(&f.m, &f.cfg, &info, &bs), ==, LINUX_BOOT_LOADED);
 
@@ -121,12 +124,13 @@ static void test_rejects(void)
 {
     Fixture f;
     fixture_init(&f);
-    LinuxBootInfo info = {test_e820, 2, 0, 0};
+    LinuxBootInfo info = {test_e820, 2, 0, 0, &f.files};
     X86BootState bs;
     char *old = make_bzimage(f.dir, 0x204, 0x01);
     f.cfg.kernel = old;
     g_assert_cmpint(linux_boot_load(&f.m, &f.cfg, &info, &bs), ==, LINUX_BOOT_ERROR);
     g_free(old);
+    boot_files_free(&f.files); /* the same path, new contents: as a new board reads it */
     char *zimage = make_bzimage(f.dir, 0x20f, 0x00);
     f.cfg.kernel = zimage;
     g_assert_cmpint(linux_boot_load(&f.m, &f.cfg, &info, &bs), ==, LINUX_BOOT_ERROR);
@@ -139,10 +143,40 @@ static void test_rejects(void)
     fixture_fini(&f);
 }
 
+/* A reset loads the images read at start-up again, not what the files hold by then (a
+ * kernel rebuilt while the guest runs): each file is read once. */
+static void test_reload_reads_once(void)
+{
+    Fixture f;
+    fixture_init(&f);
+    char *kernel = make_bzimage(f.dir, 0x20f, 0x01);
+    char *initrd = g_build_filename(f.dir, "initrd", NULL);
+    g_assert_true(g_file_set_contents(initrd, "FIRST-INITRD", 12, NULL));
+    f.cfg.kernel = kernel;
+    f.cfg.initrd = initrd;
+    LinuxBootInfo info = {test_e820, 2, 0, 0, &f.files};
+    X86BootState bs;
+    g_assert_cmpint(linux_boot_load(&f.m, &f.cfg, &info, &bs), ==, LINUX_BOOT_LOADED);
+    uint8_t *bp = f.m.ram + bs.regs[R_ESI];
+    uint32_t rd = rd32(bp + 0x218);
+
+    g_assert_true(g_file_set_contents(initrd, "OTHER-INITRD", 12, NULL));
+    g_assert_true(g_file_set_contents(kernel, "truncated", 9, NULL));
+    memset(f.m.ram + 0x100000, 0, 5 * 512);
+    memset(f.m.ram + rd, 0, 12);
+    g_assert_cmpint(linux_boot_load(&f.m, &f.cfg, &info, &bs), ==, LINUX_BOOT_LOADED);
+    g_assert_cmphex(f.m.ram[0x100000 + 10], ==, (uint8_t)(5 * 512 + 10));
+    g_assert_cmpmem(f.m.ram + rd32(bp + 0x218), 12, "FIRST-INITRD", 12);
+    g_free(kernel);
+    g_free(initrd);
+    fixture_fini(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/linux-boot/load", test_load);
     g_test_add_func("/linux-boot/rejects", test_rejects);
+    g_test_add_func("/linux-boot/reload-reads-once", test_reload_reads_once);
     return g_test_run();
 }

@@ -1045,6 +1045,69 @@ static void test_jump_cache_generation(void)
     fixture_free(f);
 }
 
+/* Blocks on global pages keep their jump-cache slots across CR3 loads (stamped with
+ * the TLB's global generation): each run after the flush must still see exactly what
+ * the TLB maps. A non-global page, or a block that crosses from a global page into a
+ * non-global one, is looked up again after a CR3 load; a global one after a global
+ * flush (a CR4.PGE toggle) or INVLPG of its page. A block found by its physical pc is
+ * taken only if its second page still maps to the frame it was translated from. */
+static void test_jump_cache_global_pages(void)
+{
+    Fixture *f = rights_fixture(0, CR4_PGE);
+    CPUX86State *env = &f->cpu.env;
+    X86TLB *tlb = &f->cpu.tlb;
+    for (unsigned n = 40; n < 48; n++)
+        put_mov_eax_hlt(f, frame(n), n);
+    env->segs[R_CS].flags |= DESC_L_MASK;
+    env->segs[R_CS].flags &= ~DESC_B_MASK;
+    env->segs[R_CS].base = 0;
+    x86_cpu_update_hflags(env);
+
+    /* Global page 40: a CR3 load keeps its translation (SDM 3A §4.10.4.1), and the
+     * slot with it (no new translation of the pc: no fill). */
+    set_pte(f, 40, frame(40) | P | RW | G);
+    g_assert_cmpuint(run_to_hlt(f, 0x1000 * 40), ==, 40);
+    set_pte(f, 40, frame(41) | P | RW | G);
+    uint64_t global_gen = tlb->global_generation;
+    x86_tlb_flush(env, false);
+    g_assert_cmpuint(tlb->global_generation, ==, global_gen);
+    uint64_t fills = tlb->fills;
+    g_assert_cmpuint(run_to_hlt(f, 0x1000 * 40), ==, 40);
+    g_assert_cmpuint(tlb->fills, ==, fills);
+    /* Toggling CR4.PGE flushes global translations: the new mapping runs. */
+    x86_tlb_flush(env, true);
+    g_assert_cmpuint(run_to_hlt(f, 0x1000 * 40), ==, 41);
+    /* INVLPG of the global page too. */
+    set_pte(f, 40, frame(42) | P | RW | G);
+    x86_tlb_flush(env, false);
+    g_assert_cmpuint(run_to_hlt(f, 0x1000 * 40), ==, 41);
+    x86_tlb_flush_page(env, 0x1000 * 40);
+    g_assert_cmpuint(run_to_hlt(f, 0x1000 * 40), ==, 42);
+
+    /* Non-global page 43 beside the global ones: a CR3 load remaps it. */
+    set_pte(f, 43, frame(43) | P | RW);
+    g_assert_cmpuint(run_to_hlt(f, 0x1000 * 43), ==, 43);
+    set_pte(f, 43, frame(44) | P | RW);
+    x86_tlb_flush(env, false);
+    g_assert_cmpuint(run_to_hlt(f, 0x1000 * 43), ==, 44);
+
+    /* A block from the end of global page 45 into non-global page 46: its immediate's
+     * high bytes come from page 46, which a CR3 load remaps to frame 47. */
+    static const uint8_t head[] = {0xb8, 0x11, 0x22}; /* mov eax, imm32 (2 bytes here) */
+    static const uint8_t tail_a[] = {0x33, 0x44, 0xf4}, tail_b[] = {0x55, 0x66, 0xf4};
+    memcpy(f->m.ram + frame(45) + 0xffd, head, sizeof(head));
+    memcpy(f->m.ram + frame(46), tail_a, sizeof(tail_a));
+    memcpy(f->m.ram + frame(47), tail_b, sizeof(tail_b));
+    set_pte(f, 45, frame(45) | P | RW | G);
+    set_pte(f, 46, frame(46) | P | RW);
+    g_assert_cmphex(run_to_hlt(f, 0x1000 * 45 + 0xffd), ==, 0x44332211);
+    set_pte(f, 46, frame(47) | P | RW);
+    x86_tlb_flush(env, false);
+    g_assert_cmphex(run_to_hlt(f, 0x1000 * 45 + 0xffd), ==, 0x66552211);
+
+    fixture_free(f);
+}
+
 /* INVLPG keeps the generation unless it may change a mapping a jump-cache slot relies
  * on: a page code was looked up from under this generation (either page of a block
  * that crosses one), or a page inside the TLB's large pages. */
@@ -1185,6 +1248,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/code-lookup-hits", test_code_lookup_hits);
     g_test_add_func("/mmu/smc-alias", test_smc_through_alias);
     g_test_add_func("/mmu/jump-cache-generation", test_jump_cache_generation);
+    g_test_add_func("/mmu/jump-cache-global-pages", test_jump_cache_global_pages);
     g_test_add_func("/mmu/jump-cache-generation/invlpg-filter", test_invlpg_code_filter);
     g_test_add_func("/mmu/debug/watch-marks", test_watch_marks);
     g_test_add_func("/mmu/alignment-check", test_alignment_check);

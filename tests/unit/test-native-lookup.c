@@ -24,6 +24,7 @@
 typedef struct FakeEnv {
     uint64_t ip;
     uint64_t xlat_gen;
+    uint64_t stable_gen;
     uint32_t pending;
     uint64_t hits; /* what the blocks ran: +1 the primed target, +100 the C result */
 } FakeEnv;
@@ -32,6 +33,7 @@ static const TCGNativeLookup fake_lookup = {
     .ip = offsetof(FakeEnv, ip),
     .wide_pc_flag = WIDE_PC,
     .xlat_gen = offsetof(FakeEnv, xlat_gen),
+    .stable_gen = offsetof(FakeEnv, stable_gen),
     .pending = offsetof(FakeEnv, pending),
 };
 
@@ -236,6 +238,27 @@ static void spoil_xlat_gen(Fixture *f, const Primed *p)
     f->env.xlat_gen++;
 }
 
+/* A slot stamped with the stable generation (tcg/tb.h TB_XLAT_GEN_STABLE), which the
+ * probe took while it was current, goes when that one changes. */
+static void spoil_stable_gen(Fixture *f, const Primed *p)
+{
+    f->env.stable_gen = 3;
+    p->slot->xlat_gen = 3 | TB_XLAT_GEN_STABLE;
+    f->env.xlat_gen++;
+    unsigned calls;
+    g_assert_cmpuint(run_from(f, p->from, p->other, &calls), ==, 1);
+    g_assert_cmpuint(calls, ==, 1);
+    f->env.stable_gen++;
+}
+
+/* The stable generation counts only with its mark: a slot whose xlat_gen equals it
+ * without the mark was stamped with the other generation. */
+static void spoil_stable_gen_unmarked(Fixture *f, const Primed *p)
+{
+    f->env.stable_gen = p->slot->xlat_gen;
+    f->env.xlat_gen++;
+}
+
 static void spoil_code_gen(Fixture *f, const Primed *p)
 {
     (void)f;
@@ -280,6 +303,8 @@ static const SpoilCase spoil_cases[] = {
     {"cs_base", spoil_cs_base},
     {"pc", spoil_pc},
     {"xlat_gen", spoil_xlat_gen},
+    {"stable-gen", spoil_stable_gen},
+    {"stable-gen-unmarked", spoil_stable_gen_unmarked},
     {"code_gen", spoil_code_gen},
     {"invalidated", spoil_invalidate},
     {"pending", spoil_pending},

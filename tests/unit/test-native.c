@@ -118,6 +118,11 @@ static void fake_store(void *env, uint64_t addr, uint64_t val, MemOp mop, unsign
         *guest_byte(e, addr + i) = (uint8_t)(val >> (8 * i));
     }
     tlb_fill(e, addr, mmu_idx);
+    /* A store into a page holding "code" stops the block at the next instruction
+     * boundary, as self-modifying code does (cpu/x86/mmu.c). */
+    if (((addr >> PAGE_BITS) % 5 == 0 || ((addr + size - 1) >> PAGE_BITS) % 5 == 0) && e->es) {
+        atomic_store(&e->es->exit_request, 1);
+    }
 }
 
 static const TCGNativeTLB fake_tlb = {

@@ -53,6 +53,7 @@ typedef struct Fixture {
     E820Entry e820[3];
     AcpiBoardInfo acpi;
     PcFirmwareInfo info;
+    BootFiles files;
     char *dir;
 } Fixture;
 
@@ -82,7 +83,8 @@ static void fixture_init(Fixture *f)
                                .low_ram = 64 << 20,
                                .e820 = f->e820,
                                .e820_count = 3,
-                               .acpi = &f->acpi};
+                               .acpi = &f->acpi,
+                               .files = &f->files};
     for (int i = 0; i < 16; i++)
         f->info.uuid[i] = (uint8_t)(0xa0 + i);
     f->dir = g_dir_make_tmp("pacifica-fwcfg-XXXXXX", NULL);
@@ -90,6 +92,7 @@ static void fixture_init(Fixture *f)
 
 static void fixture_fini(Fixture *f)
 {
+    boot_files_free(&f->files);
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
     g_assert_cmpint(system(cmd), ==, 0);
     g_free(f->dir);

@@ -462,10 +462,10 @@ static void test_jump_cache_victim(void)
     TranslationBlock *b = make_tb_key(f, 0x6000, 16, UINT64_MAX, pc2, 0, 0, 0);
     tb_jmp_cache_insert(jc, &f->cache, a, 1);
     tb_jmp_cache_insert(jc, &f->cache, b, 1);
-    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, pc2, 0, 0, 0, 1) == b);
-    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, pc, 0, 0, 0, 1));
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, pc2, 0, 0, 0, 1, 99) == b);
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, pc, 0, 0, 0, 1, 99));
     g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, pc, 0, 0, 0, 2) == a);
-    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, pc, 0, 0, 0, 2) == a);
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, pc, 0, 0, 0, 2, 99) == a);
     g_assert_null(tb_jmp_cache_lookup(jc, &f->cache, 0x5001, pc, 0, 0, 0, 2));
     g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x6000, pc2, 0, 0, 0, 2) == b);
     /* b is invalidated while it is in the second way. */
@@ -490,28 +490,28 @@ static void test_jump_cache_probe(void)
     Fixture *f = fixture_new();
     TBJumpCache *jc = g_new0(TBJumpCache, 1);
     TranslationBlock *tb = make_tb_key(f, 0x5000, 16, UINT64_MAX, 0x7c00, 0x100, 7, 0);
-    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 1));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 1, 99));
     g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0, 1) == tb);
-    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 1) == tb);
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 1, 99) == tb);
     g_assert_true(tb_jmp_cache_slot(jc, 0x7c00)->tb == tb);
-    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 2));
-    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x200, 7, 0, 1));
-    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 8, 0, 1));
-    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 1, 1));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 2, 99));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x200, 7, 0, 1, 99));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 8, 0, 1, 99));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 1, 1, 99));
     /* Found again by physical pc under generation 2: probes of 2 hit, of 1 miss. */
     g_assert_true(tb_jmp_cache_lookup(jc, &f->cache, 0x5000, 0x7c00, 0x100, 7, 0, 2) == tb);
-    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 2) == tb);
-    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 1));
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 2, 99) == tb);
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 1, 99));
     /* The slots are 64-byte aligned: a probe reads one cache line. */
     g_assert_cmpuint((uintptr_t)tb_jmp_cache_slot(jc, 0x7c00) % 64, ==, 0);
     g_assert_cmpuint(tb_cache_invalidate_range(&f->cache, 0x5000, 1), ==, 1);
-    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 2));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x7c00, 0x100, 7, 0, 2, 99));
 
     TranslationBlock *kept = make_tb(f, 0x8000, 16, UINT64_MAX);
     tb_jmp_cache_insert(jc, &f->cache, kept, 3);
-    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, kept->pc, 0, 0, 0, 3) == kept);
+    g_assert_true(tb_jmp_cache_probe(jc, &f->cache, kept->pc, 0, 0, 0, 3, 99) == kept);
     tb_cache_flush(&f->cache);
-    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x8000, 0, 0, 0, 3));
+    g_assert_null(tb_jmp_cache_probe(jc, &f->cache, 0x8000, 0, 0, 0, 3, 99));
     fixture_free(f);
     g_free(jc);
 }
