@@ -197,27 +197,43 @@ static inline bool tag_hits(uint64_t tag, uint64_t page)
     return (tag & X86_TLB_VALID) && (tag & X86_PAGE_MASK) == page;
 }
 
-/* Empties the index's filled entries (tlb.h: X86TLB.filled); global ones stay, still
- * listed, unless include_global. */
+/* Empties entry i of MMU index idx; its index stays in filled_global (as info says)
+ * when keep_listed_global. */
+static void clear_entry(X86TLB *tlb, unsigned idx, unsigned i, bool keep_listed_global)
+{
+    X86TLBEntryInfo *info = &tlb->info[idx][i];
+    uint8_t listed = keep_listed_global ? info->listed & X86_TLB_LISTED_GLOBAL : 0;
+    memset(&tlb->table[idx][i], 0, sizeof(X86TLBEntry));
+    memset(info, 0, sizeof(*info));
+    info->listed = listed;
+}
+
+/* Empties the index's filled entries (tlb.h: X86TLB.filled, filled_global); global
+ * ones stay, still listed in filled_global, unless include_global. */
 static void flush_index(X86TLB *tlb, unsigned idx, bool include_global)
 {
-    bool keep_global = !include_global && tlb->has_global[idx];
-    uint16_t *filled = tlb->filled[idx];
-    uint32_t kept = 0;
+    bool keep_global = !include_global;
+    const uint16_t *filled = tlb->filled[idx];
     __atomic_store_n(&tlb->flush_seq, tlb->flush_seq + 1, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     for (uint32_t k = 0; k < tlb->nfilled[idx]; k++) {
         unsigned i = filled[k];
         X86TLBEntryInfo *info = &tlb->info[idx][i];
         if (keep_global && info->global) {
-            /* SDM 3A §4.10.2.4: global translations survive a CR3 load. */
-            filled[kept++] = (uint16_t)i;
+            /* SDM 3A §4.10.2.4: global translations survive a CR3 load. Filled global
+             * since it was listed here: filled_global has it. */
+            info->listed &= (uint8_t)~X86_TLB_LISTED;
             continue;
         }
-        memset(&tlb->table[idx][i], 0, sizeof(X86TLBEntry));
-        memset(info, 0, sizeof(*info));
+        clear_entry(tlb, idx, i, keep_global);
     }
-    tlb->nfilled[idx] = kept;
+    tlb->nfilled[idx] = 0;
+    if (include_global) {
+        for (uint32_t k = 0; k < tlb->nfilled_global[idx]; k++)
+            clear_entry(tlb, idx, tlb->filled_global[idx][k], false);
+        tlb->nfilled_global[idx] = 0;
+    }
+    uint32_t kept = tlb->nfilled_global[idx];
     for (unsigned v = 0; v < X86_TLB_VICTIMS; v++) {
         if (keep_global && tlb->victim_info[idx][v].global) {
             kept++;
@@ -382,11 +398,14 @@ static void tlb_add_large_page(X86TLB *tlb, unsigned idx, uint64_t linear, uint6
 static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_t page)
 {
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
-        for (uint32_t k = 0; k < tlb->nfilled[idx]; k++) {
-            unsigned i = tlb->filled[idx][k];
-            X86TLBEntry *e = &tlb->table[idx][i];
-            if ((e->tag_write & X86_TLB_NO_CODE) && tlb->info[idx][i].phys == page)
-                e->tag_write &= ~(uint64_t)X86_TLB_NO_CODE;
+        for (unsigned global = 0; global < 2; global++) {
+            uint32_t n = global ? tlb->nfilled_global[idx] : tlb->nfilled[idx];
+            const uint16_t *list = global ? tlb->filled_global[idx] : tlb->filled[idx];
+            for (uint32_t k = 0; k < n; k++) {
+                X86TLBEntry *e = &tlb->table[idx][list[k]];
+                if ((e->tag_write & X86_TLB_NO_CODE) && tlb->info[idx][list[k]].phys == page)
+                    e->tag_write &= ~(uint64_t)X86_TLB_NO_CODE;
+            }
         }
         for (unsigned v = 0; v < X86_TLB_VICTIMS; v++) {
             X86TLBEntry *e = &tlb->victim[idx][v];
@@ -402,13 +421,17 @@ static __attribute__((noinline)) void protect_new_code_page(X86TLB *tlb, uint64_
 static void protect_code_page_pass(X86TLB *tlb, uint64_t phys_page)
 {
     for (unsigned idx = 0; idx < X86_TLB_MMU_COUNT; idx++) {
-        uint32_t n = __atomic_load_n(&tlb->nfilled[idx], __ATOMIC_RELAXED);
-        for (uint32_t k = 0; k < n && k < X86_TLB_SIZE; k++) {
-            unsigned i = __atomic_load_n(&tlb->filled[idx][k], __ATOMIC_RELAXED) % X86_TLB_SIZE;
-            uint64_t *tag = &tlb->table[idx][i].tag_write;
-            if ((__atomic_load_n(tag, __ATOMIC_SEQ_CST) & X86_TLB_NO_CODE) &&
-                __atomic_load_n(&tlb->info[idx][i].phys, __ATOMIC_RELAXED) == phys_page)
-                __atomic_fetch_and(tag, ~(uint64_t)X86_TLB_NO_CODE, __ATOMIC_SEQ_CST);
+        for (unsigned global = 0; global < 2; global++) {
+            uint32_t n = __atomic_load_n(global ? &tlb->nfilled_global[idx] : &tlb->nfilled[idx],
+                                         __ATOMIC_RELAXED);
+            const uint16_t *list = global ? tlb->filled_global[idx] : tlb->filled[idx];
+            for (uint32_t k = 0; k < n && k < X86_TLB_SIZE; k++) {
+                unsigned i = __atomic_load_n(&list[k], __ATOMIC_RELAXED) % X86_TLB_SIZE;
+                uint64_t *tag = &tlb->table[idx][i].tag_write;
+                if ((__atomic_load_n(tag, __ATOMIC_SEQ_CST) & X86_TLB_NO_CODE) &&
+                    __atomic_load_n(&tlb->info[idx][i].phys, __ATOMIC_RELAXED) == phys_page)
+                    __atomic_fetch_and(tag, ~(uint64_t)X86_TLB_NO_CODE, __ATOMIC_SEQ_CST);
+            }
         }
     }
 }
@@ -416,8 +439,8 @@ static void protect_code_page_pass(X86TLB *tlb, uint64_t phys_page)
 void x86_tlb_protect_code_page(CPUX86State *env, uint64_t phys_page)
 {
     X86TLB *tlb = &env_cpu(env)->tlb;
-    /* A flush moves kept (global) entries down the list: a pass it overlapped may
-     * have skipped one, so it is made again. */
+    /* A flush rewrites the lists (it may take an index off one while the entry
+     * stays): a pass it overlapped may have skipped one, so it is made again. */
     for (;;) {
         uint32_t seq = __atomic_load_n(&tlb->flush_seq, __ATOMIC_ACQUIRE);
         if (seq & 1)
@@ -916,12 +939,16 @@ static void ram_page_ptrs(Machine *m, uint64_t phys, uint8_t **rd, uint8_t **wr)
         *wr = *rd;
 }
 
-/* Records that entry i of mmu_idx holds a translation (X86TLB.filled). */
+/* Records that entry i of mmu_idx holds a translation, global or not as its info
+ * says (X86TLB.filled, filled_global). */
 static void tlb_list(X86TLB *tlb, unsigned mmu_idx, unsigned i)
 {
     X86TLBEntryInfo *info = &tlb->info[mmu_idx][i];
-    if (!info->listed) {
-        info->listed = true;
+    if (info->global && !(info->listed & X86_TLB_LISTED_GLOBAL)) {
+        info->listed |= X86_TLB_LISTED_GLOBAL;
+        tlb->filled_global[mmu_idx][tlb->nfilled_global[mmu_idx]++] = (uint16_t)i;
+    } else if (!info->global && !(info->listed & X86_TLB_LISTED)) {
+        info->listed |= X86_TLB_LISTED;
         tlb->filled[mmu_idx][tlb->nfilled[mmu_idx]++] = (uint16_t)i;
     }
 }
@@ -934,7 +961,7 @@ static void victim_push(X86TLB *tlb, unsigned mmu_idx, const X86TLBEntry *e,
     tlb->victim_next[mmu_idx] = (uint8_t)((v + 1) % X86_TLB_VICTIMS);
     tlb->victim[mmu_idx][v] = *e;
     tlb->victim_info[mmu_idx][v] = *info;
-    tlb->victim_info[mmu_idx][v].listed = false;
+    tlb->victim_info[mmu_idx][v].listed = 0;
 }
 
 /* Enters the translation of linear's page into the TLB entry of mmu_idx. */
@@ -968,10 +995,10 @@ static void tlb_set(CPUX86State *env, X86TLB *tlb, unsigned mmu_idx, uint64_t li
             tlb->code_page_protected = ~0ull;
         e->tag_write = tag;
     }
-    tlb_list(tlb, mmu_idx, i);
     info->page = page;
     __atomic_store_n(&info->phys, phys & X86_PAGE_MASK, __ATOMIC_RELAXED);
     info->global = w->global;
+    tlb_list(tlb, mmu_idx, i);
     if (e->tag_write & X86_TLB_NO_CODE)
         recheck_code_page(cpu, &e->tag_write, phys);
     if (w->global)
@@ -1048,7 +1075,7 @@ static bool victim_swap(X86CPU *cpu, unsigned mmu_idx, unsigned i, uint64_t page
         info->global = vi->global;
         *ve = evicted;
         *vi = evicted_info;
-        vi->listed = false;
+        vi->listed = 0;
         tlb_list(tlb, mmu_idx, i);
         /* Another vCPU's x86_tlb_protect_code_page scans the filled entries, not the
          * victims: a fast write entry coming back looks at the code bit again, as a

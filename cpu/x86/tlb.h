@@ -97,11 +97,15 @@ typedef struct X86TLBEntry {
 /* What the slow path needs about an entry (kept apart so the fast-path entries stay
  * 32 bytes). */
 typedef struct X86TLBEntryInfo {
-    uint64_t page; /* linear page the entry holds (meaningful when a tag is valid) */
-    uint64_t phys; /* physical address of the 4 KiB frame */
-    bool global;   /* CR4.PGE and the leaf's G bit: survives x86_tlb_flush(env, false) */
-    bool listed;   /* the entry's index is in X86TLB.filled of its MMU index */
+    uint64_t page;  /* linear page the entry holds (meaningful when a tag is valid) */
+    uint64_t phys;  /* physical address of the 4 KiB frame */
+    bool global;    /* CR4.PGE and the leaf's G bit: survives x86_tlb_flush(env, false) */
+    uint8_t listed; /* X86_TLB_LISTED, X86_TLB_LISTED_GLOBAL: the index's lists */
 } X86TLBEntryInfo;
+
+/* X86TLBEntryInfo.listed: the entry's index is in X86TLB.filled, in filled_global. */
+#define X86_TLB_LISTED        1u
+#define X86_TLB_LISTED_GLOBAL 2u
 
 typedef struct X86TLB {
     X86TLBEntry table[X86_TLB_MMU_COUNT][X86_TLB_SIZE];
@@ -112,6 +116,13 @@ typedef struct X86TLB {
      * system call and interrupt from user mode. */
     uint16_t filled[X86_TLB_MMU_COUNT][X86_TLB_SIZE];
     uint32_t nfilled[X86_TLB_MMU_COUNT];
+    /* The entries filled global have their indices here instead, so that a CR3 load,
+     * which keeps them, visits only the others (a Linux kernel's global pages filled
+     * half the table, and each CR3 load walked them all). An index may be in both
+     * lists when its entry was filled with the other kind since; its info says which
+     * it holds now. */
+    uint16_t filled_global[X86_TLB_MMU_COUNT][X86_TLB_SIZE];
+    uint32_t nfilled_global[X86_TLB_MMU_COUNT];
     /* The victim TLB (X86_TLB_VICTIMS): evicted entries, replaced round-robin from
      * victim_next; flushed with the table. */
     X86TLBEntry victim[X86_TLB_MMU_COUNT][X86_TLB_VICTIMS];

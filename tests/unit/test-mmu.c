@@ -711,6 +711,43 @@ static void test_tlb_flush_after_many_fills(void)
     fixture_free(f);
 }
 
+/* One entry index filled with a global translation, then a non-global one (and the
+ * other way round): a CR3 load drops exactly the non-global translation, whichever
+ * the index held first (the TLB lists the two kinds apart). */
+static void test_tlb_index_changes_kind(void)
+{
+    Fixture *f = rights_fixture(0, CR4_PGE);
+    CPUX86State *env = &f->cpu.env;
+    const unsigned k = X86_MMU_KERNEL_NOSMAP;
+    const uint64_t a = 0x1000 * PG_SUP_RW, b = a + X86_TLB_SIZE * X86_PAGE_SIZE;
+    const uint64_t b_pte = PT_L5 + 8 * ((b >> 12) & 511);
+    put64(f, PT_L3 + 8 * ((b >> 21) & 511), PT_L5 | P | RW | US);
+    put32(f, frame(PG_SUP_RW), 0xaaaa);
+    put32(f, frame(PG_USER_RW), 0xbbbb);
+    uint64_t v;
+
+    map_page(f, PG_SUP_RW, P | RW | G);
+    put64(f, b_pte, frame(PG_USER_RW) | P | RW);
+    g_assert_cmphex(ld(f, a, 4, k), ==, 0xaaaa); /* global, then non-global at its index */
+    g_assert_cmphex(ld(f, b, 4, k), ==, 0xbbbb);
+    put64(f, b_pte, 0);
+    x86_tlb_flush(env, false);
+    assert_pf(try_ld(f, b, 4, k, &v), 0, b);
+    g_assert_cmphex(ld(f, a, 4, k), ==, 0xaaaa);
+
+    x86_tlb_flush(env, true);
+    put64(f, b_pte, frame(PG_USER_RW) | P | RW);
+    g_assert_cmphex(ld(f, b, 4, k), ==, 0xbbbb); /* non-global, then global at its index */
+    g_assert_cmphex(ld(f, a, 4, k), ==, 0xaaaa);
+    map_page(f, PG_SUP_RW, 0);
+    x86_tlb_flush(env, false);
+    x86_tlb_flush(env, false);
+    g_assert_cmphex(ld(f, a, 4, k), ==, 0xaaaa);
+    x86_tlb_flush(env, true);
+    assert_pf(try_ld(f, a, 4, k, &v), 0, a);
+    fixture_free(f);
+}
+
 /* INVLPG of any address of a large page drops every 4 KiB piece of it the TLB holds
  * (SDM 3A §4.10.4.1), and other pages' entries stay usable. */
 static void test_tlb_invlpg_whole_large_page(void)
@@ -1249,6 +1286,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/smc-alias", test_smc_through_alias);
     g_test_add_func("/mmu/jump-cache-generation", test_jump_cache_generation);
     g_test_add_func("/mmu/jump-cache-global-pages", test_jump_cache_global_pages);
+    g_test_add_func("/mmu/tlb/index-changes-kind", test_tlb_index_changes_kind);
     g_test_add_func("/mmu/jump-cache-generation/invlpg-filter", test_invlpg_code_filter);
     g_test_add_func("/mmu/debug/watch-marks", test_watch_marks);
     g_test_add_func("/mmu/alignment-check", test_alignment_check);
