@@ -330,8 +330,7 @@ static TCGv gen_zf_dynamic(DisasContext *d)
     tcg_gen_shl(d->s, top, gv(G_CC_DST), shift);
     tcg_gen_setcond(d->s, TCG_COND_EQ, zf_sized, top, cst(d, 0));
     TCGv zf_image = gen_test_bits(d, gv(G_CC_SRC), CC_Z);
-    tcg_gen_movcond(d->s, TCG_COND_EQ, zf, gv(G_CC_OP), cst(d, CC_OP_EFLAGS), zf_image,
-                    zf_sized);
+    tcg_gen_movcond(d->s, TCG_COND_EQ, zf, gv(G_CC_OP), cst(d, CC_OP_EFLAGS), zf_image, zf_sized);
     return zf;
 }
 

@@ -670,8 +670,8 @@ static void gen_rep_chunk(DisasContext *d, unsigned size, int src_seg, TCGLabel 
     if ((in->op != X86_OP_MOVS && in->op != X86_OP_STOS) || d->single_step ||
         (d->flags & (HF_DBG_DATA | HF_AC_CHECK)))
         return;
-    TCGv desc = cst(d, (int64_t)X86_STRING_DESC(size, in->addrsize, src_seg,
-                                                d->code == X86_CODE64));
+    TCGv desc =
+        cst(d, (int64_t)X86_STRING_DESC(size, in->addrsize, src_seg, d->code == X86_CODE64));
     /* The helper writes rCX, rSI, rDI and guest memory, never the lazy flags. */
     int cc_op = d->cc_op_static;
     if (in->op == X86_OP_STOS)
