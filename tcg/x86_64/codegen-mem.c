@@ -192,37 +192,97 @@ static bool tlb_usable(const Gen *g, unsigned mmu_idx)
     return g->cfg->tlb && mmu_idx < g->cfg->tlb->mmu_count;
 }
 
-/* The inline TLB check for an access of `size` bytes at raddr (tcg/x86_64/native.h's
- * TCGNativeTLB). Leaves the entry's addend in REG_TMP on a hit; returns the offset of
- * the miss branch's displacement. Uses scratch as the entry index. */
-static size_t x64_tlb_lookup(Gen *g, HostReg raddr, HostReg scratch, unsigned size,
-                             unsigned mmu_idx, bool is_store)
+/* The inline TLB check (tcg/x86_64/native.h's TCGNativeTLB) for the bytes [raddr + lo,
+ * raddr + hi]: the entry indexed by the first byte's page must hold the last byte's
+ * page in the read tag (rd) and/or the write tag (wr), with the state bits all set (so
+ * a range crossing into the next page never matches). Leaves the entry's addend in
+ * REG_TMP on a hit; miss[] gets the miss branches' displacements (0: none). Uses
+ * scratch as the entry index. */
+static void x64_tlb_check(Gen *g, HostReg raddr, HostReg scratch, int32_t lo, int32_t hi,
+                          unsigned mmu_idx, bool rd, bool wr, size_t miss[2])
 {
     const TCGNativeTLB *tlb = g->cfg->tlb;
     Emitter *e = &g->e;
     int32_t table = (int32_t)(tlb->table_offset + (intptr_t)(mmu_idx * tlb->mmu_stride));
     uint32_t index_mask = ((1u << tlb->index_bits) - 1) << tlb->entry_bits;
-    x64_mov_rr(e, true, scratch, raddr);
+    if (lo) {
+        x64_lea(e, scratch, raddr, lo);
+    } else {
+        x64_mov_rr(e, true, scratch, raddr);
+    }
     x64_shift_ri(e, SHIFT_SHR, true, scratch, tlb->page_bits - tlb->entry_bits);
     x64_alu_ri(e, ALU_AND, false, scratch, (int32_t)index_mask);
-    /* The tag to match: the page of the access's last byte with the state bits all set
-     * (an access crossing into the next page never matches). */
-    if (size > 1) {
-        x64_lea(e, REG_TMP, raddr, (int32_t)size - 1);
+    if (hi) {
+        x64_lea(e, REG_TMP, raddr, hi);
     } else {
         x64_mov_rr(e, true, REG_TMP, raddr);
     }
     x64_alu_ri(e, ALU_OR, true, REG_TMP, (int32_t)tlb->fast_bits);
-    x64_cmp_rm_x(e, true, REG_TMP, REG_ENV, scratch,
-                 table + (is_store ? tlb->write_tag : tlb->read_tag));
-    size_t miss = x64_jcc(e, HC_NE, 0);
+    miss[0] = miss[1] = 0;
+    unsigned n = 0;
+    if (rd) {
+        x64_cmp_rm_x(e, true, REG_TMP, REG_ENV, scratch, table + tlb->read_tag);
+        miss[n++] = x64_jcc(e, HC_NE, 0);
+    }
+    if (wr) {
+        x64_cmp_rm_x(e, true, REG_TMP, REG_ENV, scratch, table + tlb->write_tag);
+        miss[n++] = x64_jcc(e, HC_NE, 0);
+    }
     x64_load_x(e, EXT_64, true, REG_TMP, REG_ENV, scratch, table + tlb->addend);
-    return miss;
+}
+
+/* The TLB check of one access of `size` bytes at raddr. */
+static size_t x64_tlb_lookup(Gen *g, HostReg raddr, HostReg scratch, unsigned size,
+                             unsigned mmu_idx, bool is_store)
+{
+    size_t miss[2];
+    x64_tlb_check(g, raddr, scratch, 0, (int32_t)size - 1, mmu_idx, !is_store, is_store, miss);
+    return miss[0];
+}
+
+static const MemShare *share_of(const Gen *g, uint32_t opi)
+{
+    static const MemShare none = {.role = SHARE_NONE};
+    return g->mem_share ? &g->mem_share[opi] : &none;
+}
+
+/* The inline part of a group member's TLB check (codegen-memshare.c): the leader checks
+ * the group's window and parks the addend in the frame slot; a follower takes it from
+ * there. Leaves the addend in REG_TMP. */
+static void x64_shared_check(Gen *g, SlowPath *sp, const MemShare *ms, HostReg raddr,
+                             HostReg scratch)
+{
+    Emitter *e = &g->e;
+    sp->recheck = true;
+    sp->scratch_reg = (int8_t)scratch;
+    if (ms->role == SHARE_LEADER) {
+        size_t miss[2];
+        x64_tlb_check(g, raddr, scratch, ms->lo, ms->hi, sp->mmu_idx, ms->need_read, ms->need_write,
+                      miss);
+        sp->jump_at = miss[0];
+        sp->jump_at2 = miss[1];
+        x64_store(e, 8, REG_TMP, HR_RSP, g->share_slot);
+    } else {
+        x64_load(e, EXT_64, true, REG_TMP, HR_RSP, g->share_slot);
+        x64_test_rr(e, true, REG_TMP, REG_TMP);
+        sp->jump_at = x64_jcc(e, HC_E, 0);
+    }
+}
+
+/* The access itself, through the addend in REG_TMP. */
+static void x64_direct_access(Gen *g, const SlowPath *sp, HostReg raddr)
+{
+    MemOp mop = (MemOp)sp->mop;
+    if (sp->is_store) {
+        x64_store_x(&g->e, 1u << (mop & MO_SIZE), (HostReg)sp->val_reg, raddr, REG_TMP, 0);
+    } else {
+        x64_load_x(&g->e, load_kind(mop, sp->type64), sp->type64, (HostReg)sp->out_reg, raddr,
+                   REG_TMP, 0);
+    }
 }
 
 void native_gen_qemu_ld(Gen *g, uint32_t opi, const TCGOp *op)
 {
-    (void)opi;
     unsigned out = (unsigned)op->args[0], addr = (unsigned)op->args[1];
     MemOp mop = (MemOp)op->args[2];
     unsigned mmu_idx = (unsigned)op->args[3];
@@ -241,9 +301,13 @@ void native_gen_qemu_ld(Gen *g, uint32_t opi, const TCGOp *op)
     sp->out_reg = (int8_t)rout;
     sp->val_reg = -1;
     slow_path_capture(g, sp);
-    if (tlb_usable(g, mmu_idx)) {
+    const MemShare *ms = share_of(g, opi);
+    if (ms->role != SHARE_NONE) {
+        x64_shared_check(g, sp, ms, raddr, rout);
+        x64_direct_access(g, sp, raddr);
+    } else if (tlb_usable(g, mmu_idx)) {
         sp->jump_at = x64_tlb_lookup(g, raddr, rout, 1u << (mop & MO_SIZE), mmu_idx, false);
-        x64_load_x(&g->e, load_kind(mop, w), w, rout, raddr, REG_TMP, 0);
+        x64_direct_access(g, sp, raddr);
     } else {
         sp->jump_at = x64_jmp(&g->e, 0);
     }
@@ -253,7 +317,6 @@ void native_gen_qemu_ld(Gen *g, uint32_t opi, const TCGOp *op)
 
 void native_gen_qemu_st(Gen *g, uint32_t opi, const TCGOp *op)
 {
-    (void)opi;
     unsigned val = (unsigned)op->args[0], addr = (unsigned)op->args[1];
     MemOp mop = (MemOp)op->args[2];
     unsigned mmu_idx = (unsigned)op->args[3];
@@ -272,10 +335,13 @@ void native_gen_qemu_st(Gen *g, uint32_t opi, const TCGOp *op)
     sp->val_reg = (int8_t)rval;
     sp->out_reg = -1;
     slow_path_capture(g, sp);
-    if (scratch != HR_COUNT) {
-        unsigned size = 1u << (mop & MO_SIZE);
-        sp->jump_at = x64_tlb_lookup(g, raddr, scratch, size, mmu_idx, true);
-        x64_store_x(&g->e, size, rval, raddr, REG_TMP, 0);
+    const MemShare *ms = share_of(g, opi);
+    if (scratch != HR_COUNT && ms->role != SHARE_NONE) {
+        x64_shared_check(g, sp, ms, raddr, scratch);
+        x64_direct_access(g, sp, raddr);
+    } else if (scratch != HR_COUNT) {
+        sp->jump_at = x64_tlb_lookup(g, raddr, scratch, 1u << (mop & MO_SIZE), mmu_idx, true);
+        x64_direct_access(g, sp, raddr);
     } else {
         sp->jump_at = x64_jmp(&g->e, 0);
     }
@@ -312,6 +378,23 @@ static void x64_slow_path(Gen *g, const SlowPath *sp)
     Emitter *e = &g->e;
     MemOp mop = (MemOp)sp->mop;
     x64_patch_rel32(e, sp->jump_at, x64_offset(e));
+    if (sp->jump_at2) {
+        x64_patch_rel32(e, sp->jump_at2, x64_offset(e));
+    }
+    if (g->share_slot) {
+        /* Whatever comes next, no follower may trust the slot (codegen-memshare.c): the
+         * callback below may change the TLB, and a leader gets here when its window
+         * missed. */
+        x64_store_imm(e, 8, HR_RSP, g->share_slot, 0);
+    }
+    if (sp->recheck) {
+        /* A group member still takes the fast path when its own access fits. */
+        size_t miss = x64_tlb_lookup(g, (HostReg)sp->addr_reg, (HostReg)sp->scratch_reg,
+                                     1u << (mop & MO_SIZE), sp->mmu_idx, sp->is_store);
+        x64_direct_access(g, sp, (HostReg)sp->addr_reg);
+        x64_jmp(e, sp->resume);
+        x64_patch_rel32(e, miss, x64_offset(e));
+    }
     native_store_insn_data(g, sp->insn_mask, sp->insn_val);
     x64_global_stores(g, sp->first_store, sp->nb_stores);
     for (unsigned r = 0; r < HR_COUNT; r++) {

@@ -1034,7 +1034,10 @@ static bool gen_block_ops(Gen *g)
 
 bool native_gen_block(Gen *g)
 {
-    bool ok = native_plan_label_insn(g) && ra_plan_loops(g) && gen_block_ops(g);
+    bool ok = native_plan_label_insn(g) && ra_plan_loops(g) && native_plan_mem_share(g) &&
+              gen_block_ops(g);
+    free(g->mem_share);
+    g->mem_share = NULL;
     free(g->label_insn_same);
     free(g->label_insn_val);
     free(g->label_loop);

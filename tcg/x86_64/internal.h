@@ -128,10 +128,22 @@ typedef struct SlowPath {
     int8_t addr_reg, val_reg, out_reg;
     uint8_t insn_mask; /* insn_data words to store first (the access may fault) */
     uint64_t insn_val[TCG_INSN_START_WORDS];
+    size_t jump_at2; /* a second miss branch (a window check with two tags), or 0 */
+    /* A group member (codegen-memshare.c): look the access up on its own first. */
+    bool recheck;
+    int8_t scratch_reg; /* recheck: the register for the entry index */
     /* A store whose next insn_start's exit check moved here (codegen-insn.c): 1 + the
      * index of the ExitStub to take when exit_request is set after the call, or 0. */
     uint32_t exit_stub;
 } SlowPath;
+
+/* A guest access's part in a shared TLB check (codegen-memshare.c). */
+enum { SHARE_NONE, SHARE_LEADER, SHARE_FOLLOWER };
+typedef struct MemShare {
+    uint8_t role;
+    bool need_read, need_write; /* leader: the tags its window check compares */
+    int32_t lo, hi; /* leader: the window's first and last byte, off its own address */
+} MemShare;
 
 typedef struct BranchPatch {
     size_t at;
@@ -227,6 +239,11 @@ typedef struct Gen {
      * label_insn_val) then stay pending across the branches (codegen-insn.c). */
     bool *label_insn_same;
     uint64_t (*label_insn_val)[TCG_INSN_START_WORDS];
+
+    /* Shared TLB checks (codegen-memshare.c): per op, or NULL when the block has none;
+     * the frame offset of the slot holding the group's addend (0: none). */
+    MemShare *mem_share;
+    int32_t share_slot;
 
     /* The code generation the block is compiled in (the jump-cache slots' code_gen
      * while its code exists: a flush drops all code). */
@@ -333,6 +350,10 @@ void native_gen_call(Gen *g, uint32_t opi, const TCGOp *op);
 void native_gen_qemu_ld(Gen *g, uint32_t opi, const TCGOp *op);
 void native_gen_qemu_st(Gen *g, uint32_t opi, const TCGOp *op);
 void native_gen_slow_paths(Gen *g);
+
+/* codegen-memshare.c */
+/* Finds the guest accesses that share one TLB check (false: out of memory). */
+bool native_plan_mem_share(Gen *g);
 
 /* Type helpers. */
 static inline bool op_is64(const TCGOp *op)

@@ -955,6 +955,61 @@ static void test_tlb_fast_path(void)
     fixture_free(f);
 }
 
+/* Accesses off r1 that share one TLB check (codegen-memshare.c), with one off r3 (never
+ * written, as r1) between them that must not. */
+static void build_shared_check(Fixture *f, const void *arg)
+{
+    (void)arg;
+    TCGContext *s = &f->s;
+    TCGv a = tcg_temp_new(s, TCG_TYPE_I64);
+    tcg_gen_qemu_ld(s, f->r[0], f->r[1], MO_UL, 0);
+    tcg_gen_addi(s, a, f->r[1], 8);
+    tcg_gen_qemu_ld(s, f->r[4], a, MO_UQ, 0);
+    tcg_gen_addi(s, a, f->r[1], 16);
+    tcg_gen_qemu_st(s, f->r[2], a, MO_UW, 0);
+    tcg_gen_qemu_ld(s, f->r[5], f->r[3], MO_UL, 0);
+    tcg_gen_addi(s, a, f->r[1], 16);
+    tcg_gen_qemu_ld(s, f->r[6], a, MO_SW, 0);
+    tcg_gen_addi(s, a, f->r[1], 40);
+    tcg_gen_qemu_ld(s, f->r[7], a, MO_UL, 0);
+}
+
+static void test_shared_tlb_check(void)
+{
+    /* Windows inside page 1, crossing into page 2, starting on "MMIO" page 3, crossing
+     * from RAM into "code" page 5 (its store must call: exit_request), on page 5,
+     * crossing out of it. (Every page of one MEM_SIZE repetition has the same addend
+     * here: only a page of another repetition, as r3's, tells them apart.) */
+    static const uint64_t bases[] = {64 + 8, 64 + 20,     64 + 40,    2 * 64 - 4,
+                                     3 * 64, 5 * 64 - 12, 5 * 64 + 4, 6 * 64 - 24};
+    Fixture *f = fixture_new(NK_TLB, false);
+    for (size_t i = 0; i < MEM_SIZE; i++) {
+        f->env.mem[i] = (uint8_t)(i * 7 + 3);
+    }
+    for (size_t b = 0; b < G_N_ELEMENTS(bases); b++) {
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 0) {
+                memset(f->env.tlb, 0, sizeof(f->env.tlb));
+            }
+            set_inputs(f, bases[b], 0x1234);
+            f->env.r[3] = 463 * 64 + 12; /* RAM, TLB index 3 */
+            atomic_store(&f->es.exit_request, 0);
+            run_pair(f, build_shared_check, NULL);
+        }
+    }
+    /* Once the entries are filled, a window inside one page makes no call. */
+    set_inputs(f, 64 + 8, 0x1234);
+    f->env.r[3] = 463 * 64 + 12;
+    tcg_func_start(&f->s);
+    build_shared_check(f, NULL);
+    TranslationBlock *tb = fixture_tb(f);
+    run_one(f, tb, true);
+    f->slow_calls = 0;
+    run_one(f, tb, true);
+    g_assert_cmpuint(f->slow_calls, ==, 0);
+    fixture_free(f);
+}
+
 /* ==== Directed: calls ==== */
 
 static void build_calls(Fixture *f, const void *arg)
@@ -1906,11 +1961,48 @@ static void rb_call(RandomBlock *rb)
     }
 }
 
+/* Accesses off one base with small offsets, which the native backend may check with
+ * one TLB lookup (codegen-memshare.c): windows that fit a 64-byte page or cross into
+ * the next, loads and stores of the same bytes, now and then another base, another
+ * access, a host store or a new value of the base between them. */
+static void rb_guest_group(RandomBlock *rb)
+{
+    static const int64_t disps[] = {-8, -1, 0, 2, 4, 8, 16, 30, 40, 56, 60, 64, 90};
+    static const MemOp mops[] = {MO_UB, MO_UW, MO_UL, MO_UQ, MO_SB, MO_SW, MO_SL};
+    TCGContext *s = &rb->f->s;
+    Rng *r = &rb->rng;
+    unsigned mmu = rng_below(r, 8) == 0 ? MMU_COUNT : rng_below(r, MMU_COUNT);
+    TCGv base = rb_temp(rb, 1);
+    unsigned n = 2 + rng_below(r, 4);
+    for (unsigned i = 0; i < n; i++) {
+        /* Now and then the same offsets off another base: no sharing there. */
+        TCGv b = rng_below(r, 6) ? base : rb_temp(rb, 1), addr = b;
+        int64_t disp = disps[rng_below(r, G_N_ELEMENTS(disps))];
+        if (disp || rng_below(r, 2)) {
+            addr = tcg_temp_new(s, TCG_TYPE_I64);
+            tcg_gen_addi(s, addr, b, disp);
+        }
+        MemOp mop = mops[rng_below(r, G_N_ELEMENTS(mops))];
+        unsigned type = (mop & MO_SIZE) == MO_64 ? 1 : rng_below(r, 2);
+        if (rng_below(r, 2)) {
+            tcg_gen_qemu_ld(s, rb_temp(rb, type), addr, mop, mmu);
+        } else {
+            tcg_gen_qemu_st(s, rb_input(rb, type), addr, mop & MO_SIZE, mmu);
+        }
+        switch (rng_below(r, 12)) {
+        case 0: rb_guest_memory(rb); break;
+        case 1: rb_host_memory(rb); break;
+        case 2: rb_arith(rb, 1); break;
+        default: break;
+        }
+    }
+}
+
 /* Any op but control flow (loop bodies). */
 static void rb_straight(RandomBlock *rb)
 {
     Rng *r = &rb->rng;
-    switch (rng_below(r, 11)) {
+    switch (rng_below(r, 12)) {
     case 0:
     case 1:
     case 2:
@@ -1920,6 +2012,7 @@ static void rb_straight(RandomBlock *rb)
     case 6: rb_mul2(rb, rng_below(r, 2)); break;
     case 7: rb_host_memory(rb); break;
     case 8: rb_guest_memory(rb); break;
+    case 9: rb_guest_group(rb); break;
     default: rb_call(rb); break;
     }
 }
@@ -2376,6 +2469,7 @@ int main(int argc, char **argv)
     g_test_add_func("/native/guest_mem/calls", test_guest_mem_calls);
     g_test_add_func("/native/guest_mem/tlb", test_guest_mem_tlb);
     g_test_add_func("/native/guest_mem/tlb_fast_path", test_tlb_fast_path);
+    g_test_add_func("/native/guest_mem/shared_tlb_check", test_shared_tlb_check);
     g_test_add_func("/native/calls", test_calls);
     g_test_add_func("/native/call_permutations", test_call_permutations);
     g_test_add_func("/native/loop", test_loop);
